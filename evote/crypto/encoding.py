@@ -14,7 +14,7 @@ counts are integers. ``bool`` is its own type, never an integer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, Union, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from evote.errors import InvalidInput
 
@@ -36,7 +36,7 @@ class Encodable(Protocol):
     def to_bytes(self) -> bytes: ...
 
 
-Value = Union[bytes, str, int, bool, None, Encodable, Sequence["Value"]]
+Value: TypeAlias = bytes | str | int | bool | Encodable | Sequence["Value"] | None
 
 
 def _length(n: int) -> bytes:

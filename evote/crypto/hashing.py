@@ -8,14 +8,14 @@ hashed for one purpose can never be mistaken for a value hashed for another.
 from __future__ import annotations
 
 import hashlib
-from enum import Enum
+from enum import StrEnum
 
 from evote.crypto.encoding import Value, encode
 
 PROTOCOL = "evote/1"
 
 
-class Purpose(str, Enum):
+class Purpose(StrEnum):
     """Domain tags, one per use of the hash function (docs/spec.md section 2.3)."""
 
     GROUP = "group"

@@ -1,0 +1,502 @@
+"""Trustee key files: a trustee's secret share, encrypted under a passphrase.
+
+A key file is a UTF-8 JSON document (layout in docs/ceremony-keyfiles.md). The passphrase is
+stretched with Argon2id (RFC 9106) into a 256-bit key, which encrypts the secret with
+XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03; libsodium's
+``crypto_aead_xchacha20poly1305_ietf``). Everything in the file except the ciphertext (the
+format, version, the caller's public header, the KDF parameters, the salt and the nonce) is the
+AEAD's associated data, so changing any of it makes the file fail to open, exactly as a wrong
+passphrase does.
+
+The KDF parameters are read from the file, so stronger settings stay readable later; opening
+refuses parameters below libsodium's INTERACTIVE level (a forged file cannot make the trustee
+derive a cheap key) and above its SENSITIVE level (a forged file cannot exhaust the memory of
+the machine that opens it). Every structural check runs before the expensive derivation.
+
+The secret is opaque bytes: the caller serialises it. Python cannot wipe memory, so the secret
+and the derived key live until the garbage collector frees them; no repr() shows them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import nacl.exceptions
+import nacl.pwhash.argon2id
+from nacl.bindings import (
+    crypto_aead_xchacha20poly1305_ietf_decrypt,
+    crypto_aead_xchacha20poly1305_ietf_encrypt,
+)
+
+from evote.crypto.encoding import encode
+from evote.errors import InvalidInput, InvalidKeyFile
+
+FORMAT = "evote-trustee-key"
+VERSION = 1
+KDF_ALGORITHM = "argon2id"
+ARGON2_VERSION = 0x13  # RFC 9106 section 3.1: v = 0x13 (19), the only version libsodium runs
+ARGON2_PARALLELISM = 1  # libsodium's crypto_pwhash always uses one lane
+AEAD_ALGORITHM = "xchacha20poly1305-ietf"
+SALT_BYTES = 16
+NONCE_BYTES = 24
+KEY_BYTES = 32
+TAG_BYTES = 16
+MAX_FILE_BYTES = 1 << 20
+FILE_MODE = 0o600
+
+HeaderValue = str | int
+Header = Mapping[str, HeaderValue]
+
+
+@dataclass(frozen=True, slots=True)
+class KdfParams:
+    """Argon2id cost parameters in RFC 9106 terms: passes (t) and memory in KiB (m)."""
+
+    passes: int
+    memory_kib: int
+
+    @property
+    def opslimit(self) -> int:
+        """The same passes, in libsodium's name."""
+        return self.passes
+
+    @property
+    def memlimit(self) -> int:
+        """The memory in bytes, as libsodium takes it."""
+        return self.memory_kib * 1024
+
+
+class KdfStrength(Enum):
+    """libsodium's Argon2id presets (``crypto_pwhash_argon2id_*``), fixed here in the format.
+
+    MODERATE (256 MiB, 3 passes, about a second) is the default for real key files;
+    INTERACTIVE (64 MiB, 2 passes) is the floor, for tests; SENSITIVE (1 GiB, 4 passes) the
+    ceiling that opening accepts.
+    """
+
+    INTERACTIVE = "interactive"
+    MODERATE = "moderate"
+    SENSITIVE = "sensitive"
+
+    @property
+    def params(self) -> KdfParams:
+        """The Argon2id cost of this preset."""
+        return _PRESETS[self]
+
+
+_PRESETS: dict[KdfStrength, KdfParams] = {
+    KdfStrength.INTERACTIVE: KdfParams(passes=2, memory_kib=64 * 1024),
+    KdfStrength.MODERATE: KdfParams(passes=3, memory_kib=256 * 1024),
+    KdfStrength.SENSITIVE: KdfParams(passes=4, memory_kib=1024 * 1024),
+}
+MIN_KDF = _PRESETS[KdfStrength.INTERACTIVE]
+MAX_KDF = _PRESETS[KdfStrength.SENSITIVE]
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class SealedSecret:
+    """An opened key file: its authenticated public header and the secret it protected."""
+
+    header: Header
+    secret: bytes
+
+    def __repr__(self) -> str:
+        return f"SealedSecret(header={dict(self.header)!r}, secret=<hidden>)"
+
+
+@dataclass(frozen=True, slots=True)
+class _Envelope:
+    """A key file parsed and checked, everything but the decryption."""
+
+    header: Header
+    kdf: KdfParams
+    salt: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
+def seal_secret(
+    secret: bytes,
+    passphrase: str,
+    header: Header,
+    *,
+    strength: KdfStrength = KdfStrength.MODERATE,
+) -> bytes:
+    """Encrypt ``secret`` under ``passphrase``: the bytes of a key file.
+
+    ``header`` (string keys; string or integer values: the election id, the trustee's index and
+    name...) is stored in clear and authenticated. Salt and nonce are fresh random values.
+    """
+    if not isinstance(strength, KdfStrength):
+        raise InvalidInput(f"strength must be a KdfStrength, not {type(strength).__name__}")
+    return _seal_with(
+        secret,
+        passphrase,
+        header,
+        strength.params,
+        salt=secrets.token_bytes(SALT_BYTES),
+        nonce=secrets.token_bytes(NONCE_BYTES),
+    )
+
+
+def open_secret(data: bytes, passphrase: str, *, source: str = "<bytes>") -> SealedSecret:
+    """Decrypt a key file; ``source`` names it in error messages (a path, say).
+
+    Raises :class:`InvalidKeyFile` on a wrong passphrase, any change to the file, a truncated or
+    malformed file, an unknown format or version, or KDF parameters out of bounds; raises
+    :class:`InvalidInput` on an empty passphrase.
+    """
+    passphrase_bytes = _passphrase_bytes(passphrase)
+    envelope = _parse(data, source)
+    key = _derive_key(passphrase_bytes, envelope.salt, envelope.kdf)
+    associated = _associated_data(envelope.header, envelope.kdf, envelope.salt, envelope.nonce)
+    try:
+        secret = crypto_aead_xchacha20poly1305_ietf_decrypt(
+            envelope.ciphertext, associated, envelope.nonce, key
+        )
+    except nacl.exceptions.CryptoError:
+        raise InvalidKeyFile(f"wrong passphrase or tampered key file {source}") from None
+    return SealedSecret(header=envelope.header, secret=bytes(secret))
+
+
+def read_public_header(data: bytes, *, source: str = "<bytes>") -> Header:
+    """The header of a key file, without the passphrase: to show whose file it is.
+
+    The header is not authenticated until :func:`open_secret` succeeds; do not act on it.
+    """
+    return _parse(data, source).header
+
+
+def write_key_file(
+    path: str | os.PathLike[str],
+    secret: bytes,
+    passphrase: str,
+    header: Header,
+    *,
+    strength: KdfStrength = KdfStrength.MODERATE,
+    overwrite: bool = False,
+) -> None:
+    """Seal ``secret`` and write it to ``path`` atomically, readable by its owner only (0o600).
+
+    The file appears complete or not at all: it is written to a temporary file in the same
+    directory, flushed to disk, then renamed over ``path``. An existing file is replaced only
+    with ``overwrite=True``, since it may hold the only copy of another share.
+    """
+    target = Path(path)
+    if not overwrite and os.path.lexists(target):
+        raise InvalidInput(f"key file {target} already exists; pass overwrite=True to replace it")
+    data = seal_secret(secret, passphrase, header, strength=strength)
+    _write_atomically(target, data)
+
+
+def read_key_file(path: str | os.PathLike[str], passphrase: str) -> SealedSecret:
+    """Read and open the key file at ``path`` (see :func:`open_secret`)."""
+    source = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise InvalidKeyFile(f"cannot read key file {source}: {error.strerror}") from error
+    return open_secret(data, passphrase, source=source)
+
+
+def _seal_with(
+    secret: bytes,
+    passphrase: str,
+    header: Header,
+    kdf: KdfParams,
+    *,
+    salt: bytes,
+    nonce: bytes,
+) -> bytes:
+    # Salt and nonce are parameters so that known-answer tests can pin them.
+    _check_secret(secret)
+    passphrase_bytes = _passphrase_bytes(passphrase)
+    clean_header = _checked_header(header)
+    _check_kdf_bounds(kdf, "<new key file>")
+    key = _derive_key(passphrase_bytes, salt, kdf)
+    associated = _associated_data(clean_header, kdf, salt, nonce)
+    ciphertext = bytes(crypto_aead_xchacha20poly1305_ietf_encrypt(secret, associated, nonce, key))
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "header": dict(clean_header),
+        "kdf": {
+            "algorithm": KDF_ALGORITHM,
+            "argon2_version": ARGON2_VERSION,
+            "passes": kdf.passes,
+            "memory_kib": kdf.memory_kib,
+            "parallelism": ARGON2_PARALLELISM,
+            "salt": _b64(salt),
+        },
+        "aead": {
+            "algorithm": AEAD_ALGORITHM,
+            "nonce": _b64(nonce),
+            "ciphertext": _b64(ciphertext),
+        },
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _associated_data(header: Header, kdf: KdfParams, salt: bytes, nonce: bytes) -> bytes:
+    # The injective encoding of every clear field; header items sorted so JSON order is moot.
+    header_items = [[name, header[name]] for name in sorted(header)]
+    return encode(
+        FORMAT,
+        VERSION,
+        header_items,
+        KDF_ALGORITHM,
+        ARGON2_VERSION,
+        kdf.passes,
+        kdf.memory_kib,
+        ARGON2_PARALLELISM,
+        salt,
+        AEAD_ALGORITHM,
+        nonce,
+    )
+
+
+def _derive_key(passphrase: bytes, salt: bytes, kdf: KdfParams) -> bytes:
+    """Argon2id (RFC 9106) with p = 1, T = 32, v = 0x13, through libsodium's crypto_pwhash."""
+    return bytes(
+        nacl.pwhash.argon2id.kdf(
+            KEY_BYTES, passphrase, salt, opslimit=kdf.opslimit, memlimit=kdf.memlimit
+        )
+    )
+
+
+def _passphrase_bytes(passphrase: str) -> bytes:
+    # NFC, as RFC 8265 section 4.2 (OpaqueString) does for passwords: the same passphrase typed
+    # on two systems that compose accents differently derives the same key.
+    if not isinstance(passphrase, str):
+        raise InvalidInput(f"passphrase must be a str, not {type(passphrase).__name__}")
+    normalised = unicodedata.normalize("NFC", passphrase)
+    if not normalised:
+        raise InvalidInput("passphrase is empty")
+    try:
+        return normalised.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("passphrase is not valid Unicode (lone surrogate)") from None
+
+
+def _check_secret(secret: bytes) -> None:
+    if not isinstance(secret, (bytes, bytearray)):
+        raise InvalidInput(f"secret must be bytes, not {type(secret).__name__}")
+    if not secret:
+        raise InvalidInput("secret is empty")
+
+
+def _checked_header(header: Header) -> Header:
+    if not isinstance(header, Mapping):
+        raise InvalidInput(f"header must be a mapping, not {type(header).__name__}")
+    clean: dict[str, HeaderValue] = {}
+    for name, value in header.items():
+        if not isinstance(name, str) or not name:
+            raise InvalidInput(f"header field name {name!r} is not a non-empty str")
+        # bool is an int subclass, but JSON would store it as true/false.
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise InvalidInput(
+                f"header field {name!r} must be a str or an int, not {type(value).__name__}"
+            )
+        clean[name] = value
+    return MappingProxyType(clean)
+
+
+def _check_kdf_bounds(kdf: KdfParams, source: str) -> None:
+    if kdf.passes < MIN_KDF.passes or kdf.memory_kib < MIN_KDF.memory_kib:
+        raise InvalidKeyFile(
+            f"key file {source}: Argon2id cost (passes={kdf.passes}, memory_kib={kdf.memory_kib})"
+            f" is below the minimum (passes={MIN_KDF.passes}, memory_kib={MIN_KDF.memory_kib})"
+        )
+    if kdf.passes > MAX_KDF.passes or kdf.memory_kib > MAX_KDF.memory_kib:
+        raise InvalidKeyFile(
+            f"key file {source}: Argon2id cost (passes={kdf.passes}, memory_kib={kdf.memory_kib})"
+            f" is above the maximum (passes={MAX_KDF.passes}, memory_kib={MAX_KDF.memory_kib})"
+        )
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    directory = target.parent
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=directory
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            # mkstemp already creates the file 0o600; say so explicitly.
+            os.chmod(temporary, FILE_MODE)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable (POSIX); Windows cannot open a directory this way.
+    if os.name != "posix":
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+# Strict decoding: each level has exactly these fields, nothing missing, nothing extra.
+_TOP_FIELDS = frozenset({"format", "version", "header", "kdf", "aead"})
+_KDF_FIELDS = frozenset(
+    {"algorithm", "argon2_version", "passes", "memory_kib", "parallelism", "salt"}
+)
+_AEAD_FIELDS = frozenset({"algorithm", "nonce", "ciphertext"})
+
+
+def _parse(data: bytes, source: str) -> _Envelope:
+    document = _object(_load_json(data, source), _TOP_FIELDS, "", source)
+    if document["format"] != FORMAT:
+        raise InvalidKeyFile(f"key file {source}: format {document['format']!r} is not {FORMAT!r}")
+    version = _integer(document, "version", "", source)
+    if version != VERSION:
+        raise InvalidKeyFile(f"key file {source}: unknown version {version} (known: {VERSION})")
+    header = _parse_header(document["header"], source)
+    kdf, salt = _parse_kdf(document["kdf"], source)
+    nonce, ciphertext = _parse_aead(document["aead"], source)
+    return _Envelope(header=header, kdf=kdf, salt=salt, nonce=nonce, ciphertext=ciphertext)
+
+
+def _load_json(data: bytes, source: str) -> object:
+    if not isinstance(data, (bytes, bytearray)):
+        raise InvalidInput(f"key file {source} must be bytes, not {type(data).__name__}")
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidKeyFile(f"key file {source} is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = bytes(data).decode("utf-8")
+        document: object = json.loads(
+            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        )
+    except UnicodeDecodeError as error:
+        raise InvalidKeyFile(f"key file {source} is not UTF-8: {error.reason}") from None
+    except ValueError as error:  # json.JSONDecodeError, oversized integers, our hooks
+        raise InvalidKeyFile(f"key file {source} is not valid JSON: {error}") from None
+    return document
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise ValueError(f"duplicate field {name!r}")
+        result[name] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _object(obj: object, expected: frozenset[str], where: str, source: str) -> dict[str, Any]:
+    label = f"field {where!r}" if where else "top level"
+    if not isinstance(obj, dict):
+        raise InvalidKeyFile(f"key file {source}: {label} is not a JSON object")
+    missing = sorted(expected - obj.keys())
+    if missing:
+        raise InvalidKeyFile(f"key file {source}: {label} lacks {', '.join(missing)}")
+    extra = sorted(obj.keys() - expected)
+    if extra:
+        raise InvalidKeyFile(f"key file {source}: {label} has unknown fields {', '.join(extra)}")
+    return obj
+
+
+def _field_label(where: str, name: str, source: str) -> str:
+    return f"key file {source}: field {where + name!r}"
+
+
+def _integer(obj: dict[str, Any], name: str, where: str, source: str) -> int:
+    value = obj[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidKeyFile(f"{_field_label(where, name, source)} is not an integer")
+    return value
+
+
+def _constant(obj: dict[str, Any], name: str, expected: object, where: str, source: str) -> None:
+    value = obj[name]
+    # type() first: True == 1 and 19.0 == 19 must not pass for the integer 19.
+    if type(value) is not type(expected) or value != expected:
+        raise InvalidKeyFile(
+            f"{_field_label(where, name, source)} is {value!r}, expected {expected!r}"
+        )
+
+
+def _bytes_field(
+    obj: dict[str, Any], name: str, length: int | None, where: str, source: str
+) -> bytes:
+    value = obj[name]
+    label = _field_label(where, name, source)
+    if not isinstance(value, str):
+        raise InvalidKeyFile(f"{label} is not a base64 string")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidKeyFile(f"{label} is not valid base64") from None
+    # One encoding per value: refuse non-zero padding bits and the like.
+    if _b64(raw) != value:
+        raise InvalidKeyFile(f"{label} is not canonical base64")
+    if length is not None and len(raw) != length:
+        raise InvalidKeyFile(f"{label} has {len(raw)} bytes, expected {length}")
+    return raw
+
+
+def _parse_header(obj: object, source: str) -> Header:
+    if not isinstance(obj, dict):
+        raise InvalidKeyFile(f"key file {source}: field 'header' is not a JSON object")
+    try:
+        return _checked_header(obj)
+    except InvalidInput as error:
+        raise InvalidKeyFile(f"key file {source}: {error}") from None
+
+
+def _parse_kdf(obj: object, source: str) -> tuple[KdfParams, bytes]:
+    fields = _object(obj, _KDF_FIELDS, "kdf", source)
+    _constant(fields, "algorithm", KDF_ALGORITHM, "kdf.", source)
+    _constant(fields, "argon2_version", ARGON2_VERSION, "kdf.", source)
+    _constant(fields, "parallelism", ARGON2_PARALLELISM, "kdf.", source)
+    kdf = KdfParams(
+        passes=_integer(fields, "passes", "kdf.", source),
+        memory_kib=_integer(fields, "memory_kib", "kdf.", source),
+    )
+    _check_kdf_bounds(kdf, source)
+    salt = _bytes_field(fields, "salt", SALT_BYTES, "kdf.", source)
+    return kdf, salt
+
+
+def _parse_aead(obj: object, source: str) -> tuple[bytes, bytes]:
+    fields = _object(obj, _AEAD_FIELDS, "aead", source)
+    _constant(fields, "algorithm", AEAD_ALGORITHM, "aead.", source)
+    nonce = _bytes_field(fields, "nonce", NONCE_BYTES, "aead.", source)
+    ciphertext = _bytes_field(fields, "ciphertext", None, "aead.", source)
+    if len(ciphertext) <= TAG_BYTES:
+        raise InvalidKeyFile(
+            f"{_field_label('aead.', 'ciphertext', source)} has {len(ciphertext)} bytes,"
+            f" too short to hold a tag and a secret"
+        )
+    return nonce, ciphertext
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
