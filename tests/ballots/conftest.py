@@ -1,0 +1,86 @@
+"""Fixtures of the ballot tests: sample manifests, and elections on every group."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from evote.ballots.manifest import (
+    ApprovalQuestion,
+    BudgetQuestion,
+    Manifest,
+    Option,
+    Question,
+    ScoreQuestion,
+    SingleChoiceQuestion,
+)
+from evote.crypto.groups import Group, all_groups
+
+
+def text(word: str) -> dict[str, str]:
+    return {"en": word, "fr": f"{word} (fr)"}
+
+
+def options(*ids: str) -> tuple[Option, ...]:
+    return tuple(Option(option_id, text(option_id)) for option_id in ids)
+
+
+def projects(*costs: int) -> tuple[Option, ...]:
+    return tuple(Option(f"p{i}", text(f"project {i}"), cost) for i, cost in enumerate(costs))
+
+
+def referendum(blank: bool = False) -> SingleChoiceQuestion:
+    return SingleChoiceQuestion("ref", text("Do you agree?"), options("yes", "no"), blank)
+
+
+def approval(
+    count: int = 5, minimum: int = 1, maximum: int = 3, blank: bool = True
+) -> ApprovalQuestion:
+    ids = tuple(f"c{i}" for i in range(count))
+    return ApprovalQuestion("appr", text("Council"), options(*ids), minimum, maximum, blank)
+
+
+def score(count: int = 3, max_score: int = 5, max_total: int | None = 8) -> ScoreQuestion:
+    ids = tuple(f"s{i}" for i in range(count))
+    return ScoreQuestion("score", text("Rate"), options(*ids), max_score, max_total)
+
+
+def budget(
+    costs: tuple[int, ...] = (300, 500, 200, 400),
+    total: int = 1000,
+    min_spend: int = 100,
+    min_projects: int | None = None,
+    max_projects: int | None = 3,
+) -> BudgetQuestion:
+    return BudgetQuestion(
+        "budget", text("Budget"), projects(*costs), total, min_spend, min_projects, max_projects
+    )
+
+
+def make_manifest(
+    questions: tuple[Question, ...], group: str = "ed25519", election_id: str = "test-2025"
+) -> Manifest:
+    return Manifest(
+        election_id=election_id,
+        title=text("Test election"),
+        opens=datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
+        closes=datetime(2025, 3, 8, 20, 0, tzinfo=UTC),
+        questions=questions,
+        group_name=group,
+    )
+
+
+def all_kinds() -> tuple[Question, ...]:
+    return (referendum(blank=True), approval(), score(), budget())
+
+
+@pytest.fixture(params=all_groups(), ids=lambda group: group.name)
+def group(request: pytest.FixtureRequest) -> Group:
+    chosen: Group = request.param
+    return chosen
+
+
+@pytest.fixture
+def manifest(group: Group) -> Manifest:
+    return make_manifest(all_kinds(), group.name)
