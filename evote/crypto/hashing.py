@@ -30,6 +30,7 @@ class Purpose(StrEnum):
     DECRYPTION_PROOF = "decryption-proof"
     CREDENTIAL_SIGNATURE = "credential-signature"
     CREDENTIAL_KDF = "credential-kdf"
+    CREDENTIAL_LIST = "credential-list"
     MANIFEST = "manifest"
     FINGERPRINT = "fingerprint"
     BALLOT = "ballot"

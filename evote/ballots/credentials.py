@@ -1,0 +1,600 @@
+"""Eligibility credentials, after Belenios (DESIGN.md section 6, docs/spec-credentials.md).
+
+A registrar gives every voter a *credential code*: 20 characters that can be printed on paper and
+typed back, for example ``7KQ4M-9XH2A-0RT5V-BC3WD``. A KDF bound to the election and the group
+turns the code into a secret scalar s; the voter's *public credential* is g^s. The registrar
+publishes the sorted list of public credentials (no names), which the election fingerprint
+binds; a ballot is accepted only if it is signed (:mod:`evote.ballots.signature`) by a
+credential on that list. The registrar's mapping from voters to codes never reaches the board
+and can be destroyed after the election.
+
+Reference: Cortier, Gaudry, Glondu, "Belenios: a simple private and verifiable electronic
+voting system", in Foundations of Security, Protocols, and Equational Reasoning, LNCS 11565,
+2019, section 3 (credentials).
+
+**Codes.** The alphabet is Crockford's base32 (https://www.crockford.com/base32.html): the
+digits and the upper-case letters without I, L, O and U. Reading is forgiving as Crockford
+specifies: case is ignored, O is read as 0, I and L as 1, and spaces and dashes are skipped.
+A code is 19 random symbols (95 bits from :mod:`secrets`) and one check symbol, shown as four
+groups of five.
+
+**Check symbol.** Symbols are elements of GF(2^5) (GF(2)[x] modulo x^5 + x^2 + 1); a code
+c_1 ... c_20 is valid when c_1·α^19 + c_2·α^18 + ... + c_20 = 0 with α = x. This is Damm's check
+digit scheme over the totally anti-symmetric quasigroup u ∘ v = α·u + v (H. M. Damm, "Totally
+anti-symmetric quasigroups for all orders n ≠ 2, 6", Discrete Mathematics 307(6), 2007): the
+check symbol is the one that brings the running value u back to 0. A substitution e ≠ 0 at
+position i changes the sum by e·α^(20-i) ≠ 0, and swapping positions i < j changes it by
+(c_i + c_j)·α^(20-j)·(α^(j-i) + 1), which is zero only if c_i = c_j, because α has
+multiplicative order 31 (a prime) and j - i < 31. So every single substitution and every
+transposition, adjacent or not, is detected; a random string passes with probability 1/32.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from cryptography.hazmat.primitives.hashes import SHA512
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from evote.crypto.encoding import encode
+from evote.crypto.groups import Element, Group
+from evote.crypto.hashing import PROTOCOL, Purpose, digest32
+from evote.errors import InvalidCredential, InvalidInput, UnknownCredential
+
+ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Crockford's base32 symbols, in value order: symbol i has value i."""
+
+DATA_LENGTH: Final = 19
+"""Random symbols in a code."""
+
+CODE_LENGTH: Final = DATA_LENGTH + 1
+"""Symbols in a code: the random ones and the check symbol."""
+
+GROUP_SIZE: Final = 5
+"""Symbols per dash-separated group when a code is printed."""
+
+ENTROPY_BITS: Final = DATA_LENGTH * (len(ALPHABET).bit_length() - 1)
+"""Bits of entropy of a code: 19 uniform symbols of 5 bits, 95 bits."""
+
+KDF_OUTPUT_BYTES: Final = 64
+"""HKDF output length: 512 bits reduced modulo a 253- or 256-bit order (wide reduction)."""
+
+MAX_WEIGHT: Final = 2**32 - 1
+"""Largest voting weight: totals of a million voters stay exact in every implementation."""
+
+_VALUES: Final = {symbol: value for value, symbol in enumerate(ALPHABET)}
+# Crockford's decoding aliases: letters that look like digits are read as those digits.
+_ALIASES: Final = {"O": "0", "I": "1", "L": "1"}
+# GF(2^5) modulo x^5 + x^2 + 1 (a primitive polynomial): the reduction of x^5.
+_FIELD_HIGH_BIT: Final = 0b100000
+_FIELD_POLYNOMIAL: Final = 0b100101
+# Longer text than this cannot be a code with any amount of spacing: refused before parsing.
+_MAX_TEXT_LENGTH: Final = 200
+_MISTYPED: Final = "credential mistyped: the check character does not match; please re-read it"
+
+
+# -- codes --------------------------------------------------------------------------------
+
+
+def _times_alpha(value: int) -> int:
+    """value · x in GF(2^5)."""
+    value <<= 1
+    if value & _FIELD_HIGH_BIT:
+        value ^= _FIELD_POLYNOMIAL
+    return value
+
+
+def _check_sum(values: Iterable[int]) -> int:
+    """Horner's rule for sum c_i·α^(n-i): Damm's running value over u ∘ v = α·u + v."""
+    running = 0
+    for value in values:
+        running = _times_alpha(running) ^ value
+    return running
+
+
+def check_symbol(data: str) -> str:
+    """The check symbol that completes ``data`` (canonical symbols) into a valid code."""
+    values = [_VALUES[symbol] for symbol in data]
+    # The check symbol c must satisfy α·running + c = 0, i.e. c = α·running (characteristic 2).
+    return ALPHABET[_times_alpha(_check_sum(values))]
+
+
+def format_credential_code(symbols: str) -> str:
+    """Canonical symbols printed in dash-separated groups of five."""
+    return "-".join(symbols[i : i + GROUP_SIZE] for i in range(0, len(symbols), GROUP_SIZE))
+
+
+def generate_credential_code() -> str:
+    """A fresh code: 19 uniform symbols from :mod:`secrets` (95 bits) and the check symbol."""
+    data = "".join(ALPHABET[secrets.randbelow(len(ALPHABET))] for _ in range(DATA_LENGTH))
+    return format_credential_code(data + check_symbol(data))
+
+
+def _skipped(character: str) -> bool:
+    """Spaces and dashes (any Unicode dash, as copied from a PDF) carry no symbol."""
+    return character.isspace() or unicodedata.category(character) == "Pd"
+
+
+def _canonical_symbols(text: object) -> str:
+    """The 20 canonical symbols of a typed code, checksum verified; InvalidCredential if not."""
+    if not isinstance(text, str):
+        raise InvalidCredential(f"credential: expected text, got {type(text).__name__}")
+    if len(text) > _MAX_TEXT_LENGTH:
+        raise InvalidCredential(
+            f"credential: {len(text)} characters typed, a credential has {CODE_LENGTH}"
+        )
+    symbols: list[str] = []
+    for position, character in enumerate(text, start=1):
+        if _skipped(character):
+            continue
+        upper = character.upper() if character.isascii() else character
+        symbol = _ALIASES.get(upper, upper)
+        if symbol not in _VALUES:
+            group_number = len(symbols) // GROUP_SIZE + 1
+            raise InvalidCredential(
+                f"credential: character {character!r} at position {position}"
+                f" (group {group_number}) is not allowed; a credential has only digits and"
+                " the letters A-Z without I, L, O, U"
+            )
+        symbols.append(symbol)
+    if len(symbols) != CODE_LENGTH:
+        raise InvalidCredential(
+            f"credential: {len(symbols)} letters and digits, expected {CODE_LENGTH}"
+            f" ({CODE_LENGTH // GROUP_SIZE} groups of {GROUP_SIZE}); a character is"
+            f" {'missing' if len(symbols) < CODE_LENGTH else 'extra'}"
+        )
+    if _check_sum(_VALUES[symbol] for symbol in symbols) != 0:
+        raise InvalidCredential(_MISTYPED)
+    return "".join(symbols)
+
+
+def parse_credential_code(text: str) -> str:
+    """Normalise a typed code and verify its check symbol; return it in canonical printed form.
+
+    Case is ignored, spaces and dashes are skipped, O reads as 0 and I, L as 1 (Crockford).
+    Raises InvalidCredential naming a character that is not allowed and its position in
+    ``text`` (1-based, with its group), a wrong number of symbols, or a check symbol mismatch.
+    """
+    return format_credential_code(_canonical_symbols(text))
+
+
+# -- derivation ----------------------------------------------------------------------------
+
+
+def _check_election_id(election_id: object) -> str:
+    if not isinstance(election_id, str) or not election_id:
+        raise InvalidInput("election_id: expected a non-empty string")
+    return election_id
+
+
+def kdf_info(group: Group, election_id: str) -> bytes:
+    """The HKDF ``info``: encode("evote/1", "credential-kdf", [group name, election id])."""
+    return encode(PROTOCOL, Purpose.CREDENTIAL_KDF.value, [group.name, election_id])
+
+
+def derive_credential_secret(group: Group, election_id: str, code: str) -> int:
+    """The secret scalar of a credential: HKDF-SHA512 of the code, bound to election and group.
+
+    HKDF (RFC 5869) with SHA-512, no salt (RFC 5869 section 2.2: HashLen zero bytes), input
+    keying material the 20 canonical ASCII symbols of the code (no dashes), ``info`` the
+    injective encoding of the domain tag, the group name and the election id (:func:`kdf_info`),
+    64 bytes of output read big-endian and reduced modulo the group order (bias below 2^-250).
+
+    A fast KDF is enough: the code carries 95 uniform bits, so even against the published g^s of
+    a million voters (2^20 targets at once) an offline search needs about 2^75 derivations and
+    exponentiations. A slow, salted KDF (PBKDF2, Argon2) protects low-entropy passwords, which
+    codes are not; the election id in ``info`` keeps one code from giving the same key in two
+    elections. A zero scalar (probability 2^-250) is refused rather than used.
+    """
+    symbols = _canonical_symbols(code)
+    hkdf = HKDF(
+        algorithm=SHA512(),
+        length=KDF_OUTPUT_BYTES,
+        salt=None,
+        info=kdf_info(group, _check_election_id(election_id)),
+    )
+    secret = int.from_bytes(hkdf.derive(symbols.encode("ascii")), "big") % group.order
+    if secret == 0:
+        raise InvalidCredential("credential: derives the zero scalar; issue a new credential")
+    return secret
+
+
+def credential_keypair(group: Group, election_id: str, code: str) -> tuple[int, Element]:
+    """The secret scalar s and the public credential g^s (constant-time exponentiation)."""
+    secret = derive_credential_secret(group, election_id, code)
+    return secret, group.base_exp_secret(secret)
+
+
+def public_credential(group: Group, election_id: str, code: str) -> Element:
+    """The public credential g^s of a code (what the registrar publishes)."""
+    return credential_keypair(group, election_id, code)[1]
+
+
+# -- the public list -----------------------------------------------------------------------
+
+
+def _short(element: Element) -> str:
+    return element.to_bytes().hex()[:32] + "..."
+
+
+def _check_weight(weight: object, where: str) -> int:
+    # bool is an int subclass: True must not pass for a weight of 1.
+    if type(weight) is not int:
+        raise InvalidCredential(f"{where}: a weight is an integer, got {type(weight).__name__}")
+    if not 1 <= weight <= MAX_WEIGHT:
+        raise InvalidCredential(f"{where}: weight {weight} is outside [1, {MAX_WEIGHT}]")
+    return weight
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialEntry:
+    """One public credential on the list and the weight of its ballot (1 unless weighted)."""
+
+    public: Element
+    weight: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.public, Element):
+            raise InvalidCredential(
+                f"credential entry: expected a group element, got {type(self.public).__name__}"
+            )
+        _check_weight(self.weight, "credential entry")
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialList:
+    """The election's public credentials: sorted by canonical bytes, distinct, weights >= 1.
+
+    The constructor sorts the entries (a list carries no order of registration, hence no link
+    to the voters) and refuses duplicates, the identity, elements of another group and bad
+    weights. :meth:`digest` is what the election fingerprint binds.
+    """
+
+    group: Group
+    entries: tuple[CredentialEntry, ...]
+    _index: dict[bytes, int] = field(init=False, repr=False, compare=False)
+    _digest: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.group, Group):
+            raise InvalidInput(f"credential list: expected a group, got {self.group!r}")
+        keyed: list[tuple[bytes, CredentialEntry]] = []
+        for position, entry in enumerate(self.entries):
+            if not isinstance(entry, CredentialEntry):
+                raise InvalidCredential(
+                    f"credential list: entry {position} is a {type(entry).__name__},"
+                    " not a CredentialEntry"
+                )
+            if entry.public.group is not self.group:
+                raise InvalidCredential(
+                    f"credential list: entry {position} is an element of"
+                    f" {entry.public.group.name}, the list is on {self.group.name}"
+                )
+            if entry.public == self.group.identity:
+                raise InvalidCredential(f"credential list: entry {position} is the identity")
+            keyed.append((entry.public.to_bytes(), entry))
+        keyed.sort(key=lambda pair: pair[0])
+        index: dict[bytes, int] = {}
+        for key, entry in keyed:
+            if key in index:
+                raise InvalidCredential(
+                    f"credential list: duplicate public credential {_short(entry.public)}"
+                )
+            index[key] = entry.weight
+        entries = tuple(entry for _, entry in keyed)
+        object.__setattr__(self, "entries", entries)
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(
+            self,
+            "_digest",
+            digest32(
+                Purpose.CREDENTIAL_LIST,
+                self.group.name,
+                [[entry.public, entry.weight] for entry in entries],
+            ),
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, public: object) -> bool:
+        return (
+            isinstance(public, Element)
+            and public.group is self.group
+            and public.to_bytes() in self._index
+        )
+
+    def weight_of(self, public: Element) -> int:
+        """The weight of ``public``; UnknownCredential if it is not on the list."""
+        if public not in self:
+            shown = _short(public) if isinstance(public, Element) else repr(public)
+            raise UnknownCredential(f"credential {shown} is not on the election's credential list")
+        return self._index[public.to_bytes()]
+
+    @property
+    def total_weight(self) -> int:
+        """The sum of the weights: the most ballots (counted with weight) the tally can see."""
+        return sum(self._index.values())
+
+    def digest(self) -> bytes:
+        """digest32(CREDENTIAL_LIST, group name, [[public, weight], ...] in list order)."""
+        return self._digest
+
+    # -- JSON ------------------------------------------------------------------------------
+
+    def to_json_obj(self) -> dict[str, Any]:
+        """{"group": name, "entries": [{"public": base64, "weight": int}, ...]}, sorted."""
+        return {
+            "group": self.group.name,
+            "entries": [
+                {"public": encode_base64(entry.public.to_bytes()), "weight": entry.weight}
+                for entry in self.entries
+            ],
+        }
+
+    @classmethod
+    def from_json_obj(cls, group: Group, obj: object, where: str = "credentials") -> CredentialList:
+        """Decode :meth:`to_json_obj`'s form strictly.
+
+        Refuses unknown or missing fields, wrong types, non-canonical base64, bad weights,
+        entries out of order or repeated, and elements outside the group (checked last, in one
+        batch with ``group.decode_many``).
+        """
+        fields = _exact_fields(obj, {"group", "entries"}, where)
+        if fields["group"] != group.name:
+            raise InvalidCredential(
+                f"{where}.group: the list is for {fields['group']!r}, expected {group.name!r}"
+            )
+        raw_entries = fields["entries"]
+        if not isinstance(raw_entries, list):
+            raise InvalidCredential(f"{where}.entries: expected a list")
+        encodings: list[bytes] = []
+        weights: list[int] = []
+        first_seen: dict[bytes, int] = {}
+        for position, raw_entry in enumerate(raw_entries):
+            here = f"{where}.entries[{position}]"
+            entry_fields = _exact_fields(raw_entry, {"public", "weight"}, here)
+            encoding = decode_base64(entry_fields["public"], f"{here}.public", InvalidCredential)
+            if encoding in first_seen:
+                raise InvalidCredential(
+                    f"{here}: duplicate public credential (same as entries[{first_seen[encoding]}])"
+                )
+            if encodings and encoding < encodings[-1]:
+                raise InvalidCredential(f"{here}: entries are not sorted by their bytes")
+            first_seen[encoding] = position
+            encodings.append(encoding)
+            weights.append(_check_weight(entry_fields["weight"], f"{here}.weight"))
+        elements = group.decode_many(encodings, f"{where}.entries")
+        return cls(
+            group,
+            tuple(
+                CredentialEntry(element, weight)
+                for element, weight in zip(elements, weights, strict=True)
+            ),
+        )
+
+
+def _exact_fields(obj: object, names: set[str], where: str) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise InvalidCredential(f"{where}: expected an object, got {type(obj).__name__}")
+    unknown = sorted(str(key) for key in obj.keys() - names)
+    if unknown:
+        raise InvalidCredential(f"{where}: unknown field(s) {', '.join(unknown)}")
+    missing = sorted(names - obj.keys())
+    if missing:
+        raise InvalidCredential(f"{where}: missing field(s) {', '.join(missing)}")
+    return obj
+
+
+def encode_base64(data: bytes) -> str:
+    """Standard padded base64 (RFC 4648 section 4) of ``data``."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def decode_base64(text: object, where: str, error: type[InvalidInput] = InvalidInput) -> bytes:
+    """Strict standard base64 (RFC 4648 section 4, padded): the only spelling of its bytes."""
+    if not isinstance(text, str):
+        raise error(f"{where}: expected base64 text, got {type(text).__name__}")
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error):
+        raise error(f"{where}: not valid base64") from None
+    # Trailing bits that are not zero give a second spelling of the same bytes: refused.
+    if encode_base64(data) != text:
+        raise error(f"{where}: not canonical base64")
+    return data
+
+
+# -- the registrar ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RegistrationResult:
+    """The registrar's output: the public list, and the private voter -> code mapping.
+
+    ``codes`` must go only to the voters (letters) and never to the board; repr() hides it.
+    """
+
+    credential_list: CredentialList
+    codes: dict[str, str]
+
+    def __repr__(self) -> str:
+        return (
+            f"RegistrationResult({len(self.credential_list)} credentials on"
+            f" {self.credential_list.group.name}, codes hidden)"
+        )
+
+
+def _check_voters(voter_ids: Sequence[str], weights: Mapping[str, int] | None) -> dict[str, int]:
+    if isinstance(voter_ids, str) or not isinstance(voter_ids, Sequence):
+        raise InvalidInput("voter_ids: expected a sequence of strings")
+    voters: dict[str, int] = {}
+    for position, voter_id in enumerate(voter_ids):
+        if not isinstance(voter_id, str) or not voter_id:
+            raise InvalidInput(f"voter_ids[{position}]: expected a non-empty string")
+        if voter_id in voters:
+            raise InvalidInput(f"voter_ids[{position}]: duplicate voter id {voter_id!r}")
+        voters[voter_id] = 1
+    if weights is not None:
+        if not isinstance(weights, Mapping):
+            raise InvalidInput("weights: expected a mapping from voter id to weight")
+        for voter_id, weight in weights.items():
+            if voter_id not in voters:
+                raise InvalidInput(f"weights: {voter_id!r} is not among the voter ids")
+            voters[voter_id] = _check_weight(weight, f"weights[{voter_id!r}]")
+    return voters
+
+
+class Registrar:
+    """Issues the credentials of an election (Belenios' credential authority)."""
+
+    @staticmethod
+    def generate(
+        group: Group,
+        election_id: str,
+        voter_ids: Sequence[str],
+        weights: Mapping[str, int] | None = None,
+    ) -> RegistrationResult:
+        """One fresh code per voter, and the sorted list of the public credentials.
+
+        ``weights`` maps some voter ids to their weight (others weigh 1). A code whose public
+        credential is already taken (probability about n^2 / 2^96) is drawn again.
+        """
+        _check_election_id(election_id)
+        voters = _check_voters(voter_ids, weights)
+        codes: dict[str, str] = {}
+        entries: list[CredentialEntry] = []
+        taken: set[bytes] = set()
+        for voter_id, weight in voters.items():
+            while True:
+                code = generate_credential_code()
+                try:
+                    public = public_credential(group, election_id, code)
+                except InvalidCredential:  # the zero scalar: draw again
+                    continue
+                if public.to_bytes() not in taken:
+                    break
+            taken.add(public.to_bytes())
+            codes[voter_id] = code
+            entries.append(CredentialEntry(public, weight))
+        return RegistrationResult(CredentialList(group, tuple(entries)), codes)
+
+    @staticmethod
+    def credential_letter(voter_id_or_name: str, election_title: str, code: str, lang: str) -> str:
+        """The letter that carries a code to its voter: see :func:`credential_letter`."""
+        return credential_letter(voter_id_or_name, election_title, code, lang)
+
+
+# -- the letter ---------------------------------------------------------------------------
+
+_LETTERS: Final = {
+    "en": (
+        "{title}\n"
+        "Voting credential of: {name}\n"
+        "\n"
+        "Your voting credential:\n"
+        "\n"
+        "    {code}\n"
+        "\n"
+        "WHAT IT IS FOR\n"
+        'You need this credential to vote in "{title}". It signs your ballot to show\n'
+        "that you are entitled to vote, without showing who you are: the list of credentials\n"
+        "that the election publishes contains no names.\n"
+        "\n"
+        "HOW TO TYPE IT\n"
+        "Type the 20 letters and digits as printed. Upper or lower case does not matter, and\n"
+        "the dashes and spaces are optional. The letters I, L, O and U are never used: an O is\n"
+        "read as the digit zero, an I or an L as the digit one. The last character is a check\n"
+        "character: if you mistype one character or swap two, you will be told at once.\n"
+        "\n"
+        "KEEP IT SECRET\n"
+        "Anyone who knows this credential can vote in your place. Do not show it to anyone, do\n"
+        "not send it by e-mail, and never give it to someone who asks for it, even in the name\n"
+        "of the organisers. Nobody can recover it for you: if you lose it, contact the\n"
+        "organisers of the election.\n"
+    ),
+    "fr": (
+        "{title}\n"
+        "Code de vote de : {name}\n"
+        "\n"
+        "Votre code de vote :\n"
+        "\n"
+        "    {code}\n"
+        "\n"
+        "À QUOI IL SERT\n"
+        "Ce code vous permet de voter à « {title} ». Il signe votre bulletin pour\n"
+        "montrer que vous avez le droit de voter, sans révéler qui vous êtes : la liste des\n"
+        "codes publiée par l'élection ne contient aucun nom.\n"
+        "\n"
+        "COMMENT LE SAISIR\n"
+        "Saisissez les 20 lettres et chiffres tels qu'ils sont imprimés. Majuscules et\n"
+        "minuscules sont équivalentes, et les tirets et espaces sont facultatifs. Les lettres\n"
+        "I, L, O et U ne sont jamais utilisées : un O se lit comme le chiffre zéro, un I ou un L\n"
+        "comme le chiffre un. Le dernier caractère est un caractère de contrôle : si vous vous\n"
+        "trompez d'un caractère ou en inversez deux, vous en serez averti aussitôt.\n"
+        "\n"
+        "GARDEZ-LE SECRET\n"
+        "Quiconque connaît ce code peut voter à votre place. Ne le montrez à personne, ne\n"
+        "l'envoyez pas par courriel, et ne le donnez jamais à qui vous le demande, même au nom\n"
+        "des organisateurs. Personne ne peut le retrouver pour vous : si vous le perdez,\n"
+        "adressez-vous aux organisateurs de l'élection.\n"
+    ),
+}
+
+LETTER_LANGUAGES: Final = tuple(sorted(_LETTERS))
+"""Languages of :func:`credential_letter`."""
+
+
+def _check_line(value: object, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{where}: expected a non-empty string")
+    if any(unicodedata.category(character).startswith("C") for character in value):
+        raise InvalidInput(f"{where}: control characters are not allowed in a letter")
+    return value.strip()
+
+
+def credential_letter(voter_id_or_name: str, election_title: str, code: str, lang: str) -> str:
+    """The plain-text letter that carries ``code`` to its voter, in French or English.
+
+    It says what the credential is for, how to type it, and that it must stay secret. The code
+    is checked and printed in canonical form (four groups of five).
+    """
+    if lang not in _LETTERS:
+        raise InvalidInput(f"lang: {lang!r} is not one of {', '.join(LETTER_LANGUAGES)}")
+    return _LETTERS[lang].format(
+        title=_check_line(election_title, "election_title"),
+        name=_check_line(voter_id_or_name, "voter_id_or_name"),
+        code=parse_credential_code(code),
+    )
+
+
+__all__ = [
+    "ALPHABET",
+    "CODE_LENGTH",
+    "DATA_LENGTH",
+    "ENTROPY_BITS",
+    "GROUP_SIZE",
+    "LETTER_LANGUAGES",
+    "MAX_WEIGHT",
+    "CredentialEntry",
+    "CredentialList",
+    "Registrar",
+    "RegistrationResult",
+    "check_symbol",
+    "credential_keypair",
+    "credential_letter",
+    "decode_base64",
+    "derive_credential_secret",
+    "encode_base64",
+    "format_credential_code",
+    "generate_credential_code",
+    "kdf_info",
+    "parse_credential_code",
+    "public_credential",
+]
