@@ -1,6 +1,25 @@
 """The key ceremony: trustees, threshold key generation, trustee key files, share transport.
 
-See DESIGN.md section 7. :mod:`evote.ceremony.keyfile` keeps a trustee's secret share under a
-passphrase; :mod:`evote.ceremony.transport` carries shares between trustees, encrypted and
-authenticated.
+See DESIGN.md section 7 and docs/spec-ceremony-tally.md. :mod:`evote.ceremony.dkg` holds the
+protocol (Pedersen DKG with Feldman commitments, proofs of knowledge and a commit-then-reveal
+round) and runs it in one process; :mod:`evote.ceremony.files` runs the same steps one trustee
+per machine, exchanging files; :mod:`evote.ceremony.wire` reads and writes the public messages
+as strict JSON. :mod:`evote.ceremony.keyfile` keeps a trustee's secrets under a passphrase;
+:mod:`evote.ceremony.transport` carries shares between trustees, encrypted and authenticated.
 """
+
+from evote.ceremony.dkg import (
+    CeremonyResult,
+    Trustee,
+    TrusteeShare,
+    check_ceremony_result,
+    run_ceremony,
+)
+
+__all__ = [
+    "CeremonyResult",
+    "Trustee",
+    "TrusteeShare",
+    "check_ceremony_result",
+    "run_ceremony",
+]
