@@ -247,7 +247,7 @@ class CredentialEntry:
         _check_weight(self.weight, "credential entry")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class CredentialList:
     """The election's public credentials: sorted by canonical bytes, distinct, weights >= 1.
 
@@ -302,6 +302,13 @@ class CredentialList:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def __repr__(self) -> str:
+        # A list may hold a million entries: show its size and its digest, not its contents.
+        return (
+            f"CredentialList({self.group.name}, {len(self.entries)} credentials,"
+            f" total weight {self.total_weight}, digest {self._digest.hex()[:16]}...)"
+        )
 
     def __contains__(self, public: object) -> bool:
         return (
