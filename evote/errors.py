@@ -91,3 +91,7 @@ class StorageUnavailable(EvoteError, OSError):
 
 class BoardIntegrityError(EvoteError, RuntimeError):
     """The bulletin board's hash chain or a checkpoint does not verify."""
+
+
+class UnknownElection(EvoteError, LookupError):
+    """The bulletin board holds no election with this id."""

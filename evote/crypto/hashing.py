@@ -37,6 +37,7 @@ class Purpose(StrEnum):
     TRACKING_CODE = "tracking-code"
     BOARD_LINK = "board-link"
     BOARD_PAYLOAD = "board-payload"
+    BOARD_CHECKPOINT = "board-checkpoint"
     CEREMONY_TRANSCRIPT = "ceremony-transcript"
     RESULT = "result"
     BATCH = "batch"

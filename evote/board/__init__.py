@@ -1,0 +1,42 @@
+"""The bulletin board: append-only, hash-chained, one database for many elections.
+
+See DESIGN.md section 8 and docs/spec-board.md. :class:`Board` is the entry point; the chain
+and checkpoint functions (:func:`verify_chain`, :func:`check_checkpoint`,
+:func:`check_extends`) need no database and serve the verifier.
+"""
+
+from evote.board.board import Board, Receipt, check_receipt
+from evote.board.chain import (
+    BoardEntry,
+    ChainHead,
+    EntryKind,
+    genesis_hash,
+    link_hash,
+    payload_hash,
+    verify_chain,
+)
+from evote.board.checkpoint import Checkpoint, check_checkpoint, check_extends, sign_checkpoint
+from evote.board.setup import SetupRecord, decode_setup
+from evote.board.store import BallotColumns, BoardStore, Head
+
+__all__ = [
+    "BallotColumns",
+    "Board",
+    "BoardEntry",
+    "BoardStore",
+    "ChainHead",
+    "Checkpoint",
+    "EntryKind",
+    "Head",
+    "Receipt",
+    "SetupRecord",
+    "check_checkpoint",
+    "check_extends",
+    "check_receipt",
+    "decode_setup",
+    "genesis_hash",
+    "link_hash",
+    "payload_hash",
+    "sign_checkpoint",
+    "verify_chain",
+]

@@ -1,0 +1,375 @@
+"""The bulletin board: many elections in one database, each an append-only hash chain.
+
+:class:`Board` is what a voting portal talks to (DESIGN.md section 8, docs/spec-board.md). It
+records an election's life cycle as board events (setup, open, ballots, close, tally, result),
+casts ballots after every check the verifier would run, signs checkpoints of the head with the
+board's Ed25519 key, and reads the board back (streams, never whole tables in memory).
+
+Casting (:meth:`Board.cast`) runs ``check_ballot`` first, outside any transaction (it is the
+expensive part), then the board's own checks and the append inside one transaction that
+serialises the election's head; the receipt is returned only after the commit. A refused
+ballot leaves the board byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from nacl.signing import SigningKey
+
+from evote import jsonstrict
+from evote.ballots.encrypted import EncryptedBallot, check_ballot, decode_ballot, spoiled_marker
+from evote.ballots.manifest import RevotePolicy
+from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
+from evote.board.checkpoint import Checkpoint, check_checkpoint
+from evote.board.schema import create_schema
+from evote.board.setup import SetupRecord, decode_setup, new_launch_code
+from evote.board.storage import make_engine
+from evote.board.store import BallotColumns, BoardStore, Head
+from evote.election import Election
+from evote.errors import (
+    BoardIntegrityError,
+    ContextMismatch,
+    InvalidInput,
+    InvalidRecord,
+)
+
+EVENT_VERSION: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the voter keeps: where the ballot is on the board and the chain hash there."""
+
+    election_id: str
+    position: int
+    tracking_code: str
+    chain_hash: bytes
+    ballot_hash: bytes
+
+    @classmethod
+    def of(cls, entry: BoardEntry) -> Receipt:
+        if entry.tracking_code is None or entry.ballot_hash is None:
+            raise InvalidInput(f"board entry {entry.position} is not a ballot")
+        return cls(
+            election_id=entry.election_id,
+            position=entry.position,
+            tracking_code=entry.tracking_code,
+            chain_hash=entry.chain_hash,
+            ballot_hash=entry.ballot_hash,
+        )
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return {
+            "election_id": self.election_id,
+            "position": self.position,
+            "tracking_code": self.tracking_code,
+            "chain_hash": jsonstrict.b64encode(self.chain_hash),
+            "ballot_hash": jsonstrict.b64encode(self.ballot_hash),
+        }
+
+
+def check_receipt(receipt: Receipt, entry: BoardEntry) -> None:
+    """Check that the board ``entry`` is the one ``receipt`` names; BoardIntegrityError if not."""
+    where = f"receipt {receipt.tracking_code} (position {receipt.position})"
+    if (
+        entry.election_id != receipt.election_id
+        or entry.position != receipt.position
+        or entry.kind is not EntryKind.BALLOT
+        or entry.tracking_code != receipt.tracking_code
+        or entry.ballot_hash is None
+        or not hmac.compare_digest(entry.ballot_hash, receipt.ballot_hash)
+        or not hmac.compare_digest(entry.chain_hash, receipt.chain_hash)
+    ):
+        raise BoardIntegrityError(f"{where}: the board entry at that position differs")
+
+
+def event_payload(kind: EntryKind, body: Any = None) -> bytes:
+    """The canonical JSON payload of a life-cycle event: ``{"event", "version", "body"}``."""
+    return jsonstrict.dumps({"event": kind.value, "version": EVENT_VERSION, "body": body})
+
+
+def ballot_columns(ballot: EncryptedBallot) -> BallotColumns:
+    return BallotColumns(
+        credential=ballot.credential.to_bytes(),
+        tracking_code=ballot.tracking_code,
+        ballot_hash=ballot.ballot_hash(),
+        marker=spoiled_marker(ballot),
+    )
+
+
+class Board:
+    """A bulletin board in one database (a SQLite file path, or a SQLAlchemy URL).
+
+    ``signing_key`` is the board's Ed25519 key: opening and closing an election publish a
+    checkpoint signed with it, so both need it; casting and reading do not. The schema is
+    created if missing (tables, indexes, append-only triggers).
+    """
+
+    def __init__(
+        self,
+        location: str,
+        signing_key: SigningKey | None = None,
+        *,
+        sqlite_synchronous: str = "FULL",
+        busy_timeout: float = 60.0,
+    ) -> None:
+        self.engine = make_engine(
+            location, sqlite_synchronous=sqlite_synchronous, busy_timeout=busy_timeout
+        )
+        create_schema(self.engine)
+        self.store = BoardStore(self.engine)
+        self._signing_key = signing_key
+        self._setups: dict[str, SetupRecord] = {}
+
+    def __enter__(self) -> Board:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.dispose()
+
+    def dispose(self) -> None:
+        """Close the database connections (the board can be used again afterwards)."""
+        self.engine.dispose()
+
+    @property
+    def board_key(self) -> bytes | None:
+        """The board's Ed25519 public key, if it was given its signing key."""
+        return None if self._signing_key is None else bytes(self._signing_key.verify_key)
+
+    # ------------------------------------------------------------------------ life cycle
+
+    def setup(
+        self, election: Election, trustees: Any, launch_code: str | None = None
+    ) -> BoardEntry:
+        """Record the election (entry 1): manifest, group, key, credentials, trustees' data.
+
+        ``trustees`` is the trustees' public data (any JSON value; the ceremony reads it back).
+        The launch code defaults to a fresh random one; the genesis hash binds it.
+        """
+        record = SetupRecord(
+            election=election,
+            trustees=trustees,
+            launch_code=new_launch_code() if launch_code is None else launch_code,
+        )
+        entry = self.store.create_election(
+            election.election_id, election.fingerprint, record.launch_code, record.to_payload()
+        )
+        self._setups[election.election_id] = record
+        return entry
+
+    def open_election(self, election_id: str, body: Any = None) -> Checkpoint:
+        """Open the election for ballots; returns the signed checkpoint of the open event."""
+        return self._event_with_checkpoint(election_id, EntryKind.OPEN, body)
+
+    def close_election(self, election_id: str, body: Any = None) -> Checkpoint:
+        """Close the election; later ballots raise ElectionNotOpen. Returns the checkpoint."""
+        return self._event_with_checkpoint(election_id, EntryKind.CLOSE, body)
+
+    def publish_tally(self, election_id: str, tally: Any) -> BoardEntry:
+        """Append a tally event (aggregates, decryption shares...: a JSON value) after close."""
+        entry, _ = self.store.append_event(
+            election_id, EntryKind.TALLY, event_payload(EntryKind.TALLY, tally)
+        )
+        return entry
+
+    def publish_result(self, election_id: str, result: Any) -> BoardEntry:
+        """Append the result (a JSON value) after the tally; nothing may follow it."""
+        entry, _ = self.store.append_event(
+            election_id, EntryKind.RESULT, event_payload(EntryKind.RESULT, result)
+        )
+        return entry
+
+    def checkpoint(self, election_id: str) -> Checkpoint:
+        """Sign and publish a checkpoint of the current head."""
+        return self.store.publish_checkpoint(election_id, self._require_key("a checkpoint"))
+
+    def _event_with_checkpoint(self, election_id: str, kind: EntryKind, body: Any) -> Checkpoint:
+        key = self._require_key(f"the {kind.value} event")
+        _, checkpoint = self.store.append_event(election_id, kind, event_payload(kind, body), key)
+        if checkpoint is None:
+            raise BoardIntegrityError(f"{kind.value} event of {election_id!r}: no checkpoint made")
+        return checkpoint
+
+    def _require_key(self, what: str) -> SigningKey:
+        if self._signing_key is None:
+            raise InvalidInput(f"{what} needs the board's signing key; none was given")
+        return self._signing_key
+
+    # ------------------------------------------------------------------------------ cast
+
+    def cast(self, election_id: str, ballot: EncryptedBallot | bytes) -> Receipt:
+        """Check and append a ballot (an EncryptedBallot or its canonical bytes).
+
+        Runs ``check_ballot`` (proofs, signature, context), then checks that the credential is
+        on the list, the election is open, the ballot is not already on the board as another
+        credential's superseded or spoiled ballot, and the revote policy allows it; then
+        appends. Casting an accepted ballot again (while it is its credential's last) returns
+        the same receipt. Raises ContextMismatch, UnknownCredential, InvalidBallot,
+        InvalidProof, InvalidSignature, ElectionNotOpen, DuplicateBallot, StorageUnavailable.
+        """
+        election = self.load_election(election_id)
+        if isinstance(ballot, (bytes, bytearray, memoryview)):
+            ballot = decode_ballot(election, bytes(ballot))
+        self._check_context(election, ballot)
+        election.credentials.weight_of(ballot.credential)
+        check_ballot(election, ballot)
+        entry, _ = self.store.append_ballot(
+            election_id,
+            EntryKind.BALLOT,
+            ballot.canonical_bytes(),
+            ballot_columns(ballot),
+            one_ballot_per_credential=election.manifest.revote is RevotePolicy.SINGLE,
+        )
+        return Receipt.of(entry)
+
+    def spoil(self, election_id: str, ballot: EncryptedBallot, audit: Any = None) -> BoardEntry:
+        """Publish a spoiled (Benaloh-audited) ballot; it can never be cast afterwards.
+
+        ``audit`` is the audit data (revealed choices and nonces: a JSON value) the voter's
+        device published. The entry carries the ballot's hash, tracking code and spoiled
+        marker (evote.ballots.encrypted.spoiled_marker), so that a later cast of the same
+        ballot, or of any ballot reusing its ciphertexts, is refused with DuplicateBallot; it
+        carries no credential, so it is never counted.
+        """
+        election = self.load_election(election_id)
+        self._check_context(election, ballot)
+        election.credentials.weight_of(ballot.credential)
+        check_ballot(election, ballot)
+        payload = jsonstrict.dumps(
+            {"ballot": jsonstrict.b64encode(ballot.canonical_bytes()), "audit": audit}
+        )
+        columns = ballot_columns(ballot)
+        entry, _ = self.store.append_ballot(
+            election_id,
+            EntryKind.SPOILED,
+            payload,
+            BallotColumns(None, columns.tracking_code, columns.ballot_hash, columns.marker),
+            one_ballot_per_credential=False,
+        )
+        return entry
+
+    @staticmethod
+    def _check_context(election: Election, ballot: EncryptedBallot) -> None:
+        if ballot.election_id != election.election_id:
+            raise ContextMismatch(
+                f"ballot {ballot.tracking_code}: for election {ballot.election_id!r}, "
+                f"cast on the board of {election.election_id!r}"
+            )
+        if not hmac.compare_digest(ballot.fingerprint, election.fingerprint):
+            raise ContextMismatch(
+                f"ballot {ballot.tracking_code}: made for another version of election "
+                f"{election.election_id!r} (fingerprint differs)"
+            )
+
+    # ----------------------------------------------------------------------------- reads
+
+    def election_ids(self) -> list[str]:
+        return self.store.election_ids()
+
+    def setup_record(self, election_id: str) -> SetupRecord:
+        """The decoded setup entry (cached: it never changes)."""
+        record = self._setups.get(election_id)
+        if record is None:
+            info = self.store.election_info(election_id)
+            record = decode_setup(
+                self.store.entry_at(election_id, 1).payload, f"{election_id}.setup"
+            )
+            if (
+                record.launch_code != info.launch_code
+                or record.election.fingerprint != info.fingerprint
+            ):
+                raise BoardIntegrityError(
+                    f"election {election_id!r}: setup entry differs from the election's row"
+                )
+            self._setups[election_id] = record
+        return record
+
+    def load_election(self, election_id: str) -> Election:
+        """Rebuild the Election from its setup entry."""
+        return self.setup_record(election_id).election
+
+    def head(self, election_id: str) -> Head:
+        return self.store.head(election_id)
+
+    def entries(
+        self, election_id: str, start: int = 1, stop: int | None = None
+    ) -> Iterator[BoardEntry]:
+        """Stream every entry (events and ballots) with ``start <= position < stop``."""
+        return self.store.entries(election_id, start, stop)
+
+    def entry_at(self, election_id: str, position: int) -> BoardEntry:
+        return self.store.entry_at(election_id, position)
+
+    def ballot_entries(
+        self, election_id: str, start: int = 1, stop: int | None = None
+    ) -> Iterator[BoardEntry]:
+        """Stream the ballot entries with ``start <= position < stop``, in board order."""
+        return self.store.entries(election_id, start, stop, EntryKind.BALLOT)
+
+    def ballot_at(self, election_id: str, position: int) -> EncryptedBallot:
+        entry = self.store.entry_at(election_id, position)
+        if entry.kind is not EntryKind.BALLOT:
+            raise InvalidInput(
+                f"election {election_id!r}: entry {position} is a {entry.kind.value}"
+            )
+        return decode_ballot(self.load_election(election_id), entry.payload)
+
+    def ballot_by_tracking_code(self, election_id: str, tracking_code: str) -> BoardEntry:
+        return self.store.entry_by_tracking_code(election_id, tracking_code)
+
+    def counted_entries(self, election_id: str) -> Iterator[BoardEntry]:
+        """Stream the last ballot entry of each credential, in board order."""
+        return self.store.counted_entries(election_id)
+
+    def counted_ballots(self, election_id: str) -> Iterator[tuple[EncryptedBallot, int]]:
+        """Stream (ballot, credential weight) of the counted ballots, in board order."""
+        election = self.load_election(election_id)
+        for entry in self.store.counted_entries(election_id):
+            ballot = decode_ballot(election, entry.payload)
+            yield ballot, election.credentials.weight_of(ballot.credential)
+
+    def checkpoints(self, election_id: str) -> list[Checkpoint]:
+        return self.store.checkpoints(election_id)
+
+    def verify(self, election_id: str) -> ChainHead:
+        """Recompute the chain from the genesis and check the published checkpoints against it.
+
+        Checkpoint signatures are checked against this board's key when it has one, otherwise
+        against the key of the first checkpoint (all must be signed by the same key).
+        Returns the head; raises BoardIntegrityError or InvalidSignature.
+        """
+        try:
+            record = self.setup_record(election_id)
+        except InvalidRecord as fault:
+            raise BoardIntegrityError(f"election {election_id!r}: setup entry: {fault}") from fault
+        genesis = genesis_hash(election_id, record.election.fingerprint, record.launch_code)
+        checkpoints = self.store.checkpoints(election_id)
+        key = self.board_key or (checkpoints[0].board_key if checkpoints else None)
+        expected = {}
+        for checkpoint in checkpoints:
+            if key is not None:
+                check_checkpoint(checkpoint, key)
+            expected[checkpoint.position] = checkpoint.chain_hash
+
+        def checked(stream: Iterator[BoardEntry]) -> Iterator[BoardEntry]:
+            for entry in stream:
+                signed = expected.get(entry.position)
+                if signed is not None and not hmac.compare_digest(signed, entry.chain_hash):
+                    raise BoardIntegrityError(
+                        f"election {election_id!r}: entry {entry.position} differs from the "
+                        "checkpoint signed at that position"
+                    )
+                yield entry
+
+        head = verify_chain(checked(self.store.entries(election_id)), genesis)
+        beyond = [position for position in expected if position > head.position]
+        if beyond:
+            raise BoardIntegrityError(
+                f"election {election_id!r}: checkpoint at {beyond[0]} is beyond the head "
+                f"{head.position}"
+            )
+        return head

@@ -1,0 +1,116 @@
+"""The board's hash chain (DESIGN.md section 8; docs/spec-board.md section B.2).
+
+Every board entry, from the election's setup to its result, is a link of one chain:
+
+* ``h_0 = digest32(BOARD_LINK, 0, election_id, fingerprint, launch_code)``: the genesis binds the
+  election (its fingerprint) and a launch code drawn when the board was set up, so that no chain
+  can be prepared before the election exists;
+* ``p_i = digest32(BOARD_PAYLOAD, kind_i, payload_i)``: the payload hash of entry ``i``;
+* ``h_i = digest32(BOARD_LINK, i, h_{i-1}, p_i)`` for positions ``i = 1, 2, ...``.
+
+The encoding under :func:`~evote.crypto.hashing.digest32` is typed and length-prefixed, so the
+genesis input (an integer and three more items) can never be read as a link input (an integer
+and two byte strings). A head ``(i, h_i)`` therefore commits to every entry up to ``i``, as in a
+Merkle-Damgard chain or the linked time-stamping of Haber and Stornetta ("How to time-stamp a
+digital document", J. Cryptology 3(2), 1991).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from evote.crypto.hashing import Purpose, digest32
+from evote.errors import BoardIntegrityError
+
+HASH_LENGTH = 32
+
+
+class EntryKind(StrEnum):
+    """What a board entry records; the order of the life cycle is enforced by the board."""
+
+    SETUP = "setup"
+    OPEN = "open"
+    BALLOT = "ballot"
+    SPOILED = "spoiled"
+    CLOSE = "close"
+    TALLY = "tally"
+    RESULT = "result"
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    """One entry of the board, as stored (the ballot columns are ``None`` for events).
+
+    The ballot columns are indexes derived from the payload; only ``kind`` and ``payload``
+    enter the chain.
+    """
+
+    election_id: str
+    position: int
+    kind: EntryKind
+    payload: bytes
+    payload_hash: bytes
+    chain_hash: bytes
+    credential: bytes | None = None
+    tracking_code: str | None = None
+    ballot_hash: bytes | None = None
+    marker: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The last position of a (verified) chain and its hash; position 0 is the genesis."""
+
+    position: int
+    chain_hash: bytes
+
+
+def genesis_hash(election_id: str, fingerprint: bytes, launch_code: str) -> bytes:
+    """``h_0``: binds the election fingerprint and the launch code (spec-board B.2)."""
+    return digest32(Purpose.BOARD_LINK, 0, election_id, fingerprint, launch_code)
+
+
+def payload_hash(kind: EntryKind, payload: bytes) -> bytes:
+    """``p_i = digest32(BOARD_PAYLOAD, kind, payload)``."""
+    return digest32(Purpose.BOARD_PAYLOAD, kind.value, payload)
+
+
+def link_hash(position: int, previous: bytes, payload_digest: bytes) -> bytes:
+    """``h_i = digest32(BOARD_LINK, i, h_{i-1}, p_i)`` for ``i >= 1``."""
+    return digest32(Purpose.BOARD_LINK, position, previous, payload_digest)
+
+
+def check_entry_link(entry: BoardEntry, previous: ChainHead) -> ChainHead:
+    """Check that ``entry`` follows ``previous``; return the new head, or raise.
+
+    Raises :class:`BoardIntegrityError` naming the position when the entry is out of order,
+    its payload hash does not match its payload, or its chain hash does not match the link.
+    """
+    where = f"board entry {entry.position} of election {entry.election_id!r}"
+    if entry.position != previous.position + 1:
+        raise BoardIntegrityError(
+            f"{where}: expected position {previous.position + 1} after {previous.position}"
+        )
+    expected_payload = payload_hash(entry.kind, entry.payload)
+    if not hmac.compare_digest(expected_payload, entry.payload_hash):
+        raise BoardIntegrityError(f"{where}: payload hash does not match the payload")
+    expected_link = link_hash(entry.position, previous.chain_hash, expected_payload)
+    if not hmac.compare_digest(expected_link, entry.chain_hash):
+        raise BoardIntegrityError(f"{where}: chain hash does not match h(i, h_(i-1), payload)")
+    return ChainHead(entry.position, expected_link)
+
+
+def verify_chain(entries: Iterable[BoardEntry], genesis: bytes) -> ChainHead:
+    """Recompute the chain over ``entries`` (all of them, from position 1, in order).
+
+    Returns the head reached (position 0 and ``genesis`` for an empty board); raises
+    :class:`BoardIntegrityError` at the first entry that does not link. ``entries`` is consumed
+    once, so a stream from :meth:`evote.board.Board.entries` verifies in constant memory.
+    """
+    head = ChainHead(0, genesis)
+    for entry in entries:
+        head = check_entry_link(entry, head)
+    return head

@@ -1,0 +1,172 @@
+"""The board's tables (SQLAlchemy 2 declarative models) and their append-only guards.
+
+Three tables, every row keyed by its election id so that one database holds many elections:
+
+* ``evote_board_elections``: one row per election, inserted at setup and never changed. Casting
+  locks it (``SELECT ... FOR UPDATE`` on PostgreSQL) to serialise the head of that election's
+  chain; the head itself is read from the entries, so the row never needs an update.
+* ``evote_board_entries``: the hash-chained entries (spec-board B.1).
+* ``evote_board_checkpoints``: the signed checkpoints the board published.
+
+Nothing is ever updated or deleted. Two guards back that up besides the code itself: database
+triggers, created with the schema on SQLite and PostgreSQL, that abort any UPDATE or DELETE
+(and TRUNCATE on PostgreSQL) of the three tables; and an engine event listener
+(:func:`install_statement_guard`) that refuses such statements before they reach the database.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from evote.errors import BoardIntegrityError
+
+ELECTION_ID_LENGTH = 200
+KIND_LENGTH = 16
+TRACKING_CODE_LENGTH = 100
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the board's models (their own metadata, nothing else in it)."""
+
+
+class ElectionRow(Base):
+    """One election hosted by the board."""
+
+    __tablename__ = "evote_board_elections"
+
+    election_id: Mapped[str] = mapped_column(sa.String(ELECTION_ID_LENGTH), primary_key=True)
+    fingerprint: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    launch_code: Mapped[str] = mapped_column(sa.String(200))
+
+
+class EntryRow(Base):
+    """One entry of an election's hash chain; the ballot columns are NULL for events."""
+
+    __tablename__ = "evote_board_entries"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("election_id", "position", name="evote_board_entries_pk"),
+        sa.UniqueConstraint("election_id", "ballot_hash", name="evote_board_entries_ballot_uq"),
+        sa.UniqueConstraint("election_id", "tracking_code", name="evote_board_entries_tracking_uq"),
+        sa.Index("evote_board_entries_credential_ix", "election_id", "credential", "position"),
+        sa.Index("evote_board_entries_marker_ix", "election_id", "marker"),
+        sa.CheckConstraint("position >= 1", name="evote_board_entries_position_ck"),
+    )
+
+    election_id: Mapped[str] = mapped_column(
+        sa.String(ELECTION_ID_LENGTH), sa.ForeignKey(ElectionRow.election_id)
+    )
+    position: Mapped[int] = mapped_column(sa.BigInteger, autoincrement=False)
+    kind: Mapped[str] = mapped_column(sa.String(KIND_LENGTH))
+    payload: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    payload_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    chain_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    credential: Mapped[bytes | None] = mapped_column(sa.LargeBinary(600))
+    tracking_code: Mapped[str | None] = mapped_column(sa.String(TRACKING_CODE_LENGTH))
+    ballot_hash: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
+    # The spoiled marker (a hash of the ciphertexts alone) of ballots and spoiled ballots.
+    marker: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
+
+
+class CheckpointRow(Base):
+    """A checkpoint the board signed and published."""
+
+    __tablename__ = "evote_board_checkpoints"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("election_id", "serial", name="evote_board_checkpoints_pk"),
+    )
+
+    election_id: Mapped[str] = mapped_column(
+        sa.String(ELECTION_ID_LENGTH), sa.ForeignKey(ElectionRow.election_id)
+    )
+    serial: Mapped[int] = mapped_column(sa.BigInteger, autoincrement=False)
+    position: Mapped[int] = mapped_column(sa.BigInteger)
+    chain_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    timestamp: Mapped[int] = mapped_column(sa.BigInteger)
+    board_key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
+
+
+elections_table: sa.Table = ElectionRow.__table__  # type: ignore[assignment]
+entries_table: sa.Table = EntryRow.__table__  # type: ignore[assignment]
+checkpoints_table: sa.Table = CheckpointRow.__table__  # type: ignore[assignment]
+BOARD_TABLES = (elections_table, entries_table, checkpoints_table)
+BOARD_TABLE_NAMES = frozenset(table.name for table in BOARD_TABLES)
+
+APPEND_ONLY_MESSAGE = "evote board tables are append-only"
+
+_POSTGRES_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION evote_board_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION USING MESSAGE =
+        '{APPEND_ONLY_MESSAGE}: ' || TG_OP || ' on ' || TG_TABLE_NAME || ' refused';
+END;
+$$ LANGUAGE plpgsql
+"""
+
+
+def _postgres_triggers(table: str) -> list[str]:
+    return [
+        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION evote_board_refuse_change()",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION evote_board_refuse_change()",
+    ]
+
+
+def _sqlite_triggers(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} "
+        f"ON {table} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+        for operation in ("UPDATE", "DELETE")
+    ]
+
+
+def create_schema(engine: sa.Engine) -> None:
+    """Create the board's tables and append-only triggers if missing (idempotent)."""
+    with engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        if connection.dialect.name == "postgresql":
+            # Two processes creating the schema at once would race on CREATE OR REPLACE.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(2025051701)")
+            connection.exec_driver_sql(_POSTGRES_FUNCTION)
+            for table in BOARD_TABLE_NAMES:
+                for statement in _postgres_triggers(table):
+                    connection.exec_driver_sql(statement)
+        elif connection.dialect.name == "sqlite":
+            for table in BOARD_TABLE_NAMES:
+                for statement in _sqlite_triggers(table):
+                    connection.exec_driver_sql(statement)
+
+
+_CHANGE_STATEMENT = re.compile(
+    r"^\s*(UPDATE|DELETE|TRUNCATE|REPLACE|INSERT\s+OR\s+REPLACE)\b", re.I
+)
+
+
+def refuse_board_change(statement: str) -> None:
+    """Raise :class:`BoardIntegrityError` if ``statement`` would change or drop board rows."""
+    if _CHANGE_STATEMENT.match(statement) and any(name in statement for name in BOARD_TABLE_NAMES):
+        raise BoardIntegrityError(
+            f"{APPEND_ONLY_MESSAGE}: refused {statement.split(maxsplit=1)[0]}"
+        )
+
+
+def install_statement_guard(engine: sa.Engine) -> None:
+    """Refuse, on ``engine``, any SQL statement that updates or deletes board rows."""
+
+    def before_cursor_execute(
+        connection: sa.Connection,
+        cursor: Any,
+        statement: str,
+        parameters: Any,
+        context: Any,
+        executemany: bool,
+    ) -> None:
+        refuse_board_change(statement)
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)

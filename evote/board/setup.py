@@ -1,0 +1,123 @@
+"""The setup event: what the board's first entry says about the election (spec-board B.3).
+
+The payload is canonical JSON (:func:`evote.jsonstrict.dumps`) of an object with exactly the
+fields ``version``, ``election_id``, ``manifest`` (the manifest's JSON object), ``group``,
+``public_key``, ``ceremony_digest``, ``credentials`` (the public credential list's JSON object),
+``trustees`` (the trustees' public data: an opaque JSON value given by the caller, which the
+ceremony package reads), ``fingerprint`` and ``launch_code``; binary values in canonical
+base64. Decoding rebuilds the :class:`~evote.election.Election` and checks that its fingerprint
+is the one recorded, so a setup entry cannot describe one election and claim another's
+fingerprint.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+from evote import jsonstrict
+from evote.ballots.credentials import CredentialList
+from evote.ballots.manifest import manifest_from_json_obj
+from evote.crypto.elgamal import PublicKey
+from evote.crypto.groups import group_by_name
+from evote.election import Election
+from evote.errors import InvalidInput, InvalidRecord
+
+SETUP_VERSION: Final = 1
+LAUNCH_CODE_BYTES: Final = 16
+MAX_LAUNCH_CODE_LENGTH: Final = 200
+_FIELDS: Final = (
+    "version",
+    "election_id",
+    "manifest",
+    "group",
+    "public_key",
+    "ceremony_digest",
+    "credentials",
+    "trustees",
+    "fingerprint",
+    "launch_code",
+)
+
+
+def new_launch_code() -> str:
+    """A fresh random launch code (128 bits from :mod:`secrets`, hex)."""
+    return secrets.token_hex(LAUNCH_CODE_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class SetupRecord:
+    """The content of a setup entry."""
+
+    election: Election
+    trustees: Any
+    launch_code: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.launch_code, str) or not (
+            0 < len(self.launch_code) <= MAX_LAUNCH_CODE_LENGTH
+        ):
+            raise InvalidInput(
+                f"launch code: expected 1 to {MAX_LAUNCH_CODE_LENGTH} characters of text"
+            )
+        # Refused now rather than at the first reader: the payload must be canonical JSON.
+        jsonstrict.dumps(self.trustees)
+
+    def to_payload(self) -> bytes:
+        election = self.election
+        return jsonstrict.dumps(
+            {
+                "version": SETUP_VERSION,
+                "election_id": election.election_id,
+                "manifest": election.manifest.to_json_obj(),
+                "group": election.group.name,
+                "public_key": jsonstrict.b64encode(election.public_key.element.to_bytes()),
+                "ceremony_digest": jsonstrict.b64encode(election.ceremony_digest),
+                "credentials": election.credentials.to_json_obj(),
+                "trustees": self.trustees,
+                "fingerprint": jsonstrict.b64encode(election.fingerprint),
+                "launch_code": self.launch_code,
+            }
+        )
+
+
+def decode_setup(payload: bytes, where: str = "setup") -> SetupRecord:
+    """Strictly decode a setup payload and rebuild the election (InvalidRecord on faults)."""
+    read = jsonstrict.Reader(InvalidRecord)
+    fields = read.object(jsonstrict.loads(payload, where, InvalidRecord), where, _FIELDS)
+    read.integer(fields["version"], f"{where}.version", SETUP_VERSION, SETUP_VERSION)
+    try:
+        group = group_by_name(read.string(fields["group"], f"{where}.group"))
+        manifest = manifest_from_json_obj(fields["manifest"])
+        public_key = PublicKey(
+            group, group.decode(read.b64(fields["public_key"], f"{where}.public_key"), "public_key")
+        )
+        credentials = CredentialList.from_json_obj(
+            group, fields["credentials"], f"{where}.credentials"
+        )
+        election = Election(
+            manifest=manifest,
+            group=group,
+            public_key=public_key,
+            credentials=credentials,
+            ceremony_digest=read.b64(fields["ceremony_digest"], f"{where}.ceremony_digest", 32),
+        )
+    except InvalidRecord:
+        raise
+    except InvalidInput as fault:
+        raise InvalidRecord(f"{where}: {fault}") from fault
+    election_id = read.string(fields["election_id"], f"{where}.election_id")
+    if election_id != election.election_id:
+        read.fail(f"{where}.election_id", f"{election_id!r} differs from the manifest's")
+    fingerprint = read.b64(fields["fingerprint"], f"{where}.fingerprint", 32)
+    if not hmac.compare_digest(fingerprint, election.fingerprint):
+        read.fail(f"{where}.fingerprint", "differs from the fingerprint of the election described")
+    return SetupRecord(
+        election=election,
+        trustees=fields["trustees"],
+        launch_code=read.string(
+            fields["launch_code"], f"{where}.launch_code", MAX_LAUNCH_CODE_LENGTH
+        ),
+    )

@@ -1,0 +1,511 @@
+"""The append-only store under :class:`evote.board.Board`: elections, chained entries, checkpoints.
+
+This layer knows the life cycle and the chain but not what a ballot means: the board above it
+runs the ballot checks and hands over the ballot's columns (credential, tracking code, hash).
+Every append runs in one write transaction (:func:`~evote.board.storage.write_transaction`)
+that first locks the election's row, reads the head, checks the phase, then inserts; the
+transaction either commits whole or leaves nothing. The store issues INSERT and SELECT only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+import sqlalchemy as sa
+from nacl.signing import SigningKey
+from sqlalchemy import exc
+
+from evote.board.chain import (
+    BoardEntry,
+    ChainHead,
+    EntryKind,
+    genesis_hash,
+    link_hash,
+    payload_hash,
+)
+from evote.board.checkpoint import Checkpoint, sign_checkpoint
+from evote.board.schema import checkpoints_table, elections_table, entries_table
+from evote.board.storage import read_connection, write_transaction
+from evote.errors import DuplicateBallot, ElectionNotOpen, InvalidInput, UnknownElection
+
+STREAM_BATCH: Final = 500
+
+#: For each kind, the kinds the head may have before it: the life cycle of spec-board B.3.
+ALLOWED_AFTER: Final[dict[EntryKind, frozenset[EntryKind]]] = {
+    EntryKind.OPEN: frozenset({EntryKind.SETUP}),
+    EntryKind.BALLOT: frozenset({EntryKind.OPEN, EntryKind.BALLOT, EntryKind.SPOILED}),
+    EntryKind.SPOILED: frozenset({EntryKind.OPEN, EntryKind.BALLOT, EntryKind.SPOILED}),
+    EntryKind.CLOSE: frozenset({EntryKind.OPEN, EntryKind.BALLOT, EntryKind.SPOILED}),
+    EntryKind.TALLY: frozenset({EntryKind.CLOSE, EntryKind.TALLY}),
+    EntryKind.RESULT: frozenset({EntryKind.TALLY}),
+}
+OPEN_KINDS: Final = ALLOWED_AFTER[EntryKind.BALLOT]
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last entry of an election's board."""
+
+    election_id: str
+    position: int
+    chain_hash: bytes
+    kind: EntryKind
+
+    @property
+    def is_open(self) -> bool:
+        """True while ballots may be cast."""
+        return self.kind in OPEN_KINDS
+
+    def chain_head(self) -> ChainHead:
+        return ChainHead(self.position, self.chain_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class BallotColumns:
+    """The indexed columns of a ballot entry (no credential for a spoiled ballot)."""
+
+    credential: bytes | None
+    tracking_code: str
+    ballot_hash: bytes
+    marker: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionInfo:
+    """The election's row: what the genesis hash binds."""
+
+    election_id: str
+    fingerprint: bytes
+    launch_code: str
+
+    def genesis(self) -> bytes:
+        return genesis_hash(self.election_id, self.fingerprint, self.launch_code)
+
+
+_ENTRY_COLUMNS = (
+    entries_table.c.election_id,
+    entries_table.c.position,
+    entries_table.c.kind,
+    entries_table.c.payload,
+    entries_table.c.payload_hash,
+    entries_table.c.chain_hash,
+    entries_table.c.credential,
+    entries_table.c.tracking_code,
+    entries_table.c.ballot_hash,
+    entries_table.c.marker,
+)
+
+
+# ``row`` is a Row of _ENTRY_COLUMNS; Row's generics differ between SQLAlchemy 2.0 and 2.1.
+def _entry(row: Any) -> BoardEntry:
+    m = row._mapping
+    return BoardEntry(
+        election_id=m["election_id"],
+        position=int(m["position"]),
+        kind=EntryKind(m["kind"]),
+        payload=bytes(m["payload"]),
+        payload_hash=bytes(m["payload_hash"]),
+        chain_hash=bytes(m["chain_hash"]),
+        credential=None if m["credential"] is None else bytes(m["credential"]),
+        tracking_code=m["tracking_code"],
+        ballot_hash=None if m["ballot_hash"] is None else bytes(m["ballot_hash"]),
+        marker=None if m["marker"] is None else bytes(m["marker"]),
+    )
+
+
+class BoardStore:
+    """Append-only storage of many elections' chains in one database."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._is_postgres = engine.dialect.name == "postgresql"
+
+    # ----------------------------------------------------------------------------- writes
+
+    def create_election(
+        self, election_id: str, fingerprint: bytes, launch_code: str, setup_payload: bytes
+    ) -> BoardEntry:
+        """Insert the election's row and its setup entry (position 1) in one transaction."""
+        info = ElectionInfo(election_id, fingerprint, launch_code)
+        entry = self._entry_after(
+            election_id, ChainHead(0, info.genesis()), EntryKind.SETUP, setup_payload, None
+        )
+        with write_transaction(self.engine, f"setup of election {election_id!r}") as connection:
+            exists = connection.execute(
+                sa.select(elections_table.c.election_id).where(
+                    elections_table.c.election_id == election_id
+                )
+            ).first()
+            if exists is not None:
+                raise InvalidInput(f"election {election_id!r} is already set up on this board")
+            connection.execute(
+                sa.insert(elections_table).values(
+                    election_id=election_id, fingerprint=fingerprint, launch_code=launch_code
+                )
+            )
+            self._insert(connection, entry)
+        return entry
+
+    def append_event(
+        self,
+        election_id: str,
+        kind: EntryKind,
+        payload: bytes,
+        signing_key: SigningKey | None = None,
+    ) -> tuple[BoardEntry, Checkpoint | None]:
+        """Append a life-cycle event; with ``signing_key``, also a checkpoint of the new head."""
+        if kind in (EntryKind.SETUP, EntryKind.BALLOT, EntryKind.SPOILED):
+            raise InvalidInput(f"append_event: {kind.value!r} entries have their own method")
+        what = f"{kind.value} event of election {election_id!r}"
+        with write_transaction(self.engine, what) as connection:
+            head = self._locked_head(connection, election_id)
+            self._check_phase(head, kind)
+            entry = self._entry_after(election_id, head.chain_head(), kind, payload, None)
+            self._insert(connection, entry)
+            checkpoint = None
+            if signing_key is not None:
+                checkpoint = self._insert_checkpoint(
+                    connection,
+                    signing_key,
+                    election_id,
+                    ChainHead(entry.position, entry.chain_hash),
+                )
+        return entry, checkpoint
+
+    def append_ballot(
+        self,
+        election_id: str,
+        kind: EntryKind,
+        payload: bytes,
+        columns: BallotColumns,
+        one_ballot_per_credential: bool,
+    ) -> tuple[BoardEntry, bool]:
+        """Append a ballot (or a spoiled ballot); return (entry, False), or (existing, True).
+
+        In the transaction: the phase must be open; a ballot with this hash already on the board
+        is returned as is when it is its credential's last ballot (a retried cast), and refused
+        with :class:`DuplicateBallot` otherwise (a replay of a superseded or spoiled ballot);
+        with ``one_ballot_per_credential``, a second ballot of a credential is refused.
+        """
+        what = f"ballot {columns.tracking_code} of election {election_id!r}"
+        with write_transaction(self.engine, what) as connection:
+            head = self._locked_head(connection, election_id)
+            existing = self._ballot_by_hash(connection, election_id, columns.ballot_hash)
+            if existing is not None:
+                self._check_retry(connection, existing, kind)
+                return existing, True
+            self._check_phase(head, kind)
+            self._check_marker(connection, election_id, kind, columns)
+            if kind is EntryKind.BALLOT and columns.credential is None:
+                raise InvalidInput(f"ballot {columns.tracking_code}: no credential")
+            if kind is EntryKind.BALLOT and one_ballot_per_credential and columns.credential:
+                earlier = self.last_position_of(connection, election_id, columns.credential)
+                if earlier is not None:
+                    raise DuplicateBallot(
+                        f"ballot {columns.tracking_code}: this credential already voted at "
+                        f"position {earlier} and the election allows one ballot per credential"
+                    )
+            entry = self._entry_after(election_id, head.chain_head(), kind, payload, columns)
+            try:
+                self._insert(connection, entry)
+            except exc.IntegrityError as fault:
+                # Under the lock only a tracking-code collision can get here.
+                raise DuplicateBallot(
+                    f"ballot {columns.tracking_code}: its tracking code or hash is already on "
+                    f"the board of election {election_id!r}"
+                ) from fault
+        return entry, False
+
+    def publish_checkpoint(self, election_id: str, signing_key: SigningKey) -> Checkpoint:
+        """Sign the current head and record the checkpoint."""
+        what = f"checkpoint of election {election_id!r}"
+        with write_transaction(self.engine, what) as connection:
+            head = self._locked_head(connection, election_id)
+            return self._insert_checkpoint(connection, signing_key, election_id, head.chain_head())
+
+    # ------------------------------------------------------------------------------ reads
+
+    def election_ids(self) -> list[str]:
+        with read_connection(self.engine, "list of elections") as connection:
+            rows = connection.execute(
+                sa.select(elections_table.c.election_id).order_by(elections_table.c.election_id)
+            )
+            return [row[0] for row in rows]
+
+    def election_info(self, election_id: str) -> ElectionInfo:
+        with read_connection(self.engine, f"election {election_id!r}") as connection:
+            row = connection.execute(
+                sa.select(elections_table.c.fingerprint, elections_table.c.launch_code).where(
+                    elections_table.c.election_id == election_id
+                )
+            ).first()
+        if row is None:
+            raise UnknownElection(f"no election {election_id!r} on this board")
+        return ElectionInfo(election_id, bytes(row[0]), row[1])
+
+    def head(self, election_id: str) -> Head:
+        with read_connection(self.engine, f"head of election {election_id!r}") as connection:
+            return self._head(connection, election_id)
+
+    def entry_at(self, election_id: str, position: int) -> BoardEntry:
+        with read_connection(self.engine, f"entry {position} of {election_id!r}") as connection:
+            row = connection.execute(
+                sa.select(*_ENTRY_COLUMNS).where(
+                    entries_table.c.election_id == election_id,
+                    entries_table.c.position == position,
+                )
+            ).first()
+        if row is None:
+            raise InvalidInput(f"election {election_id!r}: no board entry at position {position}")
+        return _entry(row)
+
+    def entry_by_tracking_code(self, election_id: str, tracking_code: str) -> BoardEntry:
+        with read_connection(self.engine, f"ballot {tracking_code}") as connection:
+            row = connection.execute(
+                sa.select(*_ENTRY_COLUMNS).where(
+                    entries_table.c.election_id == election_id,
+                    entries_table.c.tracking_code == tracking_code,
+                )
+            ).first()
+        if row is None:
+            raise InvalidInput(
+                f"election {election_id!r}: no ballot with tracking code {tracking_code}"
+            )
+        return _entry(row)
+
+    def entry_by_ballot_hash(self, election_id: str, ballot_hash: bytes) -> BoardEntry | None:
+        with read_connection(self.engine, "ballot lookup") as connection:
+            return self._ballot_by_hash(connection, election_id, ballot_hash)
+
+    def is_latest_of_credential(self, entry: BoardEntry) -> bool:
+        """Whether ``entry`` is the last ballot of its credential on the board."""
+        if entry.kind is not EntryKind.BALLOT or entry.credential is None:
+            return False
+        with read_connection(self.engine, "ballot lookup") as connection:
+            last = self.last_position_of(connection, entry.election_id, entry.credential)
+        return last == entry.position
+
+    def entries(
+        self,
+        election_id: str,
+        start: int = 1,
+        stop: int | None = None,
+        kind: EntryKind | None = None,
+    ) -> Iterator[BoardEntry]:
+        """Stream the entries with ``start <= position < stop`` in board order."""
+        query = sa.select(*_ENTRY_COLUMNS).where(
+            entries_table.c.election_id == election_id, entries_table.c.position >= start
+        )
+        if stop is not None:
+            query = query.where(entries_table.c.position < stop)
+        if kind is not None:
+            query = query.where(entries_table.c.kind == kind.value)
+        yield from self._stream(query.order_by(entries_table.c.position), election_id)
+
+    def counted_entries(self, election_id: str) -> Iterator[BoardEntry]:
+        """Stream the last ballot entry of every credential, in board order."""
+        last = (
+            sa.select(sa.func.max(entries_table.c.position).label("last"))
+            .where(
+                entries_table.c.election_id == election_id,
+                entries_table.c.kind == EntryKind.BALLOT.value,
+            )
+            .group_by(entries_table.c.credential)
+            .subquery()
+        )
+        query = (
+            sa.select(*_ENTRY_COLUMNS)
+            .join(last, entries_table.c.position == last.c.last)
+            .where(entries_table.c.election_id == election_id)
+            .order_by(entries_table.c.position)
+        )
+        yield from self._stream(query, election_id)
+
+    def checkpoints(self, election_id: str) -> list[Checkpoint]:
+        with read_connection(self.engine, f"checkpoints of {election_id!r}") as connection:
+            rows = connection.execute(
+                sa.select(checkpoints_table)
+                .where(checkpoints_table.c.election_id == election_id)
+                .order_by(checkpoints_table.c.serial)
+            )
+            return [
+                Checkpoint(
+                    election_id=row.election_id,
+                    position=int(row.position),
+                    chain_hash=bytes(row.chain_hash),
+                    timestamp=int(row.timestamp),
+                    board_key=bytes(row.board_key),
+                    signature=bytes(row.signature),
+                )
+                for row in rows
+            ]
+
+    # -------------------------------------------------------------------------- internals
+
+    def _stream(
+        self, query: sa.Select[tuple[object, ...]], election_id: str
+    ) -> Iterator[BoardEntry]:
+        with read_connection(self.engine, f"entries of {election_id!r}") as connection:
+            result = connection.execution_options(yield_per=STREAM_BATCH).execute(query)
+            for row in result:
+                yield _entry(row)
+
+    def _locked_head(self, connection: sa.Connection, election_id: str) -> Head:
+        lock = sa.select(elections_table.c.election_id).where(
+            elections_table.c.election_id == election_id
+        )
+        if self._is_postgres:
+            lock = lock.with_for_update()
+        if connection.execute(lock).first() is None:
+            raise UnknownElection(f"no election {election_id!r} on this board")
+        return self._head(connection, election_id)
+
+    @staticmethod
+    def _head(connection: sa.Connection, election_id: str) -> Head:
+        row = connection.execute(
+            sa.select(entries_table.c.position, entries_table.c.chain_hash, entries_table.c.kind)
+            .where(entries_table.c.election_id == election_id)
+            .order_by(entries_table.c.position.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            raise UnknownElection(f"no election {election_id!r} on this board")
+        return Head(election_id, int(row[0]), bytes(row[1]), EntryKind(row[2]))
+
+    @staticmethod
+    def _check_phase(head: Head, kind: EntryKind) -> None:
+        if head.kind not in ALLOWED_AFTER[kind]:
+            state = "open" if head.is_open else f"after its {head.kind.value} event"
+            if head.kind is EntryKind.SETUP:
+                state = "not open yet"
+            elif head.kind in (EntryKind.CLOSE, EntryKind.TALLY, EntryKind.RESULT):
+                state = f"closed (last event: {head.kind.value})"
+            raise ElectionNotOpen(
+                f"election {head.election_id!r} is {state}: a {kind.value} entry cannot follow "
+                f"position {head.position}"
+            )
+
+    def _check_retry(
+        self, connection: sa.Connection, existing: BoardEntry, kind: EntryKind
+    ) -> None:
+        where = f"ballot {existing.tracking_code} of election {existing.election_id!r}"
+        if existing.kind is EntryKind.SPOILED or kind is EntryKind.SPOILED:
+            raise DuplicateBallot(
+                f"{where}: already on the board at position {existing.position} as "
+                f"{existing.kind.value}; a spoiled ballot can never be cast"
+            )
+        if existing.credential is None:
+            raise DuplicateBallot(f"{where}: already on the board at {existing.position}")
+        last = self.last_position_of(connection, existing.election_id, existing.credential)
+        if last != existing.position:
+            raise DuplicateBallot(
+                f"{where}: replay of the ballot at position {existing.position}, superseded by "
+                f"the credential's ballot at position {last}"
+            )
+
+    @staticmethod
+    def _check_marker(
+        connection: sa.Connection, election_id: str, kind: EntryKind, columns: BallotColumns
+    ) -> None:
+        """A cast ballot may not reuse a spoiled ballot's ciphertexts; a spoiled one, any's."""
+        query = sa.select(entries_table.c.position, entries_table.c.kind).where(
+            entries_table.c.election_id == election_id, entries_table.c.marker == columns.marker
+        )
+        if kind is EntryKind.BALLOT:
+            query = query.where(entries_table.c.kind == EntryKind.SPOILED.value)
+        clash = connection.execute(query.limit(1)).first()
+        if clash is not None:
+            raise DuplicateBallot(
+                f"ballot {columns.tracking_code}: its ciphertexts are those of the "
+                f"{clash[1]} ballot at position {clash[0]}; a spoiled (audited) ballot's "
+                "ciphertexts can never be cast"
+            )
+
+    @staticmethod
+    def _ballot_by_hash(
+        connection: sa.Connection, election_id: str, ballot_hash: bytes
+    ) -> BoardEntry | None:
+        row = connection.execute(
+            sa.select(*_ENTRY_COLUMNS).where(
+                entries_table.c.election_id == election_id,
+                entries_table.c.ballot_hash == ballot_hash,
+            )
+        ).first()
+        return None if row is None else _entry(row)
+
+    @staticmethod
+    def last_position_of(
+        connection: sa.Connection, election_id: str, credential: bytes
+    ) -> int | None:
+        """The position of the credential's last ballot, or None."""
+        value = connection.execute(
+            sa.select(sa.func.max(entries_table.c.position)).where(
+                entries_table.c.election_id == election_id,
+                entries_table.c.credential == credential,
+                entries_table.c.kind == EntryKind.BALLOT.value,
+            )
+        ).scalar()
+        return None if value is None else int(value)
+
+    @staticmethod
+    def _entry_after(
+        election_id: str,
+        previous: ChainHead,
+        kind: EntryKind,
+        payload: bytes,
+        columns: BallotColumns | None,
+    ) -> BoardEntry:
+        position = previous.position + 1
+        digest = payload_hash(kind, payload)
+        return BoardEntry(
+            election_id=election_id,
+            position=position,
+            kind=kind,
+            payload=payload,
+            payload_hash=digest,
+            chain_hash=link_hash(position, previous.chain_hash, digest),
+            credential=None if columns is None else columns.credential,
+            tracking_code=None if columns is None else columns.tracking_code,
+            ballot_hash=None if columns is None else columns.ballot_hash,
+            marker=None if columns is None else columns.marker,
+        )
+
+    @staticmethod
+    def _insert(connection: sa.Connection, entry: BoardEntry) -> None:
+        connection.execute(
+            sa.insert(entries_table).values(
+                election_id=entry.election_id,
+                position=entry.position,
+                kind=entry.kind.value,
+                payload=entry.payload,
+                payload_hash=entry.payload_hash,
+                chain_hash=entry.chain_hash,
+                credential=entry.credential,
+                tracking_code=entry.tracking_code,
+                ballot_hash=entry.ballot_hash,
+                marker=entry.marker,
+            )
+        )
+
+    @staticmethod
+    def _insert_checkpoint(
+        connection: sa.Connection, signing_key: SigningKey, election_id: str, head: ChainHead
+    ) -> Checkpoint:
+        checkpoint = sign_checkpoint(signing_key, election_id, head)
+        serial = connection.execute(
+            sa.select(sa.func.count()).where(checkpoints_table.c.election_id == election_id)
+        ).scalar_one()
+        connection.execute(
+            sa.insert(checkpoints_table).values(
+                election_id=election_id,
+                serial=int(serial) + 1,
+                position=checkpoint.position,
+                chain_hash=checkpoint.chain_hash,
+                timestamp=checkpoint.timestamp,
+                board_key=checkpoint.board_key,
+                signature=checkpoint.signature,
+            )
+        )
+        return checkpoint
