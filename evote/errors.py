@@ -95,3 +95,7 @@ class BoardIntegrityError(EvoteError, RuntimeError):
 
 class UnknownElection(EvoteError, LookupError):
     """The bulletin board holds no election with this id."""
+
+
+class InvalidResult(EvoteError, ValueError):
+    """A published election result does not follow from the decrypted counts."""
