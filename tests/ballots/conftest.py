@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 
+from evote.ballots.credentials import Registrar
 from evote.ballots.manifest import (
     ApprovalQuestion,
     BudgetQuestion,
@@ -15,7 +17,10 @@ from evote.ballots.manifest import (
     ScoreQuestion,
     SingleChoiceQuestion,
 )
+from evote.crypto.elgamal import SecretKey, generate_keypair
 from evote.crypto.groups import Group, all_groups
+from evote.crypto.hashing import Purpose, digest32
+from evote.election import Election
 
 
 def text(word: str) -> dict[str, str]:
@@ -84,3 +89,42 @@ def group(request: pytest.FixtureRequest) -> Group:
 @pytest.fixture
 def manifest(group: Group) -> Manifest:
     return make_manifest(all_kinds(), group.name)
+
+
+# -- elections ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ElectionFixture:
+    """An election with a single-authority key, and the codes of its voters."""
+
+    election: Election
+    secret_key: SecretKey
+    codes: tuple[str, ...]
+
+
+def make_election(manifest: Manifest, voters: int = 3) -> ElectionFixture:
+    group = manifest.group
+    secret_key, public_key = generate_keypair(group)
+    registration = Registrar.generate(
+        group, manifest.election_id, [f"voter-{i}" for i in range(voters)]
+    )
+    election = Election(
+        manifest,
+        group,
+        public_key,
+        registration.credential_list,
+        digest32(Purpose.CEREMONY_TRANSCRIPT, "test"),
+    )
+    return ElectionFixture(election, secret_key, tuple(registration.codes.values()))
+
+
+_ELECTIONS: dict[str, ElectionFixture] = {}
+
+
+@pytest.fixture
+def test_election(group: Group) -> ElectionFixture:
+    """An election with every question kind on ``group`` (built once per group)."""
+    if group.name not in _ELECTIONS:
+        _ELECTIONS[group.name] = make_election(make_manifest(all_kinds(), group.name))
+    return _ELECTIONS[group.name]

@@ -1,0 +1,823 @@
+"""Encrypted ballots: encryption with proofs, the check every party runs, strict decoding.
+
+Each option of each question is an exponential ElGamal ciphertext with a proof that it
+encrypts a value in [0, M] (M = 1, or the maximum score); each question adds the proofs of its
+rule on the homomorphic sums (docs/spec-ballots.md section 3):
+
+* single choice and approval, ``min..max`` of n options with an optional blank ciphertext B
+  (itself 0/1): T = (prod option ciphertexts) · B^(max+1) encrypts a value in
+  [min, max + 1] when blank is allowed, [min, max] otherwise. A valid ballot has B = 0 and
+  min <= sum <= max, or B = 1 and sum = 0 (value max + 1); since each option is 0/1 and B is 0/1,
+  B = 1 with sum >= 1 gives a value above max + 1, and B = 0 with sum < min one below min;
+* score: the total (the plain sum) in [0, max_total] when the manifest bounds it;
+* budget: every project 0/1, the spend prod C_i^(cost_i) in [min_spend, budget], and the number
+  of projects in [min_projects, max_projects] when the manifest bounds it.
+
+Every range with at most :data:`CDS_MAX_VALUES` values is proven with the disjunctive proof of
+Cramer, Damgård, Schoenmakers (CRYPTO 1994) as used by Cramer, Gennaro, Schoenmakers
+(EUROCRYPT 1997); wider ranges (large scores, the budget) with the bit-decomposition interval
+proof of :mod:`evote.crypto.rangeproof`. Every proof's context binds the election fingerprint,
+the question index, the option index (or "blank", "sum", "spend") and the voter's public
+credential, so that no ciphertext and proof can be moved to another option, question, ballot
+or election. The voter's credential signs the canonical bytes of everything else
+(:mod:`evote.ballots.signature`).
+
+:func:`check_ballot` is the single check that the board runs before accepting a ballot and the
+verifier runs again on the published record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeAlias
+
+from evote import jsonstrict
+from evote.ballots.credentials import credential_keypair
+from evote.ballots.manifest import (
+    ApprovalQuestion,
+    BudgetQuestion,
+    Question,
+    ScoreQuestion,
+    SingleChoiceQuestion,
+)
+from evote.ballots.plaintext import Answer, PlaintextBallot, check_plaintext
+from evote.ballots.signature import Signature, check_signature, sign_message
+from evote.crypto.elgamal import (
+    Ciphertext,
+    PublicKey,
+    encrypt_with_nonce,
+    homomorphic_sum,
+    weighted_sum,
+)
+from evote.crypto.groups import Element, Group
+from evote.crypto.hashing import Purpose, digest32
+from evote.crypto.proofs import (
+    DisjunctiveProof,
+    Proof,
+    ProofContext,
+    check_range,
+    prove_range,
+)
+from evote.crypto.rangeproof import (
+    BitDecomposition,
+    IntervalProof,
+    bit_count,
+    check_interval,
+    prove_interval,
+)
+from evote.election import Election
+from evote.errors import (
+    ContextMismatch,
+    DuplicateBallot,
+    InvalidBallot,
+    InvalidGroupElement,
+    InvalidInput,
+    UnknownCredential,
+)
+
+BALLOT_VERSION: Final = 1
+#: Ranges with at most this many values get a disjunctive (CDS) proof, wider ones an interval
+#: proof: at 16 values the two cost about the same (2 · 4 bit proofs of 2 branches each).
+CDS_MAX_VALUES: Final = 16
+MAX_BALLOT_BYTES: Final = 64 * 1024 * 1024
+TRACKING_CODE_BYTES: Final = 13
+_CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_READ: Final = jsonstrict.Reader(InvalidBallot)
+
+RangeProof: TypeAlias = DisjunctiveProof | IntervalProof
+
+
+# -- values -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedOption:
+    """One ciphertext and the proof that it encrypts a value in its allowed range."""
+
+    ciphertext: Ciphertext
+    proof: RangeProof
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedQuestion:
+    """The encrypted answer to one question: options, blank, and the proofs of the rule."""
+
+    options: tuple[EncryptedOption, ...]
+    blank: EncryptedOption | None = None
+    sum_proof: RangeProof | None = None
+    spend_proof: IntervalProof | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedBallot:
+    """A cast ballot: public, signed by the voter's credential, checked by :func:`check_ballot`."""
+
+    election_id: str
+    fingerprint: bytes
+    credential: Element
+    questions: tuple[EncryptedQuestion, ...]
+    signature: Signature
+    _cache: dict[str, bytes] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def signed_bytes(self) -> bytes:
+        """Canonical JSON of everything but the signature: the message the credential signs."""
+        if "signed" not in self._cache:
+            self._cache["signed"] = jsonstrict.dumps(
+                _unsigned_obj(self.election_id, self.fingerprint, self.credential, self.questions)
+            )
+        return self._cache["signed"]
+
+    def to_json_obj(self) -> dict[str, Any]:
+        obj = _unsigned_obj(self.election_id, self.fingerprint, self.credential, self.questions)
+        obj["s"] = _proof_pairs([self.signature.proof])
+        return obj
+
+    def canonical_bytes(self) -> bytes:
+        """Canonical JSON of the whole ballot: what the board stores and the record publishes."""
+        if "canonical" not in self._cache:
+            self._cache["canonical"] = jsonstrict.dumps(self.to_json_obj())
+        return self._cache["canonical"]
+
+    def ballot_hash(self) -> bytes:
+        """digest32(BALLOT, canonical bytes): 32 bytes that name this ballot."""
+        return digest32(Purpose.BALLOT, self.canonical_bytes())
+
+    @property
+    def tracking_code(self) -> str:
+        """The ballot hash in a form a person can compare: see :func:`tracking_code`."""
+        return tracking_code(self.ballot_hash())
+
+    def ciphertexts(self) -> list[list[Ciphertext]]:
+        """Per question, per option, the ciphertexts that the tally sums."""
+        return [[option.ciphertext for option in q.options] for q in self.questions]
+
+    def blank_ciphertexts(self) -> list[Ciphertext | None]:
+        """Per question, the blank ciphertext (None where blank is not allowed)."""
+        return [None if q.blank is None else q.blank.ciphertext for q in self.questions]
+
+
+def tracking_code(ballot_hash: bytes) -> str:
+    """Crockford base32 of the first 13 bytes of the hash, in groups: ``XXXX-XXXX-...-XXXXX``.
+
+    104 bits, read as 21 symbols of 5 bits (the last padded with one zero bit); Crockford's
+    alphabet has no I, L, O, U, so a code read aloud or retyped is unambiguous.
+    """
+    if len(ballot_hash) < TRACKING_CODE_BYTES:
+        raise InvalidInput("tracking code: hash too short")
+    number = int.from_bytes(ballot_hash[:TRACKING_CODE_BYTES], "big") << 1
+    symbols = "".join(_CROCKFORD[(number >> (5 * i)) & 31] for i in range(20, -1, -1))
+    return "-".join([symbols[0:4], symbols[4:8], symbols[8:12], symbols[12:16], symbols[16:]])
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSecrets:
+    """The nonces of one question's ciphertexts (options, then blank)."""
+
+    options: tuple[int, ...] = field(repr=False)
+    blank: int | None = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BallotSecrets:
+    """What the encrypting device knows about a ballot: its choices and every nonce.
+
+    Private: it can only serve a Benaloh audit of a ballot that is then never cast
+    (:mod:`evote.ballots.audit`). Its repr shows neither.
+    """
+
+    plaintext: PlaintextBallot = field(repr=False)
+    questions: tuple[QuestionSecrets, ...] = field(repr=False)
+
+
+# -- the rules as statements ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """What one question's proofs state; shared by encryption, decoding and checking."""
+
+    option_maximum: int
+    blank: bool
+    sum_range: tuple[int, int] | None  # on prod options · B^blank_weight
+    blank_weight: int
+    costs: tuple[int, ...] | None
+    spend_range: tuple[int, int] | None
+
+
+def _rules(question: Question) -> _Rules:
+    if isinstance(question, (SingleChoiceQuestion, ApprovalQuestion)):
+        low, high = question.count_range or (0, len(question.options))
+        if question.blank_allowed:
+            return _Rules(1, True, (low, high + 1), high + 1, None, None)
+        return _Rules(1, False, (low, high), 0, None, None)
+    if isinstance(question, ScoreQuestion):
+        return _Rules(question.max_score, False, question.count_range, 0, None, None)
+    if isinstance(question, BudgetQuestion):
+        return _Rules(
+            1,
+            False,
+            question.count_range,
+            0,
+            question.costs,
+            (question.min_spend, question.budget),
+        )
+    raise InvalidBallot(f"question {question!r}: unknown kind")
+
+
+def _uses_cds(lower: int, upper: int) -> bool:
+    return upper - lower + 1 <= CDS_MAX_VALUES
+
+
+def _shift(group: Group, ciphertext: Ciphertext, lower: int) -> Ciphertext:
+    """C / g^lower: it encrypts m - lower with the same nonce."""
+    if lower == 0:
+        return ciphertext
+    return Ciphertext(ciphertext.alpha, ciphertext.beta * group.base_exp(-lower))
+
+
+def _prove_bounded(
+    key: PublicKey,
+    purpose: Purpose,
+    context: ProofContext,
+    ciphertext: Ciphertext,
+    value: int,
+    nonce: int,
+    lower: int,
+    upper: int,
+) -> RangeProof:
+    if _uses_cds(lower, upper):
+        shifted = _shift(key.group, ciphertext, lower)
+        return prove_range(key, purpose, context, shifted, value - lower, nonce, upper - lower)
+    return prove_interval(key, purpose, context, ciphertext, value, nonce, lower, upper)
+
+
+def _check_bounded(
+    key: PublicKey,
+    purpose: Purpose,
+    context: ProofContext,
+    ciphertext: Ciphertext,
+    lower: int,
+    upper: int,
+    proof: RangeProof,
+    where: str,
+) -> None:
+    if isinstance(proof, DisjunctiveProof):
+        shifted = _shift(key.group, ciphertext, lower)
+        check_range(key, purpose, context, shifted, upper - lower, proof, where)
+    else:
+        check_interval(key, purpose, context, ciphertext, lower, upper, proof, where)
+
+
+def _check_shape(proof: object, lower: int, upper: int, where: str) -> None:
+    """The proof has the type and size its range calls for (else InvalidBallot)."""
+    if _uses_cds(lower, upper):
+        if not isinstance(proof, DisjunctiveProof) or len(proof.branches) != upper - lower + 1:
+            raise InvalidBallot(f"{where}: expected a {upper - lower + 1}-branch range proof")
+        return
+    if not isinstance(proof, IntervalProof):
+        raise InvalidBallot(f"{where}: expected an interval proof")
+    _check_sides(proof, bit_count(lower, upper), where)
+
+
+class _Position:
+    """The proof contexts of one question of one ballot."""
+
+    def __init__(self, election: Election, index: int, credential: Element) -> None:
+        self._election = election
+        self._index = index
+        self._credential = credential.to_bytes()
+
+    def option(self, option_index: int) -> ProofContext:
+        return self._election.proof_context(
+            "question", self._index, "option", option_index, self._credential
+        )
+
+    def named(self, name: str) -> ProofContext:
+        return self._election.proof_context("question", self._index, name, self._credential)
+
+
+def _sum_ciphertext(
+    group: Group, options: Sequence[Ciphertext], blank: Ciphertext | None, rules: _Rules
+) -> Ciphertext:
+    total = homomorphic_sum(group, options)
+    if blank is not None:
+        total = total * blank.scale(rules.blank_weight)
+    return total
+
+
+# -- encryption -------------------------------------------------------------------------------
+
+
+def encrypt_ballot(
+    election: Election, credential_code: str, plaintext: PlaintextBallot
+) -> EncryptedBallot:
+    """Encrypt ``plaintext`` for ``election``, prove it valid and sign it with the credential.
+
+    The choices are checked first (InvalidBallot names the question and the rule); a code
+    whose public credential is not on the election's list raises UnknownCredential.
+    """
+    return encrypt_ballot_for_audit(election, credential_code, plaintext)[0]
+
+
+def encrypt_ballot_for_audit(
+    election: Election, credential_code: str, plaintext: PlaintextBallot
+) -> tuple[EncryptedBallot, BallotSecrets]:
+    """Like :func:`encrypt_ballot`, also returning the nonces for a Benaloh audit.
+
+    The secrets must never be published together with a ballot that is cast: keep them only
+    until the voter chooses to cast (then discard them) or to audit (then never cast).
+    """
+    check_plaintext(election.manifest, plaintext)
+    group = election.group
+    secret, credential = credential_keypair(group, election.election_id, credential_code)
+    if credential not in election.credentials:
+        raise UnknownCredential("credential: this code's public credential is not on the list")
+    questions: list[EncryptedQuestion] = []
+    question_secrets: list[QuestionSecrets] = []
+    for index, (question, answer) in enumerate(
+        zip(election.manifest.questions, plaintext.answers, strict=True)
+    ):
+        nonces = QuestionSecrets(
+            tuple(group.random_scalar() for _ in answer.values),
+            group.random_scalar() if question.blank_allowed else None,
+        )
+        position = _Position(election, index, credential)
+        questions.append(_encrypt_question(election, position, question, answer, nonces))
+        question_secrets.append(nonces)
+    unsigned = jsonstrict.dumps(
+        _unsigned_obj(election.election_id, election.fingerprint, credential, tuple(questions))
+    )
+    signature = sign_message(group, secret, credential, election.fingerprint, unsigned)
+    ballot = EncryptedBallot(
+        election.election_id, election.fingerprint, credential, tuple(questions), signature
+    )
+    ballot._cache["signed"] = unsigned
+    return ballot, BallotSecrets(plaintext, tuple(question_secrets))
+
+
+def _encrypt_question(
+    election: Election,
+    position: _Position,
+    question: Question,
+    answer: Answer,
+    nonces: QuestionSecrets,
+) -> EncryptedQuestion:
+    key = election.public_key
+    group = election.group
+    rules = _rules(question)
+    q = group.order
+    options: list[EncryptedOption] = []
+    for option_index, (value, nonce) in enumerate(zip(answer.values, nonces.options, strict=True)):
+        ciphertext = encrypt_with_nonce(key, value, nonce)
+        proof = _prove_bounded(
+            key,
+            Purpose.OPTION_PROOF,
+            position.option(option_index),
+            ciphertext,
+            value,
+            nonce,
+            0,
+            rules.option_maximum,
+        )
+        options.append(EncryptedOption(ciphertext, proof))
+    blank: EncryptedOption | None = None
+    blank_value = 1 if answer.blank else 0
+    if rules.blank:
+        if nonces.blank is None:
+            raise InvalidInput("blank nonce missing")
+        ciphertext = encrypt_with_nonce(key, blank_value, nonces.blank)
+        proof = prove_range(
+            key, Purpose.OPTION_PROOF, position.named("blank"), ciphertext, blank_value,
+            nonces.blank, 1,
+        )  # fmt: skip
+        blank = EncryptedOption(ciphertext, proof)
+    sum_proof: RangeProof | None = None
+    if rules.sum_range is not None:
+        lower, upper = rules.sum_range
+        total = _sum_ciphertext(
+            group,
+            [option.ciphertext for option in options],
+            None if blank is None else blank.ciphertext,
+            rules,
+        )
+        value = answer.total + rules.blank_weight * blank_value
+        nonce = (sum(nonces.options) + rules.blank_weight * (nonces.blank or 0)) % q
+        sum_proof = _prove_bounded(
+            key, Purpose.SUM_PROOF, position.named("sum"), total, value, nonce, lower, upper
+        )
+    spend_proof: IntervalProof | None = None
+    if rules.costs is not None and rules.spend_range is not None:
+        lower, upper = rules.spend_range
+        spend = weighted_sum(
+            group, zip(rules.costs, (option.ciphertext for option in options), strict=True)
+        )
+        value = sum(c * v for c, v in zip(rules.costs, answer.values, strict=True))
+        nonce = sum(c * r for c, r in zip(rules.costs, nonces.options, strict=True)) % q
+        spend_proof = prove_interval(
+            key, Purpose.BUDGET_PROOF, position.named("spend"), spend, value, nonce, lower, upper
+        )
+    return EncryptedQuestion(tuple(options), blank, sum_proof, spend_proof)
+
+
+# -- checking ---------------------------------------------------------------------------------
+
+
+def check_ballot(election: Election, ballot: EncryptedBallot) -> None:
+    """Run every check on ``ballot``: the one implementation for the board and the verifier.
+
+    Cheap checks first: election id and fingerprint (ContextMismatch), the credential on the
+    list (UnknownCredential), the structure against the manifest (InvalidBallot), the
+    signature (InvalidSignature), then every proof (InvalidProof).
+    """
+    if not isinstance(ballot, EncryptedBallot):
+        raise InvalidBallot("ballot: expected an EncryptedBallot")
+    if ballot.election_id != election.election_id:
+        raise ContextMismatch(
+            f"ballot.election_id: {ballot.election_id!r} is not this election"
+            f" ({election.election_id!r})"
+        )
+    if ballot.fingerprint != election.fingerprint:
+        raise ContextMismatch("ballot.fingerprint: made for another version of this election")
+    if not isinstance(ballot.credential, Element) or ballot.credential.group is not election.group:
+        raise InvalidBallot(f"ballot.credential: not an element of {election.group.name}")
+    election.credentials.weight_of(ballot.credential)
+    check_structure(election, ballot)
+    check_signature(
+        election.group,
+        ballot.credential,
+        election.fingerprint,
+        ballot.signed_bytes(),
+        ballot.signature,
+        "ballot.signature",
+    )
+    for index, (question, encrypted) in enumerate(
+        zip(election.manifest.questions, ballot.questions, strict=True)
+    ):
+        _check_question_proofs(
+            election, _Position(election, index, ballot.credential), question, encrypted, index
+        )
+
+
+def check_structure(election: Election, ballot: EncryptedBallot) -> None:
+    """The ballot has the shape the manifest calls for (counts, blank, proofs): InvalidBallot."""
+    questions = election.manifest.questions
+    if not isinstance(ballot.questions, tuple) or len(ballot.questions) != len(questions):
+        raise InvalidBallot(f"ballot.questions: expected {len(questions)} questions")
+    group = election.group
+    for index, (question, encrypted) in enumerate(zip(questions, ballot.questions, strict=True)):
+        where = f"ballot.questions[{index}]"
+        if not isinstance(encrypted, EncryptedQuestion):
+            raise InvalidBallot(f"{where}: expected an EncryptedQuestion")
+        rules = _rules(question)
+        if len(encrypted.options) != len(question.options):
+            raise InvalidBallot(
+                f"{where}.options: expected {len(question.options)} options for question"
+                f" {question.id!r}, got {len(encrypted.options)}"
+            )
+        for option_index, option in enumerate(encrypted.options):
+            _check_option_shape(
+                group, option, rules.option_maximum, f"{where}.options[{option_index}]"
+            )
+        if (encrypted.blank is not None) != rules.blank:
+            state = "required" if rules.blank else "not allowed"
+            raise InvalidBallot(f"{where}.blank: a blank ciphertext is {state} here")
+        if encrypted.blank is not None:
+            _check_option_shape(group, encrypted.blank, 1, f"{where}.blank")
+        _check_optional_proof(encrypted.sum_proof, rules.sum_range, f"{where}.sum_proof")
+        _check_optional_proof(
+            encrypted.spend_proof, rules.spend_range, f"{where}.spend_proof", interval=True
+        )
+
+
+def _check_option_shape(group: Group, option: object, maximum: int, where: str) -> None:
+    if not isinstance(option, EncryptedOption) or not isinstance(option.ciphertext, Ciphertext):
+        raise InvalidBallot(f"{where}: expected an EncryptedOption")
+    for name, element in (("alpha", option.ciphertext.alpha), ("beta", option.ciphertext.beta)):
+        if not isinstance(element, Element) or element.group is not group:
+            raise InvalidBallot(f"{where}.{name}: not an element of {group.name}")
+    _check_shape(option.proof, 0, maximum, f"{where}.proof")
+
+
+def _check_optional_proof(
+    proof: object, bounds: tuple[int, int] | None, where: str, *, interval: bool = False
+) -> None:
+    """A proof is present exactly when ``bounds`` is; ``interval`` forces bit decomposition."""
+    if bounds is None:
+        if proof is not None:
+            raise InvalidBallot(f"{where}: not expected for this question")
+        return
+    if proof is None:
+        raise InvalidBallot(f"{where}: missing")
+    lower, upper = bounds
+    if interval and _uses_cds(lower, upper):
+        # The spend is always proven by bit decomposition, whatever the width of its range.
+        if not isinstance(proof, IntervalProof):
+            raise InvalidBallot(f"{where}: expected an interval proof")
+        _check_sides(proof, bit_count(lower, upper), where)
+        return
+    _check_shape(proof, lower, upper, where)
+
+
+def _check_sides(proof: IntervalProof, bits: int, where: str) -> None:
+    if any(
+        len(side.bits) != bits or len(side.proofs) != bits
+        for side in (proof.above_lower, proof.below_upper)
+    ):
+        raise InvalidBallot(f"{where}: expected an interval proof of {bits} bits per side")
+
+
+def _check_question_proofs(
+    election: Election,
+    position: _Position,
+    question: Question,
+    encrypted: EncryptedQuestion,
+    index: int,
+) -> None:
+    key = election.public_key
+    group = election.group
+    rules = _rules(question)
+    where = f"ballot.questions[{index}]"
+    for option_index, option in enumerate(encrypted.options):
+        _check_bounded(
+            key,
+            Purpose.OPTION_PROOF,
+            position.option(option_index),
+            option.ciphertext,
+            0,
+            rules.option_maximum,
+            option.proof,
+            f"{where}.options[{option_index}].proof",
+        )
+    if encrypted.blank is not None:
+        _check_bounded(
+            key, Purpose.OPTION_PROOF, position.named("blank"), encrypted.blank.ciphertext,
+            0, 1, encrypted.blank.proof, f"{where}.blank.proof",
+        )  # fmt: skip
+    ciphertexts = [option.ciphertext for option in encrypted.options]
+    if rules.sum_range is not None and encrypted.sum_proof is not None:
+        lower, upper = rules.sum_range
+        total = _sum_ciphertext(
+            group,
+            ciphertexts,
+            None if encrypted.blank is None else encrypted.blank.ciphertext,
+            rules,
+        )
+        _check_bounded(
+            key, Purpose.SUM_PROOF, position.named("sum"), total, lower, upper,
+            encrypted.sum_proof, f"{where}.sum_proof",
+        )  # fmt: skip
+    if rules.costs is not None and rules.spend_range is not None:
+        if encrypted.spend_proof is None:
+            raise InvalidBallot(f"{where}.spend_proof: missing")
+        lower, upper = rules.spend_range
+        spend = weighted_sum(group, zip(rules.costs, ciphertexts, strict=True))
+        check_interval(
+            key, Purpose.BUDGET_PROOF, position.named("spend"), spend, lower, upper,
+            encrypted.spend_proof, f"{where}.spend_proof",
+        )  # fmt: skip
+
+
+def spoiled_marker(ballot: EncryptedBallot) -> bytes:
+    """What a spoiled ballot leaves on the board's "spoiled" list: a hash of its ciphertexts.
+
+    digest32(BALLOT, "spoiled", fingerprint, [[alpha, beta] of every option and blank]). It
+    leaves out the signature and the proofs, which anybody holding the credential (or, after
+    the audit, the nonces) could remake: a ballot that reuses the audited ciphertexts carries
+    the same marker however it is re-proven or re-signed.
+    """
+    elements: list[list[Element]] = []
+    for question in ballot.questions:
+        options = list(question.options)
+        if question.blank is not None:
+            options.append(question.blank)
+        elements += [list(option.ciphertext.elements()) for option in options]
+    return digest32(Purpose.BALLOT, "spoiled", ballot.fingerprint, elements)
+
+
+def check_not_spoiled(ballot: EncryptedBallot, spoiled: Container[bytes]) -> None:
+    """DuplicateBallot if ``ballot`` reuses the ciphertexts of a spoiled (audited) ballot."""
+    if spoiled_marker(ballot) in spoiled:
+        raise DuplicateBallot("ballot: its ciphertexts belong to a spoiled, audited ballot")
+
+
+# -- JSON -------------------------------------------------------------------------------------
+# Compact keys (docs/spec-ballots.md section 4): ballot {"v", "e", "f", "c", "q", "s"};
+# question {"o": options, "w": blank, "t": sum proof, "d": spend proof};
+# option {"a": alpha, "b": beta, "p": proof}; disjunctive proof [[c, v], ...];
+# interval proof {"l": [bit option, ...], "u": [bit option, ...]}.
+
+
+def _b64_element(element: Element) -> str:
+    return jsonstrict.b64encode(element.to_bytes())
+
+
+def _b64_scalar(value: int) -> str:
+    return jsonstrict.b64encode(Group.scalar_to_bytes(value))
+
+
+def _proof_pairs(proofs: Sequence[Proof]) -> list[list[str]]:
+    return [[_b64_scalar(p.challenge), _b64_scalar(p.response)] for p in proofs]
+
+
+def _proof_obj(proof: RangeProof) -> Any:
+    if isinstance(proof, DisjunctiveProof):
+        return _proof_pairs(proof.branches)
+    return {"l": _side_obj(proof.above_lower), "u": _side_obj(proof.below_upper)}
+
+
+def _side_obj(side: BitDecomposition) -> list[dict[str, Any]]:
+    return [
+        _option_obj(EncryptedOption(bit, proof))
+        for bit, proof in zip(side.bits, side.proofs, strict=True)
+    ]
+
+
+def _option_obj(option: EncryptedOption) -> dict[str, Any]:
+    return {
+        "a": _b64_element(option.ciphertext.alpha),
+        "b": _b64_element(option.ciphertext.beta),
+        "p": _proof_obj(option.proof),
+    }
+
+
+def _question_obj(question: EncryptedQuestion) -> dict[str, Any]:
+    obj: dict[str, Any] = {"o": [_option_obj(option) for option in question.options]}
+    if question.blank is not None:
+        obj["w"] = _option_obj(question.blank)
+    if question.sum_proof is not None:
+        obj["t"] = _proof_obj(question.sum_proof)
+    if question.spend_proof is not None:
+        obj["d"] = _proof_obj(question.spend_proof)
+    return obj
+
+
+def _unsigned_obj(
+    election_id: str,
+    fingerprint: bytes,
+    credential: Element,
+    questions: tuple[EncryptedQuestion, ...],
+) -> dict[str, Any]:
+    return {
+        "v": BALLOT_VERSION,
+        "e": election_id,
+        "f": jsonstrict.b64encode(fingerprint),
+        "c": _b64_element(credential),
+        "q": [_question_obj(question) for question in questions],
+    }
+
+
+class _ElementSource:
+    """Hands out group elements while the ballot is read.
+
+    The ballot is read twice: the first pass collects the raw encodings (and checks all the
+    structure), so that they are validated in one batch by ``decode_many``; the second pass
+    takes the decoded elements in the same order.
+    """
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+        self.raw: list[bytes] = []
+        self.paths: list[str] = []
+        self._decoded: Iterator[Element] | None = None
+
+    def element(self, value: Any, where: str) -> Element:
+        if self._decoded is not None:
+            return next(self._decoded)
+        self.raw.append(_READ.b64(value, where, self.group.element_size))
+        self.paths.append(where)
+        return self.group.generator
+
+    def decode_all(self) -> None:
+        try:
+            decoded = self.group.decode_many(self.raw, "ballot")
+        except InvalidGroupElement:
+            for raw, path in zip(self.raw, self.paths, strict=True):
+                try:
+                    self.group.decode(raw, path)
+                except InvalidGroupElement as error:
+                    raise InvalidBallot(str(error)) from None
+            raise InvalidBallot("ballot: a group element is invalid") from None
+        self._decoded = iter(decoded)
+
+
+def decode_ballot(election: Election, data: bytes) -> EncryptedBallot:
+    """Decode a ballot from strict canonical JSON, against the manifest's expected shape.
+
+    Unknown or missing fields, wrong types, duplicate keys, oversized integers, non-canonical
+    base64, wrong counts, invalid group elements and non-canonical scalars all raise
+    InvalidBallot naming the field. Nothing is verified here beyond the form: call
+    :func:`check_ballot`.
+    """
+    obj = jsonstrict.loads(data, "ballot", InvalidBallot, MAX_BALLOT_BYTES)
+    source = _ElementSource(election.group)
+    _read_ballot(election, obj, source)
+    source.decode_all()
+    return _read_ballot(election, obj, source)
+
+
+def _read_ballot(election: Election, obj: Any, source: _ElementSource) -> EncryptedBallot:
+    group = election.group
+    fields = _READ.object(obj, "ballot", ("v", "e", "f", "c", "q", "s"))
+    _READ.integer(fields["v"], "ballot.v", BALLOT_VERSION, BALLOT_VERSION)
+    election_id = _READ.string(fields["e"], "ballot.e", 128)
+    fingerprint = _READ.b64(fields["f"], "ballot.f", 32)
+    credential = source.element(fields["c"], "ballot.c")
+    questions = election.manifest.questions
+    items = _READ.exact_array(fields["q"], "ballot.q", len(questions))
+    encrypted = tuple(
+        _read_question(group, source, question, item, f"ballot.q[{index}]")
+        for index, (question, item) in enumerate(zip(questions, items, strict=True))
+    )
+    pairs = _read_pairs(group, fields["s"], "ballot.s", 1)
+    return EncryptedBallot(election_id, fingerprint, credential, encrypted, Signature(pairs[0]))
+
+
+def _read_question(
+    group: Group, source: _ElementSource, question: Question, obj: Any, where: str
+) -> EncryptedQuestion:
+    rules = _rules(question)
+    required = ["o"]
+    if rules.blank:
+        required.append("w")
+    if rules.sum_range is not None:
+        required.append("t")
+    if rules.spend_range is not None:
+        required.append("d")
+    fields = _READ.object(obj, where, required)
+    items = _READ.exact_array(fields["o"], f"{where}.o", len(question.options))
+    options = tuple(
+        _read_option(group, source, item, 0, rules.option_maximum, f"{where}.o[{index}]")
+        for index, item in enumerate(items)
+    )
+    blank = _read_option(group, source, fields["w"], 0, 1, f"{where}.w") if rules.blank else None
+    sum_proof = None
+    if rules.sum_range is not None:
+        lower, upper = rules.sum_range
+        sum_proof = _read_proof(group, source, fields["t"], lower, upper, f"{where}.t")
+    spend_proof = None
+    if rules.spend_range is not None:
+        lower, upper = rules.spend_range
+        spend_proof = _read_interval(group, source, fields["d"], lower, upper, f"{where}.d")
+    return EncryptedQuestion(options, blank, sum_proof, spend_proof)
+
+
+def _read_option(
+    group: Group, source: _ElementSource, obj: Any, lower: int, upper: int, where: str
+) -> EncryptedOption:
+    fields = _READ.object(obj, where, ("a", "b", "p"))
+    ciphertext = Ciphertext(
+        source.element(fields["a"], f"{where}.a"), source.element(fields["b"], f"{where}.b")
+    )
+    return EncryptedOption(
+        ciphertext, _read_proof(group, source, fields["p"], lower, upper, f"{where}.p")
+    )
+
+
+def _read_proof(
+    group: Group, source: _ElementSource, obj: Any, lower: int, upper: int, where: str
+) -> RangeProof:
+    if _uses_cds(lower, upper):
+        return DisjunctiveProof(_read_pairs(group, obj, where, upper - lower + 1))
+    return _read_interval(group, source, obj, lower, upper, where)
+
+
+def _read_interval(
+    group: Group, source: _ElementSource, obj: Any, lower: int, upper: int, where: str
+) -> IntervalProof:
+    bits = bit_count(lower, upper)
+    fields = _READ.object(obj, where, ("l", "u"))
+    sides = []
+    for name in ("l", "u"):
+        items = _READ.exact_array(fields[name], f"{where}.{name}", bits)
+        options = [
+            _read_option(group, source, item, 0, 1, f"{where}.{name}[{index}]")
+            for index, item in enumerate(items)
+        ]
+        proofs = []
+        for option in options:
+            if not isinstance(option.proof, DisjunctiveProof):  # a 0/1 proof is always CDS
+                raise InvalidBallot(f"{where}.{name}: expected bit proofs")
+            proofs.append(option.proof)
+        sides.append(
+            BitDecomposition(tuple(option.ciphertext for option in options), tuple(proofs))
+        )
+    return IntervalProof(sides[0], sides[1])
+
+
+def _read_pairs(group: Group, obj: Any, where: str, count: int) -> tuple[Proof, ...]:
+    items = _READ.exact_array(obj, where, count)
+    proofs = []
+    for index, item in enumerate(items):
+        here = f"{where}[{index}]"
+        pair = _READ.exact_array(item, here, 2)
+        proofs.append(Proof(_read_scalar(group, pair[0], here), _read_scalar(group, pair[1], here)))
+    return tuple(proofs)
+
+
+def _read_scalar(group: Group, value: Any, where: str) -> int:
+    raw = _READ.b64(value, where, 32)
+    try:
+        return group.scalar_from_bytes(raw, where)
+    except InvalidInput as error:
+        raise InvalidBallot(str(error)) from None

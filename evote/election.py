@@ -1,0 +1,75 @@
+"""An election: the manifest, its group, the joint public key and the credential list.
+
+The :attr:`Election.fingerprint` hashes all of them with the key ceremony's transcript digest
+(DESIGN.md section 4): every proof's Fiat–Shamir challenge and every ballot signature binds it,
+so nothing made for one election verifies in another, or in the same election with another
+key, manifest or credential list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from evote.ballots.credentials import CredentialList
+from evote.ballots.manifest import Manifest
+from evote.crypto.elgamal import PublicKey
+from evote.crypto.encoding import Value
+from evote.crypto.groups import Group
+from evote.crypto.hashing import Purpose, digest32
+from evote.crypto.proofs import ProofContext
+from evote.errors import ContextMismatch, InvalidInput
+
+CEREMONY_DIGEST_BYTES: Final = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Election:
+    """Everything a ballot is encrypted for and checked against; validated on construction."""
+
+    manifest: Manifest
+    group: Group
+    public_key: PublicKey
+    credentials: CredentialList
+    ceremony_digest: bytes
+    _fingerprint: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.manifest, Manifest):
+            raise InvalidInput("election: manifest must be a Manifest")
+        if self.manifest.group is not self.group:
+            raise ContextMismatch(
+                f"election: the manifest names group {self.manifest.group_name},"
+                f" the election uses {self.group.name}"
+            )
+        if self.public_key.group is not self.group:
+            raise ContextMismatch("election: the public key belongs to another group")
+        if self.credentials.group is not self.group:
+            raise ContextMismatch("election: the credential list belongs to another group")
+        if (
+            not isinstance(self.ceremony_digest, bytes)
+            or len(self.ceremony_digest) != CEREMONY_DIGEST_BYTES
+        ):
+            raise InvalidInput(f"election: ceremony digest must be {CEREMONY_DIGEST_BYTES} bytes")
+        fingerprint = digest32(
+            Purpose.FINGERPRINT,
+            self.group.name,
+            self.manifest.digest(),
+            self.public_key.element,
+            self.ceremony_digest,
+            self.credentials.digest(),
+        )
+        object.__setattr__(self, "_fingerprint", fingerprint)
+
+    @property
+    def election_id(self) -> str:
+        return self.manifest.election_id
+
+    @property
+    def fingerprint(self) -> bytes:
+        """digest32(FINGERPRINT, group name, manifest digest, K, ceremony digest, list digest)."""
+        return self._fingerprint
+
+    def proof_context(self, *binding: Value) -> ProofContext:
+        """A proof context bound to this election and to ``binding`` (the proof's position)."""
+        return ProofContext(self._fingerprint, tuple(binding))
