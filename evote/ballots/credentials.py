@@ -100,6 +100,8 @@ def _check_sum(values: Iterable[int]) -> int:
 
 def check_symbol(data: str) -> str:
     """The check symbol that completes ``data`` (canonical symbols) into a valid code."""
+    if not isinstance(data, str) or not all(symbol in _VALUES for symbol in data):
+        raise InvalidCredential("check_symbol: expected canonical symbols of the alphabet")
     values = [_VALUES[symbol] for symbol in data]
     # The check symbol c must satisfy α·running + c = 0, i.e. c = α·running (characteristic 2).
     return ALPHABET[_times_alpha(_check_sum(values))]

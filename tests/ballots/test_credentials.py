@@ -216,6 +216,12 @@ def test_random_adjacent_swap_is_detected(data: str, position: int) -> None:
         parse_credential_code("".join(symbols))
 
 
+@pytest.mark.parametrize("data", ["0123o", "ABCDU", "abc", None])
+def test_check_symbol_refuses_non_canonical_symbols(data: object) -> None:
+    with pytest.raises(InvalidCredential, match="canonical symbols"):
+        check_symbol(data)  # type: ignore[arg-type]
+
+
 @settings(max_examples=60, deadline=None)
 @given(data_symbols())
 def test_check_symbol_matches_the_reference(data: str) -> None:
