@@ -274,18 +274,21 @@ class Board:
         """The decoded setup entry (cached: it never changes)."""
         record = self._setups.get(election_id)
         if record is None:
-            info = self.store.election_info(election_id)
-            record = decode_setup(
-                self.store.entry_at(election_id, 1).payload, f"{election_id}.setup"
-            )
-            if (
-                record.launch_code != info.launch_code
-                or record.election.fingerprint != info.fingerprint
-            ):
-                raise BoardIntegrityError(
-                    f"election {election_id!r}: setup entry differs from the election's row"
-                )
+            record = self._read_setup(election_id)
             self._setups[election_id] = record
+        return record
+
+    def _read_setup(self, election_id: str) -> SetupRecord:
+        info = self.store.election_info(election_id)
+        payload = self.store.entry_at(election_id, 1).payload
+        record = decode_setup(payload, f"{election_id}.setup")
+        if (
+            record.launch_code != info.launch_code
+            or record.election.fingerprint != info.fingerprint
+        ):
+            raise BoardIntegrityError(
+                f"election {election_id!r}: setup entry differs from the election's row"
+            )
         return record
 
     def load_election(self, election_id: str) -> Election:
@@ -343,7 +346,7 @@ class Board:
         Returns the head; raises BoardIntegrityError or InvalidSignature.
         """
         try:
-            record = self.setup_record(election_id)
+            record = self._read_setup(election_id)
         except InvalidRecord as fault:
             raise BoardIntegrityError(f"election {election_id!r}: setup entry: {fault}") from fault
         genesis = genesis_hash(election_id, record.election.fingerprint, record.launch_code)

@@ -1,0 +1,94 @@
+"""Elections, ballots and table dumps for the board tests (importable by spawned processes)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from evote.ballots.credentials import Registrar
+from evote.ballots.encrypted import EncryptedBallot, encrypt_ballot
+from evote.ballots.manifest import Manifest, Option, RevotePolicy, SingleChoiceQuestion
+from evote.ballots.plaintext import PlaintextBallot
+from evote.crypto.elgamal import generate_keypair
+from evote.crypto.groups import ED25519
+from evote.crypto.hashing import Purpose, digest32
+from evote.election import Election
+
+TRUSTEES: Any = {"trustees": [{"index": 1, "key": "opaque"}], "threshold": 1}
+
+
+def _text(words: str) -> dict[str, str]:
+    return {"en": words, "fr": f"{words} (fr)"}
+
+
+@dataclass(frozen=True)
+class BoardElection:
+    election: Election
+    codes: tuple[str, ...]
+
+    def ballot(self, voter: int, choice: str = "yes") -> EncryptedBallot:
+        manifest = self.election.manifest
+        plaintext = PlaintextBallot.from_selection(manifest, {"ref": [choice]})
+        return encrypt_ballot(self.election, self.codes[voter], plaintext)
+
+
+def make_election(
+    voters: int = 4,
+    election_id: str = "board-test",
+    revote: RevotePolicy = RevotePolicy.LAST_COUNTS,
+) -> BoardElection:
+    """A yes/no referendum on ed25519 with ``voters`` credentials and a one-trustee key."""
+    question = SingleChoiceQuestion(
+        "ref",
+        _text("Do you agree?"),
+        (Option("yes", _text("Yes")), Option("no", _text("No"))),
+    )
+    manifest = Manifest(
+        election_id=election_id,
+        title=_text("Board test"),
+        opens=datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
+        closes=datetime(2025, 3, 8, 20, 0, tzinfo=UTC),
+        questions=(question,),
+        group_name=ED25519.name,
+        revote=revote,
+    )
+    _, public_key = generate_keypair(ED25519)
+    registration = Registrar.generate(
+        ED25519, election_id, [f"voter-{index}" for index in range(voters)]
+    )
+    election = Election(
+        manifest,
+        ED25519,
+        public_key,
+        registration.credential_list,
+        digest32(Purpose.CEREMONY_TRANSCRIPT, secrets.token_hex(8)),
+    )
+    return BoardElection(election, tuple(registration.codes.values()))
+
+
+def _plain(value: object) -> object:
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def dump_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the board's tables, in a stable order: to compare a board before/after."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            dump: dict[str, list[tuple[Any, ...]]] = {}
+            for name in ("evote_board_elections", "evote_board_entries", "evote_board_checkpoints"):
+                rows = connection.execute(sa.text(f"SELECT * FROM {name}")).all()
+                dump[name] = sorted(
+                    (
+                        tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
+                        for row in rows
+                    ),
+                    key=repr,
+                )
+            return dump
+    finally:
+        engine.dispose()
