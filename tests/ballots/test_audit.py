@@ -1,0 +1,106 @@
+"""Benaloh audit: an honest reveal passes, a lying one is caught, a spoiled ballot stays out."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from evote.ballots.audit import (
+    AuditedBallot,
+    audited_ballot_from_json,
+    check_audit,
+    check_not_spoiled,
+    spoil_ballot,
+    spoiled_marker,
+)
+from evote.ballots.encrypted import (
+    BallotSecrets,
+    EncryptedBallot,
+    QuestionSecrets,
+    encrypt_ballot_for_audit,
+)
+from evote.ballots.plaintext import Answer, PlaintextBallot
+from evote.errors import DuplicateBallot, InvalidBallot
+from tests.ballots.conftest import ElectionFixture
+from tests.ballots.strategies import resign
+
+SELECTION = {"ref": ["yes"], "appr": ["c1"], "score": {"s1": 2}, "budget": ["p2"]}
+
+
+def _spoiled(
+    test: ElectionFixture,
+) -> tuple[EncryptedBallot, BallotSecrets, AuditedBallot]:
+    plaintext = PlaintextBallot.from_selection(test.election.manifest, SELECTION)
+    ballot, secrets = encrypt_ballot_for_audit(test.election, test.codes[0], plaintext)
+    return ballot, secrets, spoil_ballot(ballot, secrets)
+
+
+def test_honest_audit_passes(test_election: ElectionFixture) -> None:
+    ballot, secrets, audited = _spoiled(test_election)
+    check_audit(test_election.election, ballot, audited)
+    assert audited.plaintext == secrets.plaintext
+    again = audited_ballot_from_json(audited.to_json())
+    assert again == audited
+    check_audit(test_election.election, ballot, again)
+
+
+def test_secrets_repr_hides_nonces(test_election: ElectionFixture) -> None:
+    _, secrets, _ = _spoiled(test_election)
+    shown = repr(secrets)
+    assert str(secrets.questions[0].options[0]) not in shown
+    assert "Answer" not in shown
+
+
+def test_lying_reveal_is_caught(test_election: ElectionFixture) -> None:
+    ballot, _, audited = _spoiled(test_election)
+    answers = list(audited.plaintext.answers)
+    answers[0] = Answer((0, 1))  # claims "no" while the ballot encrypts "yes"
+    lie = dataclasses.replace(audited, plaintext=PlaintextBallot(tuple(answers)))
+    with pytest.raises(InvalidBallot, match=r"question 'ref', option 0: the revealed choice 0"):
+        check_audit(test_election.election, ballot, lie)
+    blank_lie = list(audited.plaintext.answers)
+    blank_lie[0] = Answer((1, 0), blank=True)
+    with pytest.raises(InvalidBallot, match=r"question 'ref', blank"):
+        check_audit(
+            test_election.election,
+            ballot,
+            dataclasses.replace(audited, plaintext=PlaintextBallot(tuple(blank_lie))),
+        )
+    nonces = list(audited.nonces)
+    first = nonces[1]
+    nonces[1] = QuestionSecrets((first.options[0] + 1, *first.options[1:]), first.blank)
+    with pytest.raises(InvalidBallot, match=r"question 'appr', option 0"):
+        check_audit(
+            test_election.election, ballot, dataclasses.replace(audited, nonces=tuple(nonces))
+        )
+
+
+def test_reveal_for_another_ballot_is_refused(test_election: ElectionFixture) -> None:
+    ballot, _, _ = _spoiled(test_election)
+    _, _, other = _spoiled(test_election)
+    with pytest.raises(InvalidBallot, match="another ballot"):
+        check_audit(test_election.election, ballot, other)
+
+
+def test_spoiled_ballot_cannot_be_cast(test_election: ElectionFixture) -> None:
+    ballot, _, _ = _spoiled(test_election)
+    spoiled = {spoiled_marker(ballot)}
+    with pytest.raises(DuplicateBallot):
+        check_not_spoiled(ballot, spoiled)
+    # Re-signing the same ciphertexts changes the ballot hash, not the marker.
+    again = resign(test_election.election, test_election.codes[0], ballot)
+    assert again.ballot_hash() != ballot.ballot_hash()
+    with pytest.raises(DuplicateBallot):
+        check_not_spoiled(again, spoiled)
+    fresh, _, _ = _spoiled(test_election)
+    check_not_spoiled(fresh, spoiled)
+
+
+def test_audit_json_is_strict(test_election: ElectionFixture) -> None:
+    _, _, audited = _spoiled(test_election)
+    data = audited.to_json()
+    with pytest.raises(InvalidBallot, match=r"audit\.x: unknown field"):
+        audited_ballot_from_json(data[:-1] + b',"x":1}')
+    with pytest.raises(InvalidBallot, match="duplicate key"):
+        audited_ballot_from_json(b'{"v":1,"v":1}')
