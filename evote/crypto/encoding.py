@@ -14,6 +14,7 @@ counts are integers. ``bool`` is its own type, never an integer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Protocol, TypeAlias, runtime_checkable
 
 from evote.errors import InvalidInput
@@ -50,11 +51,14 @@ def _encode_into(value: Value, out: bytearray) -> None:
     if isinstance(value, bool):
         out.append(TAG_BOOL)
         out.append(1 if value else 0)
-    elif isinstance(value, int):
-        magnitude = abs(value)
+    elif isinstance(value, (int, Integral)):
+        # Integral, not int: a gmpy2 mpz has a to_bytes method and would otherwise be taken for
+        # an Encodable element (tag 0x04) instead of the integer it is.
+        number = int(value)
+        magnitude = abs(number)
         raw = magnitude.to_bytes((magnitude.bit_length() + 7) // 8, "big")
         out.append(TAG_INT)
-        out.append(1 if value < 0 else 0)
+        out.append(1 if number < 0 else 0)
         out += _length(len(raw))
         out += raw
     elif isinstance(value, (bytes, bytearray, memoryview)):
