@@ -1,0 +1,166 @@
+"""Concurrent casting from several processes, a process killed mid-cast, a full disk."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from nacl.signing import SigningKey
+from sqlalchemy import event
+
+from evote.board import Board, EntryKind
+from evote.errors import StorageUnavailable
+from tests.board.helpers import TRUSTEES, dump_tables, make_election
+
+ELECTION = "board-test"
+SPAWN = multiprocessing.get_context("spawn")
+
+
+def _cast_all(url: str, ballots: list[bytes], barrier: Any, results: Any) -> None:
+    """Child process: wait for the others, then cast; report (tracking code, position)."""
+    board = Board(url)
+    board.load_election(ELECTION)
+    barrier.wait(timeout=120)
+    receipts = [board.cast(ELECTION, data) for data in ballots]
+    results.put([(receipt.tracking_code, receipt.position) for receipt in receipts])
+    board.dispose()
+
+
+def test_concurrent_casts_from_several_processes(database_url: str) -> None:
+    voters, workers = 16, 4
+    item = make_election(voters=voters)
+    with Board(database_url, SigningKey.generate()) as board:
+        board.setup(item.election, TRUSTEES)
+        board.open_election(ELECTION)
+    # Each voter votes twice; a voter's two ballots go to different processes so that the
+    # revote races its first ballot. Which one counts is decided by board order alone.
+    ballots = [(voter, item.ballot(voter, "yes")) for voter in range(voters)]
+    ballots += [(voter, item.ballot(voter, "no")) for voter in range(voters)]
+    shares: list[list[bytes]] = [[] for _ in range(workers)]
+    credential_of: dict[str, bytes] = {}
+    for index, (voter, ballot) in enumerate(ballots):
+        shares[(voter + index // voters) % workers].append(ballot.canonical_bytes())
+        credential_of[ballot.tracking_code] = ballot.credential.to_bytes()
+    barrier = SPAWN.Barrier(workers)
+    results = SPAWN.Queue()
+    processes = [
+        SPAWN.Process(target=_cast_all, args=(database_url, share, barrier, results))
+        for share in shares
+    ]
+    for process in processes:
+        process.start()
+    receipts = [pair for _ in processes for pair in results.get(timeout=300)]
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+
+    assert len(receipts) == len(ballots)
+    positions = sorted(position for _, position in receipts)
+    assert positions == list(range(3, 3 + len(ballots)))  # setup, open, then no gap, no repeat
+    with Board(database_url) as board:
+        head = board.verify(ELECTION)
+        assert head.position == 2 + len(ballots)
+        on_board = {e.tracking_code: e.position for e in board.ballot_entries(ELECTION)}
+        assert on_board == dict(receipts)
+        last: dict[bytes, int] = defaultdict(int)
+        for code, position in receipts:
+            last[credential_of[code]] = max(last[credential_of[code]], position)
+        counted = [entry.position for entry in board.counted_entries(ELECTION)]
+        assert counted == sorted(last.values())
+        assert len(counted) == voters
+
+
+def _cast_and_die(url: str, data: bytes) -> None:
+    """Child process: SIGKILL itself right after its ballot's INSERT, before the commit."""
+    board = Board(url)
+
+    @event.listens_for(board.engine, "after_cursor_execute")
+    def _die(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO EVOTE_BOARD_ENTRIES"):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    board.cast(ELECTION, data)
+
+
+def test_process_killed_mid_cast_leaves_no_half_entry(database_url: str) -> None:
+    item = make_election(voters=3)
+    with Board(database_url, SigningKey.generate()) as board:
+        board.setup(item.election, TRUSTEES)
+        board.open_election(ELECTION)
+        board.cast(ELECTION, item.ballot(0))
+    before = dump_tables(database_url)
+    doomed = item.ballot(1)
+    process = SPAWN.Process(target=_cast_and_die, args=(database_url, doomed.canonical_bytes()))
+    process.start()
+    process.join(timeout=120)
+    assert process.exitcode == -signal.SIGKILL
+    assert dump_tables(database_url) == before
+    with Board(database_url) as board:
+        assert board.verify(ELECTION).position == 3
+        receipt = board.cast(ELECTION, doomed)  # the same ballot goes through after restart
+        assert receipt.position == 4
+        board.cast(ELECTION, item.ballot(2))
+        assert board.verify(ELECTION).position == 5
+
+
+def test_full_disk_refuses_then_recovers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'full.db'}"
+    item = make_election(voters=1)
+    board = Board(url, SigningKey.generate())
+    board.setup(item.election, TRUSTEES)
+    board.open_election(ELECTION)
+    board.cast(ELECTION, item.ballot(0))
+    with board.engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
+
+    def cap(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count={pages + 2}")
+
+    event.listen(board.engine, "connect", cap)
+    board.engine.dispose()
+    refused = None
+    for _ in range(200):
+        ballot = item.ballot(0)
+        before = dump_tables(url)
+        try:
+            board.cast(ELECTION, ballot)
+        except StorageUnavailable as fault:
+            assert "full" in str(fault)
+            refused = ballot
+            break
+    assert refused is not None, "the capped database never filled up"
+    assert dump_tables(url) == before
+    head = board.verify(ELECTION)
+    assert board.head(ELECTION).kind is EntryKind.BALLOT
+    event.remove(board.engine, "connect", cap)
+    board.engine.dispose()
+    receipt = board.cast(ELECTION, refused)
+    assert receipt.position == head.position + 1
+    assert board.verify(ELECTION).position == receipt.position
+    assert [e.position for e in board.counted_entries(ELECTION)] == [receipt.position]
+    board.dispose()
+
+
+def test_locked_database_is_storage_unavailable(tmp_path: Path) -> None:
+    """A writer that holds the lock past the busy timeout: refused, nothing written."""
+    item = make_election(voters=1)
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    with Board(url, SigningKey.generate()) as board:
+        board.setup(item.election, TRUSTEES)
+        board.open_election(ELECTION)
+    before = dump_tables(url)
+    holder = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with Board(url, busy_timeout=0.2) as board, holder.connect() as connection:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        with pytest.raises(StorageUnavailable, match="locked"):
+            board.cast(ELECTION, item.ballot(0))
+        connection.exec_driver_sql("ROLLBACK")
+        assert dump_tables(url) == before
+        assert board.cast(ELECTION, item.ballot(0)).position == 3
+    holder.dispose()
