@@ -58,6 +58,10 @@ class Element:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("group elements are immutable")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickling (process pools) rebuilds the element in the receiving process's group.
+        return (Element, (self.group, self.value))
+
     def __mul__(self, other: Element) -> Element:
         return self.group.mul(self, other)
 
@@ -209,6 +213,11 @@ class Group(ABC):
 
     def __repr__(self) -> str:
         return f"Group({self.name})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A group pickles as its name, so that a process pool shares the one instance per
+        # process (elements compare their group by identity) and never ships its tables.
+        return (group_by_name, (self.name,))
 
 
 # ---------------------------------------------------------------------------------------------

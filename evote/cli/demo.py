@@ -1,0 +1,349 @@
+"""``evote demo``: a whole metropolis vote on the embedded SQLite board.
+
+A referendum and a participatory budget; a key ceremony of 3 trustees with threshold 2;
+credentials for every simulated voter; ballots encrypted on all cores and cast on the board
+(some voters revote, one audits a ballot with a Benaloh challenge); the tally decrypted with one
+trustee absent; the result recomputed and the board's hash chain checked again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from nacl.signing import SigningKey
+
+from evote.ballots.audit import check_audit, spoil_ballot
+from evote.ballots.credentials import Registrar, RegistrationResult
+from evote.ballots.encrypted import encrypt_ballot, encrypt_ballot_for_audit
+from evote.ballots.manifest import (
+    BudgetQuestion,
+    Manifest,
+    Option,
+    SingleChoiceQuestion,
+    WinnerRule,
+)
+from evote.ballots.plaintext import PlaintextBallot
+from evote.board.board import Board
+from evote.ceremony.dkg import CeremonyResult, Trustee, run_ceremony
+from evote.ceremony.wire import ceremony_result_to_json
+from evote.cli.progress import Progress
+from evote.crypto.groups import DEFAULT_GROUP, Group, all_groups, group_by_name
+from evote.election import Election
+from evote.errors import EvoteError, InvalidInput
+from evote.tally import (
+    ElectionResult,
+    aggregate,
+    check_result,
+    compute_decryption_share,
+    compute_result,
+    decrypt_counts,
+)
+from evote.tally.result import turnout_of
+
+ELECTION_ID = "metropolis-2027"
+TRUSTEES = 3
+THRESHOLD = 2
+ABSENT_TRUSTEE = 2
+REVOTE_SHARE = 0.1
+
+# Costs in thousands of euros: the spend proof then has 10 bits per side instead of 20.
+PROJECTS = (
+    ("bike-lanes", "Protected bike lanes", "Pistes cyclables protégées", 420),
+    ("school-gardens", "Gardens in ten schools", "Potagers dans dix écoles", 85),
+    ("library-sundays", "Libraries open on Sunday", "Bibliothèques ouvertes le dimanche", 160),
+    ("street-trees", "Five hundred street trees", "Cinq cents arbres d'alignement", 250),
+    ("skate-park", "A skate park in the north", "Un skatepark au nord", 190),
+    ("fountains", "Benches and water fountains", "Bancs et fontaines à eau", 60),
+)
+BUDGET = 1000
+
+
+def _text(english: str, french: str) -> dict[str, str]:
+    return {"en": english, "fr": french}
+
+
+def demo_manifest(group: Group) -> Manifest:
+    """The demo's vote: a referendum (blank allowed) and a participatory budget."""
+    opens = datetime.now(UTC).replace(microsecond=0)
+    referendum = SingleChoiceQuestion(
+        "tram-north",
+        _text("Build the northern tram line?", "Construire la ligne de tram nord ?"),
+        (Option("yes", _text("Yes", "Oui")), Option("no", _text("No", "Non"))),
+        True,
+    )
+    budget = BudgetQuestion(
+        "budget-2027",
+        _text("Participatory budget (thousand euros)", "Budget participatif (milliers d'euros)"),
+        tuple(Option(pid, _text(en, fr), cost) for pid, en, fr, cost in PROJECTS),
+        BUDGET,
+        0,
+        None,
+        4,
+        WinnerRule.GREEDY_BY_VOTES,
+    )
+    return Manifest(
+        election_id=ELECTION_ID,
+        title=_text("Metropolis vote 2027", "Votation métropolitaine 2027"),
+        opens=opens,
+        closes=opens + timedelta(days=14),
+        questions=(referendum, budget),
+        group_name=group.name,
+    )
+
+
+def random_choices(rng: random.Random) -> dict[str, Any]:
+    """A simulated voter's valid choices (a plain dict, cheap to send to a worker process)."""
+    roll = rng.random()
+    referendum: list[str] | None = None if roll < 0.05 else ["yes"] if roll < 0.6 else ["no"]
+    chosen: list[str] = []
+    spent = 0
+    for pid, _, _, cost in rng.sample(PROJECTS, k=len(PROJECTS)):
+        if len(chosen) < 4 and spent + cost <= BUDGET and rng.random() < 0.6:
+            chosen.append(pid)
+            spent += cost
+    return {"tram-north": referendum, "budget-2027": chosen}
+
+
+# -- ballot generation on all cores -----------------------------------------------------------
+
+_WORKER: dict[str, Election] = {}
+
+
+def _init_worker(election: Election) -> None:
+    _WORKER["election"] = election
+
+
+def _encrypt_for(job: tuple[str, dict[str, Any]]) -> bytes:
+    election = _WORKER["election"]
+    code, choices = job
+    plaintext = PlaintextBallot.from_selection(election.manifest, choices)
+    return encrypt_ballot(election, code, plaintext).canonical_bytes()
+
+
+# -- the phases -------------------------------------------------------------------------------
+
+
+@dataclass
+class Timings:
+    phases: list[tuple[str, float]] = field(default_factory=list)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        print(f"-- {name}", flush=True)
+        yield
+        self.phases.append((name, time.perf_counter() - started))
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    result: ElectionResult
+    accepted: int
+    revotes: int
+    board_path: Path
+
+
+def _ceremony(group: Group) -> tuple[CeremonyResult, tuple[Trustee, ...]]:
+    result, trustees = run_ceremony(group, ELECTION_ID, TRUSTEES, THRESHOLD)
+    print(f"   joint key {result.joint_key.to_bytes().hex()[:16]}..., transcript"
+          f" {result.transcript_hash.hex()[:16]}..., {TRUSTEES} trustees, threshold {THRESHOLD}")
+    return result, trustees
+
+
+def _register(group: Group, voters: int) -> RegistrationResult:
+    voter_ids = [f"voter-{number:07d}" for number in range(1, voters + 1)]
+    return Registrar.generate(group, ELECTION_ID, voter_ids)
+
+
+def _generate_ballots(
+    election: Election, jobs: list[tuple[str, dict[str, Any]]], workers: int
+) -> Iterator[bytes]:
+    if workers <= 1:
+        _init_worker(election)
+        yield from map(_encrypt_for, jobs)
+        return
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(election,)) as pool:
+        yield from pool.map(_encrypt_for, jobs, chunksize=16)
+
+
+def _benaloh_audit(board: Board, election: Election, code: str, rng: random.Random) -> None:
+    """One voter challenges their device: the spoiled ballot is opened and can never be cast."""
+    plaintext = PlaintextBallot.from_selection(election.manifest, random_choices(rng))
+    ballot, secrets = encrypt_ballot_for_audit(election, code, plaintext)
+    audited = spoil_ballot(ballot, secrets)
+    board.spoil(election.election_id, ballot, audited.to_json_obj())
+    check_audit(election, ballot, audited)
+    try:
+        board.cast(election.election_id, ballot)
+    except EvoteError as refused:
+        print(f"   Benaloh audit: ballot {ballot.tracking_code} opened and checked;"
+              f" casting it again is refused ({type(refused).__name__})")
+    else:
+        raise InvalidInput("the board accepted a spoiled ballot")
+
+
+def _vote(
+    board: Board, election: Election, codes: list[str], workers: int, rng: random.Random
+) -> tuple[int, int]:
+    revoters = rng.sample(codes, k=int(len(codes) * REVOTE_SHARE))
+    jobs = [(code, random_choices(rng)) for code in codes + revoters]
+    accepted = 0
+    with Progress("encrypt and cast", len(jobs)) as bar:
+        for data in _generate_ballots(election, jobs, workers):
+            board.cast(election.election_id, data)
+            accepted += 1
+            bar.advance()
+    _benaloh_audit(board, election, codes[0], rng)
+    return accepted, len(revoters)
+
+
+def _tally(
+    board: Board, election: Election, ceremony: CeremonyResult, trustees: tuple[Trustee, ...]
+) -> ElectionResult:
+    counted = board.counted_ballots(election.election_id)
+    encrypted = aggregate(election, counted)
+    context = election.proof_context()
+    present = [trustee for trustee in trustees if trustee.index != ABSENT_TRUSTEE]
+    shares = []
+    for trustee in present:
+        own = trustee.share()
+        shares.append(
+            compute_decryption_share(
+                election.group, own.share, own.index, own.verification_key, encrypted, context
+            )
+        )
+    counts, _ = decrypt_counts(
+        election.manifest, encrypted, shares, THRESHOLD, ceremony.verification_key_map(), context
+    )
+    turnout = turnout_of(encrypted)
+    result = compute_result(election.manifest, counts, turnout)
+    check_result(election.manifest, counts, turnout, result)
+    print(f"   trustees {[t.index for t in present]} decrypted; trustee {ABSENT_TRUSTEE} absent")
+    return result
+
+
+def run_demo(
+    voters: int, group: Group, out: Path, workers: int, seed: int | None = None
+) -> DemoOutcome:
+    """Run the whole election; the board (SQLite) and the result are written in ``out``."""
+    if voters < 2:
+        raise InvalidInput(f"--voters {voters}: the demo needs at least 2 voters")
+    out.mkdir(parents=True, exist_ok=True)
+    board_path = out / "board.sqlite"
+    if board_path.exists():
+        raise InvalidInput(f"{board_path} exists already: choose another --out directory")
+    rng = random.Random(seed)  # noqa: S311 - simulated voters' choices, not cryptography
+    timings = Timings()
+    with timings.phase("key ceremony"):
+        ceremony, trustees = _ceremony(group)
+    with timings.phase(f"credentials for {voters} voters"):
+        registration = _register(group, voters)
+    manifest = demo_manifest(group)
+    election = Election(
+        manifest, group, ceremony.public_key, registration.credential_list,
+        ceremony.transcript_hash,
+    )
+    (out / "ceremony.json").write_bytes(ceremony_result_to_json(ceremony))
+    with Board(str(board_path), SigningKey.generate()) as board:
+        with timings.phase("board setup and opening"):
+            board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
+            board.open_election(ELECTION_ID)
+        with timings.phase("voting"):
+            accepted, revotes = _vote(
+                board, election, list(registration.codes.values()), workers, rng
+            )
+        with timings.phase("closing"):
+            board.close_election(ELECTION_ID)
+        with timings.phase("tally"):
+            result = _tally(board, election, ceremony, trustees)
+        with timings.phase("board chain check"):
+            head = board.verify(ELECTION_ID)
+            print(f"   {head.position} entries, head {head.chain_hash.hex()[:16]}...")
+    (out / "result.json").write_text(json.dumps(result_to_json_obj(result), indent=2) + "\n")
+    _print_result(manifest, result, accepted, revotes)
+    _print_timings(timings)
+    return DemoOutcome(result, accepted, revotes, board_path)
+
+
+def result_to_json_obj(result: ElectionResult) -> dict[str, Any]:
+    return {
+        "election_id": result.election_id,
+        "ballots": result.turnout.ballots,
+        "weight": result.turnout.weight,
+        "questions": [
+            {
+                "id": question.question_id,
+                "kind": question.kind.value,
+                "counts": dict(question.counts),
+                "blank": question.blank,
+                "winners": list(question.winners),
+                "spent": question.spent,
+            }
+            for question in result.questions
+        ],
+    }
+
+
+def _print_result(manifest: Manifest, result: ElectionResult, accepted: int, revotes: int) -> None:
+    print(f"\n{manifest.title['en']}: {accepted} ballots cast ({revotes} revotes),"
+          f" {result.turnout.ballots} counted")
+    for question, outcome in zip(manifest.questions, result.questions, strict=True):
+        print(f"\n  {question.title['en']}")
+        for option, (_, votes) in zip(question.options, outcome.counts, strict=True):
+            cost = f"  ({option.cost} k€)" if option.cost else ""
+            mark = "  *" if option.id in outcome.winners else ""
+            print(f"    {option.label['en']:<32} {votes:>8}{cost}{mark}")
+        if outcome.blank is not None:
+            print(f"    {'blank':<32} {outcome.blank:>8}")
+        if outcome.spent is not None:
+            print(f"    funded (*): {', '.join(outcome.winners)}; spent {outcome.spent} k€")
+
+
+def _print_timings(timings: Timings) -> None:
+    print("\nphase                              seconds")
+    for name, seconds in timings.phases:
+        print(f"  {name:<32} {seconds:8.2f}")
+
+
+def _handle(args: argparse.Namespace) -> int:
+    group = group_by_name(args.group)
+    if args.voters < 2:
+        raise InvalidInput(f"--voters {args.voters}: the demo needs at least 2 voters")
+    workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise InvalidInput(f"--jobs {workers}: give at least 1")
+    if args.out is None:
+        with tempfile.TemporaryDirectory(prefix="evote-demo-") as scratch:
+            run_demo(args.voters, group, Path(scratch), workers, args.seed)
+    else:
+        run_demo(args.voters, group, Path(args.out), workers, args.seed)
+        print(f"\nboard, ceremony and result kept in {args.out}")
+    return 0
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("demo", help="run a whole election on a local SQLite board")
+    parser.add_argument("--voters", type=int, default=1000, help="simulated voters (1000)")
+    parser.add_argument(
+        "--group",
+        default=DEFAULT_GROUP.name,
+        choices=[group.name for group in all_groups()],
+        help="the group (ed25519)",
+    )
+    parser.add_argument("--out", help="keep the board and the record in this directory")
+    parser.add_argument("--jobs", type=int, help="processes that encrypt ballots (all cores)")
+    parser.add_argument("--seed", type=int, help="seed of the simulated voters' choices")
+    handler: Callable[[argparse.Namespace], int] = _handle
+    parser.set_defaults(handler=handler)
