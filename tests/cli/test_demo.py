@@ -1,0 +1,80 @@
+"""End-to-end: `evote demo` as a separate process, the way a newcomer runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evote.board.board import Board
+from evote.cli.demo import BUDGET, ELECTION_ID, PROJECTS, run_demo
+from evote.crypto.groups import ED25519, MODP4096
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "evote.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_demo_runs_a_whole_election(tmp_path: Path) -> None:
+    out = tmp_path / "record"
+    done = run_cli("demo", "--voters", "12", "--jobs", "1", "--seed", "7", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "trustee 2 absent" in done.stdout
+    assert "Benaloh audit" in done.stdout
+    result = json.loads((out / "result.json").read_text())
+    referendum, budget = result["questions"]
+    assert result["ballots"] == 12
+    assert sum(referendum["counts"].values()) + referendum["blank"] == 12
+    assert budget["spent"] <= BUDGET
+    assert budget["spent"] == sum(
+        cost for pid, _, _, cost in PROJECTS if pid in budget["winners"]
+    )
+    with Board(str(out / "board.sqlite")) as board:
+        board.verify(ELECTION_ID)
+        assert not board.head(ELECTION_ID).is_open
+        counted = sum(1 for _ in board.counted_entries(ELECTION_ID))
+    assert counted == 12
+
+
+@pytest.mark.parametrize("group", [ED25519, MODP4096], ids=lambda g: g.name)
+def test_demo_api_counts_every_voter_once(tmp_path: Path, group: object) -> None:
+    outcome = run_demo(6, group, tmp_path, workers=1, seed=3)  # type: ignore[arg-type]
+    assert outcome.result.turnout.ballots == 6
+    assert outcome.accepted == 6 + outcome.revotes
+    referendum = outcome.result.questions[0]
+    assert sum(votes for _, votes in referendum.counts) + (referendum.blank or 0) == 6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("demo", "--voters", "1"), "at least 2 voters"),
+        (("demo", "--group", "p256"), "invalid choice"),
+        (("demo", "--jobs", "0"), "at least 1"),
+        (("demo", "--bogus"), "unrecognized arguments"),
+        (("nonsense",), "invalid choice"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_status_2(args: tuple[str, ...], message: str) -> None:
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 2
+
+
+def test_existing_board_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "board.sqlite").write_bytes(b"")
+    done = run_cli("demo", "--voters", "2", "--out", str(tmp_path))
+    assert done.returncode == 2
+    assert "exists already" in done.stderr
