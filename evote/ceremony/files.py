@@ -26,9 +26,7 @@ The command line of a later issue wraps these functions one to one.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -57,7 +55,7 @@ from evote.ceremony.dkg import (
     receive_shares,
     seal_shares,
 )
-from evote.ceremony.keyfile import KdfStrength, read_key_file, write_key_file
+from evote.ceremony.keyfile import KdfStrength, read_key_file, write_atomically, write_key_file
 from evote.ceremony.transport import TransportKeyPair
 from evote.crypto.groups import Group, group_by_name
 from evote.errors import CeremonyError, InvalidInput, InvalidKeyFile, InvalidShare
@@ -125,7 +123,7 @@ class _Workdir:
 
     def write(self, path: Path, data: bytes) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, data)
+        write_atomically(path, data)
         return path
 
     def setup(self) -> CeremonySetup:
@@ -133,23 +131,6 @@ class _Workdir:
         return wire.setup_from_obj(
             jsonstrict.loads((self.path / SETUP_FILE).read_bytes(), where), where
         )
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write a public file whole or not at all (temporary file, then rename)."""
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def _secret_payload(
@@ -580,7 +561,7 @@ def ceremony_finalize(
     target = Path(result_path)
     if os.path.lexists(target):
         raise CeremonyError(f"{target}: a ceremony result is already there")
-    _write_atomically(target, wire.ceremony_result_to_json(result))
+    write_atomically(target, wire.ceremony_result_to_json(result))
     return result
 
 

@@ -199,7 +199,7 @@ def write_key_file(
     if not overwrite and os.path.lexists(target):
         raise InvalidInput(f"key file {target} already exists; pass overwrite=True to replace it")
     data = seal_secret(secret, passphrase, header, strength=strength)
-    _write_atomically(target, data)
+    write_atomically(target, data)
 
 
 def read_key_file(path: str | os.PathLike[str], passphrase: str) -> SealedSecret:
@@ -328,7 +328,8 @@ def _check_kdf_bounds(kdf: KdfParams, source: str) -> None:
         )
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``target`` whole or not at all: a 0o600 temporary file, fsync, rename, fsync dir."""
     directory = target.parent
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=directory

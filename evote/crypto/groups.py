@@ -131,6 +131,10 @@ class Group(ABC):
 
     # -- arithmetic ---------------------------------------------------------------------
 
+    def _check(self, element: Element) -> None:
+        if element.group is not self:
+            raise InvalidGroupElement(f"element of {element.group.name} used in {self.name}")
+
     @abstractmethod
     def mul(self, a: Element, b: Element) -> Element:
         """a · b."""
@@ -282,10 +286,6 @@ class Ed25519Group(Group):
         if not sodium.crypto_core_ed25519_is_valid_point(data):
             raise InvalidGroupElement(f"{where}: not a point of the prime-order ed25519 subgroup")
         return Element(self, data)
-
-    def _check(self, element: Element) -> None:
-        if element.group is not self:
-            raise InvalidGroupElement(f"element of {element.group.name} used in {self.name}")
 
     def mul(self, a: Element, b: Element) -> Element:
         self._check(a)
@@ -473,10 +473,6 @@ class ModpGroup(Group):
         if gmpy2.powmod(combined, MODP_Q, p) != 1:
             return super().decode_many(data, where)  # raises, naming the first bad element
         return [Element(self, value) for value in values]
-
-    def _check(self, element: Element) -> None:
-        if element.group is not self:
-            raise InvalidGroupElement(f"element of {element.group.name} used in {self.name}")
 
     def mul(self, a: Element, b: Element) -> Element:
         self._check(a)
