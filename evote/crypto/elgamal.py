@@ -55,6 +55,10 @@ class PublicKey:
         if self.element == self.group.identity:
             raise InvalidGroupElement("public key: the identity is not a valid key")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickle (process pools) without the table: 4 MB on modp4096, rebuilt on first use.
+        return (PublicKey, (self.group, self.element))
+
     @property
     def table(self) -> FixedBase:
         """The fixed-base table of K, shared by every encryption under this key."""

@@ -455,8 +455,8 @@ class ModpGroup(Group):
 
         Z_p^* is the product of subgroups of orders 2, q and r' (all prime). Each value must have
         Jacobi symbol 1, which rules out the order-2 component; then (prod x_i^{e_i})^q = 1 for
-        random 128-bit e_i fails, for any value with an order-r' component, except with
-        probability at most 2^-128 (Bellare, Garay, Rabin, "Fast batch verification for modular
+        random odd 128-bit e_i fails, for any value with an order-r' component, except with
+        probability at most 2^-127 (Bellare, Garay, Rabin, "Fast batch verification for modular
         exponentiation and digital signatures", EUROCRYPT 1998, the small-exponents test; it is
         sound here because every prime factor of p - 1 other than 2 is larger than 2^128).
         A failing batch is re-checked one by one to name the bad element.

@@ -115,3 +115,39 @@ def eight_torsion() -> list[Point]:
         if order_of_torsion(torsion) == 8:
             return [multiply(k, torsion) for k in range(8)]
     raise RuntimeError("no point of order 8 found")  # pragma: no cover
+
+
+MONTGOMERY_A = 486662
+
+
+def _is_square(value: int) -> bool:
+    return pow(value % P, (P - 1) // 2, P) in (0, 1)
+
+
+def _inverse_or_zero(value: int) -> int:
+    # Field inversion as libsodium computes it (value^(p-2)): the inverse of 0 is 0.
+    return pow(value % P, P - 2, P)
+
+
+def from_uniform(data: bytes) -> bytes:
+    """libsodium's crypto_core_ed25519_from_uniform, as docs/spec.md section 2.4 describes it.
+
+    The top bit of the 32 bytes is the sign of the Edwards x; the other 255 bits, read
+    little-endian and reduced mod p, are the Elligator 2 input r (Bernstein, Hamburg, Krasnova,
+    Lange, "Elligator: elliptic-curve points indistinguishable from uniform random strings",
+    CCS 2013, with the non-square 2): x1 = -A / (1 + 2r^2) on the Montgomery curve
+    v^2 = u^3 + A u^2 + u; u = x1 if x1^3 + A x1^2 + x1 is a square, else -x1 - A. The Edwards
+    point has y = (u - 1) / (u + 1) and the x of that sign; the result is 8 times that point.
+    """
+    x_sign = data[31] >> 7
+    r = (int.from_bytes(data, "little") & ((1 << 255) - 1)) % P
+    x1 = -MONTGOMERY_A * _inverse_or_zero(1 + 2 * r * r) % P
+    gx1 = (x1**3 + MONTGOMERY_A * x1 * x1 + x1) % P
+    u = x1 if _is_square(gx1) else (-x1 - MONTGOMERY_A) % P
+    y = (u - 1) * _inverse_or_zero(u + 1) % P
+    x = recover_x(y, x_sign)
+    if x is None:
+        x = recover_x(y, 0)
+    if x is None:
+        raise ValueError("Elligator output off the curve")  # pragma: no cover
+    return encode(multiply(8, (x, y)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -134,3 +136,17 @@ def test_ciphertexts_are_frozen(public_key: PublicKey) -> None:
     ciphertext = encrypt(public_key, 0).ciphertext
     with pytest.raises(AttributeError):
         ciphertext.alpha = ciphertext.beta  # type: ignore[misc]
+
+
+def test_keys_and_ciphertexts_pickle_without_the_table(group: Group, public_key: PublicKey) -> None:
+    # Process pools pickle keys and ciphertexts: the group comes back as the same instance and
+    # the public key's fixed-base table (4 MB on modp4096) is not shipped.
+    public_key.table.exp(1)
+    data = pickle.dumps(public_key)
+    assert len(data) < 4 * group.element_size + 1024
+    restored = pickle.loads(data)
+    assert restored == public_key
+    assert restored.group is group
+    assert restored.table.exp(5) == public_key.element**5
+    ciphertext = encrypt(public_key, 1).ciphertext
+    assert pickle.loads(pickle.dumps(ciphertext)) == ciphertext

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
+
 import gmpy2
 import nacl.bindings as sodium
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evote.crypto.encoding import Value
 from evote.crypto.groups import (
     ED25519,
     MODP4096,
@@ -18,7 +21,7 @@ from evote.crypto.groups import (
     Group,
     group_by_name,
 )
-from evote.crypto.hashing import Purpose
+from evote.crypto.hashing import Purpose, digest
 from evote.errors import InvalidGroupElement, InvalidInput, InvalidScalar
 from tests.crypto import edwards25519 as ref
 from tests.strategies import elements, exponents, nonzero_scalars, scalars
@@ -396,3 +399,30 @@ def test_public_exponents_reduce_modulo_the_order(group: Group, data: st.DataObj
     k = data.draw(nonzero_scalars(group))
     assert group.base_exp(k + group.order) == group.base_exp(k)
     assert group.base_exp(k - group.order) == group.base_exp(k)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(min_size=32, max_size=32))
+def test_ed25519_from_uniform_is_the_documented_elligator_map(uniform: bytes) -> None:
+    # docs/spec.md section 2.4 describes libsodium's map; the reference follows the text.
+    assert ref.from_uniform(uniform) == sodium.crypto_core_ed25519_from_uniform(uniform)
+
+
+def test_hash_to_element_follows_the_spec() -> None:
+    label: list[Value] = [b"label", 7]
+    uniform = digest(Purpose.GENERATOR, "ed25519", *label)[:32]
+    expected_ed = ref.from_uniform(uniform)
+    assert ED25519.hash_to_element(Purpose.GENERATOR, *label).to_bytes() == expected_ed
+    wide = b"".join(digest(Purpose.GENERATOR, "modp4096", 0, block, *label) for block in range(9))
+    expected_modp = pow(int.from_bytes(wide, "big") % MODP_P, MODP_COFACTOR, MODP_P)
+    assert int(MODP4096.hash_to_element(Purpose.GENERATOR, *label).value) == expected_modp
+
+
+def test_groups_and_elements_pickle_by_name(group: Group) -> None:
+    # Process pools: a group comes back as the one instance, so elements still compare equal.
+    assert pickle.loads(pickle.dumps(group)) is group
+    element = group.base_exp(12345)
+    restored = pickle.loads(pickle.dumps(element))
+    assert restored == element
+    assert restored.group is group
+    assert restored * group.generator == element * group.generator
