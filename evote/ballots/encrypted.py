@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 
 from evote import jsonstrict
-from evote.ballots.credentials import credential_keypair
+from evote.ballots.credentials import CredentialKey
 from evote.ballots.manifest import (
     ApprovalQuestion,
     BudgetQuestion,
@@ -42,7 +42,7 @@ from evote.ballots.manifest import (
     SingleChoiceQuestion,
 )
 from evote.ballots.plaintext import Answer, PlaintextBallot, check_plaintext
-from evote.ballots.signature import Signature, check_signature, sign_message
+from evote.ballots.signature import Signature, check_signature, sign_with_key
 from evote.crypto.elgamal import (
     Ciphertext,
     PublicKey,
@@ -310,18 +310,20 @@ def _sum_ciphertext(
 
 
 def encrypt_ballot(
-    election: Election, credential_code: str, plaintext: PlaintextBallot
+    election: Election, voter_credential: str | CredentialKey, plaintext: PlaintextBallot
 ) -> EncryptedBallot:
     """Encrypt ``plaintext`` for ``election``, prove it valid and sign it with the credential.
 
-    The choices are checked first (InvalidBallot names the question and the rule); a code
-    whose public credential is not on the election's list raises UnknownCredential.
+    ``voter_credential`` is the voter's code, or better a :class:`CredentialKey` derived once
+    when the code was entered (it saves a constant-time exponentiation per ballot). The choices
+    are checked first (InvalidBallot names the question and the rule); a credential that is not
+    on the election's list raises UnknownCredential.
     """
-    return encrypt_ballot_for_audit(election, credential_code, plaintext)[0]
+    return encrypt_ballot_for_audit(election, voter_credential, plaintext)[0]
 
 
 def encrypt_ballot_for_audit(
-    election: Election, credential_code: str, plaintext: PlaintextBallot
+    election: Election, voter_credential: str | CredentialKey, plaintext: PlaintextBallot
 ) -> tuple[EncryptedBallot, BallotSecrets]:
     """Like :func:`encrypt_ballot`, also returning the nonces for a Benaloh audit.
 
@@ -330,7 +332,14 @@ def encrypt_ballot_for_audit(
     """
     check_plaintext(election.manifest, plaintext)
     group = election.group
-    secret, credential = credential_keypair(group, election.election_id, credential_code)
+    key = (
+        voter_credential
+        if isinstance(voter_credential, CredentialKey)
+        else CredentialKey.derive(group, election.election_id, voter_credential)
+    )
+    if key.group is not group or key.election_id != election.election_id:
+        raise ContextMismatch("credential: the key was derived for another election or group")
+    credential = key.public
     if credential not in election.credentials:
         raise UnknownCredential("credential: this code's public credential is not on the list")
     questions: list[EncryptedQuestion] = []
@@ -348,7 +357,7 @@ def encrypt_ballot_for_audit(
     unsigned = jsonstrict.dumps(
         _unsigned_obj(election.election_id, election.fingerprint, credential, tuple(questions))
     )
-    signature = sign_message(group, secret, credential, election.fingerprint, unsigned)
+    signature = sign_with_key(key, election.fingerprint, unsigned)
     ballot = EncryptedBallot(
         election.election_id, election.fingerprint, credential, tuple(questions), signature
     )

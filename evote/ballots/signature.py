@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from evote.ballots.credentials import decode_base64, encode_base64
+from evote.ballots.credentials import CredentialKey, decode_base64, encode_base64
 from evote.crypto.groups import Element, Group
 from evote.crypto.hashing import Purpose, digest
 from evote.crypto.proofs import Proof, ProofContext, check_schnorr, prove_schnorr
@@ -79,6 +79,13 @@ def sign_message(
     if group.base_exp_secret(secret) != public:
         raise InvalidCredential("credential secret: does not match the public credential")
     return Signature(prove_schnorr(group, Purpose.CREDENTIAL_SIGNATURE, context, secret, public))
+
+
+def sign_with_key(key: CredentialKey, fingerprint: bytes, message: bytes) -> Signature:
+    """Sign ``message`` with a derived credential key (consistent by construction: no re-check)."""
+    context = _context(fingerprint, message)
+    proof = prove_schnorr(key.group, Purpose.CREDENTIAL_SIGNATURE, context, key.secret, key.public)
+    return Signature(proof)
 
 
 def check_signature(

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evote.ballots.credentials import CredentialKey
 from evote.ballots.encrypted import (
     EncryptedBallot,
     EncryptedOption,
@@ -421,3 +422,22 @@ def test_decoding_is_strict(test_election: ElectionFixture) -> None:
         decode_ballot(election, b'{"v":1,"v":1}')
     with pytest.raises(InvalidBallot, match="digits"):
         decode_ballot(election, b'{"v":' + b"1" * 100 + b"}")
+
+
+def test_key_derived_at_entry_signs_like_the_code(test_election: ElectionFixture) -> None:
+    election = test_election.election
+    key = CredentialKey.derive(election.group, election.election_id, test_election.codes[0])
+    assert str(key.secret) not in repr(key)
+    plaintext = PlaintextBallot.from_selection(election.manifest, SELECTION)
+    ballot = encrypt_ballot(election, key, plaintext)
+    check_ballot(election, ballot)
+    assert ballot.credential == key.public
+    assert decrypt_all(test_election, ballot) == [list(a.values) for a in plaintext.answers]
+
+
+def test_key_derived_for_another_election_is_refused(test_election: ElectionFixture) -> None:
+    election = test_election.election
+    key = CredentialKey.derive(election.group, "another-election", test_election.codes[0])
+    plaintext = PlaintextBallot.from_selection(election.manifest, SELECTION)
+    with pytest.raises(ContextMismatch):
+        encrypt_ballot(election, key, plaintext)
