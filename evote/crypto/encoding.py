@@ -67,7 +67,11 @@ def _encode_into(value: Value, out: bytearray) -> None:
         out += _length(len(raw))
         out += raw
     elif isinstance(value, str):
-        raw = value.encode("utf-8")
+        try:
+            raw = value.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate has no UTF-8 form: a typed error, not a UnicodeEncodeError.
+            raise InvalidInput("text with a lone surrogate cannot be encoded as UTF-8") from None
         out.append(TAG_STR)
         out += _length(len(raw))
         out += raw

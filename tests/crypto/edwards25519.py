@@ -130,7 +130,7 @@ def _inverse_or_zero(value: int) -> int:
 
 
 def from_uniform(data: bytes) -> bytes:
-    """libsodium's crypto_core_ed25519_from_uniform, as docs/spec.md section 2.4 describes it.
+    """libsodium's crypto_core_ed25519_from_uniform, as docs/spec.md section 2.5 describes it.
 
     The top bit of the 32 bytes is the sign of the Edwards x; the other 255 bits, read
     little-endian and reduced mod p, are the Elligator 2 input r (Bernstein, Hamburg, Krasnova,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import gmpy2
@@ -154,6 +155,13 @@ def test_tuples_and_lists_and_byte_likes_encode_alike() -> None:
     assert encode(memoryview(b"xy")) == encode(b"xy")
 
 
+def test_text_with_a_lone_surrogate_is_refused() -> None:
+    # Regression: str.encode("utf-8") raised UnicodeEncodeError, an untyped error.
+    for bad in ("\ud800", ["ok", "a\udfffb"]):
+        with pytest.raises(InvalidInput, match="surrogate"):
+            encode(bad)
+
+
 def test_unencodable_values_are_refused() -> None:
     for bad in (1.5, {1: 2}, {1, 2}, object(), frozenset()):
         with pytest.raises(InvalidInput, match="cannot encode"):
@@ -256,3 +264,10 @@ def test_hash_to_scalar_binds_the_group_name(group: Group) -> None:
     assert value == hash_to_int_mod(group.order, Purpose.TEST, group.name, b"x")
     assert 0 <= value < group.order
     assert group.hash_to_scalar(Purpose.TEST, b"y") != value
+
+
+def test_spec_lists_every_purpose() -> None:
+    # docs/spec.md section 2.3 is the table of domain tags: a new Purpose must be added there.
+    spec = (Path(__file__).parents[2] / "docs" / "spec.md").read_text(encoding="utf-8")
+    missing = [purpose.value for purpose in Purpose if f"| `{purpose.value}` |" not in spec]
+    assert not missing, f"docs/spec.md section 2.3 lacks the domain tags {missing}"

@@ -404,7 +404,7 @@ def test_public_exponents_reduce_modulo_the_order(group: Group, data: st.DataObj
 @settings(max_examples=40, deadline=None)
 @given(st.binary(min_size=32, max_size=32))
 def test_ed25519_from_uniform_is_the_documented_elligator_map(uniform: bytes) -> None:
-    # docs/spec.md section 2.4 describes libsodium's map; the reference follows the text.
+    # docs/spec.md section 2.5 describes libsodium's map; the reference follows the text.
     assert ref.from_uniform(uniform) == sodium.crypto_core_ed25519_from_uniform(uniform)
 
 

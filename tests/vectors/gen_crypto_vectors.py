@@ -15,7 +15,7 @@ element its canonical encoding in hex, hash inputs as typed JSON values, see :fu
 
 * ``encode``: values and their encodings (section 2.1);
 * ``digest``: purpose, items, the exact hash input, SHA-512 digest and 32-byte digest (2.2);
-* ``hash_to_scalar``, ``hash_to_element``: both groups (2.3, 2.4);
+* ``hash_to_scalar``, ``hash_to_element``: both groups (2.4, 2.5);
 * ``base_exp``: g^k for fixed k on both groups (3);
 * ``encrypt``: a fixed key pair and encrypt_with_nonce for fixed (m, r) (4.1);
 * ``challenge``: the Fiat–Shamir hash input and challenge for fixed commitments (4);
