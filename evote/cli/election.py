@@ -1,0 +1,277 @@
+"""``evote election init|attach-ceremony|open|close`` and ``evote cast`` (tests, demonstrations).
+
+The officer's steps on the election directory (:mod:`evote.cli.workspace`); the runbook is
+docs/ceremony.md. Opening records the election on the board (the setup entry binds the
+manifest, the joint key, the ceremony digest and the credential list through the fingerprint)
+and opens it; nothing in the directory can change the election afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nacl.signing import SigningKey
+
+from evote import jsonstrict
+from evote.ballots.credentials import CredentialKey
+from evote.ballots.encrypted import encrypt_ballot
+from evote.ballots.manifest import manifest_from_json
+from evote.ballots.plaintext import PlaintextBallot
+from evote.board.board import Board
+from evote.board.chain import EntryKind
+from evote.ceremony.dkg import check_ceremony_result
+from evote.ceremony.wire import ceremony_result_from_json, ceremony_result_to_json
+from evote.cli.workspace import (
+    BOARD_KEY_FILE,
+    CEREMONY_FILE,
+    CONFIG_FILE,
+    MANIFEST_FILE,
+    ElectionDir,
+    check_ceremony_matches,
+    read_file,
+    write_public,
+    write_secret,
+)
+from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput, UnknownElection
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _election_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--election", required=True, metavar="DIR", help="the election directory")
+
+
+# -- init -------------------------------------------------------------------------------------
+
+
+def _init(args: argparse.Namespace) -> int:
+    manifest_path = Path(args.manifest)
+    manifest = manifest_from_json(
+        read_file(manifest_path, "manifest", "see examples/*.json for the format")
+    )
+    target = Path(args.election)
+    if (target / CONFIG_FILE).exists():
+        raise InvalidInput(
+            f"{target}: an election directory is already there; choose another --election"
+        )
+    if target.exists() and any(target.iterdir()):
+        raise InvalidInput(f"{target}: the directory is not empty; choose a new --election")
+    target.mkdir(parents=True, exist_ok=True)
+    write_public(target / MANIFEST_FILE, manifest.to_json())
+    write_secret(target / BOARD_KEY_FILE, ElectionDir.signing_key_bytes(SigningKey.generate()))
+    write_public(
+        target / CONFIG_FILE, ElectionDir.config_bytes(manifest.election_id, args.database)
+    )
+    print(
+        f"election {manifest.election_id!r} ({manifest.group.name},"
+        f" {len(manifest.questions)} questions) initialised in {target}"
+    )
+    print(f"manifest digest {manifest.digest().hex()}")
+    print(f"secret: {target / BOARD_KEY_FILE} (the board's signing key, mode 0600)")
+    print(
+        "next: the trustees run the key ceremony ('evote trustee init ...'); the registrar"
+        " runs 'evote credentials generate'"
+    )
+    return 0
+
+
+# -- attach-ceremony --------------------------------------------------------------------------
+
+
+def _attach_ceremony(args: argparse.Namespace) -> int:
+    election_dir = ElectionDir(args.election)
+    manifest = election_dir.manifest()
+    source = Path(args.ceremony)
+    data = read_file(source, "ceremony result", "it is written by 'evote ceremony finalize'")
+    ceremony = ceremony_result_from_json(data, str(source))
+    check_ceremony_result(ceremony)
+    check_ceremony_matches(ceremony, manifest, str(source))
+    election_dir.refuse_if_on_board("its ceremony result")
+    target = election_dir.path / CEREMONY_FILE
+    changed = target.exists() and target.read_bytes() != ceremony_result_to_json(ceremony)
+    if changed and not args.replace:
+        raise InvalidInput(
+            f"{target}: another ceremony result is attached; pass --replace to change it"
+        )
+    write_public(target, ceremony_result_to_json(ceremony))
+    setup = ceremony.setup
+    print(f"ceremony of {setup.trustee_count} trustees (threshold {setup.threshold}) attached")
+    print(f"joint public key {ceremony.joint_key.to_bytes().hex()}")
+    print(f"transcript hash  {ceremony.transcript_hash.hex()}")
+    print(
+        "check: every trustee confirmed this transcript hash ('evote trustee receive' printed it)"
+    )
+    return 0
+
+
+# -- open / close -----------------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace) -> int:
+    election_dir = ElectionDir(args.election)
+    election = election_dir.election()
+    ceremony = election_dir.ceremony()
+    with election_dir.board(signing=True) as board:
+        try:
+            head = board.head(election.election_id)
+        except UnknownElection:
+            board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
+            head = board.head(election.election_id)
+        recorded = board.load_election(election.election_id)
+        if recorded.fingerprint != election.fingerprint:
+            raise ContextMismatch(
+                f"election {election.election_id!r}: the board holds fingerprint"
+                f" {recorded.fingerprint.hex()}, the files in {election_dir.path} give"
+                f" {election.fingerprint.hex()}: restore the files the election was set up with"
+            )
+        if head.kind is not EntryKind.SETUP:
+            raise ElectionNotOpen(
+                f"election {election.election_id!r} was opened already (last event:"
+                f" {head.kind.value}); nothing to do"
+            )
+        checkpoint = board.open_election(election.election_id)
+        launch_code = board.setup_record(election.election_id).launch_code
+    print(f"election {election.election_id!r} is open")
+    print(f"fingerprint {election.fingerprint.hex()}")
+    print(f"launch code {launch_code}; {len(election.credentials)} credentials")
+    print(f"checkpoint at position {checkpoint.position}, chain hash {checkpoint.chain_hash.hex()}")
+    return 0
+
+
+def _close(args: argparse.Namespace) -> int:
+    election_dir = ElectionDir(args.election)
+    with election_dir.board(signing=True) as board:
+        head = election_dir.head(board)
+        if head.kind is EntryKind.SETUP:
+            raise ElectionNotOpen(
+                f"election {election_dir.election_id!r} is not open yet: run"
+                f" 'evote election open --election {election_dir.path}' first"
+            )
+        if not head.is_open:
+            raise ElectionNotOpen(
+                f"election {election_dir.election_id!r} is closed already (last event:"
+                f" {head.kind.value}); next: 'evote tally --election {election_dir.path}'"
+            )
+        checkpoint = board.close_election(election_dir.election_id)
+        cast = sum(1 for _ in board.ballot_entries(election_dir.election_id))
+        counted = sum(1 for _ in board.counted_entries(election_dir.election_id))
+    print(
+        f"election {election_dir.election_id!r} is closed: {cast} ballots cast,"
+        f" {counted} counted (the last of each credential)"
+    )
+    print(f"checkpoint at position {checkpoint.position}, chain hash {checkpoint.chain_hash.hex()}")
+    print(f"next: 'evote tally --election {election_dir.path}'")
+    return 0
+
+
+# -- cast (for tests and demonstrations) ------------------------------------------------------
+
+
+def _choices(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"--choices: not JSON ({error.msg}); give an object such as"
+            ' \'{"question-id": ["option-id"]}\''
+        ) from None
+    if not isinstance(value, dict):
+        raise InvalidInput('--choices: expected a JSON object such as \'{"q": ["yes"]}\'')
+    return value
+
+
+def cast_ballot(board: Board, election_id: str, code: str, choices: dict[str, Any]) -> str:
+    """Encrypt and cast one ballot; return its tracking code."""
+    election = board.load_election(election_id)
+    key = CredentialKey.derive(election.group, election_id, code)
+    plaintext = PlaintextBallot.from_selection(election.manifest, choices)
+    receipt = board.cast(election_id, encrypt_ballot(election, key, plaintext))
+    return receipt.tracking_code
+
+
+def _cast(args: argparse.Namespace) -> int:
+    election_dir = ElectionDir(args.election)
+    code = os.environ.get(args.credential_env)
+    if not code:
+        raise InvalidInput(
+            f"--credential-env {args.credential_env}: the environment variable is not set"
+        )
+    choices = _choices(args.choices)
+    with election_dir.board() as board:
+        election_dir.head(board)
+        tracking = cast_ballot(board, election_dir.election_id, code, choices)
+        entry = board.ballot_by_tracking_code(election_dir.election_id, tracking)
+    print(
+        jsonstrict.dumps(
+            {
+                "tracking_code": tracking,
+                "position": entry.position,
+                "chain_hash": jsonstrict.b64encode(entry.chain_hash),
+            }
+        ).decode()
+    )
+    return 0
+
+
+# -- registration -----------------------------------------------------------------------------
+
+
+def register(commands: Any) -> None:
+    election = commands.add_parser("election", help="the officer's election steps")
+    steps = election.add_subparsers(dest="step", metavar="STEP")
+    steps.required = True
+
+    init = steps.add_parser("init", help="create the election directory from a manifest")
+    init.add_argument("manifest", metavar="MANIFEST", help="the manifest (JSON)")
+    _election_option(init)
+    init.add_argument(
+        "--database",
+        metavar="URL",
+        help="a PostgreSQL URL for the board (default: board.sqlite in the directory); keep"
+        " the password in ~/.pgpass, not in the URL",
+    )
+    init_handler: Handler = _init
+    init.set_defaults(handler=init_handler)
+
+    attach = steps.add_parser("attach-ceremony", help="attach the key ceremony's result")
+    attach.add_argument("ceremony", metavar="CEREMONY", help="the ceremony result file")
+    _election_option(attach)
+    attach.add_argument("--replace", action="store_true", help="replace another attached result")
+    attach_handler: Handler = _attach_ceremony
+    attach.set_defaults(handler=attach_handler)
+
+    opening = steps.add_parser("open", help="record the election on the board and open it")
+    _election_option(opening)
+    open_handler: Handler = _open
+    opening.set_defaults(handler=open_handler)
+
+    closing = steps.add_parser("close", help="close the election: no more ballots")
+    _election_option(closing)
+    close_handler: Handler = _close
+    closing.set_defaults(handler=close_handler)
+
+
+def register_cast(commands: Any) -> None:
+    cast = commands.add_parser(
+        "cast", help="encrypt and cast one ballot (for tests and demonstrations only)"
+    )
+    _election_option(cast)
+    cast.add_argument(
+        "--credential-env",
+        required=True,
+        metavar="NAME",
+        help="the environment variable that holds the voter's credential code",
+    )
+    cast.add_argument(
+        "--choices",
+        required=True,
+        metavar="JSON",
+        help='the choices, e.g. \'{"tram-north": ["yes"]}\' (a question left out is blank)',
+    )
+    cast_handler: Handler = _cast
+    cast.set_defaults(handler=cast_handler)

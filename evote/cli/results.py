@@ -1,0 +1,174 @@
+"""``evote results SOURCE --format table|json|csv``: the result as open data.
+
+SOURCE is a published election record (directory or archive; the result is read from it and
+the record is decoded strictly, but not verified: run ``evote verify`` for that) or the
+officer's election directory (its ``result.json``). ``table`` is for people; ``json`` and
+``csv`` carry the labels in the chosen language along with the ids, one row per option and
+one for the blank in CSV (columns: question_id, question, option_id, option, votes, cost,
+winner).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from evote.ballots.manifest import Manifest
+from evote.cli.workspace import CONFIG_FILE, ElectionDir, read_file
+from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.record import load_record
+from evote.tally.result import ElectionResult
+from evote.tally.wire import result_from_json
+
+Handler = Callable[[argparse.Namespace], int]
+FORMATS = ("table", "json", "csv")
+
+
+def _label(text: Mapping[str, str], lang: str) -> str:
+    return text.get(lang) or next(iter(text.values()), "")
+
+
+def load_result(source: Path) -> tuple[Manifest, ElectionResult]:
+    """The manifest and the result from an election directory or a published record."""
+    if (source / CONFIG_FILE).exists():
+        election_dir = ElectionDir(source)
+        manifest = election_dir.manifest()
+        if not election_dir.result_path.exists():
+            raise ElectionNotOpen(
+                f"{source}: no result yet: run 'evote tally combine --election {source} SHARES'"
+            )
+        result = result_from_json(
+            read_file(election_dir.result_path, "result", "written by 'evote tally combine'"),
+            str(election_dir.result_path),
+        )
+    else:
+        record = load_record(source)
+        manifest = record.election.manifest
+        if record.result is None:
+            raise ElectionNotOpen(
+                f"{source}: this record was published before the result; publish it again"
+                " after 'evote tally combine'"
+            )
+        result = record.result
+    if result.election_id != manifest.election_id:
+        raise ContextMismatch(f"{source}: the result is of election {result.election_id!r}")
+    return manifest, result
+
+
+def result_rows(manifest: Manifest, result: ElectionResult, lang: str) -> list[dict[str, Any]]:
+    """One dict per question: ids, labels, votes per option, blank, winners, spent."""
+    questions = []
+    for question, outcome in zip(manifest.questions, result.questions, strict=True):
+        options = []
+        for option, (option_id, votes) in zip(question.options, outcome.counts, strict=True):
+            options.append(
+                {
+                    "id": option_id,
+                    "label": _label(option.label, lang),
+                    "votes": votes,
+                    "cost": option.cost,
+                    "winner": option_id in outcome.winners,
+                }
+            )
+        questions.append(
+            {
+                "id": outcome.question_id,
+                "title": _label(question.title, lang),
+                "kind": outcome.kind.value,
+                "options": options,
+                "blank": outcome.blank,
+                "winners": list(outcome.winners),
+                "spent": outcome.spent,
+            }
+        )
+    return questions
+
+
+def render_table(manifest: Manifest, result: ElectionResult, lang: str) -> str:
+    lines = [
+        _label(manifest.title, lang),
+        f"{result.turnout.ballots} ballots counted (total weight {result.turnout.weight})",
+    ]
+    for question in result_rows(manifest, result, lang):
+        lines += ["", question["title"]]
+        width = max([len(o["label"]) for o in question["options"]] + [5])
+        for option in question["options"]:
+            cost = f"  (cost {option['cost']})" if option["cost"] is not None else ""
+            mark = "  *" if option["winner"] else ""
+            lines.append(f"  {option['label']:<{width}}  {option['votes']:>10}{cost}{mark}")
+        if question["blank"] is not None:
+            lines.append(f"  {'blank':<{width}}  {question['blank']:>10}")
+        if question["spent"] is not None:
+            lines.append(
+                f"  funded (*): {', '.join(question['winners']) or 'none'};"
+                f" spent {question['spent']}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(manifest: Manifest, result: ElectionResult, lang: str) -> str:
+    document = {
+        "election_id": result.election_id,
+        "title": _label(manifest.title, lang),
+        "ballots": result.turnout.ballots,
+        "weight": result.turnout.weight,
+        "questions": result_rows(manifest, result, lang),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(manifest: Manifest, result: ElectionResult, lang: str) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["question_id", "question", "option_id", "option", "votes", "cost", "winner"])
+    for question in result_rows(manifest, result, lang):
+        for option in question["options"]:
+            writer.writerow(
+                [
+                    question["id"],
+                    question["title"],
+                    option["id"],
+                    option["label"],
+                    option["votes"],
+                    "" if option["cost"] is None else option["cost"],
+                    "yes" if option["winner"] else "",
+                ]
+            )
+        if question["blank"] is not None:
+            writer.writerow(
+                [question["id"], question["title"], "", "blank", question["blank"], "", ""]
+            )
+    return buffer.getvalue()
+
+
+_RENDERERS: dict[str, Callable[[Manifest, ElectionResult, str], str]] = {
+    "table": render_table,
+    "json": render_json,
+    "csv": render_csv,
+}
+
+
+def _results(args: argparse.Namespace) -> int:
+    source = Path(args.source)
+    if not source.exists():
+        raise InvalidInput(f"{source}: no such record or election directory")
+    manifest, result = load_result(source)
+    text = _RENDERERS[args.format](manifest, result, args.lang)
+    print(text, end="")
+    return 0
+
+
+def register(commands: Any) -> None:
+    results = commands.add_parser("results", help="print the result (table, JSON or CSV)")
+    results.add_argument(
+        "source", metavar="RECORD_OR_DIR", help="a published record, or the election directory"
+    )
+    results.add_argument("--format", default="table", choices=FORMATS, help="table (default)")
+    results.add_argument("--lang", default="en", help="language of the labels (en)")
+    handler: Handler = _results
+    results.set_defaults(handler=handler)
