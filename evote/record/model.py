@@ -21,6 +21,7 @@ from evote.board.chain import BoardEntry, EntryKind
 from evote.board.checkpoint import Checkpoint
 from evote.ceremony.dkg import CeremonyResult
 from evote.election import Election
+from evote.record.jsonl import read_entries
 from evote.tally.aggregate import EncryptedTally
 from evote.tally.decryption import DecryptionShare
 from evote.tally.result import ElectionResult
@@ -66,8 +67,6 @@ class ElectionRecord:
         field at the first malformed line. The chain is not checked here
         (:func:`evote.board.chain.verify_chain` does it).
         """
-        from evote.record.jsonl import read_entries
-
         return read_entries(self.board_path, self.election_id)
 
     def ballot_lines(self) -> Iterator[tuple[int, bytes]]:
@@ -83,6 +82,7 @@ def load_record(path: Path) -> ElectionRecord:
     Raises :class:`~evote.errors.InvalidRecord` on any problem, naming the file, the line and
     the field.
     """
-    from evote.record.load import load_record as load
+    # Imported here: evote.record.load imports this module.
+    from evote.record.load import load_record as load  # noqa: PLC0415
 
     return load(path)

@@ -1,0 +1,124 @@
+"""``board.jsonl``: one board entry per line (docs/record-format.md section "board.jsonl").
+
+Each line is the canonical JSON (:func:`evote.jsonstrict.dumps`) of
+``{"position", "kind", "payload", "payload_hash", "chain_hash"}`` followed by one ``\\n``. The
+payload is the entry's exact bytes in base64, so that anyone recomputes the chain
+(``p_i = digest32(BOARD_PAYLOAD, kind, payload)``, ``h_i = digest32(BOARD_LINK, i, h_{i-1},
+p_i)``, docs/spec-board.md section B.2) without re-serialising anything.
+
+Reading streams the file (never all of it in memory) and is strict: a line that is not the
+canonical JSON of exactly these fields, with the right types, raises
+:class:`~evote.errors.InvalidRecord` as ``board.jsonl: line <n>: <field>: <what>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, Final
+
+from evote import jsonstrict
+from evote.ballots.encrypted import tracking_code
+from evote.board.chain import HASH_LENGTH, BoardEntry, EntryKind
+from evote.crypto.hashing import Purpose, digest32
+from evote.errors import InvalidRecord
+
+BOARD_FILE: Final = "board.jsonl"
+MAX_LINE_BYTES: Final = 64 * 1024 * 1024
+_FIELDS: Final = ("position", "kind", "payload", "payload_hash", "chain_hash")
+_KINDS: Final = {kind.value: kind for kind in EntryKind}
+_READ: Final = jsonstrict.Reader(InvalidRecord)
+
+
+def entry_line(entry: BoardEntry) -> bytes:
+    """The line of ``entry`` in board.jsonl, with its newline."""
+    return (
+        jsonstrict.dumps(
+            {
+                "position": entry.position,
+                "kind": entry.kind.value,
+                "payload": jsonstrict.b64encode(entry.payload),
+                "payload_hash": jsonstrict.b64encode(entry.payload_hash),
+                "chain_hash": jsonstrict.b64encode(entry.chain_hash),
+            }
+        )
+        + b"\n"
+    )
+
+
+def where(line_number: int, field: str = "") -> str:
+    """``board.jsonl: line <n>`` and the field, the prefix of every message about a line."""
+    return f"{BOARD_FILE}: line {line_number}" + (f": {field}" if field else "")
+
+
+def parse_line(raw: bytes, line_number: int, election_id: str) -> BoardEntry:
+    """Strictly decode one line (with its newline) into a BoardEntry.
+
+    For a BALLOT entry the ballot hash and tracking code are computed from the payload (the
+    ballot's canonical bytes); the other index columns stay ``None``.
+    """
+    if not raw.endswith(b"\n"):
+        raise InvalidRecord(f"{where(line_number)}: truncated: the line has no newline at its end")
+    text = raw[:-1]
+    prefix = where(line_number)
+    value = jsonstrict.loads(text, prefix, InvalidRecord, MAX_LINE_BYTES)
+    root = f"{prefix}: entry"
+    fields = _READ.object(value, root, _FIELDS)
+    if jsonstrict.dumps(value) != text:
+        raise InvalidRecord(f"{prefix}: not canonical JSON (sorted keys, no spaces)")
+    position = _READ.integer(fields["position"], f"{root}.position", 1)
+    if position != line_number:
+        _READ.fail(f"{root}.position", f"{position}, expected {line_number} (the line number)")
+    kind_text = _READ.string(fields["kind"], f"{root}.kind", 20)
+    kind = _KINDS.get(kind_text)
+    if kind is None:
+        _READ.fail(f"{root}.kind", f"unknown entry kind {kind_text!r}")
+    payload = _READ.b64(fields["payload"], f"{root}.payload")
+    ballot_hash = digest32(Purpose.BALLOT, payload) if kind is EntryKind.BALLOT else None
+    return BoardEntry(
+        election_id=election_id,
+        position=position,
+        kind=kind,
+        payload=payload,
+        payload_hash=_READ.b64(fields["payload_hash"], f"{root}.payload_hash", HASH_LENGTH),
+        chain_hash=_READ.b64(fields["chain_hash"], f"{root}.chain_hash", HASH_LENGTH),
+        tracking_code=None if ballot_hash is None else tracking_code(ballot_hash),
+        ballot_hash=ballot_hash,
+    )
+
+
+def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """(line number from 1, raw line with its newline), refusing over-long lines."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 2)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES + 1:
+            raise InvalidRecord(f"{where(number)}: longer than {MAX_LINE_BYTES} bytes")
+        yield number, raw
+
+
+def read_entries(path: Path, election_id: str) -> Iterator[BoardEntry]:
+    """Stream the entries of ``path`` (a board.jsonl), strictly parsed, in order."""
+    try:
+        stream = path.open("rb")
+    except OSError as fault:
+        raise InvalidRecord(f"{BOARD_FILE}: cannot be read ({fault.strerror})") from fault
+    with stream:
+        for number, raw in read_lines(stream):
+            yield parse_line(raw, number, election_id)
+
+
+def event_body(entry: BoardEntry, line_number: int) -> Any:
+    """The body of a life-cycle event's payload ``{"event", "version", "body"}``."""
+    prefix = where(line_number, "entry.payload")
+    value = jsonstrict.loads(entry.payload, prefix, InvalidRecord)
+    fields = _READ.object(value, prefix, ("event", "version", "body"))
+    if _READ.string(fields["event"], f"{prefix}.event") != entry.kind.value:
+        _READ.fail(f"{prefix}.event", f"{fields['event']!r} in a {entry.kind.value} entry")
+    version = _READ.integer(fields["version"], f"{prefix}.version")
+    if version != 1:
+        _READ.fail(f"{prefix}.version", f"unknown version {version} (this evote reads 1)")
+    return fields["body"]

@@ -1,0 +1,290 @@
+"""The tally and the result as board events, and their strict readers (docs/record-format.md).
+
+The record takes everything from the board (DESIGN.md section 9), so the tally and the result
+are put there as the body of a TALLY event and of a RESULT event
+(:meth:`evote.board.Board.publish_tally`, :meth:`~evote.board.Board.publish_result`). The
+bodies are the documents ``tally.json`` and ``result.json`` of the record, byte for byte:
+
+* TALLY: ``{"kind": "tally", "version": 1, "group", "election_id", "encrypted_tally",
+  "shares", "combined", "rejected"}``: the encrypted tally (per question, per option the
+  product of the counted ciphertexts, the blank's, the number of counted ballots and their
+  weight), every decryption share with its proofs (the form of
+  :func:`evote.tally.wire.decryption_share_to_json`), the trustees whose shares were combined,
+  and the shares left out with the reason;
+* RESULT: the form of :func:`evote.tally.wire.result_to_json`.
+
+Decoding is strict (:mod:`evote.jsonstrict`): unknown or missing fields, wrong types,
+non-canonical base64 and invalid group elements raise :class:`~evote.errors.InvalidRecord`
+naming the field; a wrapped error keeps its class name in the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from evote import jsonstrict
+from evote.board.board import Board
+from evote.board.chain import BoardEntry
+from evote.ceremony.dkg import CeremonyResult
+from evote.crypto.elgamal import Ciphertext
+from evote.crypto.groups import Element, Group
+from evote.election import Election
+from evote.errors import ContextMismatch, EvoteError, InvalidInput, InvalidRecord
+from evote.tally.aggregate import EncryptedTally, manifest_shape
+from evote.tally.decryption import CombinedTally, DecryptionShare, Rejection, check_decryption_share
+from evote.tally.result import ElectionResult
+from evote.tally.wire import (
+    decryption_share_from_json,
+    decryption_share_to_json,
+    result_from_json,
+    result_to_json,
+)
+
+TALLY_KIND: Final = "tally"
+TALLY_VERSION: Final = 1
+MAX_REASON_LENGTH: Final = 2000
+_TALLY_FIELDS: Final = (
+    "kind",
+    "version",
+    "group",
+    "election_id",
+    "encrypted_tally",
+    "shares",
+    "combined",
+    "rejected",
+)
+_READ: Final = jsonstrict.Reader(InvalidRecord)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTally:
+    """The body of a TALLY event: the encrypted tally, the shares, who was combined."""
+
+    tally: EncryptedTally
+    shares: tuple[DecryptionShare, ...]
+    combined: tuple[int, ...]
+    rejected: tuple[Rejection, ...]
+
+
+def wrapped(fault: Exception) -> str:
+    """The message of an error from another layer, with its class name kept."""
+    return f"{fault} [{type(fault).__name__}]"
+
+
+# -- the encrypted tally ------------------------------------------------------------------------
+
+
+def _ciphertext_obj(ciphertext: Ciphertext) -> dict[str, str]:
+    return {
+        "alpha": jsonstrict.b64encode(ciphertext.alpha.to_bytes()),
+        "beta": jsonstrict.b64encode(ciphertext.beta.to_bytes()),
+    }
+
+
+def encrypted_tally_to_json_obj(tally: EncryptedTally) -> dict[str, Any]:
+    """``{"ballots", "weight", "questions": [{"options": [{alpha, beta}...], "blank"}]}``."""
+    return {
+        "ballots": tally.ballot_count,
+        "weight": tally.total_weight,
+        "questions": [
+            {
+                "options": [_ciphertext_obj(c) for c in row],
+                "blank": None if blank is None else _ciphertext_obj(blank),
+            }
+            for row, blank in zip(tally.options, tally.blanks, strict=True)
+        ],
+    }
+
+
+def encrypted_tally_from_json_obj(
+    obj: Any, election: Election, where: str = "encrypted_tally"
+) -> EncryptedTally:
+    """Decode strictly against the manifest's shape (questions, options, blanks)."""
+    group = election.group
+    fields = _READ.object(obj, where, ("ballots", "weight", "questions"))
+    shape = manifest_shape(election.manifest)
+    questions = _READ.exact_array(fields["questions"], f"{where}.questions", len(shape))
+    encodings: list[bytes] = []
+    layout: list[tuple[int, bool]] = []
+    for q, (value, expected) in enumerate(zip(questions, shape, strict=True)):
+        here = f"{where}.questions[{q}]"
+        item = _READ.object(value, here, ("options", "blank"))
+        row = _READ.exact_array(item["options"], f"{here}.options", expected.options)
+        for o, cipher in enumerate(row):
+            encodings += _read_ciphertext_bytes(group, cipher, f"{here}.options[{o}]")
+        blank = item["blank"]
+        if (blank is not None) != expected.blank:
+            _READ.fail(
+                f"{here}.blank",
+                "missing: the question allows blank" if expected.blank else "must be null",
+            )
+        if blank is not None:
+            encodings += _read_ciphertext_bytes(group, blank, f"{here}.blank")
+        layout.append((expected.options, blank is not None))
+    try:
+        elements = iter(group.decode_many(encodings, f"{where}.questions"))
+    except InvalidInput as fault:
+        raise InvalidRecord(wrapped(fault)) from fault
+    options: list[tuple[Ciphertext, ...]] = []
+    blanks: list[Ciphertext | None] = []
+    for count, has_blank in layout:
+        options.append(tuple(_next_ciphertext(elements) for _ in range(count)))
+        blanks.append(_next_ciphertext(elements) if has_blank else None)
+    return EncryptedTally(
+        group,
+        tuple(options),
+        tuple(blanks),
+        _READ.integer(fields["ballots"], f"{where}.ballots", 0),
+        _READ.integer(fields["weight"], f"{where}.weight", 0),
+    )
+
+
+def _read_ciphertext_bytes(group: Group, value: Any, where: str) -> list[bytes]:
+    item = _READ.object(value, where, ("alpha", "beta"))
+    return [
+        _READ.b64(item["alpha"], f"{where}.alpha", group.element_size),
+        _READ.b64(item["beta"], f"{where}.beta", group.element_size),
+    ]
+
+
+def _next_ciphertext(elements: Any) -> Ciphertext:
+    alpha: Element = next(elements)
+    beta: Element = next(elements)
+    return Ciphertext(alpha, beta)
+
+
+# -- the TALLY event --------------------------------------------------------------------------
+
+
+def tally_body(election: Election, published: PublishedTally) -> dict[str, Any]:
+    """The JSON body of the TALLY event (and the record's ``tally.json``)."""
+    group = election.group
+    return {
+        "kind": TALLY_KIND,
+        "version": TALLY_VERSION,
+        "group": group.name,
+        "election_id": election.election_id,
+        "encrypted_tally": encrypted_tally_to_json_obj(published.tally),
+        "shares": [
+            jsonstrict.loads(decryption_share_to_json(group, election.election_id, share), "share")
+            for share in published.shares
+        ],
+        "combined": list(published.combined),
+        "rejected": [
+            {"trustee": rejection.trustee, "reason": rejection.reason[:MAX_REASON_LENGTH]}
+            for rejection in published.rejected
+        ],
+    }
+
+
+def tally_from_body(body: Any, election: Election, where: str = "tally") -> PublishedTally:
+    """Strictly decode a TALLY event body; proofs are not checked (the verifier does)."""
+    fields = _READ.object(body, where, _TALLY_FIELDS)
+    kind = _READ.string(fields["kind"], f"{where}.kind")
+    if kind != TALLY_KIND:
+        _READ.fail(f"{where}.kind", f"expected {TALLY_KIND!r}, got {kind!r}")
+    version = _READ.integer(fields["version"], f"{where}.version")
+    if version != TALLY_VERSION:
+        _READ.fail(f"{where}.version", f"unknown version {version} (this evote reads 1)")
+    _expect_text(fields["group"], election.group.name, f"{where}.group")
+    _expect_text(fields["election_id"], election.election_id, f"{where}.election_id")
+    tally = encrypted_tally_from_json_obj(
+        fields["encrypted_tally"], election, f"{where}.encrypted_tally"
+    )
+    shares = []
+    for i, value in enumerate(_READ.array(fields["shares"], f"{where}.shares")):
+        here = f"{where}.shares[{i}]"
+        try:
+            # The share reader takes bytes; the canonical form of the value is what was published.
+            shares.append(
+                decryption_share_from_json(
+                    jsonstrict.dumps(value), election.group, election.election_id, here
+                )
+            )
+        except (InvalidInput, ContextMismatch) as fault:
+            raise InvalidRecord(wrapped(fault)) from fault
+    combined = tuple(
+        _READ.integer(value, f"{where}.combined[{i}]", 1, 1000)
+        for i, value in enumerate(_READ.array(fields["combined"], f"{where}.combined"))
+    )
+    rejected = []
+    for i, value in enumerate(_READ.array(fields["rejected"], f"{where}.rejected")):
+        item = _READ.object(value, f"{where}.rejected[{i}]", ("trustee", "reason"))
+        rejected.append(
+            Rejection(
+                _READ.integer(item["trustee"], f"{where}.rejected[{i}].trustee", 1, 1000),
+                _READ.string(item["reason"], f"{where}.rejected[{i}].reason", MAX_REASON_LENGTH),
+            )
+        )
+    return PublishedTally(tally, tuple(shares), combined, tuple(rejected))
+
+
+def _expect_text(value: Any, expected: str, where: str) -> None:
+    text = _READ.string(value, where)
+    if text != expected:
+        _READ.fail(where, f"{text!r}, expected {expected!r}")
+
+
+def publish_tally(
+    board: Board,
+    election: Election,
+    ceremony_result: CeremonyResult,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+    combined: CombinedTally,
+) -> BoardEntry:
+    """Append the TALLY event: the encrypted tally, every share, and who was combined.
+
+    ``combined`` is what :func:`evote.tally.combine_shares` (or ``decrypt_counts``) returned
+    for these shares. Before anything is written, each combined trustee's share is checked
+    against its verification key from ``ceremony_result`` (a tallier never publishes a
+    combination that the verifier would refuse); a bad one raises InvalidProof and the board
+    is left as it was.
+    """
+    if tally.group is not election.group or ceremony_result.group is not election.group:
+        raise ContextMismatch("publish_tally: the tally or the ceremony is of another group")
+    by_trustee = {share.trustee: share for share in shares}
+    context = election.proof_context()
+    for trustee in combined.trustees:
+        share = by_trustee.get(trustee)
+        if share is None:
+            raise InvalidInput(f"publish_tally: trustee {trustee} was combined but has no share")
+        check_decryption_share(
+            election.group, share, ceremony_result.verification_key(trustee), tally, context
+        )
+    published = PublishedTally(tally, tuple(shares), combined.trustees, combined.rejected)
+    return board.publish_tally(election.election_id, tally_body(election, published))
+
+
+# -- the RESULT event -------------------------------------------------------------------------
+
+
+def result_body(result: ElectionResult) -> Any:
+    """The JSON body of the RESULT event (and the record's ``result.json``)."""
+    return jsonstrict.loads(result_to_json(result), "result")
+
+
+def result_from_body(body: Any, election: Election, where: str = "result") -> ElectionResult:
+    try:
+        result = result_from_json(jsonstrict.dumps(body), where)
+    except EvoteError as fault:
+        if isinstance(fault, InvalidRecord):
+            raise
+        raise InvalidRecord(wrapped(fault)) from fault
+    if result.election_id != election.election_id:
+        _READ.fail(
+            f"{where}.election_id",
+            f"{result.election_id!r}, expected {election.election_id!r}",
+        )
+    return result
+
+
+def publish_result(board: Board, election: Election, result: ElectionResult) -> BoardEntry:
+    """Append the RESULT event (after the TALLY event; nothing may follow it)."""
+    if result.election_id != election.election_id:
+        raise ContextMismatch(
+            f"publish_result: result of {result.election_id!r}, election {election.election_id!r}"
+        )
+    return board.publish_result(election.election_id, result_body(result))
