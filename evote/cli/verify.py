@@ -1,0 +1,193 @@
+"""``evote verify RECORD`` and ``evote verify-ballot RECORD TRACKING_CODE``.
+
+``verify`` re-runs every numbered step of docs/spec-verify.md on a published record and prints
+a table (step, items checked, verdict, seconds), or JSON with ``--json``. Exit status: 0 when
+every step passes, 1 when a check fails, 2 when the record cannot be read. Ballots are checked
+on a process pool (``--jobs``, all cores by default) or on a Dask cluster (``--dask``, with the
+``evote[dask]`` extra).
+
+``verify-ballot`` tells a voter whether the ballot with their tracking code is on the board and
+counted (0), or absent, spoiled or not valid (1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from evote.cli.progress import Progress
+from evote.errors import EvoteError, InvalidInput, InvalidRecord
+from evote.record.model import load_record
+from evote.verify.report import BallotState, VerificationReport
+from evote.verify.verifier import DEFAULT_CHUNK_SIZE, verify_record
+from evote.verify.voter import verify_ballot_on_record
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_UNREADABLE = 2
+
+
+class _ProgressBars:
+    """Turns ``progress(label, done, total)`` calls into one bar per label on standard error."""
+
+    def __init__(self) -> None:
+        self.bar: Progress | None = None
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if self.bar is None or self.bar.label != label:
+            self.close()
+            self.bar = Progress(label, total).__enter__()
+        self.bar.advance(done - self.bar.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@contextmanager
+def ballot_executor(jobs: int | None, dask_address: str | None) -> Iterator[Executor | None]:
+    """A Dask client's executor, a process pool of ``jobs``, or None (this process) for 1."""
+    if dask_address is not None:
+        try:
+            from distributed import Client  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise InvalidInput(
+                "--dask needs the distributed package: pip install 'evote[dask]'"
+            ) from None
+        client = Client(dask_address)
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+        return
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers < 1:
+        raise InvalidInput(f"--jobs {workers}: give at least 1")
+    if workers == 1:
+        yield None
+        return
+    with ProcessPoolExecutor(workers) as pool:
+        yield pool
+
+
+def format_report(report: VerificationReport) -> str:
+    lines = [f"election {report.election_id}", ""]
+    lines.append(f"{'step':<6} {'check':<28} {'items':>9}  {'verdict':<8} {'seconds':>8}")
+    for step in report.steps:
+        lines.append(
+            f"{step.number:<6} {step.name:<28} {step.items:>9}  {step.status.value:<8}"
+            f" {step.seconds:8.2f}"
+        )
+    notes = [step for step in report.steps if step.error is not None]
+    if notes:
+        lines.append("")
+    for step in notes:
+        lines.append(f"{step.number} {step.name}: {step.error}")
+    lines.append("")
+    if report.ok:
+        verdict = "record verified" if report.complete else "record verified so far (see skipped)"
+    else:
+        failed = ", ".join(step.number for step in report.failed())
+        verdict = f"VERIFICATION FAILED at step(s) {failed}"
+    lines.append(verdict)
+    return "\n".join(lines)
+
+
+def exit_status(report: VerificationReport, require_complete: bool = False) -> int:
+    if not report.readable:
+        return EXIT_UNREADABLE
+    if not report.ok or (require_complete and not report.complete):
+        return EXIT_CHECK_FAILED
+    return EXIT_OK
+
+
+def _handle_verify(args: argparse.Namespace) -> int:
+    if args.chunk_size < 1:
+        raise InvalidInput(f"--chunk-size {args.chunk_size}: give at least 1")
+    record = load_record(Path(args.record))
+    bars = None if args.json else _ProgressBars()
+    try:
+        with ballot_executor(args.jobs, args.dask) as executor:
+            report = verify_record(
+                record, executor=executor, progress=bars, chunk_size=args.chunk_size
+            )
+    finally:
+        if bars is not None:
+            bars.close()
+    if args.json:
+        print(json.dumps(report.to_json_obj(), indent=2))
+    else:
+        print(format_report(report))
+    return exit_status(report, args.complete)
+
+
+def _handle_verify_ballot(args: argparse.Namespace) -> int:
+    record = load_record(Path(args.record))
+    try:
+        status = verify_ballot_on_record(record, args.tracking_code)
+    except InvalidRecord:
+        raise
+    except EvoteError as error:
+        message = f"{type(error).__name__}: {error}"
+        if args.json:
+            print(json.dumps({"tracking_code": args.tracking_code, "state": "invalid",
+                              "error": message}, indent=2))  # fmt: skip
+        else:
+            print(f"ballot {args.tracking_code}: FAILS its check: {message}")
+        return EXIT_CHECK_FAILED
+    if args.json:
+        print(json.dumps(status.to_json_obj(), indent=2))
+    else:
+        print(_describe(status.to_json_obj()))
+    counted = status.state in (BallotState.COUNTED, BallotState.SUPERSEDED)
+    return EXIT_OK if counted else EXIT_CHECK_FAILED
+
+
+def _describe(status: dict[str, Any]) -> str:
+    code, state, position = status["tracking_code"], status["state"], status["position"]
+    if state == BallotState.COUNTED:
+        return f"ballot {code}: on the board at position {position}, and counted"
+    if state == BallotState.SUPERSEDED:
+        return (
+            f"ballot {code}: on the board at position {position}, superseded by the same"
+            f" credential's later ballot {status['counted_tracking_code']} at position"
+            f" {status['superseded_by']}, which is counted"
+        )
+    if state == BallotState.SPOILED:
+        return f"ballot {code}: spoiled (audited) at position {position}; never counted"
+    return f"ballot {code}: NOT on the board"
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "verify", help="check every step of a published election record"
+    )
+    parser.add_argument("record", help="the record: a directory, .tar.gz or .zip")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--jobs", type=int, help="processes that check ballots (all cores)")
+    parser.add_argument("--dask", metavar="ADDRESS", help="check ballots on this Dask scheduler")
+    parser.add_argument(
+        "--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+        help=f"ballots per task ({DEFAULT_CHUNK_SIZE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--complete", action="store_true", help="fail unless the record reaches the result"
+    )
+    handler: Callable[[argparse.Namespace], int] = _handle_verify
+    parser.set_defaults(handler=handler)
+
+    ballot = commands.add_parser(
+        "verify-ballot", help="check that a ballot is on the record's board and counted"
+    )
+    ballot.add_argument("record", help="the record: a directory, .tar.gz or .zip")
+    ballot.add_argument("tracking_code", help="the ballot's tracking code (XXXX-XXXX-...)")
+    ballot.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ballot_handler: Callable[[argparse.Namespace], int] = _handle_verify_ballot
+    ballot.set_defaults(handler=ballot_handler)

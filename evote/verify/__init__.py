@@ -1,0 +1,28 @@
+"""The auditor's verifier: every numbered step of docs/spec-verify.md on a published record.
+
+:func:`verify_record` re-runs every check from the record alone and returns a
+:class:`VerificationReport` (a failed check is a failed step, never an exception);
+:func:`verify_ballot_on_record` tells a voter whether their ballot is on the board and counted.
+"""
+
+from evote.verify.report import (
+    BallotState,
+    BallotStatus,
+    StepReport,
+    StepStatus,
+    VerificationReport,
+)
+from evote.verify.verifier import STEPS, verify_record
+from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
+
+__all__ = [
+    "STEPS",
+    "BallotState",
+    "BallotStatus",
+    "StepReport",
+    "StepStatus",
+    "VerificationReport",
+    "normalise_tracking_code",
+    "verify_ballot_on_record",
+    "verify_record",
+]

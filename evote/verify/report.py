@@ -1,0 +1,124 @@
+"""The verifier's report: one line per numbered step of docs/spec-verify.md.
+
+A step either passes, fails (a check raised, or anything unexpected happened inside it), is
+*blocked* (it needs what an earlier failed step should have produced, so it was not run), or is
+*skipped* (the record holds nothing for it yet: no tally before the tally is published). Only
+passed and skipped steps are ``ok``; a report is ``ok`` when every step is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class StepStatus(StrEnum):
+    PASSED = "pass"
+    FAILED = "FAIL"
+    BLOCKED = "blocked"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class StepReport:
+    """What one step checked: how many items, its verdict, its time, and the first fault.
+
+    ``error`` is ``None`` when the step passed; otherwise ``ErrorClass: message`` of the first
+    check that failed (or the reason the step was blocked or skipped). ``error_type`` is the
+    error's class name (``InvalidRecord`` means the record could not be read).
+    """
+
+    number: str
+    name: str
+    items: int
+    ok: bool
+    seconds: float
+    error: str | None
+    status: StepStatus = StepStatus.PASSED
+    error_type: str | None = None
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "name": self.name,
+            "items": self.items,
+            "ok": self.ok,
+            "status": self.status.value,
+            "seconds": round(self.seconds, 6),
+            "error": self.error,
+            "error_type": self.error_type,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationReport:
+    """Every step's report, in step order."""
+
+    election_id: str
+    steps: tuple[StepReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True only when every step passed or had nothing to check yet."""
+        return bool(self.steps) and all(step.ok for step in self.steps)
+
+    @property
+    def complete(self) -> bool:
+        """True when no step was skipped: the record runs all the way to the result."""
+        return not any(step.status is StepStatus.SKIPPED for step in self.steps)
+
+    @property
+    def readable(self) -> bool:
+        """False when some step could not read the record (an InvalidRecord)."""
+        return not any(step.error_type == "InvalidRecord" for step in self.steps)
+
+    def failed(self) -> tuple[StepReport, ...]:
+        """The steps whose own check failed (not those blocked by them)."""
+        return tuple(step for step in self.steps if step.status is StepStatus.FAILED)
+
+    def step(self, number: str) -> StepReport:
+        for step in self.steps:
+            if step.number == number:
+                return step
+        raise KeyError(number)
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return {
+            "election_id": self.election_id,
+            "ok": self.ok,
+            "complete": self.complete,
+            "steps": [step.to_json_obj() for step in self.steps],
+        }
+
+
+class BallotState(StrEnum):
+    COUNTED = "counted"
+    SUPERSEDED = "superseded"
+    SPOILED = "spoiled"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True, slots=True)
+class BallotStatus:
+    """Where a voter's ballot stands on the record.
+
+    ``position`` is the ballot's board position (``None`` when absent); for a superseded
+    ballot, ``superseded_by`` is the position of the same credential's last ballot, the one
+    counted instead; ``tracking_code`` is the code asked about, as the board writes it.
+    """
+
+    tracking_code: str
+    state: BallotState
+    position: int | None = None
+    superseded_by: int | None = None
+    counted_tracking_code: str | None = None
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return {
+            "tracking_code": self.tracking_code,
+            "state": self.state.value,
+            "position": self.position,
+            "superseded_by": self.superseded_by,
+            "counted_tracking_code": self.counted_tracking_code,
+        }

@@ -1,0 +1,697 @@
+"""``verify_record``: every numbered step of docs/spec-verify.md on a published record.
+
+Each step calls the same ``check_*`` function as the path that produced the object (the
+board's cast, the ceremony, the tally), so there is one implementation of every rule and two
+callers. A step that raises anything at all, expected or not, is a failed step: the verifier
+never passes what it could not check. A step that needs the output of a failed step is
+*blocked*; a step with nothing to check yet (no tally published) is *skipped*.
+
+The ballot checks (step 11.7) run on any :class:`concurrent.futures.Executor` in chunks
+(:mod:`evote.verify.work`); the board's rules (11.8), the counted set (11.9) and the
+aggregation (11.10) are computed from the small facts and partial products the chunks return,
+in board order, so memory stays bounded by the number of credentials, not of ballots.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from typing import Final
+
+from evote.ballots.credentials import CredentialEntry, CredentialList
+from evote.ballots.encrypted import TRACKING_CODE_BYTES, decode_ballot
+from evote.ballots.manifest import RevotePolicy
+from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
+from evote.board.checkpoint import check_checkpoint, check_extends
+from evote.board.setup import decode_setup
+from evote.board.store import ALLOWED_AFTER
+from evote.ceremony.dkg import check_ceremony_result
+from evote.crypto.elgamal import Ciphertext
+from evote.crypto.groups import group_by_name
+from evote.election import Election
+from evote.errors import (
+    BoardIntegrityError,
+    CeremonyError,
+    ContextMismatch,
+    DuplicateBallot,
+    InvalidBallot,
+    InvalidInput,
+    InvalidProof,
+    InvalidRecord,
+    InvalidResult,
+)
+from evote.record.model import ElectionRecord
+from evote.tally.aggregate import EncryptedTally, aggregate
+from evote.tally.decryption import (
+    CombinedTally,
+    check_decryption_share,
+    column_bounds,
+    combine_shares,
+    solve_counts,
+)
+from evote.tally.result import DecryptedCounts, check_result, turnout_of
+from evote.verify.report import StepReport, StepStatus, VerificationReport
+from evote.verify.work import ChunkEntry, ChunkResult, ElectionSource, check_chunk
+
+#: Ballots per task sent to a worker.
+DEFAULT_CHUNK_SIZE: Final = 200
+#: Tasks in flight at once: enough to keep a large pool busy, few enough to bound memory.
+DEFAULT_MAX_PENDING: Final = 64
+
+Progress = Callable[[str, int, int], None]
+
+#: (number, name) of every step, in the order they run (docs/spec-verify.md).
+STEPS: Final = (
+    ("11.1", "parameters"),
+    ("11.2", "manifest and fingerprint"),
+    ("11.3", "key ceremony"),
+    ("11.4", "credential list"),
+    ("11.5", "board chain and life cycle"),
+    ("11.6", "checkpoints"),
+    ("11.7", "ballots"),
+    ("11.8", "duplicates and replays"),
+    ("11.9", "counted ballots"),
+    ("11.10", "aggregation"),
+    ("11.11", "decryption shares"),
+    ("11.12", "combination"),
+    ("11.13", "discrete logarithms"),
+    ("11.14", "result and winners"),
+)
+
+
+class _Skip(Exception):
+    """The step has nothing to check in this record (raised with the reason)."""
+
+
+class _Blocked(Exception):
+    """The step cannot run: something it needs was not established (raised with the reason)."""
+
+
+@dataclass
+class _BallotPass:
+    """What step 11.7 gathers, in board order, for steps 11.8 to 11.10."""
+
+    entries: int = 0
+    ballot_errors: int = 0
+    first_ballot_error: str | None = None
+    undecoded: int = 0
+    codes: dict[bytes, int] = field(default_factory=dict)
+    cast_markers: dict[bytes, int] = field(default_factory=dict)
+    spoiled_markers: dict[bytes, int] = field(default_factory=dict)
+    last: dict[bytes, tuple[int, int | None]] = field(default_factory=dict)
+    superseded: dict[int, int | None] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    complete: bool = False
+    product: EncryptedTally | None = None
+    unaggregated: list[int] = field(default_factory=list)
+
+
+def _multiply(left: EncryptedTally, right: EncryptedTally) -> EncryptedTally:
+    return EncryptedTally(
+        left.group,
+        tuple(
+            tuple(a * b for a, b in zip(row_a, row_b, strict=True))
+            for row_a, row_b in zip(left.options, right.options, strict=True)
+        ),
+        tuple(
+            None if a is None or b is None else a * b
+            for a, b in zip(left.blanks, right.blanks, strict=True)
+        ),
+        left.ballot_count + right.ballot_count,
+        left.total_weight + right.total_weight,
+    )
+
+
+def _quotient(a: Ciphertext, b: Ciphertext) -> Ciphertext:
+    return Ciphertext(a.alpha / b.alpha, a.beta / b.beta)
+
+
+def _divide(left: EncryptedTally, right: EncryptedTally) -> EncryptedTally:
+    """``left`` with the ballots of ``right`` taken out again (right ⊆ left)."""
+    return EncryptedTally(
+        left.group,
+        tuple(
+            tuple(_quotient(a, b) for a, b in zip(row_a, row_b, strict=True))
+            for row_a, row_b in zip(left.options, right.options, strict=True)
+        ),
+        tuple(
+            None if a is None or b is None else _quotient(a, b)
+            for a, b in zip(left.blanks, right.blanks, strict=True)
+        ),
+        left.ballot_count - right.ballot_count,
+        left.total_weight - right.total_weight,
+    )
+
+
+def _same_tally(computed: EncryptedTally, published: EncryptedTally) -> None:
+    if computed.group is not published.group:
+        raise InvalidResult("tally: published on another group")
+    if computed.ballot_count != published.ballot_count:
+        raise InvalidResult(
+            f"tally: counts {published.ballot_count} ballots, the board has"
+            f" {computed.ballot_count} counted ballots"
+        )
+    if computed.total_weight != published.total_weight:
+        raise InvalidResult(
+            f"tally: total weight {published.total_weight}, the counted ballots weigh"
+            f" {computed.total_weight}"
+        )
+    if computed.shape != published.shape:
+        raise InvalidResult("tally: its questions and options differ from the manifest's")
+    for (question, option, mine), (_, _, theirs) in zip(
+        computed.columns(), published.columns(), strict=True
+    ):
+        if mine != theirs:
+            raise InvalidResult(
+                f"tally: question {question} option {option} is not the product of the"
+                " counted ballots"
+            )
+
+
+class _Verifier:
+    def __init__(
+        self,
+        record: ElectionRecord,
+        executor: Executor | None,
+        progress: Progress | None,
+        chunk_size: int,
+        max_pending: int,
+    ) -> None:
+        if chunk_size < 1 or max_pending < 1:
+            raise InvalidInput("verify: chunk size and tasks in flight must be at least 1")
+        self.record = record
+        self.election: Election = record.election
+        self.executor = executor
+        self.progress = progress
+        self.chunk_size = chunk_size
+        self.max_pending = max_pending
+        self.reports: dict[str, StepReport] = {}
+        self.setup_payload: bytes | None = None
+        self.kinds: dict[EntryKind, int] = dict.fromkeys(EntryKind, 0)
+        self.ballots = _BallotPass()
+        self.combined: CombinedTally | None = None
+        self.counts: DecryptedCounts | None = None
+
+    # -- the runner ---------------------------------------------------------------------
+
+    def run(self) -> VerificationReport:
+        steps: dict[str, tuple[Callable[[], int], tuple[str, ...]]] = {
+            "11.1": (self.parameters, ()),
+            "11.2": (self.manifest_and_fingerprint, ()),
+            "11.3": (self.ceremony, ()),
+            "11.4": (self.credentials, ()),
+            "11.5": (self.chain, ("11.2",)),
+            "11.6": (self.checkpoints, ()),
+            "11.7": (self.ballot_checks, ("11.2",)),
+            "11.8": (self.board_rules, ()),
+            "11.9": (self.counted, ()),
+            "11.10": (self.aggregation, ()),
+            "11.11": (self.shares, ("11.10",)),
+            "11.12": (self.combination, ("11.11",)),
+            "11.13": (self.discrete_logs, ("11.12",)),
+            "11.14": (self.result, ("11.13",)),
+        }
+        for number, name in STEPS:
+            function, needs = steps[number]
+            self.reports[number] = self._run_step(number, name, function, needs)
+        return VerificationReport(self.record.election_id, tuple(self.reports.values()))
+
+    def _run_step(
+        self, number: str, name: str, function: Callable[[], int], needs: tuple[str, ...]
+    ) -> StepReport:
+        started = time.perf_counter()
+        for need in needs:
+            if not self.reports[need].ok:
+                return StepReport(
+                    number, name, 0, False, 0.0,
+                    f"not run: step {need} ({self.reports[need].name}) did not pass",
+                    StepStatus.BLOCKED, None,
+                )  # fmt: skip
+        try:
+            items = function()
+        except _Skip as reason:
+            return StepReport(number, name, 0, True, time.perf_counter() - started,
+                              str(reason), StepStatus.SKIPPED, None)  # fmt: skip
+        except _Blocked as reason:
+            return StepReport(number, name, 0, False, time.perf_counter() - started,
+                              f"not run: {reason}", StepStatus.BLOCKED, None)  # fmt: skip
+        except Exception as error:
+            return StepReport(
+                number, name, 0, False, time.perf_counter() - started,
+                f"{type(error).__name__}: {error}", StepStatus.FAILED, type(error).__name__,
+            )  # fmt: skip
+        return StepReport(number, name, items, True, time.perf_counter() - started, None)
+
+    def _tick(self, label: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(label, done, total)
+
+    # -- 11.1 to 11.4: the election ------------------------------------------------------
+
+    def parameters(self) -> int:
+        """11.1: the group is one of the two known groups, used by every part of the record."""
+        election = self.election
+        group = election.group
+        if group_by_name(group.name) is not group:
+            raise InvalidInput(f"group {group.name!r} is not one of evote's groups")
+        if election.manifest.group_name != group.name:
+            raise ContextMismatch(
+                f"manifest names group {election.manifest.group_name!r}, the election"
+                f" uses {group.name!r}"
+            )
+        if self.record.ceremony.group is not group:
+            raise ContextMismatch("the key ceremony ran on another group")
+        key = election.public_key.element
+        if key.group is not group or key == group.identity:
+            raise InvalidInput("the election public key is not a non-identity element")
+        return 1
+
+    def _setup_entry(self) -> BoardEntry:
+        for entry in self.record.entries():
+            if entry.position != 1 or entry.kind is not EntryKind.SETUP:
+                raise BoardIntegrityError(
+                    f"board entry {entry.position} is a {entry.kind.value}, expected the setup"
+                    " entry at position 1"
+                )
+            return entry
+        raise InvalidRecord("board.jsonl: no entries")
+
+    def manifest_and_fingerprint(self) -> int:
+        """11.2: the board's setup entry describes this election; the fingerprint recomputed."""
+        election = self.election
+        rebuilt = Election(
+            election.manifest,
+            election.group,
+            election.public_key,
+            election.credentials,
+            election.ceremony_digest,
+        )
+        entry = self._setup_entry()
+        setup = decode_setup(entry.payload, "board entry 1 (setup)")
+        pairs: tuple[tuple[str, bytes, bytes], ...] = (
+            ("fingerprint", rebuilt.fingerprint, election.fingerprint),
+            ("fingerprint on the board", setup.election.fingerprint, election.fingerprint),
+            ("manifest", setup.election.manifest.digest(), election.manifest.digest()),
+            ("credential list", setup.election.credentials.digest(),
+             election.credentials.digest()),
+            ("public key", setup.election.public_key.element.to_bytes(),
+             election.public_key.element.to_bytes()),
+            ("ceremony digest", setup.election.ceremony_digest, election.ceremony_digest),
+        )  # fmt: skip
+        for what, expected, given in pairs:
+            if not hmac.compare_digest(expected, given):
+                raise ContextMismatch(f"{what}: the record and its board's setup entry differ")
+        if setup.launch_code != self.record.launch_code:
+            raise ContextMismatch("launch code: the record and its board's setup entry differ")
+        self.setup_payload = entry.payload
+        return len(election.manifest.questions)
+
+    def ceremony(self) -> int:
+        """11.3: the ceremony recomputed; its joint key and transcript are the election's."""
+        ceremony = self.record.ceremony
+        election = self.election
+        check_ceremony_result(ceremony)
+        if ceremony.setup.election_id != election.election_id:
+            raise CeremonyError(
+                f"ceremony of election {ceremony.setup.election_id!r}, not"
+                f" {election.election_id!r}"
+            )
+        if ceremony.joint_key != election.public_key.element:
+            raise CeremonyError("the election public key is not the ceremony's joint key")
+        if not hmac.compare_digest(ceremony.transcript_hash, election.ceremony_digest):
+            raise CeremonyError("the election's ceremony digest is not the transcript hash")
+        return ceremony.setup.trustee_count
+
+    def credentials(self) -> int:
+        """11.4: every public credential valid (in the group, not 1), distinct, sorted, weighted."""
+        listed = self.election.credentials
+        group = self.election.group
+        encodings = [entry.public.to_bytes() for entry in listed.entries]
+        if encodings != sorted(encodings):
+            raise InvalidInput("credential list: not sorted by canonical bytes")
+        elements = group.decode_many(encodings, "credential list")
+        rebuilt = CredentialList(
+            group,
+            tuple(
+                CredentialEntry(element, entry.weight)
+                for element, entry in zip(elements, listed.entries, strict=True)
+            ),
+        )
+        if len(rebuilt) != len(listed) or not hmac.compare_digest(
+            rebuilt.digest(), listed.digest()
+        ):
+            raise InvalidInput("credential list: differs once rebuilt from its entries")
+        return len(listed)
+
+    # -- 11.5 and 11.6: the board ----------------------------------------------------------
+
+    def _life_cycle(self, entries: Iterable[BoardEntry]) -> Iterator[BoardEntry]:
+        election_id = self.record.election_id
+        previous: EntryKind | None = None
+        for entry in entries:
+            where = f"board entry {entry.position}"
+            if entry.election_id != election_id:
+                raise ContextMismatch(f"{where} belongs to election {entry.election_id!r}")
+            if previous is None:
+                if entry.kind is not EntryKind.SETUP:
+                    raise BoardIntegrityError(f"{where}: the board must start with its setup")
+            elif entry.kind is EntryKind.SETUP or previous not in ALLOWED_AFTER[entry.kind]:
+                raise BoardIntegrityError(
+                    f"{where}: a {entry.kind.value} entry cannot follow a {previous.value} entry"
+                )
+            self.kinds[entry.kind] += 1
+            previous = entry.kind
+            yield entry
+
+    def chain(self) -> int:
+        """11.5: every link recomputed from the genesis; the life cycle in its order."""
+        record = self.record
+        election = self.election
+        genesis = genesis_hash(record.election_id, election.fingerprint, record.launch_code)
+        head = verify_chain(self._life_cycle(record.entries()), genesis)
+        if record.entry_count and head.position != record.entry_count:
+            raise InvalidRecord(
+                f"board.jsonl: {head.position} entries, record.json lists {record.entry_count}"
+            )
+        return head.position
+
+    def checkpoints(self) -> int:
+        """11.6: every checkpoint signed by the board key, and the board extends each of them."""
+        record = self.record
+        checkpoints = record.checkpoints
+        if not checkpoints:
+            raise BoardIntegrityError("no signed checkpoint of the board in the record")
+        positions = {checkpoint.position for checkpoint in checkpoints}
+        previous = 0
+        for checkpoint in checkpoints:
+            if checkpoint.election_id != record.election_id:
+                raise ContextMismatch(
+                    f"checkpoint at {checkpoint.position}: of election {checkpoint.election_id!r}"
+                )
+            check_checkpoint(checkpoint, record.board_key)
+            if checkpoint.position < previous:
+                raise BoardIntegrityError(
+                    f"checkpoint at {checkpoint.position} listed after one at {previous}"
+                )
+            previous = checkpoint.position
+        seen: dict[int, bytes] = {}
+        events: dict[EntryKind, list[int]] = {EntryKind.OPEN: [], EntryKind.CLOSE: []}
+
+        def observed(stream: Iterator[BoardEntry]) -> Iterator[BoardEntry]:
+            for entry in stream:
+                if entry.position in positions:
+                    seen[entry.position] = entry.chain_hash
+                if entry.kind in events:
+                    events[entry.kind].append(entry.position)
+                yield entry
+
+        check_extends(checkpoints[0], observed(record.entries()), checkpoints[-1])
+        for checkpoint in checkpoints:
+            if not hmac.compare_digest(seen.get(checkpoint.position, b""), checkpoint.chain_hash):
+                raise BoardIntegrityError(
+                    f"checkpoint at {checkpoint.position}: the board's chain hash there differs"
+                )
+        for kind, places in events.items():
+            for position in places:
+                if position not in positions:
+                    raise BoardIntegrityError(
+                        f"the {kind.value} event at {position} has no signed checkpoint"
+                    )
+        return len(checkpoints)
+
+    # -- 11.7 to 11.10: the ballots ----------------------------------------------------------
+
+    def _chunks(self) -> Iterator[tuple[ChunkEntry, ...]]:
+        chunk: list[ChunkEntry] = []
+        for entry in self.record.entries():
+            if entry.kind is EntryKind.BALLOT or entry.kind is EntryKind.SPOILED:
+                chunk.append(ChunkEntry(entry.position, entry.kind is EntryKind.SPOILED,
+                                        entry.payload))  # fmt: skip
+                if len(chunk) >= self.chunk_size:
+                    yield tuple(chunk)
+                    chunk = []
+        if chunk:
+            yield tuple(chunk)
+
+    def _results(self, source: ElectionSource) -> Iterator[ChunkResult]:
+        """Chunk results in board order, with at most ``max_pending`` tasks in flight."""
+        if self.executor is None:
+            for chunk in self._chunks():
+                yield check_chunk(source, chunk)
+            return
+        pending: deque[Future[ChunkResult]] = deque()
+        try:
+            for chunk in self._chunks():
+                pending.append(self.executor.submit(check_chunk, source, chunk))
+                while len(pending) >= self.max_pending:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def ballot_checks(self) -> int:
+        """11.7: every ballot and spoiled ballot decoded and checked with ``check_ballot``."""
+        if self.setup_payload is None:
+            raise _Blocked("the setup entry was not read")
+        state = self.ballots
+        total = self.kinds[EntryKind.BALLOT] + self.kinds[EntryKind.SPOILED]
+        self._tick("ballots", 0, total)
+        for result in self._results(ElectionSource(self.setup_payload)):
+            self._absorb(result)
+            self._tick("ballots", state.entries, total)
+        state.complete = True
+        if state.ballot_errors:
+            more = state.ballot_errors - 1
+            suffix = f" (and {more} more ballot(s) failed)" if more else ""
+            raise InvalidBallot(f"{state.first_ballot_error}{suffix}")
+        return state.entries
+
+    def _absorb(self, result: ChunkResult) -> None:
+        state = self.ballots
+        revote_single = self.election.manifest.revote is RevotePolicy.SINGLE
+        state.unaggregated += result.unaggregated
+        state.product = (
+            result.partial if state.product is None else _multiply(state.product, result.partial)
+        )
+        for fact in result.facts:
+            state.entries += 1
+            if fact.error is not None:
+                state.ballot_errors += 1
+                if state.first_ballot_error is None:
+                    state.first_ballot_error = fact.error
+            if fact.ballot_hash is None or fact.marker is None or fact.credential is None:
+                state.undecoded += 1
+                continue
+            where = f"board entry {fact.position}"
+            code = fact.ballot_hash[:TRACKING_CODE_BYTES]
+            earlier = state.codes.get(code)
+            if earlier is not None:
+                state.violations.append(
+                    f"{where}: same ballot hash or tracking code as entry {earlier} (replay)"
+                )
+            state.codes[code] = fact.position
+            if fact.spoiled:
+                clash = state.spoiled_markers.get(fact.marker)
+                if clash is not None:
+                    state.violations.append(
+                        f"{where}: spoiled ballot with the ciphertexts of the one at {clash}"
+                    )
+                state.spoiled_markers[fact.marker] = fact.position
+                continue
+            state.cast_markers.setdefault(fact.marker, fact.position)
+            previous = state.last.get(fact.credential)
+            if previous is not None:
+                if revote_single:
+                    state.violations.append(
+                        f"{where}: second ballot of the credential that voted at {previous[0]};"
+                        " the election allows one ballot per credential"
+                    )
+                state.superseded[previous[0]] = previous[1]
+            state.last[fact.credential] = (fact.position, fact.weight)
+
+    def _finished_pass(self) -> _BallotPass:
+        if not self.ballots.complete:
+            raise _Blocked("the ballots were not all read (step 11.7)")
+        return self.ballots
+
+    def board_rules(self) -> int:
+        """11.8: no replayed ballot, no cast of a spoiled ballot's ciphertexts, revote policy."""
+        state = self._finished_pass()
+        if state.undecoded:
+            raise _Blocked(f"{state.undecoded} ballot entries could not be decoded (step 11.7)")
+        for marker, spoiled_at in state.spoiled_markers.items():
+            cast_at = state.cast_markers.get(marker)
+            if cast_at is not None:
+                state.violations.append(
+                    f"board entry {cast_at}: cast ballot with the ciphertexts of the spoiled"
+                    f" ballot at {spoiled_at}"
+                )
+        if state.violations:
+            more = len(state.violations) - 1
+            suffix = f" (and {more} more)" if more else ""
+            raise DuplicateBallot(f"{state.violations[0]}{suffix}")
+        return state.entries
+
+    def counted(self) -> int:
+        """11.9: the last ballot of each credential; their number and weight are the tally's."""
+        state = self._finished_pass()
+        counted = len(state.last)
+        weights = [weight for _, weight in state.last.values()]
+        tally = self.record.tally
+        if tally is None:
+            return counted
+        if any(weight is None for weight in weights):
+            raise _Blocked("a counted ballot's credential has no weight (step 11.7)")
+        weight = sum(w for w in weights if w is not None)
+        if tally.ballot_count != counted or tally.total_weight != weight:
+            raise InvalidResult(
+                f"tally: {tally.ballot_count} ballots of total weight {tally.total_weight}; the"
+                f" board has {counted} counted ballots of total weight {weight}"
+            )
+        return counted
+
+    def _published_tally(self) -> EncryptedTally:
+        record = self.record
+        if record.tally is None:
+            if record.result is not None or self.kinds[EntryKind.TALLY]:
+                raise InvalidRecord("a tally is on the board or a result is published, but the"
+                                    " record holds no tally")  # fmt: skip
+            raise _Skip("no tally published yet")
+        if not self.kinds[EntryKind.TALLY] and self.reports["11.5"].ok:
+            raise InvalidRecord("the record holds a tally that is not on its board")
+        return record.tally
+
+    def _superseded_tally(self) -> EncryptedTally:
+        state = self.ballots
+        wanted = state.superseded
+        found: list[tuple[int, bytes]] = []
+        for position, payload in self.record.ballot_lines():
+            if position in wanted:
+                found.append((position, payload))
+        if len(found) != len(wanted):
+            raise InvalidRecord("board.jsonl changed while it was read (superseded ballots)")
+        counted = []
+        for position, payload in found:
+            weight = wanted[position]
+            if weight is None:
+                raise _Blocked(f"the superseded ballot at {position} has no weight")
+            counted.append((decode_ballot(self.election, payload), weight))
+        return aggregate(self.election, counted)
+
+    def aggregation(self) -> int:
+        """11.10: the product of the counted ballots' ciphertexts is the published tally."""
+        tally = self._published_tally()
+        state = self._finished_pass()
+        if state.unaggregated:
+            raise _Blocked(
+                f"{len(state.unaggregated)} cast ballot(s) could not be decoded or weighed,"
+                f" first at {state.unaggregated[0]} (step 11.7)"
+            )
+        product = state.product if state.product is not None else aggregate(self.election, ())
+        computed = _divide(product, self._superseded_tally()) if state.superseded else product
+        _same_tally(computed, tally)
+        return computed.ballot_count
+
+    # -- 11.11 to 11.14: the tally ----------------------------------------------------------
+
+    def shares(self) -> int:
+        """11.11: every decryption share's proofs against its trustee's verification key."""
+        tally = self._published_tally()
+        keys = self.record.ceremony.verification_key_map()
+        context = self.election.proof_context()
+        seen: set[int] = set()
+        checked = 0
+        total = len(self.record.shares)
+        for number, share in enumerate(self.record.shares):
+            key = keys.get(share.trustee)
+            if key is None:
+                raise InvalidProof(
+                    f"decryption share from trustee {share.trustee}: no such trustee"
+                )
+            if share.trustee in seen:
+                raise InvalidProof(f"two decryption shares from trustee {share.trustee}")
+            seen.add(share.trustee)
+            check_decryption_share(self.election.group, share, key, tally, context)
+            checked += len(share.factors)
+            self._tick("decryption shares", number + 1, total)
+        threshold = self.record.ceremony.threshold
+        if len(seen) < threshold:
+            raise InvalidProof(f"{len(seen)} decryption shares, the threshold is {threshold}")
+        return checked
+
+    def combination(self) -> int:
+        """11.12: the shares combined (Lagrange at 0); the tallier's choice gives the same."""
+        tally = self._published_tally()
+        ceremony = self.record.ceremony
+        keys = ceremony.verification_key_map()
+        context = self.election.proof_context()
+        combined = combine_shares(tally, self.record.shares, ceremony.threshold, keys, context)
+        if combined.rejected:
+            raise InvalidProof(f"rejected share: {combined.rejected[0].reason}")
+        chosen = self.record.combined_trustees
+        if chosen and tuple(chosen) != combined.trustees:
+            if len(set(chosen)) != ceremony.threshold:
+                raise InvalidRecord(
+                    f"the tallier combined trustees {list(chosen)}; the threshold is"
+                    f" {ceremony.threshold}"
+                )
+            theirs = combine_shares(
+                tally,
+                [share for share in self.record.shares if share.trustee in set(chosen)],
+                ceremony.threshold,
+                keys,
+                context,
+            )
+            if theirs.plaintexts != combined.plaintexts:
+                raise InvalidResult(
+                    f"trustees {list(chosen)} and {list(combined.trustees)} combine to"
+                    " different plaintexts"
+                )
+        self.combined = combined
+        return len(combined.plaintexts)
+
+    def discrete_logs(self) -> int:
+        """11.13: every count found within its bound (weight times the option's maximum)."""
+        tally = self._published_tally()
+        if self.combined is None:
+            raise _Blocked("no combined plaintexts (step 11.12)")
+        maxima = [question.option_maximum for question in self.election.manifest.questions]
+        options, blanks = solve_counts(tally, self.combined, column_bounds(tally, maxima))
+        self.counts = DecryptedCounts(options, blanks)
+        return len(self.combined.plaintexts)
+
+    def result(self) -> int:
+        """11.14: the published result (counts, blanks, turnout, winners) follows the counts."""
+        tally = self._published_tally()
+        result = self.record.result
+        if result is None:
+            if self.kinds[EntryKind.RESULT]:
+                raise InvalidRecord("a result is on the board, but the record holds none")
+            raise _Skip("no result published yet")
+        if self.counts is None:
+            raise _Blocked("no decrypted counts (step 11.13)")
+        check_result(self.election.manifest, self.counts, turnout_of(tally), result)
+        return len(result.questions)
+
+
+def verify_record(
+    record: ElectionRecord,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    max_pending: int = DEFAULT_MAX_PENDING,
+) -> VerificationReport:
+    """Run every step of docs/spec-verify.md on ``record``; never raises for a failed check.
+
+    The ballot checks run on ``executor`` (any :class:`concurrent.futures.Executor`: a process
+    pool, a Dask client's executor) in chunks of ``chunk_size``; without one, in this process.
+    ``progress(label, done, total)`` is called as long steps advance.
+    """
+    return _Verifier(record, executor, progress, chunk_size, max_pending).run()

@@ -1,0 +1,112 @@
+"""``verify_ballot_on_record``: a voter looks for their ballot in the published record.
+
+The voter holds a tracking code (docs/spec-ballots.md section B.5). The record's board is read
+once: its chain is recomputed from the genesis and must reach a checkpoint signed by the board
+key at or after the ballot (so the entry is the one the board committed to), the ballot with
+that code is checked with :func:`~evote.ballots.encrypted.check_ballot`, and a later ballot of
+the same credential, if any, is the one counted instead (docs/spec-board.md section B.6).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+
+from evote import jsonstrict
+from evote.ballots.encrypted import check_ballot, decode_ballot, tracking_code
+from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
+from evote.board.checkpoint import check_checkpoint
+from evote.crypto.hashing import Purpose, digest32
+from evote.errors import BoardIntegrityError, InvalidInput, InvalidRecord
+from evote.record.model import ElectionRecord
+from evote.verify.report import BallotState, BallotStatus
+from evote.verify.work import spoiled_ballot_bytes
+
+_CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def normalise_tracking_code(text: str) -> str:
+    """Upper case, without spaces or dashes, with Crockford's aliases (O→0, I and L→1)."""
+    if not isinstance(text, str):
+        raise InvalidInput("tracking code: expected text")
+    symbols = "".join(text.split()).replace("-", "").upper().translate(_CROCKFORD_ALIASES)
+    if not symbols.isalnum() or len(symbols) != 21:
+        raise InvalidInput(f"tracking code {text!r}: expected 21 symbols like XXXX-XXXX-...-XXXXX")
+    return symbols
+
+
+def _credential_of(payload: bytes, where: str) -> str:
+    obj = jsonstrict.loads(payload, where, InvalidRecord)
+    credential = obj.get("c") if isinstance(obj, dict) else None
+    if not isinstance(credential, str):
+        raise InvalidRecord(f"{where}: ballot without a credential")
+    return credential
+
+
+def verify_ballot_on_record(record: ElectionRecord, code: str) -> BallotStatus:
+    """Find the ballot with tracking ``code``: counted, superseded (by which), spoiled, absent.
+
+    Raises :class:`~evote.errors.BoardIntegrityError` if the board's chain breaks or the ballot
+    lies beyond every signed checkpoint, and the ballot's own check error if it does not verify.
+    """
+    wanted = normalise_tracking_code(code)
+    election = record.election
+    found: BoardEntry | None = None
+    credential: str | None = None
+    last_position: int | None = None
+    last_code: str | None = None
+    shown = code
+    signed_positions = {checkpoint.position for checkpoint in record.checkpoints}
+    chain_hashes: dict[int, bytes] = {}
+
+    def scan(entries: Iterator[BoardEntry]) -> Iterator[BoardEntry]:
+        nonlocal found, credential, last_position, last_code, shown
+        for entry in entries:
+            if entry.position in signed_positions:
+                chain_hashes[entry.position] = entry.chain_hash
+            if entry.kind is EntryKind.BALLOT or entry.kind is EntryKind.SPOILED:
+                where = f"board entry {entry.position}"
+                data = (
+                    spoiled_ballot_bytes(entry.payload, where)
+                    if entry.kind is EntryKind.SPOILED
+                    else entry.payload
+                )
+                this_code = tracking_code(digest32(Purpose.BALLOT, data))
+                if found is None and this_code.replace("-", "") == wanted:
+                    found, shown = entry, this_code
+                    if entry.kind is EntryKind.BALLOT:
+                        credential = _credential_of(data, where)
+                        last_position, last_code = entry.position, this_code
+                elif (
+                    credential is not None
+                    and entry.kind is EntryKind.BALLOT
+                    and _credential_of(data, where) == credential
+                ):
+                    last_position, last_code = entry.position, this_code
+            yield entry
+
+    genesis = genesis_hash(record.election_id, election.fingerprint, record.launch_code)
+    verify_chain(scan(record.entries()), genesis)
+    for checkpoint in record.checkpoints:
+        check_checkpoint(checkpoint, record.board_key)
+        if not hmac.compare_digest(
+            chain_hashes.get(checkpoint.position, b""), checkpoint.chain_hash
+        ):
+            raise BoardIntegrityError(
+                f"checkpoint at {checkpoint.position}: the board's chain hash there differs"
+            )
+    if found is None:
+        return BallotStatus(code, BallotState.ABSENT)
+    signed = [cp for cp in record.checkpoints if cp.position >= found.position]
+    if not signed:
+        raise BoardIntegrityError(
+            f"ballot {shown} at {found.position}: no signed checkpoint covers it on this board"
+        )
+    if found.kind is EntryKind.SPOILED:
+        where = f"board entry {found.position}"
+        check_ballot(election, decode_ballot(election, spoiled_ballot_bytes(found.payload, where)))
+        return BallotStatus(shown, BallotState.SPOILED, found.position)
+    check_ballot(election, decode_ballot(election, found.payload))
+    if last_position == found.position:
+        return BallotStatus(shown, BallotState.COUNTED, found.position, None, shown)
+    return BallotStatus(shown, BallotState.SUPERSEDED, found.position, last_position, last_code)
