@@ -107,6 +107,7 @@ class EncryptedQuestion:
     blank: EncryptedOption | None = None
     sum_proof: RangeProof | None = None
     spend_proof: IntervalProof | None = None
+    count_proof: RangeProof | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,13 +204,16 @@ class _Rules:
     blank_weight: int
     costs: tuple[int, ...] | None
     spend_range: tuple[int, int] | None
+    # With blank, the sum range [min, max + 1] also holds max + 1 chosen options and no blank:
+    # the options' own count is proven to be in [0, max] as well (tests/attacks B6).
+    count_range: tuple[int, int] | None = None
 
 
 def _rules(question: Question) -> _Rules:
     if isinstance(question, (SingleChoiceQuestion, ApprovalQuestion)):
         low, high = question.count_range or (0, len(question.options))
         if question.blank_allowed:
-            return _Rules(1, True, (low, high + 1), high + 1, None, None)
+            return _Rules(1, True, (low, high + 1), high + 1, None, None, (0, high))
         return _Rules(1, False, (low, high), 0, None, None)
     if isinstance(question, ScoreQuestion):
         return _Rules(question.max_score, False, question.count_range, 0, None, None)
@@ -415,6 +419,14 @@ def _encrypt_question(
         sum_proof = _prove_bounded(
             key, Purpose.SUM_PROOF, position.named("sum"), total, value, nonce, lower, upper
         )
+    count_proof: RangeProof | None = None
+    if rules.count_range is not None:
+        lower, upper = rules.count_range
+        count = homomorphic_sum(group, [option.ciphertext for option in options])
+        count_proof = _prove_bounded(
+            key, Purpose.SUM_PROOF, position.named("count"), count, answer.total,
+            sum(nonces.options) % q, lower, upper,
+        )  # fmt: skip
     spend_proof: IntervalProof | None = None
     if rules.costs is not None and rules.spend_range is not None:
         lower, upper = rules.spend_range
@@ -426,7 +438,7 @@ def _encrypt_question(
         spend_proof = prove_interval(
             key, Purpose.BUDGET_PROOF, position.named("spend"), spend, value, nonce, lower, upper
         )
-    return EncryptedQuestion(tuple(options), blank, sum_proof, spend_proof)
+    return EncryptedQuestion(tuple(options), blank, sum_proof, spend_proof, count_proof)
 
 
 # -- checking ---------------------------------------------------------------------------------
@@ -494,6 +506,7 @@ def check_structure(election: Election, ballot: EncryptedBallot) -> None:
         if encrypted.blank is not None:
             _check_option_shape(group, encrypted.blank, 1, f"{where}.blank")
         _check_optional_proof(encrypted.sum_proof, rules.sum_range, f"{where}.sum_proof")
+        _check_optional_proof(encrypted.count_proof, rules.count_range, f"{where}.count_proof")
         _check_optional_proof(
             encrypted.spend_proof, rules.spend_range, f"{where}.spend_proof", interval=True
         )
@@ -575,6 +588,12 @@ def _check_question_proofs(
         _check_bounded(
             key, Purpose.SUM_PROOF, position.named("sum"), total, lower, upper,
             encrypted.sum_proof, f"{where}.sum_proof",
+        )  # fmt: skip
+    if rules.count_range is not None and encrypted.count_proof is not None:
+        lower, upper = rules.count_range
+        _check_bounded(
+            key, Purpose.SUM_PROOF, position.named("count"), homomorphic_sum(group, ciphertexts),
+            lower, upper, encrypted.count_proof, f"{where}.count_proof",
         )  # fmt: skip
     if rules.costs is not None and rules.spend_range is not None:
         if encrypted.spend_proof is None:
@@ -658,6 +677,8 @@ def _question_obj(question: EncryptedQuestion) -> dict[str, Any]:
         obj["t"] = _proof_obj(question.sum_proof)
     if question.spend_proof is not None:
         obj["d"] = _proof_obj(question.spend_proof)
+    if question.count_proof is not None:
+        obj["n"] = _proof_obj(question.count_proof)
     return obj
 
 
@@ -753,6 +774,8 @@ def _read_question(
         required.append("t")
     if rules.spend_range is not None:
         required.append("d")
+    if rules.count_range is not None:
+        required.append("n")
     fields = _READ.object(obj, where, required)
     items = _READ.exact_array(fields["o"], f"{where}.o", len(question.options))
     options = tuple(
@@ -768,7 +791,11 @@ def _read_question(
     if rules.spend_range is not None:
         lower, upper = rules.spend_range
         spend_proof = _read_interval(group, source, fields["d"], lower, upper, f"{where}.d")
-    return EncryptedQuestion(options, blank, sum_proof, spend_proof)
+    count_proof = None
+    if rules.count_range is not None:
+        lower, upper = rules.count_range
+        count_proof = _read_proof(group, source, fields["n"], lower, upper, f"{where}.n")
+    return EncryptedQuestion(options, blank, sum_proof, spend_proof, count_proof)
 
 
 def _read_option(

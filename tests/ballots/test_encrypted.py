@@ -221,7 +221,13 @@ def test_blank_and_choice_together_is_refused(group: Group) -> None:
         key, Purpose.SUM_PROOF, election.proof_context("question", 0, "sum", credential),
         shifted, 1, nonce, 1,
     )  # fmt: skip
-    forged = EncryptedQuestion(tuple(options), EncryptedOption(blank_ct, blank_proof), lie)
+    forged = EncryptedQuestion(
+        tuple(options),
+        EncryptedOption(blank_ct, blank_proof),
+        lie,
+        None,
+        honest.questions[0].count_proof,
+    )
     with pytest.raises(InvalidProof, match="sum_proof"):
         check_ballot(election, resign(election, test.codes[0], honest, (forged,)))
 
