@@ -19,6 +19,9 @@ from sqlalchemy.engine import URL, make_url
 #: ``scripts/start-postgres.sh``. Unset, PostgreSQL tests are skipped and SQLite serves alone.
 POSTGRES_URL_VARIABLE = "EVOTE_TEST_POSTGRES_URL"
 
+#: The attack report of tests/attacks (rows passed per layer, attack-report.json).
+pytest_plugins = ["tests.attacks.plugin"]
+
 
 def _postgres_server_url() -> URL:
     """Return the PostgreSQL URL from the environment, or skip the calling test."""
