@@ -67,9 +67,11 @@ def write_archive(directory: Path, target: Path) -> Path:
 
 
 def _write_tar(directory: Path, target: Path) -> None:
-    with target.open("xb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0
-    ) as compressed, tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with (
+        target.open("xb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as compressed,
+        tarfile.open(fileobj=compressed, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         for path in _record_files(directory):
             info = tarfile.TarInfo(path.name)
             info.size = path.stat().st_size

@@ -22,6 +22,7 @@ from evote.ballots.encrypted import tracking_code
 from evote.board.chain import HASH_LENGTH, BoardEntry, EntryKind
 from evote.crypto.hashing import Purpose, digest32
 from evote.errors import InvalidRecord
+from evote.record.strict import parse_json
 
 BOARD_FILE: Final = "board.jsonl"
 MAX_LINE_BYTES: Final = 64 * 1024 * 1024
@@ -61,7 +62,7 @@ def parse_line(raw: bytes, line_number: int, election_id: str) -> BoardEntry:
         raise InvalidRecord(f"{where(line_number)}: truncated: the line has no newline at its end")
     text = raw[:-1]
     prefix = where(line_number)
-    value = jsonstrict.loads(text, prefix, InvalidRecord, MAX_LINE_BYTES)
+    value = parse_json(text, BOARD_FILE, line_number, "entry", MAX_LINE_BYTES)
     root = f"{prefix}: entry"
     fields = _READ.object(value, root, _FIELDS)
     if jsonstrict.dumps(value) != text:
@@ -114,7 +115,7 @@ def read_entries(path: Path, election_id: str) -> Iterator[BoardEntry]:
 def event_body(entry: BoardEntry, line_number: int) -> Any:
     """The body of a life-cycle event's payload ``{"event", "version", "body"}``."""
     prefix = where(line_number, "entry.payload")
-    value = jsonstrict.loads(entry.payload, prefix, InvalidRecord)
+    value = parse_json(entry.payload, BOARD_FILE, line_number, "entry.payload", MAX_LINE_BYTES)
     fields = _READ.object(value, prefix, ("event", "version", "body"))
     if _READ.string(fields["event"], f"{prefix}.event") != entry.kind.value:
         _READ.fail(f"{prefix}.event", f"{fields['event']!r} in a {entry.kind.value} entry")

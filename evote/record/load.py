@@ -122,8 +122,13 @@ def _check_listing(directory: Path, listed: dict[str, tuple[int, str, str]]) -> 
     for item in sorted(directory.iterdir()):
         mode = item.lstat().st_mode
         if item.name != doc.INDEX and item.name not in listed:
-            fail(doc.INDEX, DOCUMENT_LINE, "record.files", f"{item.name} is in the record but "
-                 "not listed (a record holds only the listed files)")
+            fail(
+                doc.INDEX,
+                DOCUMENT_LINE,
+                "record.files",
+                f"{item.name} is in the record but "
+                "not listed (a record holds only the listed files)",
+            )
         if not stat.S_ISREG(mode):
             fail(item.name, DOCUMENT_LINE, "(file)", "not a regular file (links are refused)")
         present.add(item.name)
@@ -143,17 +148,29 @@ def _check_hash(path: Path, name: str, size: int, digest: str, field: str) -> No
             hasher.update(chunk)
             length += len(chunk)
     if length != size:
-        fail(doc.INDEX, DOCUMENT_LINE, f"{field}.size",
-             f"{name} has {length} bytes, record.json says {size}")
+        fail(
+            doc.INDEX,
+            DOCUMENT_LINE,
+            f"{field}.size",
+            f"{name} has {length} bytes, record.json says {size}",
+        )
     if hasher.hexdigest() != digest:
-        fail(doc.INDEX, DOCUMENT_LINE, f"{field}.sha256",
-             f"the SHA-256 of {name} is {hasher.hexdigest()}, record.json says {digest}")
+        fail(
+            doc.INDEX,
+            DOCUMENT_LINE,
+            f"{field}.sha256",
+            f"the SHA-256 of {name} is {hasher.hexdigest()}, record.json says {digest}",
+        )
 
 
 def _require_listed(listed: dict[str, tuple[int, str, str]], name: str, line: int) -> None:
     if name not in listed:
-        fail(doc.INDEX, DOCUMENT_LINE, "record.files",
-             f"{name} is missing, though board.jsonl line {line} has its entry")
+        fail(
+            doc.INDEX,
+            DOCUMENT_LINE,
+            "record.files",
+            f"{name} is missing, though board.jsonl line {line} has its entry",
+        )
 
 
 # -- board.jsonl ------------------------------------------------------------------------------
@@ -229,8 +246,12 @@ def _wrap_errors(file: str, decode: Callable[[], _T]) -> _T:
 def _check_group(directory: Path, election: Election) -> None:
     group = doc.read_group(_read_file_document(directory, doc.GROUP, "group"))
     if group is not election.group:
-        fail(doc.GROUP, DOCUMENT_LINE, "group.name",
-             f"{group.name!r}, the setup entry says {election.group.name!r}")
+        fail(
+            doc.GROUP,
+            DOCUMENT_LINE,
+            "group.name",
+            f"{group.name!r}, the setup entry says {election.group.name!r}",
+        )
 
 
 def _check_manifest(directory: Path, election: Election, setup_body: Any) -> None:

@@ -142,12 +142,21 @@ def run_election(group: Group, directory: Path) -> Published:
         record = export_record(board, ELECTION_ID, directory / "record", archive=archives[0])
         export_record(board, ELECTION_ID, directory / "record-again", archive=archives[1])
     return Published(
-        group, board_path, key, election, ceremony, result, dict(registration.codes), record,
+        group,
+        board_path,
+        key,
+        election,
+        ceremony,
+        result,
+        dict(registration.codes),
+        record,
         archives,
     )
 
 
 @pytest.fixture(scope="module", params=[group.name for group in all_groups()])
-def published(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Published:
+def published(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Published:
     group = next(group for group in all_groups() if group.name == request.param)
     return run_election(group, tmp_path_factory.mktemp(f"record-{group.name}"))
