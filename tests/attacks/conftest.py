@@ -321,3 +321,19 @@ def with_question(
     questions = list(ballot.questions)
     questions[index] = question
     return world.resign(voter, ballot, tuple(questions))
+
+
+@pytest.fixture(scope="session")
+def honest_record(world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The exported record of an honest, tallied election on the world's group (built once)."""
+    from tests.attacks.records import build_honest_record  # noqa: PLC0415 (records imports us)
+
+    return build_honest_record(world, tmp_path_factory.mktemp(f"record-{world.group.name}"))
+
+
+@pytest.fixture
+def record(honest_record: Path, tmp_path: Path) -> Path:
+    """A private copy of the honest record, for a test to forge."""
+    from tests.attacks.records import copy_record  # noqa: PLC0415 (records imports us)
+
+    return copy_record(honest_record, tmp_path / "forged")

@@ -38,6 +38,7 @@ from evote.crypto.proofs import (
 )
 from evote.crypto.shamir import recover_secret
 from evote.errors import CeremonyError, InvalidBallot, InvalidProof, InvalidSignature
+from evote.record import load_record
 from evote.tally import DecryptionShare, EncryptedTally, check_decryption_share, combine_shares
 from tests.attacks.conftest import (
     World,
@@ -46,6 +47,13 @@ from tests.attacks.conftest import (
     named_context,
     option_context,
     with_question,
+)
+from tests.attacks.records import (
+    COUNTED,
+    assert_fails_at,
+    replace_entry,
+    replace_share,
+    rewrite_ceremony,
 )
 
 # -- weak checkers, written here on purpose (never in evote) ----------------------------------
@@ -414,3 +422,81 @@ def test_b6_forge_helper_makes_valid_ballots_for_valid_values(world: World) -> N
     forged = with_question(world, 1, forged, 1, forge_question(world, 1, 1, (4, 4)))
     check_ballot(world.election, forged)
     assert isinstance(forged.questions[0], EncryptedQuestion)
+
+
+# -- the verify path: the same forgeries forced into a published record -----------------------
+
+
+@pytest.mark.attack("B1", path="verify")
+def test_b1_forged_option_in_record(world: World, record: Path) -> None:
+    honest = world.ballot(0)
+    ciphertext, proof, _ = forge_01_proof(world.election.public_key)
+    question = honest.questions[0]
+    forged_question = replace(
+        question, options=(EncryptedOption(ciphertext, proof), *question.options[1:])
+    )
+    forged = with_question(world, 0, honest, 0, forged_question)
+    replace_entry(record, world, COUNTED, forged.canonical_bytes())
+    assert_fails_at(record, "11.7", "options[0]")
+
+
+@pytest.mark.attack("B2", path="verify")
+def test_b2_replayed_key_proof_in_record(world: World, record: Path) -> None:
+    def change(ceremony: Any) -> None:
+        # Trustee 1's coefficient proofs replaced by trustee 2's.
+        commitments = ceremony["commitments"]
+        commitments[0]["proofs"] = commitments[1]["proofs"]
+
+    rewrite_ceremony(record, world, change)
+    assert_fails_at(record, "11.3")
+
+
+@pytest.mark.attack("B3", path="verify")
+def test_b3_forged_decryption_share_in_record(world: World, record: Path) -> None:
+    loaded = load_record(record)
+    assert loaded.tally is not None
+    cheater = world.shares[0]
+    alpha = loaded.tally.columns()[0][2].alpha
+    factor, proof = forge_decryption_factor(world.group, cheater.share, alpha)
+    share = next(s for s in loaded.shares if s.trustee == 1)
+    forged = DecryptionShare(1, (factor, *share.factors[1:]), (proof, *share.proofs[1:]))
+    replace_share(record, world, forged)
+    assert_fails_at(record, "11.11", "trustee 1")
+
+
+@pytest.mark.attack("B4", path="verify")
+def test_b4_shifted_scalar_in_record(world: World, record: Path) -> None:
+    honest = load_record(record)
+    payload = dict(honest.ballot_lines())[COUNTED]
+    replace_entry(record, world, COUNTED, _shift_first_challenge(world.group, payload))
+    assert_fails_at(record, "11.7")
+
+
+@pytest.mark.attack("B5", path="verify")
+def test_b5_blank_proof_moved_to_option_in_record(world: World, record: Path) -> None:
+    honest = world.ballot(0, ref=None)
+    question = honest.questions[0]
+    assert question.blank is not None
+    forged = with_question(
+        world, 0, honest, 0, replace(question, options=(question.blank, *question.options[1:]))
+    )
+    replace_entry(record, world, COUNTED, forged.canonical_bytes())
+    assert_fails_at(record, "11.7", "options[0]")
+
+
+@pytest.mark.attack("B6", path="verify")
+@pytest.mark.parametrize(
+    ("index", "values", "blank"),
+    [
+        pytest.param(0, (1, 1), 0, id="overvote"),
+        pytest.param(0, (1, 0), 1, id="vote-and-blank"),
+        pytest.param(1, (5, 5), None, id="score-total"),
+    ],
+)
+def test_b6_invalid_plaintext_in_record(
+    world: World, record: Path, index: int, values: tuple[int, ...], blank: int | None
+) -> None:
+    honest = world.ballot(0)
+    forged = with_question(world, 0, honest, index, forge_question(world, 0, index, values, blank))
+    replace_entry(record, world, COUNTED, forged.canonical_bytes())
+    assert_fails_at(record, "11.7")
