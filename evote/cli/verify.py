@@ -13,6 +13,7 @@ counted (0), or absent, spoiled or not valid (1).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from evote.errors import EvoteError, InvalidInput, InvalidRecord
 from evote.record.model import load_record
 from evote.verify.report import BallotState, VerificationReport
 from evote.verify.verifier import DEFAULT_CHUNK_SIZE, verify_record
-from evote.verify.voter import verify_ballot_on_record
+from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -56,12 +57,13 @@ def ballot_executor(jobs: int | None, dask_address: str | None) -> Iterator[Exec
     """A Dask client's executor, a process pool of ``jobs``, or None (this process) for 1."""
     if dask_address is not None:
         try:
-            from distributed import Client  # type: ignore[import-not-found,unused-ignore]
+            # Imported on demand: Dask is an optional extra, evote[dask].
+            distributed: Any = importlib.import_module("distributed")
         except ImportError:
             raise InvalidInput(
                 "--dask needs the distributed package: pip install 'evote[dask]'"
             ) from None
-        client = Client(dask_address)
+        client = distributed.Client(dask_address)
         try:
             yield client.get_executor()
         finally:
@@ -129,6 +131,7 @@ def _handle_verify(args: argparse.Namespace) -> int:
 
 
 def _handle_verify_ballot(args: argparse.Namespace) -> int:
+    normalise_tracking_code(args.tracking_code)  # a mistyped code is bad input (2), not a fault
     record = load_record(Path(args.record))
     try:
         status = verify_ballot_on_record(record, args.tracking_code)

@@ -1,0 +1,106 @@
+"""``evote verify`` and ``evote verify-ballot`` through the command line; Dask gives the same."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evote.cli import main
+from evote.record.model import load_record
+from evote.verify import BallotState, verify_ballot_on_record, verify_record
+from tests.verify.conftest import BuiltRecord, edit_event
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, optimise: bool = False) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, *(["-O"] if optimise else []), "-m", "evote.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+
+
+def _tamper_result(built: BuiltRecord) -> None:
+    def change(body: dict[str, Any]) -> None:
+        body["questions"][0]["counts"][0][1] += 1
+
+    edit_event(built, "result", change)
+
+
+def test_cli_honest_json(honest: BuiltRecord, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(honest.path), "--json", "--jobs", "1"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and len(report["steps"]) == 14
+
+
+def test_cli_table_names_the_failed_step(
+    record_copy: BuiltRecord, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _tamper_result(record_copy)
+    assert main(["verify", str(record_copy.path), "--jobs", "2", "--chunk-size", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "VERIFICATION FAILED at step(s) 11.14" in out
+    assert "11.14 result and winners: InvalidResult" in out
+
+
+def test_cli_unreadable_record_exits_2(
+    record_copy: BuiltRecord, capsys: pytest.CaptureFixture[str]
+) -> None:
+    board = record_copy.path / "board.jsonl"
+    board.write_bytes(board.read_bytes()[:-20])  # cut inside the last line
+    assert main(["verify", str(record_copy.path)]) == 2
+    assert "InvalidRecord" in capsys.readouterr().err
+    assert main(["verify", str(record_copy.path / "missing")]) == 2
+
+
+@pytest.mark.parametrize("optimise", [False, True])
+def test_cli_same_verdict_under_python_O(record_copy: BuiltRecord, optimise: bool) -> None:
+    honest = _run("verify", str(record_copy.path), "--jobs", "1", optimise=optimise)
+    assert honest.returncode == 0, honest.stderr + honest.stdout
+    _tamper_result(record_copy)
+    tampered = _run("verify", str(record_copy.path), "--jobs", "1", optimise=optimise)
+    assert tampered.returncode == 1, tampered.stderr + tampered.stdout
+    assert "11.14" in tampered.stdout
+
+
+def test_verify_ballot_states(honest: BuiltRecord, capsys: pytest.CaptureFixture[str]) -> None:
+    record = load_record(honest.path)
+    seen = set()
+    for code, expected in honest.codes.items():
+        status = verify_ballot_on_record(record, code.lower().replace("-", " "))
+        assert status.state.value == expected
+        assert status.tracking_code == code
+        seen.add(status.state)
+        if status.state is BallotState.SUPERSEDED:
+            assert status.superseded_by is not None and status.counted_tracking_code is not None
+            later = verify_ballot_on_record(record, status.counted_tracking_code)
+            assert later.state is BallotState.COUNTED and later.position == status.superseded_by
+    assert seen == {BallotState.COUNTED, BallotState.SUPERSEDED, BallotState.SPOILED}
+    absent = "0000-0000-0000-0000-00000"
+    assert verify_ballot_on_record(record, absent).state is BallotState.ABSENT
+    counted = next(code for code, state in honest.codes.items() if state == "counted")
+    assert main(["verify-ballot", str(honest.path), counted]) == 0
+    assert "counted" in capsys.readouterr().out
+    assert main(["verify-ballot", str(honest.path), absent, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["state"] == "absent"
+    assert main(["verify-ballot", str(honest.path), "not-a-code"]) == 2
+
+
+def test_dask_local_cluster_gives_the_process_pool_report(honest: BuiltRecord) -> None:
+    distributed = pytest.importorskip("distributed")
+    record = load_record(honest.path)
+    with ProcessPoolExecutor(2) as pool:
+        pooled = verify_record(record, executor=pool, chunk_size=2)
+    with (
+        distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        dasked = verify_record(record, executor=client.get_executor(), chunk_size=2)
+    assert pooled.ok and dasked.ok
+    assert [(s.number, s.items, s.status, s.error) for s in pooled.steps] == [
+        (s.number, s.items, s.status, s.error) for s in dasked.steps
+    ]
