@@ -42,6 +42,7 @@ from evote.cli.progress import Progress
 from evote.crypto.groups import DEFAULT_GROUP, Group, all_groups, group_by_name
 from evote.election import Election
 from evote.errors import EvoteError, InvalidInput
+from evote.record.publish import publish_result, publish_tally
 from evote.tally import (
     ElectionResult,
     aggregate,
@@ -224,12 +225,14 @@ def _tally(
                 election.group, own.share, own.index, own.verification_key, encrypted, context
             )
         )
-    counts, _ = decrypt_counts(
+    counts, combined = decrypt_counts(
         election.manifest, encrypted, shares, THRESHOLD, ceremony.verification_key_map(), context
     )
     turnout = turnout_of(encrypted)
     result = compute_result(election.manifest, counts, turnout)
     check_result(election.manifest, counts, turnout, result)
+    publish_tally(board, election, ceremony, encrypted, shares, combined)
+    publish_result(board, election, result)
     print(f"   trustees {[t.index for t in present]} decrypted; trustee {ABSENT_TRUSTEE} absent")
     return result
 
