@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from evote.cli import credentials, demo, election, results, trustee
+from evote.cli import credentials, demo, election, results, trustee, verify
 from evote.errors import EvoteError
 
 EXIT_OK = 0
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     demo.register(commands)
+    verify.register(commands)
     election.register(commands)
     trustee.register(commands)
     credentials.register(commands)
