@@ -34,7 +34,7 @@ EXIT_CHECK_FAILED = 1
 EXIT_UNREADABLE = 2
 
 
-class _ProgressBars:
+class ProgressBars:
     """Turns ``progress(label, done, total)`` calls into one bar per label on standard error."""
 
     def __init__(self) -> None:
@@ -114,7 +114,7 @@ def _handle_verify(args: argparse.Namespace) -> int:
     if args.chunk_size < 1:
         raise InvalidInput(f"--chunk-size {args.chunk_size}: give at least 1")
     record = load_record(Path(args.record))
-    bars = None if args.json else _ProgressBars()
+    bars = None if args.json else ProgressBars()
     try:
         with ballot_executor(args.jobs, args.dask) as executor:
             report = verify_record(

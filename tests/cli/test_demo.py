@@ -31,6 +31,11 @@ def test_demo_runs_a_whole_election(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "trustee 2 absent" in done.stdout
     assert "Benaloh audit" in done.stdout
+    assert "record verified" in done.stdout
+    assert (out / "record.tar.gz").is_file()
+    audited = run_cli("verify", str(out / "record"), "--jobs", "1")
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    assert run_cli("verify", str(out / "record.tar.gz"), "--jobs", "1").returncode == 0
     result = json.loads((out / "result.json").read_text())
     referendum, budget = result["questions"]
     assert result["ballots"] == 12
