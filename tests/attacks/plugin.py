@@ -65,7 +65,7 @@ class _RowTally:
 @dataclass
 class _AttackReport:
     rows: dict[str, _RowTally] = field(default_factory=lambda: defaultdict(_RowTally))
-    marks: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
+    marks: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
 
 
@@ -81,10 +81,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_REPORT_KEY] = _AttackReport()
 
 
-def _row_of(item: pytest.Item) -> tuple[str, str, str | None] | None:
-    marker = item.get_closest_marker("attack")
-    if marker is None:
-        return None
+def _rows_of(item: pytest.Item) -> list[tuple[str, str, str | None]]:
+    return [_row_of(item, marker) for marker in item.iter_markers("attack")]
+
+
+def _row_of(item: pytest.Item, marker: pytest.Mark) -> tuple[str, str, str | None]:
     if len(marker.args) != 1 or not isinstance(marker.args[0], str):
         raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.attack takes one row id")
     row = marker.args[0]
@@ -104,8 +105,8 @@ def _row_of(item: pytest.Item) -> tuple[str, str, str | None] | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     report = config.stash[_REPORT_KEY]
     for item in items:
-        found = _row_of(item)
-        if found is not None:
+        found = _rows_of(item)
+        if found:
             report.marks[item.nodeid] = found
 
 
@@ -115,16 +116,20 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if config is None:
         return
     attack = config.stash[_REPORT_KEY]
-    found = attack.marks.get(report.nodeid)
-    if found is None:
-        return
-    row, path, group = found
+    for row, path, group in attack.marks.get(report.nodeid, []):
+        _record(attack, report, row, path, group)
+
+
+def _record(
+    attack: _AttackReport, report: pytest.TestReport, row: str, path: str, group: str | None
+) -> None:
     tally = attack.rows[row]
+    key = f"{row}:{report.nodeid}"
     if report.failed:
-        if report.nodeid not in attack.seen:
+        if key not in attack.seen:
             tally.failed += 1
             tally.failures.append(report.nodeid)
-        attack.seen.add(report.nodeid)
+        attack.seen.add(key)
         return
     if report.skipped:
         tally.skipped += 1

@@ -89,8 +89,14 @@ def forge_board(
     """Rewrite the record's board with ``edit`` applied, as the board operator could."""
     loaded = load_record(record)
     lines = read_board(record)
+    before = list(lines)
     edited = edit(lines)
     lines = lines if edited is None else edited
+    # A checkpoint follows its entry when entries are inserted or removed before it.
+    moved = {id(line): position for position, line in enumerate(lines, start=1)}
+    renumber = {
+        old: moved[id(line)] for old, line in enumerate(before, start=1) if id(line) in moved
+    }
     head = ChainHead(
         0, genesis_hash(world.election_id, world.election.fingerprint, loaded.launch_code)
     )
@@ -117,7 +123,7 @@ def forge_board(
         if line.kind in (EntryKind.TALLY, EntryKind.RESULT):
             events[line.kind.value] = jsonstrict.loads(line.payload, "event")["body"]
     (record / doc.BOARD).write_bytes(b"".join(out))
-    resign_checkpoints(record, world, hashes)
+    resign_checkpoints(record, world, hashes, renumber)
     for kind, name in ((EntryKind.TALLY, doc.TALLY), (EntryKind.RESULT, doc.RESULT)):
         path = record / name
         if kind.value in events:
@@ -127,20 +133,20 @@ def forge_board(
     reseal_record(record)
 
 
-def resign_checkpoints(record: Path, world: World, hashes: dict[int, bytes]) -> None:
-    """Re-sign every checkpoint at its position (dropped when beyond the new head)."""
+def resign_checkpoints(
+    record: Path, world: World, hashes: dict[int, bytes], renumber: dict[int, int]
+) -> None:
+    """Re-sign every checkpoint at its entry's new position (dropped when the entry is gone)."""
     path = record / doc.CHECKPOINTS
     document = jsonstrict.loads(path.read_bytes(), "checkpoints")
     kept = []
     for item in document["checkpoints"]:
         old = Checkpoint.from_json_obj(item)
-        if old.position not in hashes:
+        position = renumber.get(old.position)
+        if position is None:
             continue
         fresh = sign_checkpoint(
-            world.board_key,
-            world.election_id,
-            ChainHead(old.position, hashes[old.position]),
-            old.timestamp,
+            world.board_key, world.election_id, ChainHead(position, hashes[position]), old.timestamp
         )
         kept.append(fresh.to_json_obj())
     document["checkpoints"] = kept
