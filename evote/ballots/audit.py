@@ -11,8 +11,8 @@ station auditing", EVT 2007).
 
 A spoiled ballot has lost its secrecy and must never be counted: the board keeps the
 :func:`spoiled_marker` of every audited ballot and refuses any ballot that carries the same
-ciphertexts (:func:`~evote.ballots.encrypted.check_not_spoiled`). See docs/spec-ballots.md
-section 6.
+ciphertexts (:func:`~evote.ballots.encrypted.check_not_spoiled`). See docs/spec.md
+section 6.7.
 """
 
 from __future__ import annotations

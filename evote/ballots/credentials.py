@@ -1,4 +1,4 @@
-"""Eligibility credentials, after Belenios (DESIGN.md section 6, docs/spec-credentials.md).
+"""Eligibility credentials, after Belenios (DESIGN.md section 6, docs/spec.md section 7).
 
 A registrar gives every voter a *credential code*: 20 characters that can be printed on paper and
 typed back, for example ``7KQ4M-9XH2A-0RT5V-BC3WD``. A KDF bound to the election and the group

@@ -2,7 +2,7 @@
 
 Each option of each question is an exponential ElGamal ciphertext with a proof that it
 encrypts a value in [0, M] (M = 1, or the maximum score); each question adds the proofs of its
-rule on the homomorphic sums (docs/spec-ballots.md section 3):
+rule on the homomorphic sums (docs/spec.md section 6.4):
 
 * single choice and approval, ``min..max`` of n options with an optional blank ciphertext B
   (itself 0/1): T = (prod option ciphertexts) · B^(max+1) encrypts a value in
@@ -630,7 +630,7 @@ def check_not_spoiled(ballot: EncryptedBallot, spoiled: Container[bytes]) -> Non
 
 
 # -- JSON -------------------------------------------------------------------------------------
-# Compact keys (docs/spec-ballots.md section 4): ballot {"v", "e", "f", "c", "q", "s"};
+# Compact keys (docs/spec.md section 6.5): ballot {"v", "e", "f", "c", "q", "s"};
 # question {"o": options, "w": blank, "t": sum proof, "d": spend proof};
 # option {"a": alpha, "b": beta, "p": proof}; disjunctive proof [[c, v], ...];
 # interval proof {"l": [bit option, ...], "u": [bit option, ...]}.

@@ -4,9 +4,9 @@ A manifest is a frozen value, validated when it is built (``InvalidManifest`` na
 question, the option and the rule broken). Its canonical bytes are canonical JSON
 (:func:`evote.jsonstrict.dumps`) and its digest, ``digest32(Purpose.MANIFEST, bytes)``, is bound
 into the election fingerprint: changing any word of it changes every proof's context.
-The format is described in docs/spec-ballots.md section 1.
+The format is described in docs/spec.md section 6.2.
 
-Four kinds of questions (docs/spec-ballots.md section 2):
+Four kinds of questions (docs/spec.md section 6.2):
 
 * :class:`SingleChoiceQuestion`: exactly one of n options (a referendum is yes/no), optional blank;
 * :class:`ApprovalQuestion`: between ``minimum`` and ``maximum`` of n options, optional blank;
@@ -61,7 +61,7 @@ class RevotePolicy(StrEnum):
 
 
 class WinnerRule(StrEnum):
-    """How a budget question's winners are picked (docs/spec-ballots.md section 2.4)."""
+    """How a budget question's winners are picked (docs/spec.md section 6.2)."""
 
     GREEDY_BY_VOTES = "greedy-by-votes"
 

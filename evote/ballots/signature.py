@@ -14,7 +14,7 @@ message) is the 64-byte SHA-512 of the message under its own domain tag. The cha
     c = H(CREDENTIAL_SIGNATURE, group, fingerprint, [m], [g, P], [g^w])
 
 and the signature is (c, v) with v = w - c·s mod q; the verifier recomputes g^v · P^c and the
-hash (docs/spec-credentials.md section 5). The election fingerprint in the challenge keeps a
+hash (docs/spec.md section 7.5). The election fingerprint in the challenge keeps a
 signature from being replayed into another election, and the statement's P keeps it from
 being claimed for another credential.
 """

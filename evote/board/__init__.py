@@ -1,6 +1,6 @@
 """The bulletin board: append-only, hash-chained, one database for many elections.
 
-See DESIGN.md section 8 and docs/spec-board.md. :class:`Board` is the entry point; the chain
+See DESIGN.md section 8 and docs/spec.md section 10. :class:`Board` is the entry point; the chain
 and checkpoint functions (:func:`verify_chain`, :func:`check_checkpoint`,
 :func:`check_extends`) need no database and serve the verifier.
 """

@@ -1,6 +1,6 @@
 """The bulletin board: many elections in one database, each an append-only hash chain.
 
-:class:`Board` is what a voting portal talks to (DESIGN.md section 8, docs/spec-board.md). It
+:class:`Board` is what a voting portal talks to (DESIGN.md section 8, docs/spec.md section 10). It
 records an election's life cycle as board events (setup, open, ballots, close, tally, result),
 casts ballots after every check the verifier would run, signs checkpoints of the head with the
 board's Ed25519 key, and reads the board back (streams, never whole tables in memory).
@@ -21,7 +21,13 @@ from typing import Any, Final
 from nacl.signing import SigningKey
 
 from evote import jsonstrict
-from evote.ballots.encrypted import EncryptedBallot, check_ballot, decode_ballot, spoiled_marker
+from evote.ballots.encrypted import (
+    EncryptedBallot,
+    check_ballot,
+    decode_ballot,
+    spoiled_marker,
+    tracking_code,
+)
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import Checkpoint, check_checkpoint
@@ -93,10 +99,11 @@ def event_payload(kind: EntryKind, body: Any = None) -> bytes:
 
 
 def ballot_columns(ballot: EncryptedBallot) -> BallotColumns:
+    ballot_hash = ballot.ballot_hash()  # hashed once: the tracking code derives from it
     return BallotColumns(
         credential=ballot.credential.to_bytes(),
-        tracking_code=ballot.tracking_code,
-        ballot_hash=ballot.ballot_hash(),
+        tracking_code=tracking_code(ballot_hash),
+        ballot_hash=ballot_hash,
         marker=spoiled_marker(ballot),
     )
 

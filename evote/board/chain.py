@@ -1,4 +1,4 @@
-"""The board's hash chain (DESIGN.md section 8; docs/spec-board.md section B.2).
+"""The board's hash chain (DESIGN.md section 8; docs/spec.md section 10.2).
 
 Every board entry, from the election's setup to its result, is a link of one chain:
 
@@ -69,7 +69,7 @@ class ChainHead:
 
 
 def genesis_hash(election_id: str, fingerprint: bytes, launch_code: str) -> bytes:
-    """``h_0``: binds the election fingerprint and the launch code (spec-board B.2)."""
+    """``h_0``: binds the election fingerprint and the launch code (docs/spec.md section 10.2)."""
     return digest32(Purpose.BOARD_LINK, 0, election_id, fingerprint, launch_code)
 
 

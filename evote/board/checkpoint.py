@@ -1,4 +1,4 @@
-"""Signed checkpoints of the board's head (docs/spec-board.md section B.4).
+"""Signed checkpoints of the board's head (docs/spec.md section 10.4).
 
 A checkpoint is the tuple (election id, position, chain hash, timestamp) signed by the board
 with Ed25519 (RFC 8032 section 5.1, through libsodium in PyNaCl). The board publishes one when

@@ -5,7 +5,7 @@ Three tables, every row keyed by its election id so that one database holds many
 * ``evote_board_elections``: one row per election, inserted at setup and never changed. Casting
   locks it (``SELECT ... FOR UPDATE`` on PostgreSQL) to serialise the head of that election's
   chain; the head itself is read from the entries, so the row never needs an update.
-* ``evote_board_entries``: the hash-chained entries (spec-board B.1).
+* ``evote_board_entries``: the hash-chained entries (docs/spec.md section 10.1).
 * ``evote_board_checkpoints``: the signed checkpoints the board published.
 
 Nothing is ever updated or deleted. Two guards back that up besides the code itself: database
@@ -50,10 +50,11 @@ class EntryRow(Base):
     __tablename__ = "evote_board_entries"
     __table_args__ = (
         sa.PrimaryKeyConstraint("election_id", "position", name="evote_board_entries_pk"),
-        sa.UniqueConstraint("election_id", "ballot_hash", name="evote_board_entries_ballot_uq"),
-        sa.UniqueConstraint("election_id", "tracking_code", name="evote_board_entries_tracking_uq"),
+        # Hash first: lookups name the hash alone (evote.board.store explains why).
+        sa.UniqueConstraint("ballot_hash", "election_id", name="evote_board_entries_ballot_uq"),
+        sa.UniqueConstraint("tracking_code", "election_id", name="evote_board_entries_tracking_uq"),
         sa.Index("evote_board_entries_credential_ix", "election_id", "credential", "position"),
-        sa.Index("evote_board_entries_marker_ix", "election_id", "marker"),
+        sa.Index("evote_board_entries_marker_ix", "marker"),
         sa.CheckConstraint("position >= 1", name="evote_board_entries_position_ck"),
     )
 

@@ -1,4 +1,4 @@
-"""The setup event: what the board's first entry says about the election (spec-board B.3).
+"""The setup event: what the board's first entry says about the election (docs/spec.md 10.3).
 
 The payload is canonical JSON (:func:`evote.jsonstrict.dumps`) of an object with exactly the
 fields ``version``, ``election_id``, ``manifest`` (the manifest's JSON object), ``group``,

@@ -5,17 +5,27 @@ runs the ballot checks and hands over the ballot's columns (credential, tracking
 Every append runs in one write transaction (:func:`~evote.board.storage.write_transaction`)
 that first locks the election's row, reads the head, checks the phase, then inserts; the
 transaction either commits whole or leaves nothing. The store issues INSERT and SELECT only.
+
+A cast (:meth:`BoardStore.append_ballot`) is the hot path and takes four statements on SQLite
+(``BEGIN IMMEDIATE``, one check query, the INSERT, ``COMMIT``) and five on PostgreSQL (the
+election row's ``SELECT ... FOR UPDATE`` comes before the check query: a statement that waits
+for a row lock still reads the snapshot taken before the wait, so the head must be read by a
+later statement). The check query (:class:`CastStatements`) returns in one row the head, the
+position of an entry with the same ballot hash, of a spoiled entry with the same marker, and of
+the credential's last ballot. Its hash lookups name the hash column alone, so that the planner
+can only use the hash's own index: PostgreSQL estimates a new election (one its statistics do
+not know yet) at one row and would otherwise walk that election's entries by any index whose
+first column is ``election_id``, once per cast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import sqlalchemy as sa
 from nacl.signing import SigningKey
-from sqlalchemy import exc
 
 from evote.board.chain import (
     BoardEntry,
@@ -27,12 +37,26 @@ from evote.board.chain import (
 )
 from evote.board.checkpoint import Checkpoint, sign_checkpoint
 from evote.board.schema import checkpoints_table, elections_table, entries_table
-from evote.board.storage import read_connection, write_transaction
-from evote.errors import DuplicateBallot, ElectionNotOpen, InvalidInput, UnknownElection
+from evote.board.storage import (
+    DriverStatement,
+    DriverTransaction,
+    compile_for_driver,
+    driver_integrity_error,
+    driver_write_transaction,
+    read_connection,
+    write_transaction,
+)
+from evote.errors import (
+    BoardIntegrityError,
+    DuplicateBallot,
+    ElectionNotOpen,
+    InvalidInput,
+    UnknownElection,
+)
 
 STREAM_BATCH: Final = 500
 
-#: For each kind, the kinds the head may have before it: the life cycle of spec-board B.3.
+#: For each kind, the kinds the head may have before it: the life cycle of docs/spec.md 10.3.
 ALLOWED_AFTER: Final[dict[EntryKind, frozenset[EntryKind]]] = {
     EntryKind.OPEN: frozenset({EntryKind.SETUP}),
     EntryKind.BALLOT: frozenset({EntryKind.OPEN, EntryKind.BALLOT, EntryKind.SPOILED}),
@@ -98,21 +122,131 @@ _ENTRY_COLUMNS = (
 )
 
 
-# ``row`` is a Row of _ENTRY_COLUMNS; Row's generics differ between SQLAlchemy 2.0 and 2.1.
+# ``row`` holds _ENTRY_COLUMNS in order: a SQLAlchemy Row (whose generics differ between 2.0
+# and 2.1) or a DB-API tuple.
 def _entry(row: Any) -> BoardEntry:
-    m = row._mapping
+    election_id, position, kind, payload, digest, chain, credential, code, ballot, marker = row
     return BoardEntry(
-        election_id=m["election_id"],
-        position=int(m["position"]),
-        kind=EntryKind(m["kind"]),
-        payload=bytes(m["payload"]),
-        payload_hash=bytes(m["payload_hash"]),
-        chain_hash=bytes(m["chain_hash"]),
-        credential=None if m["credential"] is None else bytes(m["credential"]),
-        tracking_code=m["tracking_code"],
-        ballot_hash=None if m["ballot_hash"] is None else bytes(m["ballot_hash"]),
-        marker=None if m["marker"] is None else bytes(m["marker"]),
+        election_id=election_id,
+        position=int(position),
+        kind=EntryKind(kind),
+        payload=bytes(payload),
+        payload_hash=bytes(digest),
+        chain_hash=bytes(chain),
+        credential=None if credential is None else bytes(credential),
+        tracking_code=code,
+        ballot_hash=None if ballot is None else bytes(ballot),
+        marker=None if marker is None else bytes(marker),
     )
+
+
+def _entry_values(entry: BoardEntry) -> dict[str, Any]:
+    return {
+        "election_id": entry.election_id,
+        "position": entry.position,
+        "kind": entry.kind.value,
+        "payload": entry.payload,
+        "payload_hash": entry.payload_hash,
+        "chain_hash": entry.chain_hash,
+        "credential": entry.credential,
+        "tracking_code": entry.tracking_code,
+        "ballot_hash": entry.ballot_hash,
+        "marker": entry.marker,
+    }
+
+
+def _check_query(kind: EntryKind) -> sa.Select[Any]:
+    """The head of the election and, in the same row, what the cast of a ``kind`` must check.
+
+    Columns: head position, chain hash and kind; the position of this election's entry with
+    the ballot's hash (``same``); of an entry with its marker (``clash``: a spoiled one for a
+    ballot, any for a spoiled ballot); of the credential's last ballot (``last``). The hash
+    and marker lookups filter on the hash column only and pick this election's row in the
+    aggregate (module docstring: the planner must have no other index to choose).
+    """
+    election: sa.BindParameter[str] = sa.bindparam("election_id")
+    head = entries_table.alias("head")
+    same = entries_table.alias("same")
+    clash = entries_table.alias("clash")
+    mine = entries_table.alias("mine")
+    clash_here = clash.c.election_id == election
+    if kind is EntryKind.BALLOT:
+        clash_here = sa.and_(clash_here, clash.c.kind == sa.bindparam("spoiled", "spoiled"))
+    same_position = (
+        sa.select(sa.func.max(sa.case((same.c.election_id == election, same.c.position))))
+        .where(same.c.ballot_hash == sa.bindparam("ballot_hash"))
+        .scalar_subquery()
+    )
+    clash_position = (
+        sa.select(sa.func.min(sa.case((clash_here, clash.c.position))))
+        .where(clash.c.marker == sa.bindparam("marker"))
+        .scalar_subquery()
+    )
+    last_position = (
+        sa.select(sa.func.max(mine.c.position))
+        .where(
+            mine.c.election_id == election,
+            mine.c.credential == sa.bindparam("credential"),
+            mine.c.kind == sa.bindparam("ballot", EntryKind.BALLOT.value),
+        )
+        .scalar_subquery()
+    )
+    return (
+        sa.select(
+            head.c.position,
+            head.c.chain_hash,
+            head.c.kind,
+            same_position.label("same"),
+            clash_position.label("clash"),
+            last_position.label("last"),
+        )
+        .where(head.c.election_id == election)
+        .order_by(head.c.position.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CastStatements:
+    """The statements of a cast, compiled once for the engine's dialect."""
+
+    lock: DriverStatement | None
+    check_ballot: DriverStatement
+    check_spoiled: DriverStatement
+    entry_at: DriverStatement
+    last_of_credential: DriverStatement
+    insert: DriverStatement
+
+    @classmethod
+    def compile(cls, dialect: sa.Dialect) -> CastStatements:
+        election: sa.BindParameter[str] = sa.bindparam("election_id")
+        lock = None
+        if dialect.name == "postgresql":
+            lock = (
+                sa.select(elections_table.c.election_id)
+                .where(elections_table.c.election_id == election)
+                .with_for_update()
+            )
+        entry_at = sa.select(*_ENTRY_COLUMNS).where(
+            entries_table.c.election_id == election,
+            entries_table.c.position == sa.bindparam("position"),
+        )
+        last_of_credential = sa.select(sa.func.max(entries_table.c.position)).where(
+            entries_table.c.election_id == election,
+            entries_table.c.credential == sa.bindparam("credential"),
+            entries_table.c.kind == sa.bindparam("ballot", EntryKind.BALLOT.value),
+        )
+        insert = sa.insert(entries_table).values(
+            {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
+        )
+        return cls(
+            lock=None if lock is None else compile_for_driver(lock, dialect),
+            check_ballot=compile_for_driver(_check_query(EntryKind.BALLOT), dialect),
+            check_spoiled=compile_for_driver(_check_query(EntryKind.SPOILED), dialect),
+            entry_at=compile_for_driver(entry_at, dialect),
+            last_of_credential=compile_for_driver(last_of_credential, dialect),
+            insert=compile_for_driver(insert, dialect),
+        )
 
 
 class BoardStore:
@@ -121,6 +255,9 @@ class BoardStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self._is_postgres = engine.dialect.name == "postgresql"
+        #: The cast's statements, compiled once for this engine's dialect.
+        self.cast_statements = CastStatements.compile(engine.dialect)
+        self._integrity_error = driver_integrity_error(engine)
 
     # ----------------------------------------------------------------------------- writes
 
@@ -187,36 +324,94 @@ class BoardStore:
         In the transaction: the phase must be open; a ballot with this hash already on the board
         is returned as is when it is its credential's last ballot (a retried cast), and refused
         with :class:`DuplicateBallot` otherwise (a replay of a superseded or spoiled ballot);
+        a ballot may not carry a spoiled ballot's marker, a spoiled ballot no entry's marker;
         with ``one_ballot_per_credential``, a second ballot of a credential is refused.
         """
+        if kind not in (EntryKind.BALLOT, EntryKind.SPOILED):
+            raise InvalidInput(f"append_ballot: {kind.value!r} is not a ballot kind")
+        if kind is EntryKind.BALLOT and columns.credential is None:
+            raise InvalidInput(f"ballot {columns.tracking_code}: no credential")
+        # Hashed before the lock: only the link hash depends on the head.
+        digest = payload_hash(kind, payload)
+        values = {
+            "election_id": election_id,
+            "ballot_hash": columns.ballot_hash,
+            "marker": columns.marker,
+            "credential": columns.credential,
+        }
+        statements = self.cast_statements
+        check = statements.check_ballot if kind is EntryKind.BALLOT else statements.check_spoiled
         what = f"ballot {columns.tracking_code} of election {election_id!r}"
-        with write_transaction(self.engine, what) as connection:
-            head = self._locked_head(connection, election_id)
-            existing = self._ballot_by_hash(connection, election_id, columns.ballot_hash)
-            if existing is not None:
-                self._check_retry(connection, existing, kind)
+        with driver_write_transaction(self.engine, what) as transaction:
+            if statements.lock is not None and transaction.first(statements.lock, values) is None:
+                raise UnknownElection(f"no election {election_id!r} on this board")
+            row = transaction.first(check, values)
+            if row is None:
+                raise UnknownElection(f"no election {election_id!r} on this board")
+            position, chain_hash, head_kind, same, clash, last = row
+            if same is not None:
+                existing = self._driver_entry_at(transaction, election_id, int(same))
+                if existing.credential != columns.credential:
+                    last = self._driver_last_of(transaction, election_id, existing.credential)
+                self._check_retry(existing, kind, None if last is None else int(last))
                 return existing, True
+            head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
             self._check_phase(head, kind)
-            self._check_marker(connection, election_id, kind, columns)
-            if kind is EntryKind.BALLOT and columns.credential is None:
-                raise InvalidInput(f"ballot {columns.tracking_code}: no credential")
-            if kind is EntryKind.BALLOT and one_ballot_per_credential and columns.credential:
-                earlier = self.last_position_of(connection, election_id, columns.credential)
-                if earlier is not None:
-                    raise DuplicateBallot(
-                        f"ballot {columns.tracking_code}: this credential already voted at "
-                        f"position {earlier} and the election allows one ballot per credential"
-                    )
-            entry = self._entry_after(election_id, head.chain_head(), kind, payload, columns)
+            if clash is not None:
+                self._refuse_marker(transaction, election_id, int(clash), columns)
+            if kind is EntryKind.BALLOT and one_ballot_per_credential and last is not None:
+                raise DuplicateBallot(
+                    f"ballot {columns.tracking_code}: this credential already voted at "
+                    f"position {last} and the election allows one ballot per credential"
+                )
+            entry = self._entry_after(
+                election_id, head.chain_head(), kind, payload, columns, digest
+            )
             try:
-                self._insert(connection, entry)
-            except exc.IntegrityError as fault:
+                transaction.run(statements.insert, _entry_values(entry))
+            except self._integrity_error as fault:
                 # Under the lock only a tracking-code collision can get here.
                 raise DuplicateBallot(
                     f"ballot {columns.tracking_code}: its tracking code or hash is already on "
                     f"the board of election {election_id!r}"
                 ) from fault
         return entry, False
+
+    def _driver_entry_at(
+        self, transaction: DriverTransaction, election_id: str, position: int
+    ) -> BoardEntry:
+        row = transaction.first(
+            self.cast_statements.entry_at, {"election_id": election_id, "position": position}
+        )
+        if row is None:
+            raise BoardIntegrityError(f"election {election_id!r}: entry {position} vanished")
+        return _entry(row)
+
+    def _driver_last_of(
+        self, transaction: DriverTransaction, election_id: str, credential: bytes | None
+    ) -> int | None:
+        if credential is None:
+            return None
+        row = transaction.first(
+            self.cast_statements.last_of_credential,
+            {"election_id": election_id, "credential": credential},
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
+    def _refuse_marker(
+        self,
+        transaction: DriverTransaction,
+        election_id: str,
+        position: int,
+        columns: BallotColumns,
+    ) -> NoReturn:
+        """A cast ballot may not reuse a spoiled ballot's ciphertexts; a spoiled one, any's."""
+        clash = self._driver_entry_at(transaction, election_id, position)
+        raise DuplicateBallot(
+            f"ballot {columns.tracking_code}: its ciphertexts are those of the "
+            f"{clash.kind.value} ballot at position {clash.position}; a spoiled (audited) "
+            "ballot's ciphertexts can never be cast"
+        )
 
     def publish_checkpoint(self, election_id: str, signing_key: SigningKey) -> Checkpoint:
         """Sign the current head and record the checkpoint."""
@@ -263,17 +458,16 @@ class BoardStore:
 
     def entry_by_tracking_code(self, election_id: str, tracking_code: str) -> BoardEntry:
         with read_connection(self.engine, f"ballot {tracking_code}") as connection:
-            row = connection.execute(
-                sa.select(*_ENTRY_COLUMNS).where(
-                    entries_table.c.election_id == election_id,
-                    entries_table.c.tracking_code == tracking_code,
-                )
-            ).first()
-        if row is None:
+            # By the code alone, for its index (module docstring); then this election's entry.
+            rows = connection.execute(
+                sa.select(*_ENTRY_COLUMNS).where(entries_table.c.tracking_code == tracking_code)
+            )
+            found = next((_entry(row) for row in rows if row[0] == election_id), None)
+        if found is None:
             raise InvalidInput(
                 f"election {election_id!r}: no ballot with tracking code {tracking_code}"
             )
-        return _entry(row)
+        return found
 
     def entry_by_ballot_hash(self, election_id: str, ballot_hash: bytes) -> BoardEntry | None:
         with read_connection(self.engine, "ballot lookup") as connection:
@@ -387,9 +581,12 @@ class BoardStore:
                 f"position {head.position}"
             )
 
-    def _check_retry(
-        self, connection: sa.Connection, existing: BoardEntry, kind: EntryKind
-    ) -> None:
+    @staticmethod
+    def _check_retry(existing: BoardEntry, kind: EntryKind, last: int | None) -> None:
+        """Accept a retried cast of ``existing`` only while it is its credential's last ballot.
+
+        ``last`` is the position of the last ballot of ``existing``'s credential.
+        """
         where = f"ballot {existing.tracking_code} of election {existing.election_id!r}"
         if existing.kind is EntryKind.SPOILED or kind is EntryKind.SPOILED:
             raise DuplicateBallot(
@@ -398,7 +595,6 @@ class BoardStore:
             )
         if existing.credential is None:
             raise DuplicateBallot(f"{where}: already on the board at {existing.position}")
-        last = self.last_position_of(connection, existing.election_id, existing.credential)
         if last != existing.position:
             raise DuplicateBallot(
                 f"{where}: replay of the ballot at position {existing.position}, superseded by "
@@ -406,34 +602,14 @@ class BoardStore:
             )
 
     @staticmethod
-    def _check_marker(
-        connection: sa.Connection, election_id: str, kind: EntryKind, columns: BallotColumns
-    ) -> None:
-        """A cast ballot may not reuse a spoiled ballot's ciphertexts; a spoiled one, any's."""
-        query = sa.select(entries_table.c.position, entries_table.c.kind).where(
-            entries_table.c.election_id == election_id, entries_table.c.marker == columns.marker
-        )
-        if kind is EntryKind.BALLOT:
-            query = query.where(entries_table.c.kind == EntryKind.SPOILED.value)
-        clash = connection.execute(query.limit(1)).first()
-        if clash is not None:
-            raise DuplicateBallot(
-                f"ballot {columns.tracking_code}: its ciphertexts are those of the "
-                f"{clash[1]} ballot at position {clash[0]}; a spoiled (audited) ballot's "
-                "ciphertexts can never be cast"
-            )
-
-    @staticmethod
     def _ballot_by_hash(
         connection: sa.Connection, election_id: str, ballot_hash: bytes
     ) -> BoardEntry | None:
-        row = connection.execute(
-            sa.select(*_ENTRY_COLUMNS).where(
-                entries_table.c.election_id == election_id,
-                entries_table.c.ballot_hash == ballot_hash,
-            )
-        ).first()
-        return None if row is None else _entry(row)
+        # By the hash alone, for its index (module docstring); the hash names the election.
+        rows = connection.execute(
+            sa.select(*_ENTRY_COLUMNS).where(entries_table.c.ballot_hash == ballot_hash)
+        )
+        return next((_entry(row) for row in rows if row[0] == election_id), None)
 
     @staticmethod
     def last_position_of(
@@ -456,9 +632,12 @@ class BoardStore:
         kind: EntryKind,
         payload: bytes,
         columns: BallotColumns | None,
+        digest: bytes | None = None,
     ) -> BoardEntry:
+        """The entry after ``previous``; ``digest`` is the payload hash if already computed."""
         position = previous.position + 1
-        digest = payload_hash(kind, payload)
+        if digest is None:
+            digest = payload_hash(kind, payload)
         return BoardEntry(
             election_id=election_id,
             position=position,

@@ -1,4 +1,4 @@
-"""Threshold key generation: n trustees, threshold t (DESIGN.md section 7, spec-ceremony-tally.md).
+"""Threshold key generation: n trustees, threshold t (DESIGN.md section 7, docs/spec.md section 8).
 
 The protocol is Pedersen's distributed key generation ("A threshold cryptosystem without a
 trusted party", EUROCRYPT 1991) with Feldman's verifiable secret sharing ("A practical scheme
@@ -549,7 +549,7 @@ def compute_transcript_hash(
     joint_key: Element,
     verification_keys: Sequence[Element],
 ) -> bytes:
-    """The hash of every public message, in index order (spec-ceremony-tally.md section 3)."""
+    """The hash of every public message, in index order (docs/spec.md section 8.2.5)."""
     transcript: list[Value] = [
         setup.context,
         setup.group.name,

@@ -1,6 +1,6 @@
 """Trustee key files: a trustee's secret share, encrypted under a passphrase.
 
-A key file is a UTF-8 JSON document (layout in docs/ceremony-keyfiles.md). The passphrase is
+A key file is a UTF-8 JSON document (layout in docs/spec.md section 8.5). The passphrase is
 stretched with Argon2id (RFC 9106) into a 256-bit key, which encrypts the secret with
 XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03; libsodium's
 ``crypto_aead_xchacha20poly1305_ietf``). Everything in the file except the ciphertext (the

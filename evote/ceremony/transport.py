@@ -14,7 +14,7 @@ trustees. So the plaintext starts with the injective encoding of a :class:`Share
 back to its sender, replayed to another trustee or carried into another election.
 
 Sealed layout: version byte 0x01 || nonce (24 bytes) || box (16-byte Poly1305 tag || ciphertext
-of ``context.to_bytes() || share``). Details in docs/ceremony-keyfiles.md.
+of ``context.to_bytes() || share``). Details in docs/spec.md section 8.6.
 
 Nothing in this module knows about groups or polynomials: the share is opaque bytes.
 """

@@ -1,4 +1,4 @@
-"""Strict JSON for the ceremony's public messages and its result (spec-ceremony-tally.md 4).
+"""Strict JSON for the ceremony's public messages and its result (docs/spec.md section 8.4).
 
 Each document is an object ``{"kind": ..., "version": 1, "group": ..., "election_id": ...,
 ...}``; every message after the announcements also names the ceremony context (base64), so a

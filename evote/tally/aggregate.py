@@ -1,4 +1,4 @@
-"""Homomorphic aggregation of the counted ballots (spec-ceremony-tally.md section 5.1).
+"""Homomorphic aggregation of the counted ballots (docs/spec.md section 9.1).
 
 For each question q and option o the tally ciphertext is prod_b C_{b,q,o}^{w_b} over the
 counted ballots b with their weights w_b: it encrypts the weighted count

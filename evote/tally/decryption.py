@@ -1,4 +1,4 @@
-"""Threshold decryption of the tally (spec-ceremony-tally.md sections 5.2 to 5.4).
+"""Threshold decryption of the tally (docs/spec.md sections 9.2 to 9.4).
 
 Trustee j, holding the share s_j with verification key K_j = g^{s_j}, publishes for every
 tally ciphertext (alpha, beta) the factor M_j = alpha^{s_j} with a Chaum–Pedersen proof that

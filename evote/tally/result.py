@@ -1,4 +1,4 @@
-"""The election result from the decrypted counts (spec-ceremony-tally.md section 5.5).
+"""The election result from the decrypted counts (docs/spec.md section 9.5).
 
 :func:`compute_result` turns the decrypted counts into a frozen :class:`ElectionResult`: per
 question the counts per option, the blank votes where the question allows blank, and the

@@ -3,7 +3,7 @@
 Run from the repository root: ``python tests/vectors/gen_credentials.py``. The file pins, for
 fixed codes and election ids on both groups, every intermediate value of the derivation (the
 HKDF info and output, the scalar, the public credential), the digest of a credential list and a
-signature made with a fixed nonce, so that a second implementation of docs/spec-credentials.md
+signature made with a fixed nonce, so that a second implementation of docs/spec.md section 7
 can be checked value by value. tests/ballots/test_credentials.py and test_signature.py recompute
 everything and compare.
 """
