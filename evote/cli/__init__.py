@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from evote.cli import credentials, demo, election, results, trustee, verify
+from evote.cli import credentials, demo, election, results, tally, trustee, verify
 from evote.errors import EvoteError
 
 EXIT_OK = 0
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     trustee.register(commands)
     credentials.register(commands)
     election.register_cast(commands)
+    tally.register(commands)
     results.register(commands)
     return parser
 

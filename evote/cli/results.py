@@ -27,6 +27,7 @@ from evote.tally.wire import result_from_json
 
 Handler = Callable[[argparse.Namespace], int]
 FORMATS = ("table", "json", "csv")
+RECORD_INDEX = "record.json"
 
 
 def _label(text: Mapping[str, str], lang: str) -> str:
@@ -35,7 +36,8 @@ def _label(text: Mapping[str, str], lang: str) -> str:
 
 def load_result(source: Path) -> tuple[Manifest, ElectionResult]:
     """The manifest and the result from an election directory or a published record."""
-    if (source / CONFIG_FILE).exists():
+    # A record has a record.json (and an election.json of its own, in another format).
+    if (source / CONFIG_FILE).exists() and not (source / RECORD_INDEX).exists():
         election_dir = ElectionDir(source)
         manifest = election_dir.manifest()
         if not election_dir.result_path.exists():

@@ -80,6 +80,36 @@ def _outputs(paths: Sequence[Path], what: str) -> None:
 
 # -- the ceremony steps -----------------------------------------------------------------------
 
+_READ = jsonstrict.Reader(InvalidInput)
+_NEXT: Final = {
+    files.ANNOUNCED: "evote trustee commit",
+    files.COMMITTED: "evote trustee reveal",
+    files.REVEALED: "evote trustee send",
+    files.SENT: "evote trustee receive",
+    files.COMPLAINED: "none: the ceremony stopped on a complaint; start it again",
+    files.CONFIRMED: "evote ceremony finalize, then evote trustee decrypt once the tally exists",
+}
+
+
+def _read_state(folder: Path, stage: str, action: str) -> dict[str, Any]:
+    """The trustee's public state; CeremonyError naming the next step if not at ``stage``.
+
+    Checked before the inputs are gathered, so that a step run out of order says so first.
+    """
+    path = folder / files.STATE_FILE
+    data = read_file(path, "trustee folder", "run 'evote trustee init --trustee DIR' first")
+    state = _READ.object(
+        jsonstrict.loads(data, str(path)),
+        str(path),
+        ("group", "election_id", "index", "trustee_count", "threshold", "stage"),
+    )
+    if state["stage"] != stage:
+        raise CeremonyError(
+            f"trustee {state['index']}: cannot {action} now; it is at stage"
+            f" {state['stage']!r} and its next step is {_NEXT.get(state['stage'], '?')}"
+        )
+    return state
+
 
 def _init(args: argparse.Namespace) -> int:
     if args.manifest is not None:
@@ -115,6 +145,7 @@ def _init(args: argparse.Namespace) -> int:
 
 def _commit(args: argparse.Namespace) -> int:
     folder = Path(args.trustee)
+    _read_state(folder, files.ANNOUNCED, "commit")
     inputs = collect_inputs(args.inputs, "announce-*.json", "announcement")
     passphrase = _passphrase(args)
     try:
@@ -127,6 +158,7 @@ def _commit(args: argparse.Namespace) -> int:
 
 
 def _reveal(args: argparse.Namespace) -> int:
+    _read_state(Path(args.trustee), files.COMMITTED, "reveal")
     inputs = collect_inputs(args.inputs, "commit-*.json", "commitment hash")
     path = files.trustee_reveal(Path(args.trustee), inputs)
     _outputs([path], "these commitments")
@@ -136,6 +168,7 @@ def _reveal(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     folder = Path(args.trustee)
+    _read_state(folder, files.REVEALED, "send shares")
     inputs = collect_inputs(args.inputs, "commitments-*.json", "commitments")
     passphrase = _passphrase(args)
     try:
@@ -149,6 +182,7 @@ def _send(args: argparse.Namespace) -> int:
 
 def _receive(args: argparse.Namespace) -> int:
     folder = Path(args.trustee)
+    _read_state(folder, files.SENT, "receive shares")
     inputs = collect_inputs(args.inputs, "share-*-to-*.json", "share")
     passphrase = _passphrase(args)
     try:
@@ -195,24 +229,6 @@ def _finalize(args: argparse.Namespace) -> int:
 
 # -- decrypt ----------------------------------------------------------------------------------
 
-_READ = jsonstrict.Reader(InvalidInput)
-
-
-def _read_state(folder: Path) -> dict[str, Any]:
-    path = folder / files.STATE_FILE
-    data = read_file(path, "trustee folder", "give the folder of 'evote trustee init'")
-    state = _READ.object(
-        jsonstrict.loads(data, str(path)),
-        str(path),
-        ("group", "election_id", "index", "trustee_count", "threshold", "stage"),
-    )
-    if state["stage"] != files.CONFIRMED:
-        raise CeremonyError(
-            f"trustee {state['index']}: the key ceremony is not complete (stage"
-            f" {state['stage']!r}); finish it before decrypting"
-        )
-    return state
-
 
 def _read_ceremony(path: Path) -> CeremonyResult:
     data = read_file(path, "ceremony result", "ask the officer for ceremony.json")
@@ -223,7 +239,7 @@ def _read_ceremony(path: Path) -> CeremonyResult:
 
 def _decrypt(args: argparse.Namespace) -> int:
     folder = Path(args.trustee)
-    state = _read_state(folder)
+    state = _read_state(folder, files.CONFIRMED, "decrypt")
     index = state["index"]
     ceremony = _read_ceremony(Path(args.ceremony))
     tally_path = Path(args.tally)

@@ -1,0 +1,260 @@
+"""End-to-end: the officers' and trustees' workflow, one command per step, as separate processes.
+
+Each trustee has its own folder; the files a step produces are copied into the other trustees'
+inboxes, as they would be carried between machines. Passphrases come from an environment
+variable (``--passphrase-env``) or one line on standard input, never from the command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from evote.board.board import Board
+from evote.board.chain import EntryKind
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENDUM = ROOT / "examples" / "referendum.json"
+ELECTION_ID = "metro-2027-tram"
+PASSPHRASES = {1: "correct horse one", 2: "battery staple two", 3: "trois chevaux"}
+
+
+def run_cli(
+    *args: str | Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "evote.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        input=stdin if stdin is not None else "",
+        env={**os.environ, **(env or {})},
+        timeout=600,
+        check=False,
+    )
+
+
+def ok(*args: str | Path, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+    done = run_cli(*args, stdin=stdin, env=env)
+    assert done.returncode == 0, f"{args}: {done.stderr}"
+    assert "Traceback" not in done.stderr
+    return done.stdout
+
+
+def fails(*args: str | Path, stdin: str | None = None, env: dict[str, str] | None = None) -> str:
+    """Run a command that must fail as bad input: status 2, one line, no traceback."""
+    done = run_cli(*args, stdin=stdin, env=env)
+    assert done.returncode == 2, f"{args}: status {done.returncode}: {done.stderr}"
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    return lines[0]
+
+
+@dataclass
+class Ceremony:
+    """Trustees in their own folders, with the files copied between them."""
+
+    root: Path
+    trustees: int
+    threshold: int
+    folders: dict[int, Path] = field(default_factory=dict)
+
+    def folder(self, index: int) -> Path:
+        return self.root / f"trustee-{index}"
+
+    def inbox(self, index: int) -> Path:
+        return self.folder(index) / "inbox"
+
+    def passphrase(self, index: int) -> tuple[list[str], str | None, dict[str, str]]:
+        """Odd trustees use --passphrase-env, even ones type it on standard input."""
+        if index % 2:
+            return ["--passphrase-env", "TRUSTEE_PASS"], None, {"TRUSTEE_PASS": PASSPHRASES[index]}
+        return [], PASSPHRASES[index] + "\n", {}
+
+    def step(self, index: int, *args: str | Path, secret: bool = True) -> str:
+        options, stdin, env = self.passphrase(index) if secret else ([], None, {})
+        return ok("trustee", *args, "--trustee", self.folder(index), *options, stdin=stdin, env=env)
+
+    def deliver(self, pattern: str, only_addressed: bool = False) -> None:
+        """Copy every trustee's out/<pattern> files into every trustee's inbox."""
+        for recipient in range(1, self.trustees + 1):
+            self.inbox(recipient).mkdir(parents=True, exist_ok=True)
+            for sender in range(1, self.trustees + 1):
+                for path in (self.folder(sender) / "out").glob(pattern):
+                    if only_addressed and not path.name.endswith(f"-to-{recipient}.json"):
+                        continue
+                    shutil.copy(path, self.inbox(recipient) / path.name)
+
+    def run(self, manifest: Path, exchange: Path) -> Path:
+        everyone = range(1, self.trustees + 1)
+        for i in everyone:
+            self.step(
+                i,
+                "init",
+                "--manifest",
+                manifest,
+                "--index",
+                str(i),
+                "--trustees",
+                str(self.trustees),
+                "--threshold",
+                str(self.threshold),
+                "--kdf",
+                "interactive",
+            )
+        self.deliver("announce-*.json")
+        for i in everyone:
+            self.step(i, "commit", self.inbox(i))
+        self.deliver("commit-*.json")
+        for i in everyone:
+            self.step(i, "reveal", self.inbox(i), secret=False)
+        self.deliver("commitments-*.json")
+        for i in everyone:
+            self.step(i, "send", self.inbox(i))
+        self.deliver("share-*-to-*.json", only_addressed=True)
+        for i in everyone:
+            out = self.step(i, "receive", self.inbox(i))
+            assert "transcript hash" in out
+        exchange.mkdir()
+        for i in everyone:
+            for path in (self.folder(i) / "out").glob("*.json"):
+                if not path.name.startswith("share-"):
+                    shutil.copy(path, exchange / path.name)
+        result = self.root / "ceremony-result.json"
+        ok("ceremony", "finalize", "--out", result, exchange)
+        return result
+
+
+def write_voters(path: Path, voters: Iterable[tuple[str, int]]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["voter_id", "weight"])
+        writer.writerows(voters)
+
+
+def read_codes(private: Path) -> dict[str, str]:
+    with (private / "codes.csv").open(newline="") as handle:
+        return {row["voter_id"]: row["code"] for row in csv.DictReader(handle)}
+
+
+def check_board(election: Path, last: EntryKind, record: Path) -> None:
+    """After a phase: the board's chain, then the published record through ``evote verify``."""
+    with Board(str(election / "board.sqlite")) as board:
+        board.verify(ELECTION_ID)
+        assert board.head(ELECTION_ID).kind is last
+    ok("publish", "--election", election, "--out", record)
+    report = json.loads(ok("verify", record, "--json", "--jobs", "1"))
+    assert report["ok"] is True, report
+
+
+def cast(election: Path, code: str, choices: object) -> str:
+    out = ok(
+        "cast",
+        "--election",
+        election,
+        "--credential-env",
+        "VOTER_CODE",
+        "--choices",
+        json.dumps(choices),
+        env={"VOTER_CODE": code},
+    )
+    return str(json.loads(out)["tracking_code"])
+
+
+# Voters, weights and the ballots they cast (the last ballot of a credential counts).
+VOTERS = [("alice", 1), ("bob", 1), ("carol", 2), ("dave", 1), ("erin", 1)]
+BALLOTS = [
+    ("alice", {"tram-north": ["yes"]}),
+    ("bob", {"tram-north": ["no"]}),
+    ("carol", {"tram-north": ["no"]}),
+    ("dave", {}),
+    ("carol", {"tram-north": ["yes"]}),  # carol changes her mind: this one counts, weight 2
+]
+EXPECTED = {"yes": 3, "no": 1, "blank": 1, "ballots": 4, "weight": 5}
+
+
+@pytest.mark.parametrize("present", [(1, 2, 3), (1, 3)], ids=["all-present", "trustee-2-absent"])
+def test_whole_election_through_the_command_line(tmp_path: Path, present: tuple[int, ...]) -> None:
+    election = tmp_path / "election"
+    ok("election", "init", REFERENDUM, "--election", election)
+    assert stat.S_IMODE((election / "board-key.json").stat().st_mode) == 0o600
+
+    ceremony = Ceremony(tmp_path / "trustees", trustees=3, threshold=2)
+    result_file = ceremony.run(REFERENDUM, tmp_path / "exchange")
+    out = ok("election", "attach-ceremony", result_file, "--election", election)
+    assert "transcript hash" in out
+
+    voters_csv = tmp_path / "voters.csv"
+    write_voters(voters_csv, VOTERS)
+    private = tmp_path / "registrar"
+    ok("credentials", "generate", voters_csv, "--election", election, "--out", private)
+    codes = read_codes(private)
+    assert sorted(codes) == sorted(name for name, _ in VOTERS)
+    assert stat.S_IMODE((private / "codes.csv").stat().st_mode) == 0o600
+    letter = (private / "letters" / "alice.txt").read_text()
+    assert "alice" in letter and codes["alice"] in letter
+    public = json.loads((election / "credentials.json").read_text())
+    assert len(public["entries"]) == len(VOTERS)
+    assert "alice" not in (election / "credentials.json").read_text()
+
+    ok("election", "open", "--election", election)
+    check_board(election, EntryKind.OPEN, tmp_path / "record-opened")
+    tracking = [cast(election, codes[voter], choices) for voter, choices in BALLOTS]
+    check_board(election, EntryKind.BALLOT, tmp_path / "record-voting")
+    ok("election", "close", "--election", election)
+    check_board(election, EntryKind.CLOSE, tmp_path / "record-closed")
+
+    ok("tally", "--election", election)
+    tally_file = election / "tally" / "encrypted-tally.json"
+    ceremony_file = election / "ceremony.json"
+    officer_inbox = tmp_path / "officer-inbox"
+    officer_inbox.mkdir()
+    for i in present:
+        # The trustee's copy of the public files, on its own machine.
+        copy = ceremony.folder(i) / "tally-inbox"
+        copy.mkdir()
+        shutil.copy(tally_file, copy / "encrypted-tally.json")
+        shutil.copy(ceremony_file, copy / "ceremony.json")
+        ceremony.step(
+            i,
+            "decrypt",
+            "--tally",
+            copy / "encrypted-tally.json",
+            "--ceremony",
+            copy / "ceremony.json",
+        )
+        share = ceremony.folder(i) / "out" / f"decryption-share-{i}.json"
+        shutil.copy(share, officer_inbox / share.name)
+    out = ok("tally", "combine", "--election", election, officer_inbox)
+    if len(present) < 3:
+        assert "absent: [2]" in out
+    record = tmp_path / "record"
+    check_board(election, EntryKind.RESULT, record)
+    ok("verify-ballot", record, tracking[-1])
+    assert "superseded" in run_cli("verify-ballot", record, tracking[2]).stdout  # carol's first
+
+    assert ok("results", record) == ok("results", election)
+    table = ok("results", election)
+    assert "Yes" in table and "blank" in table
+    document = json.loads(ok("results", election, "--format", "json"))
+    (question,) = document["questions"]
+    votes = {option["id"]: option["votes"] for option in question["options"]}
+    assert votes == {"yes": EXPECTED["yes"], "no": EXPECTED["no"]}
+    assert question["blank"] == EXPECTED["blank"]
+    assert (document["ballots"], document["weight"]) == (EXPECTED["ballots"], EXPECTED["weight"])
+    rows = list(csv.DictReader(ok("results", record, "--format", "csv").splitlines()))
+    assert {row["option"]: int(row["votes"]) for row in rows} == {
+        "Yes": 3,
+        "No": 1,
+        "blank": 1,
+    }
