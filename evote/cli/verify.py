@@ -1,6 +1,6 @@
 """``evote verify RECORD`` and ``evote verify-ballot RECORD TRACKING_CODE``.
 
-``verify`` re-runs every numbered step of docs/spec-verify.md on a published record and prints
+``verify`` re-runs every numbered step of docs/spec.md section 11 on a published record and prints
 a table (step, items checked, verdict, seconds), or JSON with ``--json``. Exit status: 0 when
 every step passes, 1 when a check fails, 2 when the record cannot be read. Ballots are checked
 on a process pool (``--jobs``, all cores by default) or on a Dask cluster (``--dask``, with the

@@ -4,7 +4,7 @@ Each line is the canonical JSON (:func:`evote.jsonstrict.dumps`) of
 ``{"position", "kind", "payload", "payload_hash", "chain_hash"}`` followed by one ``\\n``. The
 payload is the entry's exact bytes in base64, so that anyone recomputes the chain
 (``p_i = digest32(BOARD_PAYLOAD, kind, payload)``, ``h_i = digest32(BOARD_LINK, i, h_{i-1},
-p_i)``, docs/spec-board.md section B.2) without re-serialising anything.
+p_i)``, docs/spec.md section 10.2) without re-serialising anything.
 
 Reading streams the file (never all of it in memory) and is strict: a line that is not the
 canonical JSON of exactly these fields, with the right types, raises

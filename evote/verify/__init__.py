@@ -1,4 +1,4 @@
-"""The auditor's verifier: every numbered step of docs/spec-verify.md on a published record.
+"""The auditor's verifier: every numbered step of docs/spec.md section 11 on a published record.
 
 :func:`verify_record` re-runs every check from the record alone and returns a
 :class:`VerificationReport` (a failed check is a failed step, never an exception);

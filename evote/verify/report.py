@@ -1,4 +1,4 @@
-"""The verifier's report: one line per numbered step of docs/spec-verify.md.
+"""The verifier's report: one line per numbered step of docs/spec.md section 11.
 
 A step either passes, fails (a check raised, or anything unexpected happened inside it), is
 *blocked* (it needs what an earlier failed step should have produced, so it was not run), or is

@@ -1,4 +1,4 @@
-"""``verify_record``: every numbered step of docs/spec-verify.md on a published record.
+"""``verify_record``: every numbered step of docs/spec.md section 11 on a published record.
 
 Each step calls the same ``check_*`` function as the path that produced the object (the
 board's cast, the ceremony, the tally), so there is one implementation of every rule and two
@@ -64,7 +64,7 @@ DEFAULT_MAX_PENDING: Final = 64
 
 Progress = Callable[[str, int, int], None]
 
-#: (number, name) of every step, in the order they run (docs/spec-verify.md).
+#: (number, name) of every step, in the order they run (docs/spec.md section 11).
 STEPS: Final = (
     ("11.1", "parameters"),
     ("11.2", "manifest and fingerprint"),
@@ -679,7 +679,7 @@ def verify_record(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     max_pending: int = DEFAULT_MAX_PENDING,
 ) -> VerificationReport:
-    """Run every step of docs/spec-verify.md on ``record``; never raises for a failed check.
+    """Run every step of docs/spec.md section 11 on ``record``; never raises for a failed check.
 
     The ballot checks run on ``executor`` (any :class:`concurrent.futures.Executor`: a process
     pool, a Dask client's executor) in chunks of ``chunk_size``; without one, in this process.

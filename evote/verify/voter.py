@@ -1,10 +1,10 @@
 """``verify_ballot_on_record``: a voter looks for their ballot in the published record.
 
-The voter holds a tracking code (docs/spec-ballots.md section B.5). The record's board is read
+The voter holds a tracking code (docs/spec.md section 6.5). The record's board is read
 once: its chain is recomputed from the genesis and must reach a checkpoint signed by the board
 key at or after the ballot (so the entry is the one the board committed to), the ballot with
 that code is checked with :func:`~evote.ballots.encrypted.check_ballot`, and a later ballot of
-the same credential, if any, is the one counted instead (docs/spec-board.md section B.6).
+the same credential, if any, is the one counted instead (docs/spec.md section 10.6).
 """
 
 from __future__ import annotations

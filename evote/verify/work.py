@@ -1,4 +1,4 @@
-"""The ballot checks that run on an executor's workers (docs/spec-verify.md steps 11.7 to 11.10).
+"""The ballot checks that run on an executor's workers (docs/spec.md steps 11.7 to 11.10).
 
 A task is one chunk of board entries (a few hundred ballots and spoiled ballots) plus an
 :class:`ElectionSource`: the board's setup payload (entry 1), from which each worker process
