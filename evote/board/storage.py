@@ -17,18 +17,29 @@ ran against a stale head). Write transactions therefore start with
 Every database fault during a write (disk full, lost connection, lock timeout) surfaces as
 :class:`~evote.errors.StorageUnavailable`; the transaction is rolled back, so nothing is left
 half-written.
+
+The cast path (:meth:`evote.board.store.BoardStore.append_ballot`) is the one hot write: it runs
+a handful of statements that SQLAlchemy compiles once per engine (:func:`compile_for_driver`)
+on the DB-API connection itself (:func:`driver_write_transaction`), the same connection from
+the same pool, with the same BEGIN IMMEDIATE or row lock. SQLAlchemy's per-statement work
+(cache key, execution context, result object, events) cost more than the SQL did; in exchange,
+engine events such as ``before_cursor_execute`` do not see these statements, so each one is
+passed through the append-only guard (:func:`~evote.board.schema.refuse_board_change`) when it
+is compiled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
+from sqlalchemy.sql.compiler import SQLCompiler
 
-from evote.board.schema import install_statement_guard
+from evote.board.schema import install_statement_guard, refuse_board_change
 from evote.errors import InvalidInput, StorageUnavailable
 
 WRITE_OPTION: Final = "evote_board_write"
@@ -135,6 +146,113 @@ def read_connection(engine: sa.Engine, what: str) -> Iterator[sa.Connection]:
         raise StorageUnavailable(
             f"{what}: the board's database is unavailable ({_first_line(fault)})"
         ) from fault
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """A statement compiled once for one dialect, to run on the DB-API connection.
+
+    ``names`` is the order of the bound parameters for a positional paramstyle (SQLite's
+    ``?``), None for a named one (psycopg's ``%(name)s``); ``defaults`` holds the values bound
+    at construction (LIMIT counts, constant kinds).
+    """
+
+    sql: str
+    names: tuple[str, ...] | None
+    defaults: Mapping[str, Any]
+
+    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
+        merged = {**self.defaults, **values}
+        if self.names is None:
+            return merged
+        return tuple(merged[name] for name in self.names)
+
+
+def compile_for_driver(statement: sa.ClauseElement, dialect: sa.Dialect) -> DriverStatement:
+    """Compile a Core statement for ``dialect`` once; refuse it if it would change board rows."""
+    compiled = statement.compile(dialect=dialect)
+    if not isinstance(compiled, SQLCompiler):
+        raise InvalidInput(f"compile_for_driver: {type(statement).__name__} is not a statement")
+    sql = str(compiled)
+    refuse_board_change(sql)
+    names = tuple(compiled.positiontup or ()) if compiled.positional else None
+    return DriverStatement(sql, names, dict(compiled.params))
+
+
+class DriverTransaction:
+    """The statements of one write transaction, on the DB-API connection (see the module doc)."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._cursor = connection.cursor()
+
+    def first(self, statement: DriverStatement, values: Mapping[str, Any]) -> Any:
+        """Run a query; its first row (a tuple), or None."""
+        self._cursor.execute(statement.sql, statement.parameters(values))
+        return self._cursor.fetchone()
+
+    def run(self, statement: DriverStatement, values: Mapping[str, Any]) -> None:
+        """Run an INSERT."""
+        self._cursor.execute(statement.sql, statement.parameters(values))
+
+    def commit(self) -> None:
+        self._connection.commit()
+
+
+def driver_faults(engine: sa.Engine) -> tuple[type[Exception], ...]:
+    """The DB-API's exceptions that mean the storage failed (as :data:`STORAGE_ERRORS`)."""
+    dbapi = engine.dialect.loaded_dbapi
+    faults: tuple[type[Exception], ...] = (dbapi.OperationalError, dbapi.InterfaceError)
+    return faults
+
+
+def driver_integrity_error(engine: sa.Engine) -> type[Exception]:
+    """The DB-API's IntegrityError (a unique or check constraint refused a row)."""
+    error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
+    return error
+
+
+@contextmanager
+def driver_write_transaction(engine: sa.Engine, what: str) -> Iterator[DriverTransaction]:
+    """A write transaction on a pooled connection's DB-API connection, committed at the end.
+
+    As :func:`write_transaction`: SQLite starts with ``BEGIN IMMEDIATE`` (the engine switched
+    pysqlite's own transaction handling off); psycopg opens the transaction at the first
+    statement, at the engine's READ COMMITTED level. Any error rolls back; a connection that
+    cannot even roll back is invalidated so that the pool never hands it out again. Storage
+    faults become :class:`StorageUnavailable` naming ``what``.
+    """
+    faults: tuple[type[Exception], ...] = (*driver_faults(engine), *STORAGE_ERRORS)
+    try:
+        pooled = engine.raw_connection()
+    except faults as fault:
+        raise StorageUnavailable(
+            f"{what}: the board's database is unavailable ({_first_line(fault)})"
+        ) from fault
+    try:
+        connection: Any = pooled.driver_connection
+        transaction = DriverTransaction(connection)
+        try:
+            if engine.dialect.name == "sqlite":
+                connection.execute("BEGIN IMMEDIATE")
+            yield transaction
+            transaction.commit()
+        except BaseException:
+            _roll_back(pooled)
+            raise
+    except faults as fault:
+        raise StorageUnavailable(
+            f"{what}: the board's database refused the write ({_first_line(fault)})"
+        ) from fault
+    finally:
+        pooled.close()
+
+
+def _roll_back(pooled: Any) -> None:
+    try:
+        pooled.driver_connection.rollback()
+    except Exception:  # the original error is the one to report
+        pooled.invalidate()
 
 
 def _first_line(fault: BaseException) -> str:

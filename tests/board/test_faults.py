@@ -15,6 +15,7 @@ from nacl.signing import SigningKey
 from sqlalchemy import event
 
 from evote.board import Board, EntryKind
+from evote.board.storage import DriverStatement, DriverTransaction
 from evote.errors import StorageUnavailable
 from tests.board.helpers import TRUSTEES, dump_tables, make_election
 
@@ -77,14 +78,25 @@ def test_concurrent_casts_from_several_processes(database_url: str) -> None:
 
 
 def _cast_and_die(url: str, data: bytes) -> None:
-    """Child process: SIGKILL itself right after its ballot's INSERT, before the commit."""
-    board = Board(url)
+    """Child process: SIGKILL itself right after its ballot's INSERT ran, before the commit.
 
-    @event.listens_for(board.engine, "after_cursor_execute")
-    def _die(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO EVOTE_BOARD_ENTRIES"):
+    The cast runs its statements on the DB-API connection (evote.board.storage), out of sight
+    of SQLAlchemy's engine events, so the hook goes on its transaction object.
+    """
+    board = Board(url)
+    ran: list[str] = []
+    run = DriverTransaction.run
+
+    def run_and_note(self: DriverTransaction, statement: DriverStatement, values: Any) -> None:
+        run(self, statement, values)
+        ran.append(statement.sql.lstrip().upper())
+
+    def die(self: DriverTransaction) -> None:
+        if any(sql.startswith("INSERT INTO EVOTE_BOARD_ENTRIES") for sql in ran):
             os.kill(os.getpid(), signal.SIGKILL)
 
+    DriverTransaction.run = run_and_note  # type: ignore[method-assign]
+    DriverTransaction.commit = die  # type: ignore[method-assign]
     board.cast(ELECTION, data)
 
 

@@ -1,0 +1,341 @@
+"""The cast's database path: its statements, its indexes, its transaction and its faults."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from nacl.signing import SigningKey
+from sqlalchemy import event
+
+from evote.ballots.encrypted import check_ballot
+from evote.board import Board, EntryKind
+from evote.board.board import ballot_columns
+from evote.board.schema import elections_table, entries_table
+from evote.board.storage import DriverStatement, DriverTransaction, compile_for_driver
+from evote.board.store import BallotColumns, CastStatements
+from evote.errors import BoardIntegrityError, StorageUnavailable, UnknownElection
+from tests.board.helpers import TRUSTEES, BoardElection, dump_tables, make_election
+
+KEY = SigningKey.generate()
+ELECTION = "board-test"
+
+
+@pytest.fixture(scope="module")
+def referendum() -> BoardElection:
+    return make_election(voters=4)
+
+
+@pytest.fixture
+def board(database_url: str, referendum: BoardElection) -> Iterator[Board]:
+    with Board(database_url, KEY) as opened:
+        opened.setup(referendum.election, TRUSTEES)
+        opened.open_election(ELECTION)
+        yield opened
+
+
+def _url(board: Board) -> str:
+    return board.engine.url.render_as_string(hide_password=False)
+
+
+def _names(statements: CastStatements) -> dict[str, str]:
+    named = {
+        "check": statements.check_ballot,
+        "check_spoiled": statements.check_spoiled,
+        "entry_at": statements.entry_at,
+        "last_of_credential": statements.last_of_credential,
+        "insert": statements.insert,
+    }
+    if statements.lock is not None:
+        named["lock"] = statements.lock
+    return {statement.sql: name for name, statement in named.items()}
+
+
+@pytest.fixture
+def statements_run(board: Board, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the statements each cast runs, in order (lock, check, insert...)."""
+    names = _names(board.store.cast_statements)
+    seen: list[str] = []
+    first, run = DriverTransaction.first, DriverTransaction.run
+
+    def recording_first(self: DriverTransaction, statement: DriverStatement, values: Any) -> Any:
+        seen.append(names[statement.sql])
+        return first(self, statement, values)
+
+    def recording_run(self: DriverTransaction, statement: DriverStatement, values: Any) -> None:
+        seen.append(names[statement.sql])
+        run(self, statement, values)
+
+    monkeypatch.setattr(DriverTransaction, "first", recording_first)
+    monkeypatch.setattr(DriverTransaction, "run", recording_run)
+    return seen
+
+
+def test_a_cast_is_one_check_query_and_one_insert(
+    board: Board, referendum: BoardElection, statements_run: list[str]
+) -> None:
+    locked = ["lock"] if board.engine.dialect.name == "postgresql" else []
+    ballot = referendum.ballot(0)
+    receipt = board.cast(ELECTION, ballot)
+    assert statements_run == [*locked, "check", "insert"]
+    statements_run.clear()
+    assert board.cast(ELECTION, ballot) == receipt  # a retry reads the entry back
+    assert statements_run == [*locked, "check", "entry_at"]
+    statements_run.clear()
+    board.spoil(ELECTION, referendum.ballot(1))
+    assert statements_run == [*locked, "check_spoiled", "insert"]
+
+
+def test_sqlite_cast_sends_four_statements(tmp_path: Any, referendum: BoardElection) -> None:
+    url = f"sqlite:///{tmp_path / 'trace.db'}"
+    with Board(url, KEY) as board:
+        board.setup(referendum.election, TRUSTEES)
+        board.open_election(ELECTION)
+        sent: list[str] = []
+
+        @event.listens_for(board.engine, "connect")
+        def trace(dbapi_connection: Any, record: Any) -> None:
+            dbapi_connection.set_trace_callback(sent.append)
+
+        board.engine.dispose()
+        board.cast(ELECTION, referendum.ballot(0))
+    words = [" ".join(statement.split()[:2]).upper() for statement in sent]
+    # The new connection's PRAGMAs come first; then the transaction.
+    cast = words[words.index("BEGIN IMMEDIATE") :]
+    assert cast == ["BEGIN IMMEDIATE", "SELECT HEAD.POSITION,", "INSERT INTO", "COMMIT"]
+
+
+def test_ballot_is_checked_before_the_transaction(
+    board: Board, referendum: BoardElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[str] = []
+    begin = DriverTransaction.__init__
+
+    def checking(*args: Any) -> None:
+        order.append("check_ballot")
+        check_ballot(*args)
+
+    def beginning(self: DriverTransaction, connection: Any) -> None:
+        order.append("transaction")
+        begin(self, connection)
+
+    monkeypatch.setattr("evote.board.board.check_ballot", checking)
+    monkeypatch.setattr(DriverTransaction, "__init__", beginning)
+    board.cast(ELECTION, referendum.ballot(0))
+    assert order == ["check_ballot", "transaction"]
+
+
+def test_compiled_statements_pass_the_append_only_guard(board: Board) -> None:
+    dialect = board.engine.dialect
+    for change in (
+        sa.update(entries_table).values(kind="ballot"),
+        sa.delete(entries_table).where(entries_table.c.position == 3),
+        sa.delete(elections_table),
+    ):
+        with pytest.raises(BoardIntegrityError, match="append-only"):
+            compile_for_driver(change, dialect)
+
+
+def test_store_refuses_an_unknown_election(board: Board, referendum: BoardElection) -> None:
+    columns = ballot_columns(referendum.ballot(0))
+    before = dump_tables(_url(board))
+    with pytest.raises(UnknownElection):
+        board.store.append_ballot("no-such-vote", EntryKind.BALLOT, b"{}", columns, False)
+    assert dump_tables(_url(board)) == before
+
+
+def test_retry_is_judged_by_the_existing_entry_credential(
+    board: Board, referendum: BoardElection
+) -> None:
+    first = referendum.ballot(0)
+    receipt = board.cast(ELECTION, first)
+    board.cast(ELECTION, referendum.ballot(1))
+    # Same hash, another credential (whose last ballot is elsewhere): still a retry of `first`.
+    columns = ballot_columns(first)
+    crafted = BallotColumns(
+        referendum.ballot(1).credential.to_bytes(),
+        columns.tracking_code,
+        columns.ballot_hash,
+        columns.marker,
+    )
+    entry, existed = board.store.append_ballot(
+        ELECTION, EntryKind.BALLOT, first.canonical_bytes(), crafted, False
+    )
+    assert existed
+    assert entry.position == receipt.position
+
+
+def _copy_into_other_election(board: Board, entry_position: int, kind: EntryKind) -> str:
+    """Insert, straight into the tables, an election whose entry repeats one of ours."""
+    other = f"other-{secrets.token_hex(4)}"
+    source = board.entry_at(ELECTION, entry_position)
+    with board.engine.begin() as connection:
+        connection.execute(
+            sa.insert(elections_table).values(
+                election_id=other, fingerprint=b"\x00" * 32, launch_code="x"
+            )
+        )
+        connection.execute(
+            sa.insert(entries_table).values(
+                election_id=other,
+                position=1,
+                kind=kind.value,
+                payload=b"{}",
+                payload_hash=b"\x00" * 32,
+                chain_hash=b"\x00" * 32,
+                credential=None if kind is EntryKind.SPOILED else source.credential,
+                tracking_code=source.tracking_code,
+                ballot_hash=source.ballot_hash,
+                marker=source.marker,
+            )
+        )
+    return other
+
+
+def test_entries_of_another_election_never_count_as_ours(
+    board: Board, referendum: BoardElection
+) -> None:
+    """The hash lookups search all elections (for the index); only ours may match."""
+    ballot = referendum.ballot(2)
+    receipt = board.cast(ELECTION, ballot)
+    # Another election holds a spoiled entry with our ballot's hash, tracking code and marker.
+    other = _copy_into_other_election(board, receipt.position, EntryKind.SPOILED)
+    assert board.cast(ELECTION, ballot) == receipt  # a retry, not a replay
+    assert board.ballot_by_tracking_code(ELECTION, receipt.tracking_code).position == 3
+    assert board.ballot_by_tracking_code(other, receipt.tracking_code).position == 1
+    found = board.store.entry_by_ballot_hash(other, receipt.ballot_hash)
+    assert found is not None
+    assert found.election_id == other
+    # And a spoiled entry there with the marker of a ballot not cast here yet.
+    waiting = referendum.ballot(0)
+    with board.engine.begin() as connection:
+        connection.execute(
+            sa.insert(entries_table).values(
+                election_id=other,
+                position=2,
+                kind=EntryKind.SPOILED.value,
+                payload=b"{}",
+                payload_hash=b"\x00" * 32,
+                chain_hash=b"\x00" * 32,
+                tracking_code="another-code",
+                ballot_hash=b"\x01" * 32,
+                marker=ballot_columns(waiting).marker,
+            )
+        )
+    assert board.cast(ELECTION, waiting).position == receipt.position + 1
+    assert board.verify(ELECTION).position == receipt.position + 1
+
+
+def _bulk_election(connection: sa.Connection, election_id: str, entries: int) -> None:
+    """An election of ``entries`` ballot entries with random hashes (not a valid chain)."""
+    connection.execute(
+        sa.insert(elections_table).values(
+            election_id=election_id, fingerprint=b"\x00" * 32, launch_code="x"
+        )
+    )
+    connection.execute(
+        sa.insert(entries_table),
+        [
+            {
+                "election_id": election_id,
+                "position": position,
+                "kind": EntryKind.BALLOT.value if position > 1 else EntryKind.OPEN.value,
+                "payload": b"{}",
+                "payload_hash": b"\x00" * 32,
+                "chain_hash": b"\x00" * 32,
+                "credential": secrets.token_bytes(32) if position > 1 else None,
+                "tracking_code": secrets.token_hex(8) if position > 1 else None,
+                "ballot_hash": secrets.token_bytes(32) if position > 1 else None,
+                "marker": secrets.token_bytes(32) if position > 1 else None,
+            }
+            for position in range(1, entries + 1)
+        ],
+    )
+
+
+def _plan_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def test_check_query_looks_up_by_index_even_for_an_unknown_election(database_url: str) -> None:
+    """No lookup walks the election's entries, even where the planner misjudges its size.
+
+    PostgreSQL estimates an election missing from its statistics at one row; an index that
+    merely starts with election_id then looks as good as the hash's own index. The election
+    here was inserted after ANALYZE, as a new election is on a busy board.
+    """
+    with Board(database_url) as board:
+        with board.engine.begin() as connection:
+            _bulk_election(connection, "known-a", 2000)
+            _bulk_election(connection, "known-b", 2000)
+        if board.engine.dialect.name == "postgresql":
+            with board.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "ANALYZE evote_board_entries"
+                )
+        with board.engine.begin() as connection:
+            _bulk_election(connection, "new", 2000)
+        check = board.store.cast_statements.check_ballot
+        values = {
+            "election_id": "new",
+            "ballot_hash": secrets.token_bytes(32),
+            "marker": secrets.token_bytes(32),
+            "credential": secrets.token_bytes(32),
+        }
+        raw = board.engine.raw_connection()
+        try:
+            cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
+            if board.engine.dialect.name == "postgresql":
+                cursor.execute(
+                    "EXPLAIN (ANALYZE, FORMAT JSON) " + check.sql, check.parameters(values)
+                )
+                document = cursor.fetchone()[0]
+                plan = (json.loads(document) if isinstance(document, str) else document)[0]
+                nodes = list(_plan_nodes(plan["Plan"]))
+                assert all(node["Node Type"] != "Seq Scan" for node in nodes)
+                assert all(node.get("Rows Removed by Filter", 0) <= 1 for node in nodes), nodes
+            else:
+                cursor.execute("EXPLAIN QUERY PLAN " + check.sql, check.parameters(values))
+                steps = [row[3] for row in cursor.fetchall()]
+                searches = [step for step in steps if not step.startswith("SCALAR SUBQUERY")]
+                assert len(searches) == 4
+                assert all(step.startswith("SEARCH") for step in searches), steps
+        finally:
+            raw.close()
+
+
+@pytest.mark.postgres
+def test_lost_connection_mid_cast_is_storage_unavailable(
+    database_url: str, referendum: BoardElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminates a PostgreSQL backend")
+    with Board(database_url, KEY) as board:
+        board.setup(referendum.election, TRUSTEES)
+        board.open_election(ELECTION)
+        before = dump_tables(database_url)
+        commit = DriverTransaction.commit
+
+        def cut_then_commit(self: DriverTransaction) -> None:
+            pid = self._connection.info.backend_pid
+            admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+            try:
+                with admin.connect() as connection:
+                    connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            finally:
+                admin.dispose()
+            commit(self)
+
+        monkeypatch.setattr(DriverTransaction, "commit", cut_then_commit)
+        with pytest.raises(StorageUnavailable, match="refused the write"):
+            board.cast(ELECTION, referendum.ballot(0))
+        monkeypatch.undo()
+        assert dump_tables(database_url) == before
+        # The dead connection went out of the pool: the next cast gets a live one.
+        assert board.cast(ELECTION, referendum.ballot(0)).position == 3
