@@ -6,13 +6,19 @@ line says what is wrong and what to do (the command to run first, the option to 
 
 from __future__ import annotations
 
+import argparse
+import getpass
+import io
 import json
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from evote.cli.workspace import read_passphrase
+from evote.errors import InvalidInput
 from tests.cli.test_workflow import (
     REFERENDUM,
     VOTERS,
@@ -422,3 +428,37 @@ def test_bad_voters_file(tmp_path: Path, world: World, content: str, message: st
     )
     assert message in line
     assert not (election / "credentials.json").exists()
+
+
+# -- the passphrase prompt, in process (a test has no terminal) -------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _args(env: str | None = None) -> argparse.Namespace:
+    return argparse.Namespace(passphrase_env=env)
+
+
+def test_passphrase_prompted_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["typed secret", "typed secret"])
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
+    assert read_passphrase(_args(), "trustee passphrase", confirm=True) == "typed secret"
+
+
+def test_passphrase_confirmation_must_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = iter(["one", "two"])
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
+    with pytest.raises(InvalidInput, match="differ"):
+        read_passphrase(_args(), "trustee passphrase", confirm=True)
+
+
+def test_passphrase_from_stdin_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("from stdin\nnot read\n"))
+    assert read_passphrase(_args(), "p") == "from stdin"
+    monkeypatch.setenv("EVOTE_TEST_PASSPHRASE", "from env")
+    assert read_passphrase(_args("EVOTE_TEST_PASSPHRASE"), "p") == "from env"
