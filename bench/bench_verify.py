@@ -4,7 +4,7 @@ Run as a script: ``python bench/bench_verify.py [--ballots N] [--group ed25519|m
 ``pytest bench/bench_verify.py --benchmark-only`` (N from ``EVOTE_BENCH_VERIFY_BALLOTS``,
 default 10,000 as in the issue; set it to a few hundred for a quick run).
 
-The record (a yes/no/blank referendum, 3 trustees with threshold 2, one ballot per voter, all
+The record (a yes/no referendum, the ballot of issue 3's targets, 3 trustees with threshold 2, one ballot per voter, all
 counted) is built once per group and size with a process pool (ballots are encrypted on all
 cores and appended to the board's store without the cast path's checks, which the verifier runs
 anyway), exported, and cached under ``bench/.cache/``. Reported: ballots per second over the
@@ -62,7 +62,7 @@ def _manifest(group: Group) -> Manifest:
     opens = datetime(2027, 3, 1, tzinfo=UTC)
     question = SingleChoiceQuestion(
         "referendum", {"en": "Adopt the proposal?", "fr": "Adopter la proposition ?"},
-        (Option("yes", {"en": "Yes", "fr": "Oui"}), Option("no", {"en": "No", "fr": "Non"})), True,
+        (Option("yes", {"en": "Yes", "fr": "Oui"}), Option("no", {"en": "No", "fr": "Non"})), False,
     )  # fmt: skip
     return Manifest(
         ELECTION_ID, {"en": "Verification benchmark", "fr": "Banc de vérification"}, opens,
@@ -77,14 +77,14 @@ def _init(election: Election) -> None:
 def _encrypt(job: tuple[str, int]) -> bytes:
     election = _WORKER["election"]
     code, roll = job
-    choice = None if roll == 2 else ["yes" if roll == 0 else "no"]
+    choice = ["yes" if roll == 0 else "no"]
     plaintext = PlaintextBallot.from_selection(election.manifest, {"referendum": choice})
     return encrypt_ballot(election, code, plaintext).canonical_bytes()
 
 
 def build_record(group: Group, ballots: int, workers: int) -> Path:
     """The cached record of ``ballots`` voters on ``group`` (built once)."""
-    out = CACHE / f"verify-{group.name}-{ballots}" / "record"
+    out = CACHE / f"verify-yes-no-{group.name}-{ballots}" / "record"
     if (out / "record.json").exists():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)

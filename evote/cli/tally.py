@@ -28,7 +28,7 @@ from evote.cli.workspace import (
     write_public,
 )
 from evote.election import Election
-from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.errors import ContextMismatch, ElectionNotOpen
 from evote.record import export_record, publish_result, publish_tally
 from evote.tally.aggregate import EncryptedTally, aggregate
 from evote.tally.decryption import DecryptionShare
@@ -64,12 +64,6 @@ def _tally(args: argparse.Namespace) -> int:
     with election_dir.board() as board:
         _require_closed(election_dir, election_dir.head(board))
         election, tally = _board_tally(board, election_dir)
-    if tally.ballot_count == 0:
-        # The tally of no ballot is the identity, which no decoder of public values accepts.
-        raise InvalidInput(
-            f"election {election_dir.election_id!r}: no ballot was counted, there is nothing to"
-            " decrypt (every count is 0); publish the record as it is with 'evote publish'"
-        )
     path = write_public(election_dir.tally_path, tally_to_json(election, tally))
     print(
         f"encrypted tally of {tally.ballot_count} counted ballots (total weight"

@@ -346,7 +346,7 @@ def tally_to_json(election: Election, tally: EncryptedTally) -> bytes:
 
 def _read_pair(group: Group, value: Any, where: str) -> Ciphertext:
     items = _READ.exact_array(value, where, 2)
-    alpha, beta = group.decode_many(
+    alpha, beta = group.decode_many_or_identity(
         [_READ.b64(item, f"{where}[{k}]", group.element_size) for k, item in enumerate(items)],
         where,
     )

@@ -129,6 +129,25 @@ class Group(ABC):
         """Validate and decode many elements; a group may check their membership in one batch."""
         return [self.decode(item, f"{where}[{index}]") for index, item in enumerate(data)]
 
+    def decode_many_or_identity(
+        self, data: Sequence[bytes], where: str = "element"
+    ) -> list[Element]:
+        """Like :meth:`decode_many`, but the identity's canonical encoding is accepted.
+
+        Only for values where the identity is honest: the aggregates of an election in which
+        no ballot was counted, and the decryption shares of those aggregates.
+        """
+        identity = self.encode(self.identity)
+        others = [item for item in data if item != identity]
+        try:
+            decoded = iter(self.decode_many(others, where))
+        except InvalidGroupElement:
+            for index, item in enumerate(data):
+                if item != identity:
+                    self.decode(item, f"{where}[{index}]")
+            raise
+        return [self.identity if item == identity else next(decoded) for item in data]
+
     # -- arithmetic ---------------------------------------------------------------------
 
     def _check(self, element: Element) -> None:

@@ -31,7 +31,7 @@ from evote.ceremony.dkg import CeremonyResult
 from evote.crypto.elgamal import Ciphertext
 from evote.crypto.groups import Element, Group
 from evote.election import Election
-from evote.errors import ContextMismatch, EvoteError, InvalidInput, InvalidRecord
+from evote.errors import ContextMismatch, EvoteError, InvalidInput, InvalidProof, InvalidRecord
 from evote.tally.aggregate import EncryptedTally, manifest_shape
 from evote.tally.decryption import CombinedTally, DecryptionShare, Rejection, check_decryption_share
 from evote.tally.result import ElectionResult
@@ -124,7 +124,7 @@ def encrypted_tally_from_json_obj(
             encodings += _read_ciphertext_bytes(group, blank, f"{here}.blank")
         layout.append((expected.options, blank is not None))
     try:
-        elements = iter(group.decode_many(encodings, f"{where}.questions"))
+        elements = iter(group.decode_many_or_identity(encodings, f"{where}.questions"))
     except InvalidInput as fault:
         raise InvalidRecord(wrapped(fault)) from fault
     options: list[tuple[Ciphertext, ...]] = []
@@ -245,16 +245,31 @@ def publish_tally(
     """
     if tally.group is not election.group or ceremony_result.group is not election.group:
         raise ContextMismatch("publish_tally: the tally or the ceremony is of another group")
-    by_trustee = {share.trustee: share for share in shares}
     context = election.proof_context()
+    keys = ceremony_result.verification_key_map()
+    # The record's shares are those the combination accepted (the first valid one of each
+    # trustee, spec.md section 9.3); the rejected ones are left out and listed with their reason
+    # (record-format.md), so that the verifier's step 11.11 holds every published share.
+    accepted: dict[int, DecryptionShare] = {}
+    rejected: dict[int, InvalidProof] = {}
+    for share in shares:
+        key = keys.get(share.trustee)
+        if key is None or share.trustee in accepted:
+            continue
+        try:
+            check_decryption_share(election.group, share, key, tally, context)
+        except InvalidProof as fault:
+            rejected[share.trustee] = fault
+            continue
+        accepted[share.trustee] = share
     for trustee in combined.trustees:
-        share = by_trustee.get(trustee)
-        if share is None:
-            raise InvalidInput(f"publish_tally: trustee {trustee} was combined but has no share")
-        check_decryption_share(
-            election.group, share, ceremony_result.verification_key(trustee), tally, context
-        )
-    published = PublishedTally(tally, tuple(shares), combined.trustees, combined.rejected)
+        if trustee in accepted:
+            continue
+        if trustee in rejected:
+            raise rejected[trustee]
+        raise InvalidInput(f"publish_tally: trustee {trustee} was combined but has no share")
+    kept = tuple(share for share in shares if accepted.get(share.trustee) is share)
+    published = PublishedTally(tally, kept, combined.trustees, combined.rejected)
     return board.publish_tally(election.election_id, tally_body(election, published))
 
 

@@ -75,7 +75,7 @@ def decryption_share_from_json(
     return DecryptionShare(
         _READ.integer(obj["trustee"], f"{where}.trustee", 1, 1000),
         tuple(
-            group.decode_many(
+            group.decode_many_or_identity(
                 [
                     _READ.b64(f, f"{where}.factors[{i}]", group.element_size)
                     for i, f in enumerate(factors)

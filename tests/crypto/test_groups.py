@@ -426,3 +426,16 @@ def test_groups_and_elements_pickle_by_name(group: Group) -> None:
     assert restored == element
     assert restored.group is group
     assert restored * group.generator == element * group.generator
+
+
+def test_decode_many_or_identity_accepts_only_the_identity_besides_members(group: Group) -> None:
+    identity = group.identity.to_bytes()
+    member = group.base_exp(12345)
+    decoded = group.decode_many_or_identity([identity, member.to_bytes(), identity], "tally")
+    assert decoded == [group.identity, member, group.identity]
+    assert group.decode_many_or_identity([], "tally") == []
+    with pytest.raises(InvalidGroupElement):
+        group.decode(identity, "share")
+    bad = bytes(group.element_size)  # zero: never a member, never the identity
+    with pytest.raises(InvalidGroupElement, match=r"tally\[2\]"):
+        group.decode_many_or_identity([identity, member.to_bytes(), bad], "tally")
