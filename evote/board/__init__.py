@@ -2,7 +2,7 @@
 
 See DESIGN.md section 8 and docs/spec.md section 10. :class:`Board` is the entry point; the chain
 and checkpoint functions (:func:`verify_chain`, :func:`check_checkpoint`,
-:func:`check_extends`) need no database and serve the verifier.
+:func:`check_extends`, :func:`check_consistent`) need no database and serve the verifier.
 """
 
 from evote.board.board import Board, Receipt, check_receipt
@@ -15,7 +15,13 @@ from evote.board.chain import (
     payload_hash,
     verify_chain,
 )
-from evote.board.checkpoint import Checkpoint, check_checkpoint, check_extends, sign_checkpoint
+from evote.board.checkpoint import (
+    Checkpoint,
+    check_checkpoint,
+    check_consistent,
+    check_extends,
+    sign_checkpoint,
+)
 from evote.board.setup import SetupRecord, decode_setup
 from evote.board.store import BallotColumns, BoardStore, Head
 
@@ -31,6 +37,7 @@ __all__ = [
     "Receipt",
     "SetupRecord",
     "check_checkpoint",
+    "check_consistent",
     "check_extends",
     "check_receipt",
     "decode_setup",

@@ -30,7 +30,7 @@ from evote.ballots.encrypted import (
 )
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
-from evote.board.checkpoint import Checkpoint, check_checkpoint
+from evote.board.checkpoint import Checkpoint, check_checkpoint, check_consistent
 from evote.board.schema import create_schema
 from evote.board.setup import SetupRecord, decode_setup, new_launch_code
 from evote.board.storage import make_engine
@@ -364,6 +364,7 @@ class Board:
             if key is not None:
                 check_checkpoint(checkpoint, key)
             expected[checkpoint.position] = checkpoint.chain_hash
+        check_consistent(checkpoints)
 
         def checked(stream: Iterator[BoardEntry]) -> Iterator[BoardEntry]:
             for entry in stream:

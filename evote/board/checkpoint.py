@@ -185,6 +185,28 @@ def check_extends(
     return head
 
 
+def check_consistent(checkpoints: Iterable[Checkpoint]) -> None:
+    """Check that no two ``checkpoints`` sign different heads at one position (equivocation).
+
+    A board that shows one auditor a head and another auditor a different head at the same
+    position (a forked chain) must sign both; two such checkpoints, whoever collected them, are
+    proof of the fork (the split-view attack that gossip of signed heads detects: Certificate
+    Transparency, RFC 9162 section 8.3). Checkpoints of different elections are never compared.
+    Signatures are checked separately with :func:`check_checkpoint`. Raises
+    :class:`BoardIntegrityError` naming the position.
+    """
+    signed: dict[tuple[str, int], Checkpoint] = {}
+    for checkpoint in checkpoints:
+        key = (checkpoint.election_id, checkpoint.position)
+        earlier = signed.setdefault(key, checkpoint)
+        if not hmac.compare_digest(earlier.chain_hash, checkpoint.chain_hash):
+            raise BoardIntegrityError(
+                f"checkpoints of election {checkpoint.election_id!r} at {checkpoint.position}:"
+                " two different signed chain hashes at one position (equivocation: the board"
+                " showed two different boards)"
+            )
+
+
 def _check_reaches(head: ChainHead, later: Checkpoint) -> None:
     if not hmac.compare_digest(head.chain_hash, later.chain_hash):
         raise BoardIntegrityError(

@@ -11,7 +11,7 @@ A cast (:meth:`BoardStore.append_ballot`) is the hot path and takes four stateme
 election row's ``SELECT ... FOR UPDATE`` comes before the check query: a statement that waits
 for a row lock still reads the snapshot taken before the wait, so the head must be read by a
 later statement). The check query (:class:`CastStatements`) returns in one row the head, the
-position of an entry with the same ballot hash, of a spoiled entry with the same marker, and of
+position of an entry with the same ballot hash, of an entry with the same marker, and of
 the credential's last ballot. Its hash lookups name the hash column alone, so that the planner
 can only use the hash's own index: PostgreSQL estimates a new election (one its statistics do
 not know yet) at one row and would otherwise walk that election's entries by any index whose
@@ -159,8 +159,8 @@ def _check_query(kind: EntryKind) -> sa.Select[Any]:
     """The head of the election and, in the same row, what the cast of a ``kind`` must check.
 
     Columns: head position, chain hash and kind; the position of this election's entry with
-    the ballot's hash (``same``); of an entry with its marker (``clash``: a spoiled one for a
-    ballot, any for a spoiled ballot); of the credential's last ballot (``last``). The hash
+    the ballot's hash (``same``); of an entry with its marker (``clash``: a cast or spoiled
+    ballot with the same ciphertexts); of the credential's last ballot (``last``). The hash
     and marker lookups filter on the hash column only and pick this election's row in the
     aggregate (module docstring: the planner must have no other index to choose).
     """
@@ -171,7 +171,14 @@ def _check_query(kind: EntryKind) -> sa.Select[Any]:
     mine = entries_table.alias("mine")
     clash_here = clash.c.election_id == election
     if kind is EntryKind.BALLOT:
-        clash_here = sa.and_(clash_here, clash.c.kind == sa.bindparam("spoiled", "spoiled"))
+        # A ballot may reuse neither a spoiled ballot's ciphertexts nor another cast ballot's
+        # (two voters shown one ballot, or a device that reused its nonces).
+        clash_here = sa.and_(
+            clash_here,
+            clash.c.kind.in_(
+                [sa.bindparam("spoiled", "spoiled"), sa.bindparam("cast", EntryKind.BALLOT.value)]
+            ),
+        )
     same_position = (
         sa.select(sa.func.max(sa.case((same.c.election_id == election, same.c.position))))
         .where(same.c.ballot_hash == sa.bindparam("ballot_hash"))
@@ -405,12 +412,17 @@ class BoardStore:
         position: int,
         columns: BallotColumns,
     ) -> NoReturn:
-        """A cast ballot may not reuse a spoiled ballot's ciphertexts; a spoiled one, any's."""
+        """No ballot may reuse the ciphertexts (the marker) of a ballot already on the board."""
         clash = self._driver_entry_at(transaction, election_id, position)
+        why = (
+            "a spoiled (audited) ballot's ciphertexts can never be cast"
+            if clash.kind is EntryKind.SPOILED or columns.credential is None
+            else "two ballots never share their ciphertexts (a copy, or reused nonces)"
+        )
+        kind = "spoiled" if clash.kind is EntryKind.SPOILED else "cast"
         raise DuplicateBallot(
             f"ballot {columns.tracking_code}: its ciphertexts are those of the "
-            f"{clash.kind.value} ballot at position {clash.position}; a spoiled (audited) "
-            "ballot's ciphertexts can never be cast"
+            f"{kind} ballot at position {clash.position}; {why}"
         )
 
     def publish_checkpoint(self, election_id: str, signing_key: SigningKey) -> Checkpoint:

@@ -26,7 +26,7 @@ from evote.ballots.credentials import CredentialEntry, CredentialList
 from evote.ballots.encrypted import TRACKING_CODE_BYTES, decode_ballot
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
-from evote.board.checkpoint import check_checkpoint, check_extends
+from evote.board.checkpoint import check_checkpoint, check_consistent, check_extends
 from evote.board.setup import decode_setup
 from evote.board.store import ALLOWED_AFTER
 from evote.ceremony.dkg import check_ceremony_result
@@ -389,6 +389,7 @@ class _Verifier:
                     f"checkpoint at {checkpoint.position} listed after one at {previous}"
                 )
             previous = checkpoint.position
+        check_consistent(checkpoints)
         seen: dict[int, bytes] = {}
         events: dict[EntryKind, list[int]] = {EntryKind.OPEN: [], EntryKind.CLOSE: []}
 
@@ -495,7 +496,14 @@ class _Verifier:
                     )
                 state.spoiled_markers[fact.marker] = fact.position
                 continue
-            state.cast_markers.setdefault(fact.marker, fact.position)
+            copied = state.cast_markers.get(fact.marker)
+            if copied is not None:
+                state.violations.append(
+                    f"{where}: cast ballot with the ciphertexts of the ballot at {copied}"
+                    " (a copy, or reused nonces)"
+                )
+            else:
+                state.cast_markers[fact.marker] = fact.position
             previous = state.last.get(fact.credential)
             if previous is not None:
                 if revote_single:
@@ -512,7 +520,7 @@ class _Verifier:
         return self.ballots
 
     def board_rules(self) -> int:
-        """11.8: no replayed ballot, no cast of a spoiled ballot's ciphertexts, revote policy."""
+        """11.8: no replayed ballot, no ciphertexts cast twice or after a spoil, revote policy."""
         state = self._finished_pass()
         if state.undecoded:
             raise _Blocked(f"{state.undecoded} ballot entries could not be decoded (step 11.7)")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evote import jsonstrict
+from evote.board.board import Board
 from evote.board.chain import ChainHead, EntryKind, genesis_hash, link_hash, payload_hash
 from evote.board.checkpoint import Checkpoint, sign_checkpoint
 from evote.cli import main
@@ -259,3 +260,35 @@ def replace_share(record: Path, world: World, share: DecryptionShare) -> None:
                 body["shares"][index] = obj
 
     rewrite_event(record, world, EntryKind.TALLY, change)
+
+
+def tally_and_export(world: World, board: Board, directory: Path) -> Path:
+    """Close ``board``'s election, tally it with every trustee, publish, export the record."""
+    election_id = world.election_id
+    board.close_election(election_id)
+    tally = world.tally_of(board)
+    shares = world.decryption_shares(tally)
+    counts, combined = decrypt_counts(
+        world.election.manifest,
+        tally,
+        shares,
+        THRESHOLD,
+        world.ceremony.verification_key_map(),
+        world.election.proof_context(),
+    )
+    publish_tally(board, world.election, world.ceremony, tally, shares, combined)
+    publish_result(
+        board, world.election, compute_result(world.election.manifest, counts, turnout_of(tally))
+    )
+    return export_record(board, election_id, directory)
+
+
+def rewrite_setup(record: Path, world: World, change: Callable[[Any], None]) -> None:
+    """Edit the setup entry (position 1) as JSON, chain and checkpoints recomputed."""
+
+    def edit(lines: list[Line]) -> None:
+        setup = jsonstrict.loads(lines[0].payload, "setup")
+        change(setup)
+        lines[0] = Line(EntryKind.SETUP, jsonstrict.dumps(setup))
+
+    forge_board(record, world, edit)

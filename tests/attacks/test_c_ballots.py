@@ -2,35 +2,53 @@
 
 from __future__ import annotations
 
+import base64
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evote import jsonstrict
-from evote.ballots.encrypted import decode_ballot
+from evote.ballots.credentials import CredentialEntry, CredentialList
+from evote.ballots.encrypted import EncryptedBallot, check_ballot, decode_ballot
 from evote.ballots.signature import sign_with_key
 from evote.board.board import Board
 from evote.board.chain import EntryKind
+from evote.crypto.groups import Group
 from evote.errors import (
     ContextMismatch,
     DuplicateBallot,
     ElectionNotOpen,
     InvalidBallot,
+    InvalidCredential,
+    InvalidGroupElement,
     InvalidProof,
     InvalidSignature,
     UnknownCredential,
 )
+from evote.record import documents as doc
 from evote.record import load_record
+from evote.record.export import reseal_record
+from evote.verify.work import ChunkEntry, ElectionSource, check_chunk
 from tests.attacks.conftest import World, mutate_json
 from tests.attacks.records import (
     COUNTED,
     SUPERSEDED,
     Line,
     assert_fails_at,
+    assert_refused_at_load,
+    forge_board,
     insert_entry,
     replace_entry,
+    rewrite_setup,
+    tally_and_export,
+    verify,
 )
 
 
@@ -147,3 +165,292 @@ def test_c9_duplicate_key_in_record(world: World, record: Path) -> None:
     payload = dict(load_record(record).ballot_lines())[COUNTED]
     replace_entry(record, world, COUNTED, payload.replace(b'"v":1', b'"v":1,"v":1'))
     assert_fails_at(record, "11.7")
+
+
+# -- C3 and C8: one ballot shown to two voters, nonces reused ----------------------------------
+
+
+@contextmanager
+def replayed_nonces(seed: int) -> Iterator[None]:
+    """A broken or malicious voting device: every scalar it draws comes from ``seed``.
+
+    Two ballots made under the same seed reuse every nonce (the encryption nonces, the proofs'
+    and the signature's): with the same choices they have the same ciphertexts; with other
+    choices the same alphas. The credential still enters every proof and the signature, so each
+    ballot is valid on its own.
+    """
+    rng = random.Random(seed)
+    original = Group.random_scalar
+
+    def draw(self: Group) -> int:
+        return 1 + rng.randrange(self.order - 1)
+
+    Group.random_scalar = draw  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Group.random_scalar = original  # type: ignore[method-assign]
+
+
+def same_nonce_ballots(
+    world: World, voters: tuple[int, int], refs: tuple[str, str]
+) -> tuple[EncryptedBallot, EncryptedBallot]:
+    seed = random.randrange(2**32)
+    ballots = []
+    for voter, ref in zip(voters, refs, strict=True):
+        with replayed_nonces(seed):
+            ballots.append(world.ballot(voter, ref))
+    return ballots[0], ballots[1]
+
+
+def first_alpha(ballot: EncryptedBallot) -> bytes:
+    return ballot.questions[0].options[0].ciphertext.alpha.to_bytes()
+
+
+@pytest.mark.attack("C3")
+@pytest.mark.attack("C8")
+def test_c3_one_ballot_shown_to_two_voters(world: World, board: Board) -> None:
+    shown, copy = same_nonce_ballots(world, (0, 1), ("yes", "yes"))
+    assert shown.ciphertexts() == copy.ciphertexts()
+    assert shown.tracking_code != copy.tracking_code  # the credential is in the hash
+    check_ballot(world.election, copy)  # a valid ballot of voter 1 on its own
+    board.cast(world.election_id, shown)
+    with pytest.raises(DuplicateBallot, match="those of the cast ballot at position 3"):
+        board.cast(world.election_id, copy)
+    # Nor may voter 0 itself cast those ciphertexts again under a fresh signature.
+    resigned = world.resign(0, shown)
+    assert resigned.tracking_code != shown.tracking_code
+    with pytest.raises(DuplicateBallot, match="ciphertexts"):
+        board.cast(world.election_id, resigned)
+    # The same bytes again (the same tracking code) are a retry: one entry, the same receipt.
+    receipt = board.cast(world.election_id, shown)
+    assert receipt.position == 3
+    assert board.head(world.election_id).position == 3
+    assert board.ballot_by_tracking_code(world.election_id, shown.tracking_code).position == 3
+    board.verify(world.election_id)
+
+
+@pytest.mark.attack("C3", path="verify")
+@pytest.mark.attack("C8", path="verify")
+def test_c3_same_ciphertexts_in_record(world: World, record: Path) -> None:
+    shown, copy = same_nonce_ballots(world, (1, 2), ("yes", "yes"))
+
+    def edit(lines: list[Line]) -> None:
+        lines[3] = Line(EntryKind.BALLOT, shown.canonical_bytes())  # voter 1's ballot
+        lines[4] = Line(EntryKind.BALLOT, copy.canonical_bytes())  # voter 2's ballot
+
+    forge_board(record, world, edit)
+    assert_fails_at(record, "11.8", "cast ballot with the ciphertexts of the ballot at 4")
+
+
+@pytest.mark.attack("C3", path="verify")
+def test_c3_same_tracking_code_in_record(world: World, record: Path) -> None:
+    counted = dict(load_record(record).ballot_lines())[COUNTED]
+    insert_entry(record, world, COUNTED + 1, Line(EntryKind.BALLOT, counted))
+    assert_fails_at(record, "11.8", "same ballot hash or tracking code as entry 6")
+
+
+@pytest.mark.attack("C8")
+def test_c8_reused_nonces_with_other_choices(world: World, board: Board) -> None:
+    """What evote does with nonces reused for other choices: it cannot see them.
+
+    The two ballots share every alpha, not their betas, so their ciphertexts differ and the
+    board takes both (the tally stays right: integrity does not rest on the nonces). Their
+    privacy is gone: beta_1 / beta_2 = g^(m_1 - m_2). Detecting a shared alpha would need an
+    index of every alpha on the board; evote relies on the voter's device drawing its nonces
+    from ``secrets`` (and on the Benaloh audit to catch a device that does not).
+    """
+    first, second = same_nonce_ballots(world, (0, 1), ("yes", "no"))
+    assert first_alpha(first) == first_alpha(second)
+    assert first.ciphertexts() != second.ciphertexts()
+    board.cast(world.election_id, first)
+    assert board.cast(world.election_id, second).position == 4
+
+
+# -- C4 and C5 through the verify path ---------------------------------------------------------
+
+
+def outsider_ballot(world: World, other_world: World, voter: int) -> EncryptedBallot:
+    """A ballot signed by a credential of another election, on this election's ballot."""
+    outsider = other_world.keys[voter]
+    draft = replace(world.ballot(0), credential=outsider.public)
+    signature = sign_with_key(outsider, world.election.fingerprint, draft.signed_bytes())
+    return replace(draft, signature=signature)
+
+
+@pytest.mark.attack("C4", path="verify")
+def test_c4_unknown_credentials_in_record(world: World, other_world: World, record: Path) -> None:
+    # Two more counted ballots than the list allows: 3 voted, 4 credentials, 2 outsiders.
+    outsiders = [outsider_ballot(world, other_world, voter) for voter in (0, 1)]
+    assert len(world.election.credentials) < 3 + len(outsiders)
+
+    def edit(lines: list[Line]) -> None:
+        for ballot in outsiders:
+            lines.insert(COUNTED, Line(EntryKind.BALLOT, ballot.canonical_bytes()))
+
+    forge_board(record, world, edit)
+    report = assert_fails_at(record, "11.7", "UnknownCredential")
+    first = next(step for step in report.steps if step.number == "11.7")
+    assert first.error is not None and "1 more ballot" in first.error
+
+
+@pytest.mark.attack("C5", path="verify")
+def test_c5_unsigned_change_in_record(world: World, record: Path) -> None:
+    payload = dict(load_record(record).ballot_lines())[COUNTED]
+    other = world.ballot(0, "no").canonical_bytes()
+
+    def swap_option(obj: Any) -> None:
+        obj["q"][0]["o"][0] = jsonstrict.loads(other, "x")["q"][0]["o"][0]
+
+    replace_entry(record, world, COUNTED, mutate_json(payload, swap_option))
+    assert_fails_at(record, "11.7")
+
+
+@pytest.mark.attack("C5", path="verify")
+def test_c5_unknown_field_in_record(world: World, record: Path, tmp_path: Path) -> None:
+    payload = dict(load_record(record).ballot_lines())[COUNTED]
+
+    def extra(obj: Any) -> None:
+        obj["x"] = 1
+
+    replace_entry(record, world, COUNTED, mutate_json(payload, extra))
+    assert_fails_at(record, "11.7", "InvalidBallot")
+    # An unknown field on a board line (outside the chained payload) is refused at load.
+    lines = (record / doc.BOARD).read_bytes().splitlines(keepends=True)
+    lines[COUNTED - 1] = lines[COUNTED - 1].replace(b"{", b'{"note":"x",', 1)
+    (record / doc.BOARD).write_bytes(b"".join(lines))
+    reseal_record(record)
+    assert_refused_at_load(record)
+
+
+# -- C6: degenerate credential lists -----------------------------------------------------------
+
+
+def degenerate_entries(world: World, case: str) -> list[dict[str, Any]]:
+    """The credential list's JSON entries with one fault (duplicate, identity, ...)."""
+    entries: list[dict[str, Any]] = world.election.credentials.to_json_obj()["entries"]
+    entries = [dict(entry) for entry in entries]
+    group = world.group
+    if case == "duplicate":
+        entries.insert(1, dict(entries[0]))
+    elif case == "identity":
+        entries.insert(0, {"public": b64(group.identity.to_bytes()), "weight": 1})
+    elif case == "non-member":
+        entries.insert(0, {"public": b64(non_member(group)), "weight": 1})
+    elif case == "weight-0":
+        entries[0]["weight"] = 0
+    elif case == "weight-bool":
+        entries[0]["weight"] = True
+    return entries
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def non_member(group: Group) -> bytes:
+    """Bytes that decode to no element: y = 2 is on no point of the curve; 2 is no square mod p."""
+    order = "little" if group.name == "ed25519" else "big"
+    return (2).to_bytes(group.element_size, order)
+
+
+DEGENERATE = ["duplicate", "identity", "non-member", "weight-0", "weight-bool"]
+
+
+@pytest.mark.attack("C6")
+@pytest.mark.parametrize("case", DEGENERATE)
+def test_c6_degenerate_credential_list(world: World, case: str) -> None:
+    group = world.group
+    obj = {"group": group.name, "entries": degenerate_entries(world, case)}
+    # An element that does not decode is named by the decoder (InvalidGroupElement).
+    with pytest.raises((InvalidCredential, InvalidGroupElement), match="entries"):
+        CredentialList.from_json_obj(group, obj)
+    entries = list(world.election.credentials.entries)
+    with pytest.raises(InvalidCredential):
+        if case == "duplicate":
+            CredentialList(group, (*entries, entries[0]))
+        elif case == "identity":
+            CredentialList(group, (*entries, CredentialEntry(group.identity)))
+        elif case == "weight-0":
+            CredentialEntry(entries[0].public, 0)
+        elif case == "weight-bool":
+            CredentialEntry(entries[0].public, True)
+        else:
+            CredentialList(group, (*entries, CredentialEntry(b"\x02" * 32)))  # type: ignore[arg-type]
+
+
+@pytest.mark.attack("C6", path="verify")
+@pytest.mark.parametrize("case", DEGENERATE)
+def test_c6_degenerate_credentials_in_record(world: World, record: Path, case: str) -> None:
+    entries = degenerate_entries(world, case)
+
+    def change(setup: Any) -> None:
+        setup["credentials"]["entries"] = entries
+
+    rewrite_setup(record, world, change)
+    credentials = jsonstrict.loads((record / doc.CREDENTIALS).read_bytes(), "credentials")
+    credentials["entries"] = entries
+    (record / doc.CREDENTIALS).write_bytes(jsonstrict.dumps(credentials))
+    reseal_record(record)
+    assert_refused_at_load(record)
+
+
+# -- C10: what the board accepts, the tally counts ----------------------------------------------
+
+
+SCORES = st.integers(0, 5)
+FIXTURES = HealthCheck.function_scoped_fixture
+
+
+@st.composite
+def selections(draw: st.DrawFn) -> tuple[str | None, dict[str, int]]:
+    ref = draw(st.sampled_from(["yes", "no", None]))
+    x = draw(SCORES)
+    y = draw(st.integers(0, min(5, 8 - x)))
+    return ref, {"x": x, "y": y}
+
+
+@pytest.mark.attack("C10")
+@settings(max_examples=4, deadline=None, suppress_health_check=[FIXTURES])
+@given(votes=st.lists(selections(), min_size=1, max_size=4))
+def test_c10_every_accepted_ballot_is_tallied(
+    world: World, tmp_path_factory: pytest.TempPathFactory, votes: list[Any]
+) -> None:
+    # One function, two callers: the verifier's workers check with the board's check_ballot.
+    from evote.board import board as board_module  # noqa: PLC0415
+    from evote.verify import work  # noqa: PLC0415
+
+    assert work.check_ballot is board_module.check_ballot is check_ballot
+    with world.new_board(tmp_path_factory.mktemp("c10")) as board:
+        for voter, (ref, rate) in enumerate(votes):
+            board.cast(world.election_id, world.ballot(voter, ref, rate))
+        setup = board.entry_at(world.election_id, 1).payload
+        chunk = tuple(
+            ChunkEntry(entry.position, False, entry.payload)
+            for entry in board.ballot_entries(world.election_id)
+        )
+        result = check_chunk(ElectionSource(setup), chunk)
+        assert [fact.error for fact in result.facts] == [None] * len(votes)
+        assert result.unaggregated == ()
+        assert result.partial == world.tally_of(board)
+        assert result.partial.ballot_count == len(votes)
+
+
+@pytest.mark.attack("C10", path="verify")
+@settings(max_examples=2, deadline=None, suppress_health_check=[FIXTURES])
+@given(votes=st.lists(selections(), min_size=1, max_size=3))
+def test_c10_accepted_ballots_verify_and_count(
+    world: World, tmp_path_factory: pytest.TempPathFactory, votes: list[Any]
+) -> None:
+    directory = tmp_path_factory.mktemp("c10-record")
+    with world.new_board(directory) as board:
+        for voter, (ref, rate) in enumerate(votes):
+            board.cast(world.election_id, world.ballot(voter, ref, rate))
+        record = tally_and_export(world, board, directory / "record")
+    report = verify(record)
+    assert report.ok, [(s.number, s.error) for s in report.steps if not s.ok]
+    counted = {step.number: step.items for step in report.steps}
+    assert counted["11.7"] == counted["11.10"] == len(votes)
+    result = load_record(record).result
+    assert result is not None
+    assert result.turnout.ballots == len(votes)
