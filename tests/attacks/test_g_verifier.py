@@ -49,7 +49,7 @@ def test_g1_empty_or_partial_record_is_never_passed(record: Path, tmp_path: Path
         partial = tmp_path / f"without-{missing}"
         shutil.copytree(record, partial)
         (partial / missing).unlink()
-        with pytest.raises(InvalidRecord, match="missing|no such"):
+        with pytest.raises(InvalidRecord, match=r"missing|no such"):
             load_record(partial)
         assert main(["verify", str(partial)]) == 2
     truncated = tmp_path / "truncated"
