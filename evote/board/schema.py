@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import CreateIndex
 
 from evote.errors import BoardIntegrityError
 
@@ -50,11 +51,12 @@ class EntryRow(Base):
     __tablename__ = "evote_board_entries"
     __table_args__ = (
         sa.PrimaryKeyConstraint("election_id", "position", name="evote_board_entries_pk"),
-        # Hash first: lookups name the hash alone (evote.board.store explains why).
-        sa.UniqueConstraint("ballot_hash", "election_id", name="evote_board_entries_ballot_uq"),
-        sa.UniqueConstraint("tracking_code", "election_id", name="evote_board_entries_tracking_uq"),
         sa.Index("evote_board_entries_credential_ix", "election_id", "credential", "position"),
-        sa.Index("evote_board_entries_marker_ix", "marker"),
+        # Hash first: lookups name the hash alone (evote.board.store explains why). A board
+        # made before these indexes had (election_id, hash) ones; create_schema adds these.
+        sa.Index("evote_board_entries_by_hash_uq", "ballot_hash", "election_id", unique=True),
+        sa.Index("evote_board_entries_by_code_uq", "tracking_code", "election_id", unique=True),
+        sa.Index("evote_board_entries_by_marker_ix", "marker"),
         sa.CheckConstraint("position >= 1", name="evote_board_entries_position_ck"),
     )
 
@@ -128,7 +130,12 @@ def _sqlite_triggers(table: str) -> list[str]:
 
 
 def create_schema(engine: sa.Engine) -> None:
-    """Create the board's tables and append-only triggers if missing (idempotent)."""
+    """Create the board's tables, indexes and append-only triggers if missing (idempotent).
+
+    Indexes are also created on tables that already exist, so that a board made by an earlier
+    version gets the indexes its queries now rely on (on a large board the first opening then
+    builds them, and PostgreSQL holds off writes meanwhile).
+    """
     with engine.begin() as connection:
         Base.metadata.create_all(connection)
         if connection.dialect.name == "postgresql":
@@ -142,6 +149,8 @@ def create_schema(engine: sa.Engine) -> None:
             for table in BOARD_TABLE_NAMES:
                 for statement in _sqlite_triggers(table):
                     connection.exec_driver_sql(statement)
+        for index in sorted(entries_table.indexes, key=lambda index: str(index.name)):
+            connection.execute(CreateIndex(index, if_not_exists=True))
 
 
 _CHANGE_STATEMENT = re.compile(
