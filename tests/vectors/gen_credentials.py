@@ -99,7 +99,7 @@ def credential_list(group: Group, election_id: str) -> dict[str, Any]:
 
 def vectors() -> dict[str, Any]:
     return {
-        "description": "evote credential vectors; see docs/spec-credentials.md",
+        "description": "evote credential vectors; see docs/spec.md section 7",
         "check_symbols": [
             {"data": data, "code": code} for data, code in zip(DATA, codes(), strict=True)
         ],
