@@ -4,12 +4,12 @@ Run as a script: ``python bench/bench_verify.py [--ballots N] [--group ed25519|m
 ``pytest bench/bench_verify.py --benchmark-only`` (N from ``EVOTE_BENCH_VERIFY_BALLOTS``,
 default 10,000 as in the issue; set it to a few hundred for a quick run).
 
-The record (a yes/no referendum, the ballot of issue 3's targets, 3 trustees with threshold 2, one ballot per voter, all
-counted) is built once per group and size with a process pool (ballots are encrypted on all
-cores and appended to the board's store without the cast path's checks, which the verifier runs
-anyway), exported, and cached under ``bench/.cache/``. Reported: ballots per second over the
-whole verification (every step, the ballot step dominating) and milliseconds per ballot per
-process.
+The record (a yes/no referendum, the ballot of issue 3's targets, 3 trustees with threshold 2,
+one ballot per voter, all counted) is built once per group and size with a process pool
+(ballots are encrypted on all cores and appended to the board's store without the cast path's
+checks, which the verifier runs anyway), exported, and cached under ``bench/.cache/``.
+Reported: ballots per second over the whole verification (every step, the ballot step
+dominating) and milliseconds per ballot per process.
 
 Targets (issue 6): ed25519 >= 900 ballots/s with 2 processes; modp4096 <= 14 ms per ballot per
 core. A machine with fewer than two free cores cannot show the 2-process speed-up.
