@@ -1,6 +1,7 @@
 """Verification throughput of ``verify_record`` on referendum records, with 1 and 2 processes.
 
-Run as a script: ``python bench/bench_verify.py [--ballots N] [--group ed25519|modp4096]``, or
+Run as a script: ``python bench/bench_verify.py [--ballots N] [--group ed25519|modp4096]
+[--dask]`` (``--dask`` also times a Dask LocalCluster of 1 and 2 worker processes), or
 ``pytest bench/bench_verify.py --benchmark-only`` (N from ``EVOTE_BENCH_VERIFY_BALLOTS``,
 default 10,000 as in the issue; set it to a few hundred for a quick run).
 
@@ -18,6 +19,7 @@ core. A machine with fewer than two free cores cannot show the 2-process speed-u
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -149,11 +151,46 @@ def measure(path: Path, processes: int) -> tuple[float, int]:
     return seconds, report.step("11.7").items
 
 
+def measure_dask(path: Path, workers: int) -> tuple[float, int]:
+    """(seconds, ballots) of one verification on a Dask LocalCluster of ``workers`` processes.
+
+    Each worker is a process with one thread (the checks hold the GIL); the cluster is started
+    and warmed up before the clock starts, as a standing cluster would be.
+    """
+    distributed: Any = importlib.import_module("distributed")
+    record = load_record(path)
+    with distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        client.run(lambda: None)
+        started = time.perf_counter()
+        report = verify_record(record, executor=client.get_executor())
+        seconds = time.perf_counter() - started
+    if not report.ok:
+        raise SystemExit(f"the benchmark record does not verify: {report.failed()}")
+    return seconds, report.step("11.7").items
+
+
+def main_dask(path: Path, name: str) -> None:
+    """Issue 9: the speed-up of 2 Dask workers over 1 (target >= 1.7x)."""
+    timings = {}
+    for workers in (1, 2):
+        seconds, ballots = measure_dask(path, workers)
+        timings[workers] = seconds
+        print(f"  dask LocalCluster, {workers} worker(s): {seconds:7.2f} s,"
+              f" {ballots / seconds:8.1f} ballots/s", flush=True)  # fmt: skip
+    print(f"  {name}: speed-up of 2 workers over 1: {timings[1] / timings[2]:.2f}x"
+          " (target >= 1.7x)")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--ballots", type=int, default=DEFAULT_BALLOTS)
     parser.add_argument("--group", action="append", choices=["ed25519", "modp4096"])
     parser.add_argument("--processes", type=int, action="append")
+    parser.add_argument(
+        "--dask", action="store_true", help="also time a Dask LocalCluster of 1 and 2 workers"
+    )
     args = parser.parse_args(argv)
     cores = os.cpu_count() or 1
     for name in args.group or ["ed25519", "modp4096"]:
@@ -168,6 +205,8 @@ def main(argv: list[str] | None = None) -> None:
             per_core = 1000 * seconds * processes / ballots
             print(f"  {processes} process(es): {seconds:7.2f} s, {rate:8.1f} ballots/s,"
                   f" {per_core:6.2f} ms per ballot per process", flush=True)  # fmt: skip
+        if args.dask:
+            main_dask(path, name)
         if name == "ed25519":
             print(f"  target: >= {TARGET_ED25519_TWO_PROCESSES:.0f} ballots/s with 2 processes")
         else:
