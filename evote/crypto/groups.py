@@ -105,15 +105,18 @@ class Group(ABC):
     order: int
     element_size: int
 
-    @property
-    @abstractmethod
-    def generator(self) -> Element:
-        """The standard generator g."""
+    _generator: Element
+    _identity: Element
 
     @property
-    @abstractmethod
+    def generator(self) -> Element:
+        """The standard generator g."""
+        return self._generator
+
+    @property
     def identity(self) -> Element:
         """The neutral element (never accepted by :meth:`decode`)."""
+        return self._identity
 
     # -- encoding -------------------------------------------------------------------------
 
@@ -286,14 +289,6 @@ class Ed25519Group(Group):
         self._identity = Element(self, self._IDENTITY_BYTES)
         self._base_table = _Ed25519BaseTable(self._generator)
 
-    @property
-    def generator(self) -> Element:
-        return self._generator
-
-    @property
-    def identity(self) -> Element:
-        return self._identity
-
     def encode(self, element: Element) -> bytes:
         return bytes(element.value)
 
@@ -443,14 +438,6 @@ class ModpGroup(Group):
         self._generator = Element(self, mpz(MODP_G))
         self._identity = Element(self, mpz(1))
         self._tables: dict[int, _ModpFixedBase] = {}
-
-    @property
-    def generator(self) -> Element:
-        return self._generator
-
-    @property
-    def identity(self) -> Element:
-        return self._identity
 
     def encode(self, element: Element) -> bytes:
         return int(element.value).to_bytes(self.element_size, "big")
