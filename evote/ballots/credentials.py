@@ -33,18 +33,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import itertools
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, overload
 
 from cryptography.hazmat.primitives.hashes import SHA512
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from evote.crypto.encoding import encode
+from evote.crypto.encoding import TAG_ELEMENT, TAG_LIST, encode
 from evote.crypto.groups import Element, Group
-from evote.crypto.hashing import PROTOCOL, Purpose, digest32
+from evote.crypto.hashing import PROTOCOL, Purpose
 from evote.errors import InvalidCredential, InvalidInput, UnknownCredential
 
 ALPHABET: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -270,91 +275,245 @@ class CredentialEntry:
         _check_weight(self.weight, "credential entry")
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+#: Credentials validated per batch of ``Group.decode_many`` (bounds the Elements alive at once).
+_VALIDATION_BATCH: Final = 4096
+#: Lists whose membership check passed in this process (SHA-256 of group name and encodings).
+_VALIDATED: OrderedDict[bytes, None] = OrderedDict()
+_VALIDATED_KEPT: Final = 16
+
+
+def _validation_key(group: Group, blob: bytes) -> bytes:
+    return hashlib.sha256(group.name.encode("ascii") + b"\x00" + blob).digest()
+
+
+def _check_members(group: Group, blob: bytes, where: str) -> None:
+    """Every fixed-size encoding of ``blob`` decodes to a non-identity element of ``group``.
+
+    A list is validated once per process: the same bytes decoded again (the setup entry, then
+    credentials.json, then the verifier's step 11.2) skip the point checks, which dominate the
+    cost of reading a list (an ed25519 subgroup check is a scalar multiplication). The key is
+    the SHA-256 of the exact bytes, so only identical content is skipped. Forked worker
+    processes inherit the memo.
+    """
+    key = _validation_key(group, blob)
+    if key in _VALIDATED:
+        _VALIDATED.move_to_end(key)
+        return
+    size = group.element_size
+    step = _VALIDATION_BATCH * size
+    for start in range(0, len(blob), step):
+        batch = [blob[at : at + size] for at in range(start, min(start + step, len(blob)), size)]
+        try:
+            group.decode_many(batch, where)
+        except InvalidInput:
+            # Named again one by one, with the element's index in the whole list.
+            first = start // size
+            for offset, item in enumerate(batch):
+                group.decode(item, f"{where}[{first + offset}]")
+            raise
+    _VALIDATED[key] = None
+    while len(_VALIDATED) > _VALIDATED_KEPT:
+        _VALIDATED.popitem(last=False)
+
+
+class _Encodings(Sequence[bytes]):
+    """The sorted encodings of a list as a read-only sequence (for :mod:`bisect`)."""
+
+    __slots__ = ("_blob", "_size")
+
+    def __init__(self, blob: bytes, size: int) -> None:
+        self._blob = blob
+        self._size = size
+
+    def __len__(self) -> int:
+        return len(self._blob) // self._size
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[bytes]: ...
+    def __getitem__(self, index: int | slice) -> bytes | Sequence[bytes]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        at = index * self._size
+        return self._blob[at : at + self._size]
+
+
 class CredentialList:
     """The election's public credentials: sorted by canonical bytes, distinct, weights >= 1.
 
     The constructor sorts the entries (a list carries no order of registration, hence no link
     to the voters) and refuses duplicates, the identity, elements of another group and bad
     weights. :meth:`digest` is what the election fingerprint binds.
+
+    A million-voter list is held compactly (issue 9): one bytes object of the sorted canonical
+    encodings, and an array of 32-bit weights (``None`` when every weight is 1). Membership
+    is a binary search; :attr:`entries` rebuilds the :class:`CredentialEntry` objects on demand
+    (each call re-decodes them: meant for small lists and tests). The digest streams the same
+    encoding into SHA-512 as ``digest32`` over the entries, so it is byte-identical.
     """
 
-    group: Group
-    entries: tuple[CredentialEntry, ...]
-    _index: dict[bytes, int] = field(init=False, repr=False, compare=False)
-    _digest: bytes = field(init=False, repr=False, compare=False)
+    __slots__ = ("_blob", "_digest", "_weights", "group")
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.group, Group):
-            raise InvalidInput(f"credential list: expected a group, got {self.group!r}")
-        keyed: list[tuple[bytes, CredentialEntry]] = []
-        for position, entry in enumerate(self.entries):
+    group: Group
+    _blob: bytes
+    _weights: array[int] | None
+    _digest: bytes
+
+    def __init__(self, group: Group, entries: Iterable[CredentialEntry]) -> None:
+        if not isinstance(group, Group):
+            raise InvalidInput(f"credential list: expected a group, got {group!r}")
+        keyed: list[tuple[bytes, int]] = []
+        for position, entry in enumerate(entries):
             if not isinstance(entry, CredentialEntry):
                 raise InvalidCredential(
                     f"credential list: entry {position} is a {type(entry).__name__},"
                     " not a CredentialEntry"
                 )
-            if entry.public.group is not self.group:
+            if entry.public.group is not group:
                 raise InvalidCredential(
                     f"credential list: entry {position} is an element of"
-                    f" {entry.public.group.name}, the list is on {self.group.name}"
+                    f" {entry.public.group.name}, the list is on {group.name}"
                 )
-            if entry.public == self.group.identity:
+            if entry.public == group.identity:
                 raise InvalidCredential(f"credential list: entry {position} is the identity")
-            keyed.append((entry.public.to_bytes(), entry))
+            keyed.append((entry.public.to_bytes(), entry.weight))
         keyed.sort(key=lambda pair: pair[0])
-        index: dict[bytes, int] = {}
-        for key, entry in keyed:
-            if key in index:
+        for (before, _), (after, _) in itertools.pairwise(keyed):
+            if before == after:
                 raise InvalidCredential(
-                    f"credential list: duplicate public credential {_short(entry.public)}"
+                    f"credential list: duplicate public credential {before.hex()[:32]}..."
                 )
-            index[key] = entry.weight
-        entries = tuple(entry for _, entry in keyed)
-        object.__setattr__(self, "entries", entries)
-        object.__setattr__(self, "_index", index)
-        object.__setattr__(
-            self,
-            "_digest",
-            digest32(
-                Purpose.CREDENTIAL_LIST,
-                self.group.name,
-                [[entry.public, entry.weight] for entry in entries],
-            ),
+        weights = [weight for _, weight in keyed]
+        self._setup(group, b"".join(key for key, _ in keyed), weights)
+
+    def _setup(self, group: Group, blob: bytes, weights: Sequence[int]) -> None:
+        setter = object.__setattr__
+        setter(self, "group", group)
+        setter(self, "_blob", blob)
+        setter(self, "_weights", None if all(w == 1 for w in weights) else array("I", weights))
+        setter(self, "_digest", self._compute_digest())
+
+    @classmethod
+    def _from_checked(cls, group: Group, blob: bytes, weights: Sequence[int]) -> CredentialList:
+        """A list from sorted, distinct, validated encodings and checked weights."""
+        listed = cls.__new__(cls)
+        listed._setup(group, blob, weights)
+        return listed
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a credential list is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its compact bytes (a process pool ships an Election): no re-validation.
+        weights = [] if self._weights is None else list(self._weights)
+        return (_restore, (self.group, self._blob, weights))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CredentialList):
+            return NotImplemented
+        return (
+            other.group is self.group
+            and other._blob == self._blob
+            and other._weights == self._weights
         )
 
+    def __hash__(self) -> int:
+        return hash((self.group.name, self._digest))
+
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._blob) // self.group.element_size
 
     def __repr__(self) -> str:
         # A list may hold a million entries: show its size and its digest, not its contents.
         return (
-            f"CredentialList({self.group.name}, {len(self.entries)} credentials,"
+            f"CredentialList({self.group.name}, {len(self)} credentials,"
             f" total weight {self.total_weight}, digest {self._digest.hex()[:16]}...)"
         )
+
+    def _index_of(self, encoding: bytes) -> int | None:
+        keys = _Encodings(self._blob, self.group.element_size)
+        index = bisect_left(keys, encoding)
+        if index < len(keys) and keys[index] == encoding:
+            return index
+        return None
 
     def __contains__(self, public: object) -> bool:
         return (
             isinstance(public, Element)
             and public.group is self.group
-            and public.to_bytes() in self._index
+            and self._index_of(public.to_bytes()) is not None
         )
 
     def weight_of(self, public: Element) -> int:
         """The weight of ``public``; UnknownCredential if it is not on the list."""
-        if public not in self:
+        index = (
+            self._index_of(public.to_bytes())
+            if isinstance(public, Element) and public.group is self.group
+            else None
+        )
+        if index is None:
             shown = _short(public) if isinstance(public, Element) else repr(public)
             raise UnknownCredential(f"credential {shown} is not on the election's credential list")
-        return self._index[public.to_bytes()]
+        return 1 if self._weights is None else self._weights[index]
 
     @property
     def total_weight(self) -> int:
         """The sum of the weights: the most ballots (counted with weight) the tally can see."""
-        return sum(self._index.values())
+        return len(self) if self._weights is None else sum(self._weights)
+
+    @property
+    def entries(self) -> tuple[CredentialEntry, ...]:
+        """The entries in list order, decoded again from their bytes (costly for a large list)."""
+        elements = self.group.decode_many(list(self.encodings()), "credential list")
+        return tuple(
+            CredentialEntry(element, weight)
+            for element, weight in zip(elements, self.weights(), strict=True)
+        )
+
+    def encodings(self) -> Iterator[bytes]:
+        """The canonical encodings of the public credentials, in list (sorted) order."""
+        size = self.group.element_size
+        blob = self._blob
+        return (blob[at : at + size] for at in range(0, len(blob), size))
+
+    def weights(self) -> Iterator[int]:
+        """The weights, in list order."""
+        if self._weights is None:
+            return itertools.repeat(1, len(self))
+        return iter(self._weights)
 
     def digest(self) -> bytes:
         """digest32(CREDENTIAL_LIST, group name, [[public, weight], ...] in list order)."""
         return self._digest
+
+    def _compute_digest(self) -> bytes:
+        # The bytes of encode(PROTOCOL, purpose, [group name, [[public, weight], ...]]) streamed
+        # into SHA-512 (docs/spec.md section 2): never the whole encoding in memory at once.
+        size = self.group.element_size
+        count = len(self)
+        head = bytearray(encode(PROTOCOL, Purpose.CREDENTIAL_LIST.value))
+        head[1:5] = (3).to_bytes(4, "big")  # the outer list holds a third item: the body
+        head += bytes([TAG_LIST]) + (2).to_bytes(4, "big") + encode(self.group.name)[5:]
+        head += bytes([TAG_LIST]) + count.to_bytes(4, "big")
+        hasher = hashlib.sha512(head)
+        pair = bytes([TAG_LIST]) + (2).to_bytes(4, "big") + bytes([TAG_ELEMENT])
+        pair += size.to_bytes(4, "big")
+        one = encode(1)[5:]
+        blob = self._blob
+        batch: list[bytes] = []
+        for index, weight in enumerate(self.weights()):
+            at = index * size
+            batch += (pair, blob[at : at + size], one if weight == 1 else encode(weight)[5:])
+            if len(batch) >= 3 * 4096:
+                hasher.update(b"".join(batch))
+                batch.clear()
+        hasher.update(b"".join(batch))
+        return hasher.digest()[:32]
 
     # -- JSON ------------------------------------------------------------------------------
 
@@ -363,18 +522,43 @@ class CredentialList:
         return {
             "group": self.group.name,
             "entries": [
-                {"public": encode_base64(entry.public.to_bytes()), "weight": entry.weight}
-                for entry in self.entries
+                {"public": encode_base64(encoding), "weight": weight}
+                for encoding, weight in zip(self.encodings(), self.weights(), strict=True)
             ],
         }
+
+    def json_chunks(self) -> Iterator[bytes]:
+        """The canonical JSON of :meth:`to_json_obj` (jsonstrict.dumps), in pieces.
+
+        For writing or comparing a large list without building its JSON tree.
+        """
+        yield b'{"entries":['
+        yield from self.entries_json_chunks()
+        yield b'],"group":"%s"}' % self.group.name.encode("ascii")
+
+    def entries_json_chunks(self) -> Iterator[bytes]:
+        """The canonical JSON of the entries, comma-separated, without the list's brackets."""
+        batch: list[bytes] = []
+        for index, (encoding, weight) in enumerate(
+            zip(self.encodings(), self.weights(), strict=True)
+        ):
+            batch.append(
+                b'%s{"public":"%s","weight":%d}'
+                % (b"," if index else b"", base64.b64encode(encoding), weight)
+            )
+            if len(batch) >= 4096:
+                yield b"".join(batch)
+                batch.clear()
+        if batch:
+            yield b"".join(batch)
 
     @classmethod
     def from_json_obj(cls, group: Group, obj: object, where: str = "credentials") -> CredentialList:
         """Decode :meth:`to_json_obj`'s form strictly.
 
         Refuses unknown or missing fields, wrong types, non-canonical base64, bad weights,
-        entries out of order or repeated, and elements outside the group (checked last, in one
-        batch with ``group.decode_many``).
+        entries out of order or repeated, and elements outside the group (checked last, in
+        batches with ``group.decode_many``, once per process for the same list).
         """
         fields = _exact_fields(obj, {"group", "entries"}, where)
         if fields["group"] != group.name:
@@ -386,28 +570,56 @@ class CredentialList:
             raise InvalidCredential(f"{where}.entries: expected a list")
         encodings: list[bytes] = []
         weights: list[int] = []
-        first_seen: dict[bytes, int] = {}
         for position, raw_entry in enumerate(raw_entries):
             here = f"{where}.entries[{position}]"
             entry_fields = _exact_fields(raw_entry, {"public", "weight"}, here)
-            encoding = decode_base64(entry_fields["public"], f"{here}.public", InvalidCredential)
-            if encoding in first_seen:
-                raise InvalidCredential(
-                    f"{here}: duplicate public credential (same as entries[{first_seen[encoding]}])"
-                )
-            if encodings and encoding < encodings[-1]:
-                raise InvalidCredential(f"{here}: entries are not sorted by their bytes")
-            first_seen[encoding] = position
-            encodings.append(encoding)
+            encodings.append(
+                decode_base64(entry_fields["public"], f"{here}.public", InvalidCredential)
+            )
             weights.append(_check_weight(entry_fields["weight"], f"{here}.weight"))
-        elements = group.decode_many(encodings, f"{where}.entries")
-        return cls(
-            group,
-            tuple(
-                CredentialEntry(element, weight)
-                for element, weight in zip(elements, weights, strict=True)
-            ),
-        )
+        return cls.from_encodings(group, encodings, weights, f"{where}.entries")
+
+    @classmethod
+    def from_encodings(
+        cls,
+        group: Group,
+        encodings: Iterable[bytes],
+        weights: Iterable[int],
+        where: str = "credentials.entries",
+    ) -> CredentialList:
+        """A list from canonical encodings in sorted order and their weights, checked strictly.
+
+        Refuses encodings out of order or repeated, of the wrong length or outside the group
+        (InvalidGroupElement naming ``where[index]``), and bad weights. The membership checks
+        run in batches through ``group.decode_many``, once per process for the same bytes.
+        """
+        size = group.element_size
+        blob = bytearray()
+        checked = array("I")
+        previous = b""
+        position = -1
+        for position, (encoding, weight) in enumerate(zip(encodings, weights, strict=True)):
+            here = f"{where}[{position}]"
+            if len(encoding) != size:
+                group.decode(bytes(encoding), here)  # names the fault
+                raise InvalidCredential(f"{here}: a {group.name} element is {size} bytes")
+            if position and encoding <= previous:
+                if encoding == previous:
+                    raise InvalidCredential(
+                        f"{here}: duplicate public credential (same as entries[{position - 1}])"
+                    )
+                raise InvalidCredential(f"{here}: entries are not sorted by their bytes")
+            previous = encoding
+            blob += encoding
+            checked.append(_check_weight(weight, f"{here}.weight"))
+        data = bytes(blob)
+        del blob
+        _check_members(group, data, where)
+        return cls._from_checked(group, data, checked)
+
+
+def _restore(group: Group, blob: bytes, weights: list[int]) -> CredentialList:
+    return CredentialList._from_checked(group, blob, weights)
 
 
 def _exact_fields(obj: object, names: set[str], where: str) -> dict[str, Any]:

@@ -622,3 +622,95 @@ def test_letter_refuses_bad_input(
 ) -> None:
     with pytest.raises(error, match=message):
         credential_letter(name, title, code, lang)
+
+
+# -- the compact list (issue 9: a million credentials) ----------------------------------------
+
+
+def _reference_digest(group: Group, listed: CredentialList) -> bytes:
+    """The specification's formula over the entries (docs/spec.md section 7), not streamed."""
+    from evote.crypto.hashing import Purpose, digest32  # noqa: PLC0415
+
+    pairs = [[entry.public, entry.weight] for entry in listed.entries]
+    return digest32(Purpose.CREDENTIAL_LIST, group.name, pairs)
+
+
+@pytest.mark.parametrize("weights", [(1, 1, 1, 1), (1, 2, 1, 4), (MAX_WEIGHT, 1, 300, 1)])
+def test_streamed_digest_is_the_specified_one(
+    group: Group, publics: list[Any], weights: tuple[int, ...]
+) -> None:
+    listed = CredentialList(
+        group, tuple(CredentialEntry(p, w) for p, w in zip(publics, weights, strict=True))
+    )
+    assert listed.digest() == _reference_digest(group, listed)
+    assert listed.total_weight == sum(weights)
+    empty = CredentialList(group, ())
+    assert empty.digest() == _reference_digest(group, empty)
+
+
+def test_json_chunks_are_the_canonical_json(group: Group, listed: CredentialList) -> None:
+    from evote import jsonstrict  # noqa: PLC0415
+
+    assert b"".join(listed.json_chunks()) == jsonstrict.dumps(listed.to_json_obj())
+    empty = CredentialList(group, ())
+    assert b"".join(empty.json_chunks()) == jsonstrict.dumps(empty.to_json_obj())
+
+
+def test_membership_by_binary_search(group: Group, listed: CredentialList) -> None:
+    for entry in listed.entries:
+        assert entry.public in listed
+        assert listed.weight_of(entry.public) == entry.weight
+    stranger = group.generator ** 987654321
+    assert stranger not in listed
+    with pytest.raises(UnknownCredential):
+        listed.weight_of(stranger)
+    assert "not an element" not in listed
+    assert list(listed.encodings()) == sorted(listed.encodings())
+
+
+def test_pickle_round_trip_keeps_the_list(listed: CredentialList) -> None:
+    import pickle  # noqa: PLC0415
+
+    again = pickle.loads(pickle.dumps(listed))
+    assert again == listed
+    assert again.digest() == listed.digest()
+    assert hash(again) == hash(listed)
+    with pytest.raises(AttributeError):
+        listed.group = ED25519  # type: ignore[misc]
+
+
+def test_a_list_is_validated_once_per_process(
+    group: Group, listed: CredentialList, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    obj = listed.to_json_obj()
+    credentials._VALIDATED.clear()
+    calls: list[int] = []
+    real = type(group).decode_many
+
+    def counting(self: Group, data: Any, where: str = "element") -> Any:
+        calls.append(len(data))
+        return real(self, data, where)
+
+    monkeypatch.setattr(type(group), "decode_many", counting)
+    CredentialList.from_json_obj(group, obj)
+    CredentialList.from_json_obj(group, obj)
+    assert calls == [len(listed)]
+    # Other bytes are checked again: one outsider is still refused after the memo.
+    obj["entries"][0]["public"] = b64(outsider(group))
+    obj["entries"] = sorted(obj["entries"], key=lambda entry: base64.b64decode(entry["public"]))
+    with pytest.raises(InvalidGroupElement):
+        CredentialList.from_json_obj(group, obj)
+
+
+def test_a_large_list_names_the_bad_element_past_the_first_batch() -> None:
+    group = ED25519
+    count = 2 * credentials._VALIDATION_BATCH
+    encodings = sorted((group.generator ** (i + 2)).to_bytes() for i in range(count))
+    bad = outsider(group)
+    encodings[-3] = bad
+    encodings.sort()
+    position = encodings.index(bad)
+    assert position >= credentials._VALIDATION_BATCH  # the outsider's bytes start with 0xEC
+    obj = {"group": group.name, "entries": [{"public": b64(e), "weight": 1} for e in encodings]}
+    with pytest.raises(InvalidGroupElement, match=rf"entries\[{position}\]"):
+        CredentialList.from_json_obj(group, obj)
