@@ -10,9 +10,7 @@ A cast (:meth:`BoardStore.append_ballot`) is the hot path and takes four stateme
 (``BEGIN IMMEDIATE``, one check query, the INSERT, ``COMMIT``) and five on PostgreSQL (the
 election row's ``SELECT ... FOR UPDATE`` comes before the check query: a statement that waits
 for a row lock still reads the snapshot taken before the wait, so the head must be read by a
-later statement), sent in two round trips (BEGIN, lock and check query together; INSERT and
-COMMIT together: :class:`~evote.board.storage.DriverTransaction`). The check query
-(:class:`CastStatements`) returns in one row the head, the
+later statement). The check query (:class:`CastStatements`) returns in one row the head, the
 position of an entry with the same ballot hash, of an entry with the same marker, and of
 the credential's last ballot. Its hash lookups name the hash column alone, so that the planner
 can only use the hash's own index: PostgreSQL estimates a new election (one its statistics do

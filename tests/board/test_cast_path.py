@@ -66,17 +66,17 @@ def statements_run(board: Board, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the statements each cast runs, in order (lock, check, insert...)."""
     names = _names(board.store.cast_statements)
     seen: list[str] = []
-    rows, run = DriverTransaction.rows, DriverTransaction.run
+    first, run = DriverTransaction.first, DriverTransaction.run
 
-    def recording_rows(self: DriverTransaction, *queries: tuple[DriverStatement, Any]) -> Any:
-        seen.extend(names[statement.sql] for statement, _ in queries)
-        return rows(self, *queries)
+    def recording_first(self: DriverTransaction, statement: DriverStatement, values: Any) -> Any:
+        seen.append(names[statement.sql])
+        return first(self, statement, values)
 
     def recording_run(self: DriverTransaction, statement: DriverStatement, values: Any) -> None:
         seen.append(names[statement.sql])
         run(self, statement, values)
 
-    monkeypatch.setattr(DriverTransaction, "rows", recording_rows)
+    monkeypatch.setattr(DriverTransaction, "first", recording_first)
     monkeypatch.setattr(DriverTransaction, "run", recording_run)
     return seen
 
@@ -350,7 +350,7 @@ def test_lost_connection_mid_cast_is_storage_unavailable(
 def test_insert_refused_by_a_unique_index_is_a_duplicate(
     board: Board, referendum: BoardElection
 ) -> None:
-    """The INSERT's error (on PostgreSQL it comes back with the COMMIT) rolls back cleanly."""
+    """A unique index refusing the INSERT is DuplicateBallot, and the transaction rolls back."""
     first = referendum.ballot(0)
     receipt = board.cast(ELECTION, first)
     other = referendum.ballot(1)

@@ -81,8 +81,7 @@ def _cast_and_die(url: str, data: bytes) -> None:
     """Child process: SIGKILL itself right after its ballot's INSERT, before the commit.
 
     The cast runs its statements on the DB-API connection (evote.board.storage), out of sight
-    of SQLAlchemy's engine events, so the hook goes on its transaction object. (On PostgreSQL
-    the INSERT is sent, in pipeline mode, and may or may not have run when the process dies.)
+    of SQLAlchemy's engine events, so the hook goes on its transaction object.
     """
     board = Board(url)
     ran: list[str] = []
