@@ -181,3 +181,33 @@ def test_a6_extra_generators_are_hashed(group: Group) -> None:
     assert group.decode(first.to_bytes()) == first  # a member of the prime-order subgroup
     # No API takes a generator from outside: a group is only ever chosen by name.
     assert group_by_name(group.name) is group
+
+
+@pytest.mark.attack("A5", path="verify")
+def test_a5_non_g_encoding_forced_into_record(world: World, record: Path) -> None:
+    group = world.group
+    honest = world.ballot(0)
+    option = honest.questions[0].options[0]
+    other_base = group.hash_to_element(Purpose.TEST, "another base")
+    moved = Ciphertext(option.ciphertext.alpha, option.ciphertext.beta * other_base)
+    question = replace(honest.questions[0], options=(EncryptedOption(moved, option.proof),
+                                                     *honest.questions[0].options[1:]))  # fmt: skip
+    forged = world.resign(0, honest, (question, *honest.questions[1:]))
+    replace_entry(record, world, COUNTED, forged.canonical_bytes())
+    assert_fails_at(record, "11.7")
+
+
+@pytest.mark.attack("A6", path="verify")
+@pytest.mark.parametrize("document", [doc.GROUP, doc.ELECTION])
+def test_a6_supplied_generator_in_record_is_refused(
+    world: World, record: Path, document: str
+) -> None:
+    # A record cannot carry an extra generator for the verifier to use: any field beyond the
+    # documented ones is refused when the record is read.
+    supplied = group_by_name(world.group.name).base_exp(7).to_bytes()
+
+    def change(value: Any) -> None:
+        value["h"] = base64.b64encode(supplied).decode()
+
+    rewrite_json(record, document, change)
+    assert_refused_at_load(record)
