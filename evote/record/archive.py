@@ -30,7 +30,8 @@ from evote.errors import InvalidInput, InvalidRecord
 from evote.record import documents as doc
 
 MAX_BOARD_BYTES: Final = 1 << 40
-MAX_DOCUMENT_BYTES: Final = 64 * 1024 * 1024
+#: A document (credentials.json of a million voters is ~70 MB).
+MAX_DOCUMENT_BYTES: Final = 256 * 1024 * 1024
 MAX_MEMBERS: Final = doc.MAX_FILES + 1
 COPY_CHUNK: Final = 1 << 20
 _ZIP_EPOCH: Final = (1980, 1, 1, 0, 0, 0)

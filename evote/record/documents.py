@@ -8,6 +8,8 @@ Every document is an object with ``kind`` and ``version`` (docs/record-format.md
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any, Final
 
 from evote import jsonstrict
@@ -33,6 +35,9 @@ REQUIRED_FILES: Final = (GROUP, MANIFEST, ELECTION, CREDENTIALS, CEREMONY, CHECK
 OPTIONAL_FILES: Final = (TALLY, RESULT)
 KNOWN_FILES: Final = frozenset(REQUIRED_FILES + OPTIONAL_FILES)
 DOCUMENT_VERSION: Final = 1
+_CREDENTIALS_OPENING: Final = re.compile(
+    rb'\{"ceremony_digest":"[A-Za-z0-9+/=]*","credentials":\{"entries":\['
+)
 MAX_FILES: Final = 64
 SHA256_HEX_LENGTH: Final = 64
 
@@ -104,6 +109,28 @@ def election_document(election: Election, launch_code: str) -> dict[str, Any]:
     }
 
 
+def without_credential_entries(payload: bytes) -> bytes:
+    """The setup payload (already decoded strictly) with its credential list emptied.
+
+    Only the manifest is read from it again: parsing a million credential entries a second
+    time would cost ~300 MB for nothing. The cut is made only where the canonical form puts
+    the list (the second top-level key, after the ceremony digest's base64): quotes cannot
+    appear unescaped inside a string, and the entries, already decoded, hold only base64 and
+    integers, so the list ends at the first ``],"group":`` after it. Otherwise the payload is
+    returned whole.
+    """
+    opening = _CREDENTIALS_OPENING.match(payload)
+    end = payload.find(b'],"group":', opening.end()) if opening else -1
+    if opening is None or end < 0:
+        return payload
+    return payload[: opening.end()] + payload[end:]
+
+
+def setup_body_without_entries(payload: bytes) -> Any:
+    """The JSON value of a setup payload (decoded strictly before), its credential list empty."""
+    return jsonstrict.loads(without_credential_entries(payload), "setup", InvalidRecord)
+
+
 # -- credentials.json -------------------------------------------------------------------------
 
 
@@ -114,6 +141,26 @@ def credentials_document(election: Election) -> dict[str, Any]:
         "election_id": election.election_id,
         **election.credentials.to_json_obj(),
     }
+
+
+def credentials_document_chunks(election: Election) -> Iterator[bytes]:
+    """``document_bytes(credentials_document(election))`` in pieces, without its JSON tree.
+
+    A million credentials make a 70 MB document whose tree would take ~300 MB: the canonical
+    JSON of the document with no entries is split where its empty list stands, and the
+    list's own canonical entries (:meth:`CredentialList.json_chunks`) go in between.
+    """
+    empty = {
+        "kind": "credential-list",
+        "version": DOCUMENT_VERSION,
+        "election_id": election.election_id,
+        "group": election.group.name,
+        "entries": [],
+    }
+    head, tail = (jsonstrict.dumps(empty) + b"\n").split(b'"entries":[]')
+    yield head + b'"entries":['
+    yield from election.credentials.entries_json_chunks()
+    yield b"]" + tail
 
 
 # -- checkpoints.json -------------------------------------------------------------------------

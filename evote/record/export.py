@@ -96,29 +96,35 @@ def _write_record(board: Board, election_id: str, directory: Path) -> None:
             " and the Board was given no signing key)"
         )
     files: list[tuple[str, int, str]] = []
-    setup_body, events = _write_board(board, election_id, directory, files)
-    setup = decode_setup(jsonstrict.dumps(setup_body), f"election {election_id!r}: setup entry")
+    setup_payload, events = _write_board(board, election_id, directory, files)
+    setup = decode_setup(setup_payload, f"election {election_id!r}: setup entry")
     election = setup.election
+    # The manifest as the setup entry spells it; the credential list streamed from its
+    # compact form: no JSON tree of a million credentials is built.
+    setup_body = doc.setup_body_without_entries(setup_payload)
+    del setup_payload
     documents: list[tuple[str, Any]] = [
         (doc.GROUP, doc.group_document(election.group)),
         (doc.MANIFEST, setup_body["manifest"]),
         (doc.ELECTION, doc.election_document(election, setup.launch_code)),
-        (doc.CREDENTIALS, doc.credentials_document(election)),
         (doc.CEREMONY, setup_body["trustees"]),
         (doc.CHECKPOINTS, doc.checkpoints_document(election_id, board_key, checkpoints)),
     ]
     documents += [(name, body) for name, body in events.items()]
     for name, value in documents:
         files.append(_write_file(directory / name, [document_bytes(value)]))
+    files.append(
+        _write_file(directory / doc.CREDENTIALS, doc.credentials_document_chunks(election))
+    )
     index = doc.index_document(election_id, files)
     _write_file(directory / doc.INDEX, [document_bytes(index)])
 
 
 def _write_board(
     board: Board, election_id: str, directory: Path, files: list[tuple[str, int, str]]
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[bytes, dict[str, Any]]:
     """Stream board.jsonl; return the setup payload and the bodies of the last TALLY/RESULT."""
-    setup_body: Any = None
+    setup_payload: bytes | None = None
     events: dict[str, Any] = {}
     path = directory / doc.BOARD
     with path.open("xb") as stream:
@@ -126,17 +132,17 @@ def _write_board(
         for entry in board.entries(election_id):
             writer.write(entry_line(entry))
             if entry.kind is EntryKind.SETUP:
-                setup_body = jsonstrict.loads(entry.payload, "setup entry", InvalidRecord)
+                setup_payload = entry.payload
             elif entry.kind is EntryKind.TALLY:
                 events[doc.TALLY] = event_body(entry, entry.position)
             elif entry.kind is EntryKind.RESULT:
                 events[doc.RESULT] = event_body(entry, entry.position)
         stream.flush()
         os.fsync(stream.fileno())
-    if setup_body is None:
+    if setup_payload is None:
         raise InvalidInput(f"election {election_id!r}: the board has no setup entry")
     files.append((doc.BOARD, writer.size, writer.hasher.hexdigest()))
-    return setup_body, events
+    return setup_payload, events
 
 
 def _write_file(path: Path, chunks: Iterable[bytes]) -> tuple[str, int, str]:

@@ -25,7 +25,8 @@ from evote.errors import InvalidRecord
 from evote.record.strict import parse_json
 
 BOARD_FILE: Final = "board.jsonl"
-MAX_LINE_BYTES: Final = 64 * 1024 * 1024
+#: A line (the setup entry holds the credential list: ~92 MB at a million voters).
+MAX_LINE_BYTES: Final = 256 * 1024 * 1024
 _FIELDS: Final = ("position", "kind", "payload", "payload_hash", "chain_hash")
 _KINDS: Final = {kind.value: kind for kind in EntryKind}
 _READ: Final = jsonstrict.Reader(InvalidRecord)
@@ -52,11 +53,15 @@ def where(line_number: int, field: str = "") -> str:
     return f"{BOARD_FILE}: line {line_number}" + (f": {field}" if field else "")
 
 
-def parse_line(raw: bytes, line_number: int, election_id: str) -> BoardEntry:
+def parse_line(
+    raw: bytes, line_number: int, election_id: str, *, index: bool = True
+) -> BoardEntry:
     """Strictly decode one line (with its newline) into a BoardEntry.
 
-    For a BALLOT entry the ballot hash and tracking code are computed from the payload (the
-    ballot's canonical bytes); the other index columns stay ``None``.
+    With ``index``, for a BALLOT entry the ballot hash and tracking code are computed from the
+    payload (the ballot's canonical bytes); the other index columns stay ``None``. Passes that
+    do not read them (the chain, the checkpoints, the ballot checks, whose workers hash each
+    ballot once themselves) skip that hash.
     """
     if not raw.endswith(b"\n"):
         raise InvalidRecord(f"{where(line_number)}: truncated: the line has no newline at its end")
@@ -75,7 +80,9 @@ def parse_line(raw: bytes, line_number: int, election_id: str) -> BoardEntry:
     if kind is None:
         _READ.fail(f"{root}.kind", f"unknown entry kind {kind_text!r}")
     payload = _READ.b64(fields["payload"], f"{root}.payload")
-    ballot_hash = digest32(Purpose.BALLOT, payload) if kind is EntryKind.BALLOT else None
+    ballot_hash = (
+        digest32(Purpose.BALLOT, payload) if index and kind is EntryKind.BALLOT else None
+    )
     return BoardEntry(
         election_id=election_id,
         position=position,
@@ -101,15 +108,18 @@ def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         yield number, raw
 
 
-def read_entries(path: Path, election_id: str) -> Iterator[BoardEntry]:
-    """Stream the entries of ``path`` (a board.jsonl), strictly parsed, in order."""
+def read_entries(path: Path, election_id: str, *, index: bool = True) -> Iterator[BoardEntry]:
+    """Stream the entries of ``path`` (a board.jsonl), strictly parsed, in order.
+
+    ``index=False`` leaves the ballot hash and tracking code out (see :func:`parse_line`).
+    """
     try:
         stream = path.open("rb")
     except OSError as fault:
         raise InvalidRecord(f"{BOARD_FILE}: cannot be read ({fault.strerror})") from fault
     with stream:
         for number, raw in read_lines(stream):
-            yield parse_line(raw, number, election_id)
+            yield parse_line(raw, number, election_id, index=index)
 
 
 def event_body(entry: BoardEntry, line_number: int) -> Any:

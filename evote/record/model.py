@@ -60,18 +60,19 @@ class ElectionRecord:
     def board_path(self) -> Path:
         return self.path / BOARD_FILE
 
-    def entries(self) -> Iterator[BoardEntry]:
+    def entries(self, *, index: bool = True) -> Iterator[BoardEntry]:
         """Stream every board entry from ``board.jsonl``, strictly parsed, in file order.
 
         Raises :class:`~evote.errors.InvalidRecord` naming ``board.jsonl``, the line and the
         field at the first malformed line. The chain is not checked here
-        (:func:`evote.board.chain.verify_chain` does it).
+        (:func:`evote.board.chain.verify_chain` does it). ``index=False`` leaves out the ballot
+        hash and tracking code of ballot entries (a hash per ballot the caller does not need).
         """
-        return read_entries(self.board_path, self.election_id)
+        return read_entries(self.board_path, self.election_id, index=index)
 
     def ballot_lines(self) -> Iterator[tuple[int, bytes]]:
         """Stream (position, canonical ballot bytes) of every BALLOT entry, in board order."""
-        for entry in self.entries():
+        for entry in self.entries(index=False):
             if entry.kind is EntryKind.BALLOT:
                 yield entry.position, entry.payload
 

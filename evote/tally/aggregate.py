@@ -14,16 +14,24 @@ distinct weights, each ballot is scaled on arrival instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from evote.ballots.manifest import Manifest
 from evote.crypto.elgamal import Ciphertext
 from evote.crypto.groups import Group
 from evote.errors import InvalidBallot, InvalidInput
 
+if TYPE_CHECKING:
+    from evote.election import Election
+
 MAX_WEIGHT_CLASSES: Final = 64
+#: Ballots per task of :func:`aggregate_payloads`, and tasks in flight at once.
+PAYLOAD_CHUNK: Final = 1000
+MAX_PENDING: Final = 16
 
 
 class BallotCiphertexts(Protocol):
@@ -197,3 +205,106 @@ def aggregate(
     the verifier re-checks the record) and deduplicated by the revote policy.
     """
     return aggregate_ciphertexts(election.group, manifest_shape(election.manifest), counted)
+
+
+# -- in parallel, from the board's payloads ----------------------------------------------------
+
+#: Elections a worker process can aggregate for, by fingerprint (see :func:`share_election`).
+_SHARED: dict[bytes, Election] = {}
+
+
+def share_election(election: Election) -> None:
+    """Make ``election`` known to the workers of :func:`aggregate_payloads`.
+
+    Call it before the process pool starts (a forking pool inherits it, shared copy-on-write)
+    or pass it as the pool's ``initializer`` (each worker then receives it once).
+    """
+    _SHARED[election.fingerprint] = election
+
+
+def multiply_tallies(left: EncryptedTally, right: EncryptedTally) -> EncryptedTally:
+    """The tally of the ballots of both (the column-wise product; counts and weights add)."""
+    if left.group is not right.group or left.shape != right.shape:
+        raise InvalidInput("tallies of different groups or shapes cannot be multiplied")
+    return EncryptedTally(
+        left.group,
+        tuple(
+            tuple(a * b for a, b in zip(row_a, row_b, strict=True))
+            for row_a, row_b in zip(left.options, right.options, strict=True)
+        ),
+        tuple(
+            None if a is None or b is None else a * b
+            for a, b in zip(left.blanks, right.blanks, strict=True)
+        ),
+        left.ballot_count + right.ballot_count,
+        left.total_weight + right.total_weight,
+    )
+
+
+def aggregate_chunk(fingerprint: bytes, payloads: tuple[bytes, ...]) -> EncryptedTally:
+    """Decode ``payloads`` (counted ballots' canonical bytes) and aggregate them (a worker task)."""
+    from evote.ballots.encrypted import decode_ballot  # noqa: PLC0415 (ballots import the tally)
+
+    election = _SHARED.get(fingerprint)
+    if election is None:
+        raise InvalidInput(
+            "aggregate: this worker does not know the election; call share_election before"
+            " the pool starts, or give it as the pool's initializer"
+        )
+    credentials = election.credentials
+
+    def counted() -> Iterator[tuple[BallotCiphertexts, int]]:
+        for payload in payloads:
+            ballot = decode_ballot(election, payload)
+            yield ballot, credentials.weight_of(ballot.credential)
+
+    return aggregate(election, counted())
+
+
+def aggregate_payloads(
+    election: Election,
+    payloads: Iterable[bytes],
+    *,
+    executor: Executor | None = None,
+    chunk_size: int = PAYLOAD_CHUNK,
+) -> EncryptedTally:
+    """:func:`aggregate` of the counted ballots given as payloads, decoded on ``executor``.
+
+    Each task decodes a chunk of ballots and returns its partial product; this process
+    multiplies them (the product is associative and commutative, so the result is the
+    sequential one). Decoding dominates the tally (every ciphertext's membership check), and
+    spreads over the workers. Without an executor, runs in this process. The workers must
+    know ``election``: see :func:`share_election`.
+    """
+    if chunk_size < 1:
+        raise InvalidInput("aggregate: the chunk size must be at least 1")
+    share_election(election)
+    key = election.fingerprint
+    total = aggregate(election, ())
+    if executor is None:
+        for chunk in _chunks(payloads, chunk_size):
+            total = multiply_tallies(total, aggregate_chunk(key, chunk))
+        return total
+    pending: deque[Future[EncryptedTally]] = deque()
+    try:
+        for chunk in _chunks(payloads, chunk_size):
+            pending.append(executor.submit(aggregate_chunk, key, chunk))
+            while len(pending) >= MAX_PENDING:
+                total = multiply_tallies(total, pending.popleft().result())
+        while pending:
+            total = multiply_tallies(total, pending.popleft().result())
+    finally:
+        for future in pending:
+            future.cancel()
+    return total
+
+
+def _chunks(payloads: Iterable[bytes], size: int) -> Iterator[tuple[bytes, ...]]:
+    chunk: list[bytes] = []
+    for payload in payloads:
+        chunk.append(payload)
+        if len(chunk) >= size:
+            yield tuple(chunk)
+            chunk = []
+    if chunk:
+        yield tuple(chunk)

@@ -19,11 +19,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
-from evote.ballots.credentials import CredentialEntry, CredentialList
-from evote.ballots.encrypted import TRACKING_CODE_BYTES, decode_ballot
+from evote.ballots.credentials import CredentialList
+from evote.ballots.encrypted import EncryptedBallot, decode_ballot
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import check_checkpoint, check_consistent, check_extends
@@ -45,7 +45,7 @@ from evote.errors import (
     InvalidResult,
 )
 from evote.record.model import ElectionRecord
-from evote.tally.aggregate import EncryptedTally, aggregate
+from evote.tally.aggregate import EncryptedTally, aggregate, multiply_tallies
 from evote.tally.decryption import (
     CombinedTally,
     check_decryption_share,
@@ -54,13 +54,24 @@ from evote.tally.decryption import (
     solve_counts,
 )
 from evote.tally.result import DecryptedCounts, check_result, turnout_of
+from evote.verify.facts import FactStore
 from evote.verify.report import StepReport, StepStatus, VerificationReport
-from evote.verify.work import ChunkEntry, ChunkResult, ElectionSource, check_chunk
+from evote.verify.work import (
+    ChunkEntry,
+    ChunkResult,
+    ElectionSource,
+    check_chunk,
+    remember_election,
+    setup_digest,
+)
 
-#: Ballots per task sent to a worker.
-DEFAULT_CHUNK_SIZE: Final = 200
+#: Ballots per task sent to a worker: enough to amortise the round trip and the partial
+#: product (one multiplication per column per chunk in the main process).
+DEFAULT_CHUNK_SIZE: Final = 500
 #: Tasks in flight at once: enough to keep a large pool busy, few enough to bound memory.
-DEFAULT_MAX_PENDING: Final = 64
+DEFAULT_MAX_PENDING: Final = 32
+#: Superseded ballots decoded and multiplied at once by step 11.10.
+SUPERSEDED_BATCH: Final = 1000
 
 Progress = Callable[[str, int, int], None]
 
@@ -93,37 +104,17 @@ class _Blocked(Exception):
 
 @dataclass
 class _BallotPass:
-    """What step 11.7 gathers, in board order, for steps 11.8 to 11.10."""
+    """What step 11.7 gathers for steps 11.8 to 11.10: counters here, per-ballot facts on disk."""
 
+    facts: FactStore | None = None
     entries: int = 0
     ballot_errors: int = 0
     first_ballot_error: str | None = None
     undecoded: int = 0
-    codes: dict[bytes, int] = field(default_factory=dict)
-    cast_markers: dict[bytes, int] = field(default_factory=dict)
-    spoiled_markers: dict[bytes, int] = field(default_factory=dict)
-    last: dict[bytes, tuple[int, int | None]] = field(default_factory=dict)
-    superseded: dict[int, int | None] = field(default_factory=dict)
-    violations: list[str] = field(default_factory=list)
     complete: bool = False
     product: EncryptedTally | None = None
-    unaggregated: list[int] = field(default_factory=list)
-
-
-def _multiply(left: EncryptedTally, right: EncryptedTally) -> EncryptedTally:
-    return EncryptedTally(
-        left.group,
-        tuple(
-            tuple(a * b for a, b in zip(row_a, row_b, strict=True))
-            for row_a, row_b in zip(left.options, right.options, strict=True)
-        ),
-        tuple(
-            None if a is None or b is None else a * b
-            for a, b in zip(left.blanks, right.blanks, strict=True)
-        ),
-        left.ballot_count + right.ballot_count,
-        left.total_weight + right.total_weight,
-    )
+    unaggregated: int = 0
+    first_unaggregated: int | None = None
 
 
 def _quotient(a: Ciphertext, b: Ciphertext) -> Ciphertext:
@@ -181,7 +172,7 @@ class _Verifier:
         self.chunk_size = chunk_size
         self.max_pending = max_pending
         self.reports: dict[str, StepReport] = {}
-        self.setup_payload: bytes | None = None
+        self.setup_digest: bytes | None = None
         self.kinds: dict[EntryKind, int] = dict.fromkeys(EntryKind, 0)
         self.ballots = _BallotPass()
         self.combined: CombinedTally | None = None
@@ -206,9 +197,13 @@ class _Verifier:
             "11.13": (self.discrete_logs, ("11.12",)),
             "11.14": (self.result, ("11.13",)),
         }
-        for number, name in STEPS:
-            function, needs = steps[number]
-            self.reports[number] = self._run_step(number, name, function, needs)
+        try:
+            for number, name in STEPS:
+                function, needs = steps[number]
+                self.reports[number] = self._run_step(number, name, function, needs)
+        finally:
+            if self.ballots.facts is not None:
+                self.ballots.facts.close()
         return VerificationReport(self.record.election_id, tuple(self.reports.values()))
 
     def _run_step(
@@ -262,7 +257,7 @@ class _Verifier:
         return 1
 
     def _setup_entry(self) -> BoardEntry:
-        for entry in self.record.entries():
+        for entry in self.record.entries(index=False):
             if entry.position != 1 or entry.kind is not EntryKind.SETUP:
                 raise BoardIntegrityError(
                     f"board entry {entry.position} is a {entry.kind.value}, expected the setup"
@@ -298,7 +293,10 @@ class _Verifier:
                 raise ContextMismatch(f"{what}: the record and its board's setup entry differ")
         if setup.launch_code != self.record.launch_code:
             raise ContextMismatch("launch code: the record and its board's setup entry differ")
-        self.setup_payload = entry.payload
+        # The workers' election: in this process's cache before the first task, so that a
+        # forking pool shares it instead of every task carrying the setup payload.
+        self.setup_digest = setup_digest(entry.payload)
+        remember_election(self.setup_digest, setup.election)
         return len(election.manifest.questions)
 
     def ceremony(self) -> int:
@@ -318,19 +316,16 @@ class _Verifier:
         return ceremony.setup.trustee_count
 
     def credentials(self) -> int:
-        """11.4: every public credential valid (in the group, not 1), distinct, sorted, weighted."""
+        """11.4: every public credential valid (in the group, not 1), distinct, sorted, weighted.
+
+        The list is rebuilt from its encodings and weights with the checks of its decoder
+        (sorted, distinct, weights in range, membership in batches; a process checks the
+        membership of the same bytes once) and its digest recomputed.
+        """
         listed = self.election.credentials
         group = self.election.group
-        encodings = [entry.public.to_bytes() for entry in listed.entries]
-        if encodings != sorted(encodings):
-            raise InvalidInput("credential list: not sorted by canonical bytes")
-        elements = group.decode_many(encodings, "credential list")
-        rebuilt = CredentialList(
-            group,
-            tuple(
-                CredentialEntry(element, entry.weight)
-                for element, entry in zip(elements, listed.entries, strict=True)
-            ),
+        rebuilt = CredentialList.from_encodings(
+            group, listed.encodings(), listed.weights(), "credential list"
         )
         if len(rebuilt) != len(listed) or not hmac.compare_digest(
             rebuilt.digest(), listed.digest()
@@ -363,7 +358,7 @@ class _Verifier:
         record = self.record
         election = self.election
         genesis = genesis_hash(record.election_id, election.fingerprint, record.launch_code)
-        head = verify_chain(self._life_cycle(record.entries()), genesis)
+        head = verify_chain(self._life_cycle(record.entries(index=False)), genesis)
         if record.entry_count and head.position != record.entry_count:
             raise InvalidRecord(
                 f"board.jsonl: {head.position} entries, record.json lists {record.entry_count}"
@@ -401,7 +396,7 @@ class _Verifier:
                     events[entry.kind].append(entry.position)
                 yield entry
 
-        check_extends(checkpoints[0], observed(record.entries()), checkpoints[-1])
+        check_extends(checkpoints[0], observed(record.entries(index=False)), checkpoints[-1])
         for checkpoint in checkpoints:
             if not hmac.compare_digest(seen.get(checkpoint.position, b""), checkpoint.chain_hash):
                 raise BoardIntegrityError(
@@ -419,7 +414,7 @@ class _Verifier:
 
     def _chunks(self) -> Iterator[tuple[ChunkEntry, ...]]:
         chunk: list[ChunkEntry] = []
-        for entry in self.record.entries():
+        for entry in self.record.entries(index=False):
             if entry.kind is EntryKind.BALLOT or entry.kind is EntryKind.SPOILED:
                 chunk.append(ChunkEntry(entry.position, entry.kind is EntryKind.SPOILED,
                                         entry.payload))  # fmt: skip
@@ -449,12 +444,14 @@ class _Verifier:
 
     def ballot_checks(self) -> int:
         """11.7: every ballot and spoiled ballot decoded and checked with ``check_ballot``."""
-        if self.setup_payload is None:
+        if self.setup_digest is None:
             raise _Blocked("the setup entry was not read")
         state = self.ballots
+        state.facts = FactStore()
         total = self.kinds[EntryKind.BALLOT] + self.kinds[EntryKind.SPOILED]
         self._tick("ballots", 0, total)
-        for result in self._results(ElectionSource(self.setup_payload)):
+        source = ElectionSource(None, self.setup_digest, str(self.record.board_path))
+        for result in self._results(source):
             self._absorb(result)
             self._tick("ballots", state.entries, total)
         state.complete = True
@@ -466,10 +463,14 @@ class _Verifier:
 
     def _absorb(self, result: ChunkResult) -> None:
         state = self.ballots
-        revote_single = self.election.manifest.revote is RevotePolicy.SINGLE
-        state.unaggregated += result.unaggregated
+        if result.unaggregated:
+            if state.first_unaggregated is None:
+                state.first_unaggregated = result.unaggregated[0]
+            state.unaggregated += len(result.unaggregated)
         state.product = (
-            result.partial if state.product is None else _multiply(state.product, result.partial)
+            result.partial
+            if state.product is None
+            else multiply_tallies(state.product, result.partial)
         )
         for fact in result.facts:
             state.entries += 1
@@ -479,81 +480,44 @@ class _Verifier:
                     state.first_ballot_error = fact.error
             if fact.ballot_hash is None or fact.marker is None or fact.credential is None:
                 state.undecoded += 1
-                continue
-            where = f"board entry {fact.position}"
-            code = fact.ballot_hash[:TRACKING_CODE_BYTES]
-            earlier = state.codes.get(code)
-            if earlier is not None:
-                state.violations.append(
-                    f"{where}: same ballot hash or tracking code as entry {earlier} (replay)"
-                )
-            state.codes[code] = fact.position
-            if fact.spoiled:
-                clash = state.spoiled_markers.get(fact.marker)
-                if clash is not None:
-                    state.violations.append(
-                        f"{where}: spoiled ballot with the ciphertexts of the one at {clash}"
-                    )
-                state.spoiled_markers[fact.marker] = fact.position
-                continue
-            copied = state.cast_markers.get(fact.marker)
-            if copied is not None:
-                state.violations.append(
-                    f"{where}: cast ballot with the ciphertexts of the ballot at {copied}"
-                    " (a copy, or reused nonces)"
-                )
-            else:
-                state.cast_markers[fact.marker] = fact.position
-            previous = state.last.get(fact.credential)
-            if previous is not None:
-                if revote_single:
-                    state.violations.append(
-                        f"{where}: second ballot of the credential that voted at {previous[0]};"
-                        " the election allows one ballot per credential"
-                    )
-                state.superseded[previous[0]] = previous[1]
-            state.last[fact.credential] = (fact.position, fact.weight)
+        if state.facts is not None:
+            state.facts.add(result.facts)
 
-    def _finished_pass(self) -> _BallotPass:
-        if not self.ballots.complete:
+    def _finished_pass(self) -> tuple[_BallotPass, FactStore]:
+        state = self.ballots
+        if not state.complete or state.facts is None:
             raise _Blocked("the ballots were not all read (step 11.7)")
-        return self.ballots
+        return state, state.facts
 
     def board_rules(self) -> int:
         """11.8: no replayed ballot, no ciphertexts cast twice or after a spoil, revote policy."""
-        state = self._finished_pass()
+        state, facts = self._finished_pass()
         if state.undecoded:
             raise _Blocked(f"{state.undecoded} ballot entries could not be decoded (step 11.7)")
-        for marker, spoiled_at in state.spoiled_markers.items():
-            cast_at = state.cast_markers.get(marker)
-            if cast_at is not None:
-                state.violations.append(
-                    f"board entry {cast_at}: cast ballot with the ciphertexts of the spoiled"
-                    f" ballot at {spoiled_at}"
-                )
-        if state.violations:
-            more = len(state.violations) - 1
+        single = self.election.manifest.revote is RevotePolicy.SINGLE
+        found = facts.violations(one_ballot_per_credential=single)
+        if found.count:
+            more = found.count - 1
             suffix = f" (and {more} more)" if more else ""
-            raise DuplicateBallot(f"{state.violations[0]}{suffix}")
+            raise DuplicateBallot(f"{found.first}{suffix}")
         return state.entries
 
     def counted(self) -> int:
         """11.9: the last ballot of each credential; their number and weight are the tally's."""
-        state = self._finished_pass()
-        counted = len(state.last)
-        weights = [weight for _, weight in state.last.values()]
+        _, facts = self._finished_pass()
+        counted = facts.counted()
         tally = self.record.tally
         if tally is None:
-            return counted
-        if any(weight is None for weight in weights):
+            return counted.ballots
+        if counted.weighed != counted.ballots:
             raise _Blocked("a counted ballot's credential has no weight (step 11.7)")
-        weight = sum(w for w in weights if w is not None)
-        if tally.ballot_count != counted or tally.total_weight != weight:
+        if tally.ballot_count != counted.ballots or tally.total_weight != counted.total_weight:
             raise InvalidResult(
                 f"tally: {tally.ballot_count} ballots of total weight {tally.total_weight}; the"
-                f" board has {counted} counted ballots of total weight {weight}"
+                f" board has {counted.ballots} counted ballots of total weight"
+                f" {counted.total_weight}"
             )
-        return counted
+        return counted.ballots
 
     def _published_tally(self) -> EncryptedTally:
         record = self.record
@@ -566,34 +530,44 @@ class _Verifier:
             raise InvalidRecord("the record holds a tally that is not on its board")
         return record.tally
 
-    def _superseded_tally(self) -> EncryptedTally:
-        state = self.ballots
-        wanted = state.superseded
-        found: list[tuple[int, bytes]] = []
+    def _superseded_tally(self, facts: FactStore) -> EncryptedTally:
+        """The product of the superseded ballots, read again from board.jsonl in one merge pass."""
+        product = aggregate(self.election, ())
+        batch: list[tuple[EncryptedBallot, int]] = []
+        wanted = facts.superseded()
+        target = next(wanted, None)
         for position, payload in self.record.ballot_lines():
-            if position in wanted:
-                found.append((position, payload))
-        if len(found) != len(wanted):
-            raise InvalidRecord("board.jsonl changed while it was read (superseded ballots)")
-        counted = []
-        for position, payload in found:
-            weight = wanted[position]
+            if target is None:
+                break
+            if position != target[0]:
+                continue
+            weight = target[1]
             if weight is None:
                 raise _Blocked(f"the superseded ballot at {position} has no weight")
-            counted.append((decode_ballot(self.election, payload), weight))
-        return aggregate(self.election, counted)
+            batch.append((decode_ballot(self.election, payload), weight))
+            if len(batch) >= SUPERSEDED_BATCH:
+                product = multiply_tallies(product, aggregate(self.election, batch))
+                batch.clear()
+            target = next(wanted, None)
+        if target is not None:
+            raise InvalidRecord("board.jsonl changed while it was read (superseded ballots)")
+        return multiply_tallies(product, aggregate(self.election, batch))
 
     def aggregation(self) -> int:
         """11.10: the product of the counted ballots' ciphertexts is the published tally."""
         tally = self._published_tally()
-        state = self._finished_pass()
+        state, facts = self._finished_pass()
         if state.unaggregated:
             raise _Blocked(
-                f"{len(state.unaggregated)} cast ballot(s) could not be decoded or weighed,"
-                f" first at {state.unaggregated[0]} (step 11.7)"
+                f"{state.unaggregated} cast ballot(s) could not be decoded or weighed,"
+                f" first at {state.first_unaggregated} (step 11.7)"
             )
         product = state.product if state.product is not None else aggregate(self.election, ())
-        computed = _divide(product, self._superseded_tally()) if state.superseded else product
+        computed = (
+            _divide(product, self._superseded_tally(facts))
+            if facts.has_superseded()
+            else product
+        )
         _same_tally(computed, tally)
         return computed.ballot_count
 

@@ -1,15 +1,20 @@
 """The ballot checks that run on an executor's workers (docs/spec.md steps 11.7 to 11.10).
 
 A task is one chunk of board entries (a few hundred ballots and spoiled ballots) plus an
-:class:`ElectionSource`: the board's setup payload (entry 1), from which each worker process
-rebuilds the :class:`~evote.election.Election` once and keeps it (keyed by the payload's
-digest), so a task carries the election as bytes and never as live objects. The worker decodes
-and checks every ballot with :func:`~evote.ballots.encrypted.check_ballot` (the cast path's own
-check), and returns, per ballot, the facts that the board's rules need (credential, ballot
-hash, spoiled marker, weight, the first error), with the chunk's *partial product* of the cast
-ballots' ciphertexts (:func:`~evote.tally.aggregate.aggregate` on the chunk). The main process
-multiplies the partial products and divides out the superseded ballots: the tally is
-recomputed without the main process ever holding the ballots.
+:class:`ElectionSource`: the SHA-256 of the board's setup payload (entry 1) and where to read
+that payload (inline, or line 1 of the record's ``board.jsonl``). Each worker process keeps the
+elections it has decoded, keyed by that digest. The main process puts the election it decoded
+in the same cache (:func:`remember_election`) before its first task: a process pool that forks
+(the default on Linux) then starts with the election already there, shared copy-on-write, and
+no task carries or re-parses the setup payload (at a million voters it is ~90 MB). A worker
+started any other way (spawn, Dask) reads line 1 of the record once and checks its digest.
+
+The worker decodes and checks every ballot with :func:`~evote.ballots.encrypted.check_ballot`
+(the cast path's own check), and returns, per ballot, the facts that the board's rules need
+(credential, ballot hash, spoiled marker, weight, the first error), with the chunk's *partial
+product* of the cast ballots' ciphertexts (:func:`~evote.tally.aggregate.aggregate` on the
+chunk). The main process multiplies the partial products and divides out the superseded
+ballots: the tally is recomputed without the main process ever holding the ballots.
 
 Everything here is a top-level function or a frozen dataclass, so it pickles for a process
 pool and for Dask.
@@ -18,15 +23,18 @@ pool and for Dask.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from evote import jsonstrict
 from evote.ballots.encrypted import EncryptedBallot, check_ballot, decode_ballot, spoiled_marker
 from evote.board.setup import decode_setup
 from evote.election import Election
-from evote.errors import InvalidRecord
+from evote.errors import InvalidInput, InvalidRecord
+from evote.record.jsonl import MAX_LINE_BYTES, parse_line
 from evote.tally.aggregate import EncryptedTally, aggregate
 
 #: Elections kept per worker process (a worker may serve two records in a row, say).
@@ -36,13 +44,47 @@ _ELECTIONS: OrderedDict[bytes, Election] = OrderedDict()
 
 @dataclass(frozen=True, slots=True)
 class ElectionSource:
-    """The board's setup payload (entry 1): what a worker rebuilds the election from."""
+    """Where a worker finds the election: the setup payload (entry 1) and its SHA-256.
 
-    setup_payload: bytes
+    ``setup_payload`` inline (small boards, tests), or ``None`` with ``board_path``: the
+    ``board.jsonl`` whose first line holds the payload. ``setup_digest`` names the election in
+    each process's cache; given a payload, it is computed from it.
+    """
+
+    setup_payload: bytes | None
+    setup_digest: bytes = b""
+    board_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.setup_payload is not None and not self.setup_digest:
+            object.__setattr__(self, "setup_digest", setup_digest(self.setup_payload))
+        if self.setup_payload is None and (not self.setup_digest or self.board_path is None):
+            raise InvalidInput("election source: give the setup payload, or its digest and path")
 
     @property
     def digest(self) -> bytes:
-        return hashlib.sha256(self.setup_payload).digest()
+        return self.setup_digest
+
+    def payload(self) -> bytes:
+        """The setup payload: inline, or line 1 of ``board_path`` with its digest checked."""
+        if self.setup_payload is not None:
+            return self.setup_payload
+        path = Path(str(self.board_path))
+        where = f"{path.name}: line 1"
+        try:
+            with path.open("rb") as stream:
+                raw = stream.readline(MAX_LINE_BYTES + 2)
+        except OSError as fault:
+            raise InvalidRecord(f"{where}: cannot be read ({fault.strerror})") from fault
+        payload = parse_line(raw, 1, "", index=False).payload
+        if not hmac.compare_digest(setup_digest(payload), self.setup_digest):
+            raise InvalidRecord(f"{where}: the setup entry changed while the record was verified")
+        return payload
+
+
+def setup_digest(payload: bytes) -> bytes:
+    """The key of an election in the worker caches: SHA-256 of its setup payload."""
+    return hashlib.sha256(payload).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +129,26 @@ class ChunkResult:
 
 
 def election_for(source: ElectionSource) -> Election:
-    """The election of ``source``, decoded once per process."""
+    """The election of ``source``, decoded at most once per process."""
     key = source.digest
     election = _ELECTIONS.get(key)
     if election is None:
-        election = decode_setup(source.setup_payload, "board entry 1 (setup)").election
-        _ELECTIONS[key] = election
-        while len(_ELECTIONS) > _CACHE_SIZE:
-            _ELECTIONS.popitem(last=False)
+        election = decode_setup(source.payload(), "board entry 1 (setup)").election
+        remember_election(key, election)
     else:
         _ELECTIONS.move_to_end(key)
     return election
+
+
+def remember_election(key: bytes, election: Election) -> None:
+    """Put ``election`` (decoded from the setup payload of digest ``key``) in this process's cache.
+
+    Called by the main process before it submits a task, so that forked workers inherit it.
+    """
+    _ELECTIONS[key] = election
+    _ELECTIONS.move_to_end(key)
+    while len(_ELECTIONS) > _CACHE_SIZE:
+        _ELECTIONS.popitem(last=False)
 
 
 def spoiled_ballot_bytes(payload: bytes, where: str) -> bytes:

@@ -588,3 +588,47 @@ def test_publish_tally_refuses_a_bad_combined_share(published: Published, tmp_pa
         other = type(published.result)("another", published.result.turnout, ())
         with pytest.raises(ContextMismatch):
             publish_result(board, record.election, other)
+
+
+# -- large documents streamed (issue 9) -------------------------------------------------------
+
+
+def test_credentials_document_chunks_are_the_document(published: Published) -> None:
+    from evote.record import documents as doc  # noqa: PLC0415
+    from evote.record.strict import document_bytes  # noqa: PLC0415
+
+    streamed = b"".join(doc.credentials_document_chunks(published.election))
+    assert streamed == document_bytes(doc.credentials_document(published.election))
+    assert streamed == (published.record / "credentials.json").read_bytes()
+
+
+def test_setup_payload_without_entries_keeps_the_rest(published: Published) -> None:
+    from evote.record.documents import (  # noqa: PLC0415
+        without_credential_entries as _without_credential_entries,
+    )
+
+    first = json.loads(board_lines(published.record)[0])
+    payload = base64.b64decode(first["payload"])
+    whole = jsonstrict.loads(payload, "setup", InvalidRecord)
+    cut = jsonstrict.loads(_without_credential_entries(payload), "setup", InvalidRecord)
+    assert cut["credentials"] == {"entries": [], "group": whole["credentials"]["group"]}
+    assert whole["credentials"]["entries"]
+    whole["credentials"]["entries"] = []
+    assert cut == whole
+    # Not in the canonical place: left whole (the full parse then reads it).
+    shuffled = b" " + payload
+    assert _without_credential_entries(shuffled) == shuffled
+
+
+def test_credentials_one_byte_changed_is_refused_naming_the_field(
+    published: Published, tmp_path: Path
+) -> None:
+    import shutil  # noqa: PLC0415
+
+    copy = tmp_path / "record"
+    shutil.copytree(published.record, copy)
+    value = read_doc(copy, "credentials.json")
+    value["entries"][0]["weight"] += 1
+    write_doc(copy, "credentials.json", value)
+    with pytest.raises(InvalidRecord, match=r"credentials\.json: .*entries\[0\]\.weight"):
+        load_record(copy)

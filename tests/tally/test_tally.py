@@ -380,3 +380,47 @@ def test_tally_of_encrypted_ballots() -> None:
     counts = decrypt(setup, tally, decryption_shares(setup, tally, [2, 4, 5]))
     assert counts.options == ((1, 0), (1, 0, 1, 0), (5, 1, 6), (1, 3, 1, 0))
     assert counts.blanks == (3, 3, None, None)
+
+
+# -- aggregation in parallel from payloads (issue 9) ------------------------------------------
+
+
+def test_aggregate_payloads_is_the_sequential_tally() -> None:
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    from evote.ballots.encrypted import encrypt_ballot  # noqa: PLC0415
+    from evote.ballots.plaintext import PlaintextBallot  # noqa: PLC0415
+    from evote.tally.aggregate import aggregate_payloads, share_election  # noqa: PLC0415
+
+    setup = _ed25519_setup()
+    election = setup.election
+    selection = {"ref": ["yes"], "council": ["a"], "rate": {"x": 1}, "budget": ["p0"]}
+    ballots = [
+        encrypt_ballot(election, code, PlaintextBallot.from_selection(election.manifest, selection))
+        for code in setup.codes
+    ]
+    expected = aggregate(election, [(ballot, 1) for ballot in ballots])
+    payloads = [ballot.canonical_bytes() for ballot in ballots]
+    assert aggregate_payloads(election, payloads, chunk_size=2) == expected
+    share_election(election)
+    with ProcessPoolExecutor(2) as pool:
+        assert aggregate_payloads(election, payloads, executor=pool, chunk_size=1) == expected
+    assert aggregate_payloads(election, []) == aggregate(election, [])
+    with pytest.raises(InvalidInput, match="chunk size"):
+        aggregate_payloads(election, payloads, chunk_size=0)
+
+
+def test_aggregate_chunk_refuses_an_unknown_election() -> None:
+    from evote.tally.aggregate import aggregate_chunk  # noqa: PLC0415
+
+    with pytest.raises(InvalidInput, match="does not know the election"):
+        aggregate_chunk(b"\x00" * 32, ())
+
+
+def test_multiply_tallies_refuses_other_shapes() -> None:
+    from evote.tally.aggregate import multiply_tallies  # noqa: PLC0415
+
+    empty = aggregate(_ed25519_setup().election, [])
+    shorter = EncryptedTally(empty.group, empty.options[:1], empty.blanks[:1], 0, 0)
+    with pytest.raises(InvalidInput, match="shapes"):
+        multiply_tallies(empty, shorter)

@@ -132,7 +132,8 @@ def test_11_3_ceremony_confirmation_swapped(record_copy: BuiltRecord) -> None:
 def test_11_4_credential_list_out_of_order(record_copy: BuiltRecord) -> None:
     record = load_record(record_copy.path)
     credentials = copy.copy(record.election.credentials)
-    object.__setattr__(credentials, "entries", tuple(reversed(credentials.entries)))
+    reversed_blob = b"".join(reversed(list(credentials.encodings())))
+    object.__setattr__(credentials, "_blob", reversed_blob)  # a forged list, out of order
     election = copy.copy(record.election)
     object.__setattr__(election, "credentials", credentials)
     _only_failure(verify_record(replace(record, election=election)), "11.4", "not sorted")
