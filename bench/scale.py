@@ -38,7 +38,8 @@ from evote.ceremony.wire import ceremony_result_to_json
 from evote.crypto.groups import group_by_name
 from evote.election import Election
 from evote.record import export_record, load_record, publish_result, publish_tally
-from evote.tally import aggregate, compute_decryption_share, compute_result, decrypt_counts
+from evote.tally import compute_decryption_share, compute_result, decrypt_counts
+from evote.tally.aggregate import aggregate_payloads, share_election
 from evote.tally.result import turnout_of
 from evote.verify import verify_record
 
@@ -49,15 +50,25 @@ CHUNK = 500
 # -- memory -----------------------------------------------------------------------------------
 
 
-def _rss_kib(pid: int) -> int:
+def _memory_kib(pid: int, path: str, field_name: str) -> int:
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        with open(f"/proc/{pid}/{path}", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field_name):
                     return int(line.split()[1])
     except OSError:
         return 0
     return 0
+
+
+def _rss_kib(pid: int) -> int:
+    return _memory_kib(pid, "status", "VmRSS:")
+
+
+def _pss_kib(pid: int) -> int:
+    # Proportional set size: pages shared with forked workers counted once in all, where a sum
+    # of RSS counts them once per process.
+    return _memory_kib(pid, "smaps_rollup", "Pss:")
 
 
 def _children(pid: int) -> list[int]:
@@ -73,14 +84,16 @@ class MemorySampler:
 
     def __init__(self) -> None:
         self.peak_kib = 0
+        self.peak_pss_kib = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = os.getpid()
         while not self._stop.wait(0.05):
-            total = _rss_kib(me) + sum(_rss_kib(child) for child in _children(me))
-            self.peak_kib = max(self.peak_kib, total)
+            processes = [me, *_children(me)]
+            self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in processes))
+            self.peak_pss_kib = max(self.peak_pss_kib, sum(_pss_kib(pid) for pid in processes))
 
     def __enter__(self) -> MemorySampler:
         self._thread.start()
@@ -98,6 +111,7 @@ class PhaseFigures:
     items: int
     per_second: float
     peak_rss_mib: float
+    peak_pss_mib: float
     counted: bool
 
 
@@ -120,7 +134,7 @@ class ScaleReport:
         self.phases.append(
             PhaseFigures(
                 name, seconds, items, items / seconds if seconds else 0.0,
-                sampler.peak_kib / 1024, counted,
+                sampler.peak_kib / 1024, sampler.peak_pss_kib / 1024, counted,
             )
         )
 
@@ -129,12 +143,14 @@ class ScaleReport:
         return sum(phase.seconds for phase in self.phases if phase.counted)
 
     def table(self) -> str:
-        rows = [f"{'phase':<28}{'seconds':>10}{'items/s':>12}{'peak RSS MiB':>14}"]
+        rows = [
+            f"{'phase':<28}{'seconds':>10}{'items/s':>12}{'peak RSS MiB':>14}{'peak PSS MiB':>14}"
+        ]
         for phase in self.phases:
             mark = "" if phase.counted else "  (not counted)"
             rows.append(
                 f"{phase.name:<28}{phase.seconds:>10.1f}{phase.per_second:>12.0f}"
-                f"{phase.peak_rss_mib:>14.0f}{mark}"
+                f"{phase.peak_rss_mib:>14.0f}{phase.peak_pss_mib:>14.0f}{mark}"
             )
         rows.append(f"{'total (counted phases)':<28}{self.counted_seconds:>10.1f}")
         rows.append(f"record size: {self.record_bytes / 2**20:.1f} MiB")
@@ -238,8 +254,12 @@ def run_scale(voters: int, group_name: str, database: str | None, workers: int,
             if cast != voters:
                 raise RuntimeError(f"cast {cast} ballots of {voters}")
         board.close_election(ELECTION_ID)
-        with report.phase("tally (aggregate, decrypt)", voters):
-            tally = aggregate(election, board.counted_ballots(ELECTION_ID))
+        with report.phase(f"tally ({workers} processes)", voters):
+            # The election shared before the pool forks: no task carries it.
+            share_election(election)
+            with ProcessPoolExecutor(workers) as pool:
+                payloads = (entry.payload for entry in board.counted_entries(ELECTION_ID))
+                tally = aggregate_payloads(election, payloads, executor=pool)
             context = election.proof_context()
             shares = []
             for trustee in trustees:

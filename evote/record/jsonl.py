@@ -13,6 +13,8 @@ canonical JSON of exactly these fields, with the right types, raises
 
 from __future__ import annotations
 
+import binascii
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -30,6 +32,11 @@ MAX_LINE_BYTES: Final = 256 * 1024 * 1024
 _FIELDS: Final = ("position", "kind", "payload", "payload_hash", "chain_hash")
 _KINDS: Final = {kind.value: kind for kind in EntryKind}
 _READ: Final = jsonstrict.Reader(InvalidRecord)
+_B64: Final = rb"[A-Za-z0-9+/]*={0,2}"
+_CANONICAL_LINE: Final = re.compile(
+    rb'\{"chain_hash":"(' + _B64 + rb')","kind":"([a-z]{1,20})","payload":"(' + _B64
+    + rb')","payload_hash":"(' + _B64 + rb')","position":([1-9][0-9]{0,17})\}\n\Z'
+)
 
 
 def entry_line(entry: BoardEntry) -> bytes:
@@ -63,6 +70,9 @@ def parse_line(
     do not read them (the chain, the checkpoints, the ballot checks, whose workers hash each
     ballot once themselves) skip that hash.
     """
+    fast = _parse_canonical_line(raw, line_number, election_id, index)
+    if fast is not None:
+        return fast
     if not raw.endswith(b"\n"):
         raise InvalidRecord(f"{where(line_number)}: truncated: the line has no newline at its end")
     text = raw[:-1]
@@ -80,6 +90,26 @@ def parse_line(
     if kind is None:
         _READ.fail(f"{root}.kind", f"unknown entry kind {kind_text!r}")
     payload = _READ.b64(fields["payload"], f"{root}.payload")
+    return _entry(
+        election_id,
+        position,
+        kind,
+        payload,
+        _READ.b64(fields["payload_hash"], f"{root}.payload_hash", HASH_LENGTH),
+        _READ.b64(fields["chain_hash"], f"{root}.chain_hash", HASH_LENGTH),
+        index,
+    )
+
+
+def _entry(
+    election_id: str,
+    position: int,
+    kind: EntryKind,
+    payload: bytes,
+    payload_hash: bytes,
+    chain_hash: bytes,
+    index: bool,
+) -> BoardEntry:
     ballot_hash = (
         digest32(Purpose.BALLOT, payload) if index and kind is EntryKind.BALLOT else None
     )
@@ -88,11 +118,51 @@ def parse_line(
         position=position,
         kind=kind,
         payload=payload,
-        payload_hash=_READ.b64(fields["payload_hash"], f"{root}.payload_hash", HASH_LENGTH),
-        chain_hash=_READ.b64(fields["chain_hash"], f"{root}.chain_hash", HASH_LENGTH),
+        payload_hash=payload_hash,
+        chain_hash=chain_hash,
         tracking_code=None if ballot_hash is None else tracking_code(ballot_hash),
         ballot_hash=ballot_hash,
     )
+
+
+def _canonical_b64(text: bytes, length: int | None = None) -> bytes | None:
+    try:
+        data = binascii.a2b_base64(text, strict_mode=True)
+    except binascii.Error:
+        return None
+    if binascii.b2a_base64(data, newline=False) != text:
+        return None
+    if length is not None and len(data) != length:
+        return None
+    return data
+
+
+def _parse_canonical_line(
+    raw: bytes, line_number: int, election_id: str, index: bool
+) -> BoardEntry | None:
+    """The entry of a line already in canonical form, without a JSON parse; else ``None``.
+
+    The pattern admits only the canonical JSON of the five fields (sorted keys, no spaces,
+    strings of base64 or lower-case letters, which need no escape, a position without leading
+    zeros), so a line it accepts is exactly what :func:`entry_line` writes. Any other line,
+    valid or not, goes through the strict parser, which names the fault. This is what makes a
+    pass over board.jsonl cheap (no JSON tree, no re-serialisation), and a 92 MB setup line
+    costs one copy of its base64 instead of four.
+    """
+    match = _CANONICAL_LINE.match(raw)
+    if match is None:
+        return None
+    chain_text, kind_text, payload_text, payload_hash_text, position_text = match.groups()
+    kind = _KINDS.get(kind_text.decode("ascii"))
+    position = int(position_text)
+    if kind is None or position != line_number:
+        return None
+    payload = _canonical_b64(payload_text)
+    payload_hash = _canonical_b64(payload_hash_text, HASH_LENGTH)
+    chain_hash = _canonical_b64(chain_text, HASH_LENGTH)
+    if payload is None or payload_hash is None or chain_hash is None:
+        return None
+    return _entry(election_id, position, kind, payload, payload_hash, chain_hash, index)
 
 
 def read_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:

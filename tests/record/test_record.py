@@ -632,3 +632,30 @@ def test_credentials_one_byte_changed_is_refused_naming_the_field(
     write_doc(copy, "credentials.json", value)
     with pytest.raises(InvalidRecord, match=r"credentials\.json: .*entries\[0\]\.weight"):
         load_record(copy)
+
+
+def test_canonical_lines_take_the_fast_path_and_others_the_strict_one(
+    published: Published,
+) -> None:
+    from evote.record import jsonl  # noqa: PLC0415
+
+    lines = board_lines(published.record)
+    for number, raw in enumerate(lines, start=1):
+        fast = jsonl._parse_canonical_line(raw, number, ELECTION_ID, True)
+        assert fast is not None
+        assert jsonl.entry_line(fast) == raw
+        assert jsonl.parse_line(raw, number, ELECTION_ID) == fast
+    raw = lines[1]
+    value = json.loads(raw)
+    spaced = json.dumps(value, sort_keys=True).encode() + b"\n"
+    wrong_position = raw.replace(b'"position":2}', b'"position":3}')
+    bad_base64 = raw.replace(b'"chain_hash":"', b'"chain_hash":"A', 1)
+    for variant, message in (
+        (spaced, "not canonical JSON"),
+        (wrong_position, "expected 2"),
+        (bad_base64, "chain_hash"),
+        (raw[:-1], "no newline"),
+    ):
+        assert jsonl._parse_canonical_line(variant, 2, ELECTION_ID, True) is None
+        with pytest.raises(InvalidRecord, match=message):
+            jsonl.parse_line(variant, 2, ELECTION_ID)
