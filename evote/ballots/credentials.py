@@ -35,6 +35,7 @@ import base64
 import binascii
 import hashlib
 import itertools
+import re
 import secrets
 import unicodedata
 from array import array
@@ -47,6 +48,7 @@ from typing import Any, Final, overload
 from cryptography.hazmat.primitives.hashes import SHA512
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from evote import jsonstrict
 from evote.crypto.encoding import TAG_ELEMENT, TAG_LIST, encode
 from evote.crypto.groups import Element, Group
 from evote.crypto.hashing import PROTOCOL, Purpose
@@ -580,6 +582,26 @@ class CredentialList:
         return cls.from_encodings(group, encodings, weights, f"{where}.entries")
 
     @classmethod
+    def from_json_bytes(
+        cls, group: Group, data: bytes, where: str = "credentials"
+    ) -> CredentialList:
+        """Decode the canonical JSON of :meth:`to_json_obj` without building its JSON tree.
+
+        A million entries as a tree of dicts take ~300 MB; read here with one pattern per
+        entry they cost their bytes. Only the canonical form (what ``jsonstrict.dumps`` writes:
+        no spaces, sorted keys, canonical base64) is read this way; any other input, valid or
+        not, goes through ``jsonstrict.loads`` and :meth:`from_json_obj`, which accept and
+        refuse exactly as before and name the fault.
+        """
+        parsed = _scan_canonical_entries(group, data)
+        if parsed is not None:
+            blob, weights = parsed
+            keys = _Encodings(blob, group.element_size)
+            return cls.from_encodings(group, keys, weights, f"{where}.entries")
+        value = jsonstrict.loads(data, where, InvalidCredential, max_size=MAX_JSON_BYTES)
+        return cls.from_json_obj(group, value, where)
+
+    @classmethod
     def from_encodings(
         cls,
         group: Group,
@@ -616,6 +638,52 @@ class CredentialList:
         del blob
         _check_members(group, data, where)
         return cls._from_checked(group, data, checked)
+
+
+#: The largest credential list read as JSON (about 3.5 million voters on ed25519).
+MAX_JSON_BYTES: Final = 256 * 1024 * 1024
+_CANONICAL_ENTRY: Final = re.compile(
+    rb'\{"public":"([A-Za-z0-9+/]*={0,2})","weight":([1-9][0-9]{0,9})\}'
+)
+
+
+def _scan_canonical_entries(group: Group, data: bytes) -> tuple[bytes, array[int]] | None:
+    """(encodings, weights) of a list in canonical JSON, or ``None`` if it is not in that form.
+
+    Nothing is refused here: a fault of any kind returns ``None`` and the strict reader runs.
+    """
+    head = b'{"entries":['
+    tail = b'],"group":' + jsonstrict.dumps(group.name) + b"}"
+    if not (data.startswith(head) and data.endswith(tail)):
+        return None
+    position = len(head)
+    end = len(data) - len(tail)
+    blob = bytearray()
+    weights = array("I")
+    while position < end:
+        if weights:
+            if data[position] != ord(","):
+                return None
+            position += 1
+        match = _CANONICAL_ENTRY.match(data, position, end)
+        if match is None:
+            return None
+        text, weight = match.groups()
+        try:
+            encoding = binascii.a2b_base64(text, strict_mode=True)
+        except binascii.Error:
+            return None
+        number = int(weight)
+        if (
+            len(encoding) != group.element_size
+            or binascii.b2a_base64(encoding, newline=False) != text
+            or number > MAX_WEIGHT
+        ):
+            return None
+        blob += encoding
+        weights.append(number)
+        position = match.end()
+    return bytes(blob), weights
 
 
 def _restore(group: Group, blob: bytes, weights: list[int]) -> CredentialList:

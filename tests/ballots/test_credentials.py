@@ -714,3 +714,32 @@ def test_a_large_list_names_the_bad_element_past_the_first_batch() -> None:
     obj = {"group": group.name, "entries": [{"public": b64(e), "weight": 1} for e in encodings]}
     with pytest.raises(InvalidGroupElement, match=rf"entries\[{position}\]"):
         CredentialList.from_json_obj(group, obj)
+
+
+def test_json_bytes_read_like_the_json_tree(group: Group, listed: CredentialList) -> None:
+    from evote import jsonstrict  # noqa: PLC0415
+
+    data = jsonstrict.dumps(listed.to_json_obj())
+    assert CredentialList.from_json_bytes(group, data) == listed
+    assert credentials._scan_canonical_entries(group, data) is not None
+    empty = CredentialList(group, ())
+    assert CredentialList.from_json_bytes(group, jsonstrict.dumps(empty.to_json_obj())) == empty
+    # Valid but not canonical (spaces): the strict reader takes it, with the same result.
+    spaced = json.dumps(listed.to_json_obj()).encode()
+    assert credentials._scan_canonical_entries(group, spaced) is None
+    assert CredentialList.from_json_bytes(group, spaced) == listed
+
+
+def test_json_bytes_refuse_what_the_json_tree_refuses(
+    group: Group, listed: CredentialList
+) -> None:
+    from evote import jsonstrict  # noqa: PLC0415
+
+    for name, mutated, error, pattern in mutations(group, listed.to_json_obj()):
+        try:
+            data = jsonstrict.dumps(mutated)
+        except (TypeError, ValueError, InvalidInput):
+            continue  # not JSON at all (a Python-only mutation)
+        with pytest.raises(error, match=pattern):
+            CredentialList.from_json_bytes(group, data)
+            pytest.fail(f"mutation {name!r} was accepted")
