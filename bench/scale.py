@@ -239,7 +239,7 @@ def run_scale(voters: int, group_name: str, database: str | None, workers: int,
         for chunk in pool.map(_encrypt_chunk, jobs):
             for ballot in chunk:
                 sink.write(ballot + b"\n")
-    del codes
+    del codes, jobs
     with Board(database_location, SigningKey.generate()) as board:
         board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
         board.open_election(ELECTION_ID)
