@@ -18,7 +18,7 @@ import hmac
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Final
 
@@ -450,7 +450,7 @@ class _Verifier:
         state.facts = FactStore()
         total = self.kinds[EntryKind.BALLOT] + self.kinds[EntryKind.SPOILED]
         self._tick("ballots", 0, total)
-        source = ElectionSource(None, self.setup_digest, str(self.record.board_path))
+        source = self._election_source(self.setup_digest)
         for result in self._results(source):
             self._absorb(result)
             self._tick("ballots", state.entries, total)
@@ -460,6 +460,17 @@ class _Verifier:
             suffix = f" (and {more} more ballot(s) failed)" if more else ""
             raise InvalidBallot(f"{state.first_ballot_error}{suffix}")
         return state.entries
+
+    def _election_source(self, digest: bytes) -> ElectionSource:
+        """The digest and the record's path for a local process pool; else the payload inline.
+
+        A process pool runs on this machine: its workers inherit the election (fork) or read
+        line 1 of the record once. Another executor (Dask) may run where the record is not:
+        its tasks carry the setup payload, as a thread pool's do at no cost.
+        """
+        if self.executor is None or isinstance(self.executor, ProcessPoolExecutor):
+            return ElectionSource(None, digest, str(self.record.board_path))
+        return ElectionSource(self._setup_entry().payload, digest)
 
     def _absorb(self, result: ChunkResult) -> None:
         state = self.ballots

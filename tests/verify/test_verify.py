@@ -352,3 +352,42 @@ def test_report_is_not_ok_without_steps() -> None:
 
 def test_record_type_is_the_contract(honest: BuiltRecord) -> None:
     assert isinstance(load_record(honest.path), ElectionRecord)
+
+
+# -- how workers find the election (issue 9: no setup payload in every task) -------------------
+
+
+def test_spawned_and_threaded_workers_find_the_election(honest: BuiltRecord) -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+    from multiprocessing import get_context  # noqa: PLC0415
+
+    record = load_record(honest.path)
+    expected = [(s.number, s.items, s.status) for s in verify_record(record).steps]
+    with ThreadPoolExecutor(2) as threads:
+        threaded = verify_record(record, executor=threads, chunk_size=2)
+    # A spawned worker has no inherited cache: it reads line 1 of board.jsonl once.
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as spawned:
+        respawned = verify_record(record, executor=spawned, chunk_size=2)
+    for report in (threaded, respawned):
+        assert [(s.number, s.items, s.status) for s in report.steps] == expected
+
+
+def test_election_source_reads_and_checks_line_one(honest: BuiltRecord, tmp_path: Any) -> None:
+    import shutil  # noqa: PLC0415
+
+    from evote.errors import InvalidInput, InvalidRecord  # noqa: PLC0415
+    from evote.verify.work import ElectionSource, setup_digest  # noqa: PLC0415
+
+    board = tmp_path / "board.jsonl"
+    shutil.copy(honest.path / "board.jsonl", board)
+    payload = next(load_record(honest.path).entries()).payload
+    source = ElectionSource(None, setup_digest(payload), str(board))
+    assert source.payload() == payload
+    assert ElectionSource(payload).digest == setup_digest(payload)
+    stale = ElectionSource(None, setup_digest(payload + b" "), str(board))
+    with pytest.raises(InvalidRecord, match="changed"):
+        stale.payload()
+    with pytest.raises(InvalidRecord, match="cannot be read"):
+        ElectionSource(None, setup_digest(payload), str(tmp_path / "missing")).payload()
+    with pytest.raises(InvalidInput):
+        ElectionSource(None)
