@@ -8,12 +8,12 @@ Every document is an object with ``kind`` and ``version`` (docs/record-format.md
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, Final
 
 from evote import jsonstrict
 from evote.board.checkpoint import KEY_LENGTH, Checkpoint
+from evote.board.setup import MAX_SETUP_BYTES, split_credential_list
 from evote.crypto.groups import MODP_COFACTOR, MODP_P, Group, all_groups
 from evote.election import Election
 from evote.errors import InvalidInput, InvalidRecord
@@ -35,9 +35,6 @@ REQUIRED_FILES: Final = (GROUP, MANIFEST, ELECTION, CREDENTIALS, CEREMONY, CHECK
 OPTIONAL_FILES: Final = (TALLY, RESULT)
 KNOWN_FILES: Final = frozenset(REQUIRED_FILES + OPTIONAL_FILES)
 DOCUMENT_VERSION: Final = 1
-_CREDENTIALS_OPENING: Final = re.compile(
-    rb'\{"ceremony_digest":"[A-Za-z0-9+/=]*","credentials":\{"entries":\['
-)
 MAX_FILES: Final = 64
 SHA256_HEX_LENGTH: Final = 64
 
@@ -113,22 +110,17 @@ def without_credential_entries(payload: bytes) -> bytes:
     """The setup payload (already decoded strictly) with its credential list emptied.
 
     Only the manifest is read from it again: parsing a million credential entries a second
-    time would cost ~300 MB for nothing. The cut is made only where the canonical form puts
-    the list (the second top-level key, after the ceremony digest's base64): quotes cannot
-    appear unescaped inside a string, and the entries, already decoded, hold only base64 and
-    integers, so the list ends at the first ``],"group":`` after it. Otherwise the payload is
-    returned whole.
+    time would cost ~300 MB for nothing. See :func:`evote.board.setup.split_credential_list`.
     """
-    opening = _CREDENTIALS_OPENING.match(payload)
-    end = payload.find(b'],"group":', opening.end()) if opening else -1
-    if opening is None or end < 0:
-        return payload
-    return payload[: opening.end()] + payload[end:]
+    split = split_credential_list(payload)
+    return payload if split is None else split[0]
 
 
 def setup_body_without_entries(payload: bytes) -> Any:
     """The JSON value of a setup payload (decoded strictly before), its credential list empty."""
-    return jsonstrict.loads(without_credential_entries(payload), "setup", InvalidRecord)
+    return jsonstrict.loads(
+        without_credential_entries(payload), "setup", InvalidRecord, max_size=MAX_SETUP_BYTES
+    )
 
 
 # -- credentials.json -------------------------------------------------------------------------
