@@ -154,7 +154,7 @@ class DriverStatement:
 
     ``names`` is the order of the bound parameters for a positional paramstyle (SQLite's
     ``?``), None for a named one (psycopg's ``%(name)s``); ``defaults`` holds the values bound
-    at construction (LIMIT counts, constant kinds).
+    when the statement was built (such as the ``OFFSET 0`` SQLite's dialect adds to a LIMIT).
     """
 
     sql: str
