@@ -50,6 +50,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return World(root, ceremony, result_file, voters)
 
 
+def init_trustee_args(folder: Path) -> tuple[str | Path, ...]:
+    """``evote trustee init`` for trustee 1 of 2 (threshold 1) of election "e", cheap KDF."""
+    return (
+        "trustee", "init", "--trustee", folder, "--election-id", "e", "--index", "1",
+        "--trustees", "2", "--threshold", "1", "--kdf", "interactive",
+    )  # fmt: skip
+
+
 def new_election(tmp_path: Path, world: World, *, until: str) -> Path:
     """An election directory taken through the steps up to ``until`` (included)."""
     election = tmp_path / "election"
@@ -286,23 +294,7 @@ def test_trustee_decrypt_before_the_tally(tmp_path: Path, world: World) -> None:
 
 def test_ceremony_step_out_of_order(tmp_path: Path) -> None:
     trustee = tmp_path / "t1"
-    ok(
-        "trustee",
-        "init",
-        "--trustee",
-        trustee,
-        "--election-id",
-        "e",
-        "--index",
-        "1",
-        "--trustees",
-        "2",
-        "--threshold",
-        "1",
-        "--kdf",
-        "interactive",
-        stdin="pass\n",
-    )
+    ok(*init_trustee_args(trustee), stdin="pass\n")
     line = fails("trustee", "reveal", "--trustee", trustee, trustee / "out")
     assert "next step is evote trustee commit" in line
     line = fails(
@@ -312,22 +304,7 @@ def test_ceremony_step_out_of_order(tmp_path: Path) -> None:
 
 
 def test_trustee_init_twice(tmp_path: Path) -> None:
-    args = (
-        "trustee",
-        "init",
-        "--trustee",
-        tmp_path / "t1",
-        "--election-id",
-        "e",
-        "--index",
-        "1",
-        "--trustees",
-        "2",
-        "--threshold",
-        "1",
-        "--kdf",
-        "interactive",
-    )
+    args = init_trustee_args(tmp_path / "t1")
     ok(*args, stdin="pass\n")
     assert "already lives here" in fails(*args, stdin="pass\n")
 
@@ -353,22 +330,7 @@ def test_wrong_passphrase(tmp_path: Path, world: World) -> None:
 
 
 def test_empty_or_unset_passphrase(tmp_path: Path) -> None:
-    args = (
-        "trustee",
-        "init",
-        "--trustee",
-        tmp_path / "t1",
-        "--election-id",
-        "e",
-        "--index",
-        "1",
-        "--trustees",
-        "2",
-        "--threshold",
-        "1",
-        "--kdf",
-        "interactive",
-    )
+    args = init_trustee_args(tmp_path / "t1")
     assert "empty passphrase" in fails(*args, stdin="\n")
     assert "is not set" in fails(*args, "--passphrase-env", "EVOTE_UNSET_VARIABLE")
 

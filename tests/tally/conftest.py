@@ -20,14 +20,7 @@ from evote.ballots.manifest import (
 from evote.ceremony.dkg import CeremonyResult, TrusteeShare, run_ceremony
 from evote.crypto.groups import Group, all_groups
 from evote.election import Election
-
-
-def text(word: str) -> dict[str, str]:
-    return {"en": word, "fr": f"{word} (fr)"}
-
-
-def options(*ids: str) -> tuple[Option, ...]:
-    return tuple(Option(option_id, text(option_id)) for option_id in ids)
+from tests.ballots.conftest import options, text
 
 
 def sample_questions() -> tuple[Question, ...]:
