@@ -3,8 +3,9 @@
 Generates N referendum ballots with their credentials (on all cores; not counted in the
 total), casts them on the board (SQLite, or PostgreSQL given ``--database URL``) from
 ``--workers`` processes, closes, tallies with 3 trustees (threshold 2, one absent), exports the
-record and verifies it on all cores. Prints per phase the time, the throughput, the peak
-resident memory (this process and its children) and the record's size, as a table and as JSON.
+record and verifies it on all cores with ``evote verify`` in a fresh process, as an auditor
+would. Prints per phase the time, the throughput, the peak resident memory (this process and
+all its descendants) and the record's size, as a table and as JSON.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import threading
@@ -37,11 +39,10 @@ from evote.ceremony.dkg import run_ceremony
 from evote.ceremony.wire import ceremony_result_to_json
 from evote.crypto.groups import group_by_name
 from evote.election import Election
-from evote.record import export_record, load_record, publish_result, publish_tally
+from evote.record import export_record, publish_result, publish_tally
 from evote.tally import compute_decryption_share, compute_result, decrypt_counts
 from evote.tally.aggregate import aggregate_payloads, share_election
 from evote.tally.result import turnout_of
-from evote.verify import verify_record
 
 ELECTION_ID = "scale-referendum"
 CHUNK = 500
@@ -79,6 +80,14 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _descendants(pid: int) -> list[int]:
+    """Children, grandchildren...: the verifier's own pool runs two levels down."""
+    found = _children(pid)
+    for child in list(found):
+        found.extend(_descendants(child))
+    return found
+
+
 class MemorySampler:
     """Samples the resident memory of this process plus its live children every 50 ms."""
 
@@ -91,7 +100,7 @@ class MemorySampler:
     def _run(self) -> None:
         me = os.getpid()
         while not self._stop.wait(0.05):
-            processes = [me, *_children(me)]
+            processes = [me, *_descendants(me)]
             self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in processes))
             self.peak_pss_kib = max(self.peak_pss_kib, sum(_pss_kib(pid) for pid in processes))
 
@@ -199,6 +208,29 @@ def _encrypt_chunk(job: tuple[int, list[str]]) -> list[bytes]:
     return ballots
 
 
+def _generate_voters(voters: int, group_name: str, public_key: Any, transcript_hash: bytes,
+                     ballots_path: str, workers: int) -> Election:
+    """Register ``voters`` voters and write one ballot per voter; the election (no secrets)."""
+    group = group_by_name(group_name)
+    registration = Registrar.generate(
+        group, ELECTION_ID, [f"v{number}" for number in range(voters)]
+    )
+    election = Election(
+        referendum_manifest(group_name), group, public_key,
+        registration.credential_list, transcript_hash,
+    )  # fmt: skip
+    codes = list(registration.codes.values())
+    del registration
+    with open(ballots_path, "wb") as sink, ProcessPoolExecutor(
+        workers, initializer=_init_encrypter, initargs=(election,)
+    ) as pool:
+        jobs = [(start, codes[start:start + CHUNK]) for start in range(0, voters, CHUNK)]
+        for chunk in pool.map(_encrypt_chunk, jobs):
+            for ballot in chunk:
+                sink.write(ballot + b"\n")
+    return election
+
+
 def _cast_share(database: str, ballots_path: str, worker: int, workers: int) -> int:
     cast = 0
     with Board(database) as board, open(ballots_path, "rb") as lines:
@@ -218,28 +250,17 @@ def run_scale(voters: int, group_name: str, database: str | None, workers: int,
     group = group_by_name(group_name)
     database_location = database or str(out / "board.sqlite")
     report = ScaleReport(voters, group_name, "postgresql" if database else "sqlite", workers)
-    with report.phase("credentials", voters, counted=False):
-        registration = Registrar.generate(
-            group, ELECTION_ID, [f"v{number}" for number in range(voters)]
-        )
-    ceremony, trustees = run_ceremony(group, ELECTION_ID, 3, 2)
-    election = Election(
-        referendum_manifest(group_name), group, ceremony.public_key,
-        registration.credential_list, ceremony.transcript_hash,
-    )
     ballots_path = out / "ballots.jsonl"
-    codes = list(registration.codes.values())
-    del registration
-    with report.phase("generate ballots", voters, counted=False), open(
-        ballots_path, "wb"
-    ) as sink, ProcessPoolExecutor(
-        workers, initializer=_init_encrypter, initargs=(election,)
-    ) as pool:
-        jobs = [(start, codes[start:start + CHUNK]) for start in range(0, voters, CHUNK)]
-        for chunk in pool.map(_encrypt_chunk, jobs):
-            for ballot in chunk:
-                sink.write(ballot + b"\n")
-    del codes, jobs
+    ceremony, trustees = run_ceremony(group, ELECTION_ID, 3, 2)
+    # The simulated voters live in a child process: their codes and the registrar's working
+    # memory would otherwise stay in this process's heap and in every pool it forks later.
+    with report.phase("credentials and ballots", voters, counted=False), ProcessPoolExecutor(
+        1, mp_context=get_context("spawn")
+    ) as generator:
+        election = generator.submit(
+            _generate_voters, voters, group_name, ceremony.public_key,
+            ceremony.transcript_hash, str(ballots_path), workers,
+        ).result()  # fmt: skip
     with Board(database_location, SigningKey.generate()) as board:
         board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
         board.open_election(ELECTION_ID)
@@ -290,12 +311,18 @@ def _publish_and_verify(report: ScaleReport, board: Board, election: Election, c
         export_record(board, election.election_id, record_dir)
     report.record_bytes = _directory_size(record_dir)
     with report.phase(f"verify ({workers} processes)", report.voters):
-        record = load_record(record_dir)
-        with ProcessPoolExecutor(workers) as pool:
-            verification = verify_record(record, executor=pool)
-    if not verification.ok or not verification.complete:
-        failed = [step.number for step in verification.failed()]
-        raise RuntimeError(f"the record does not verify: steps {failed}")
+        # As an auditor runs it, on a machine of their own: a fresh process, its own pool.
+        verdict = subprocess.run(
+            [sys.executable, "-c", "from evote.cli import main; raise SystemExit(main())",
+             "verify", str(record_dir), "--json", "--jobs", str(workers)],
+            capture_output=True, check=False,
+        )  # fmt: skip
+    if verdict.returncode != 0:
+        tail = (verdict.stdout + verdict.stderr).decode(errors="replace")[-2000:]
+        raise RuntimeError(f"evote verify exited with {verdict.returncode}: {tail}")
+    report_json = json.loads(verdict.stdout)
+    if not report_json.get("ok") or not report_json.get("complete"):
+        raise RuntimeError(f"the record does not verify: {verdict.stdout[-2000:]!r}")
 
 
 def main(argv: list[str] | None = None) -> int:

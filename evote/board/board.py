@@ -42,6 +42,7 @@ from evote.errors import (
     InvalidInput,
     InvalidRecord,
 )
+from evote.sysmem import release_free_memory
 
 EVENT_VERSION: Final = 1
 
@@ -289,6 +290,9 @@ class Board:
         info = self.store.election_info(election_id)
         payload = self.store.entry_at(election_id, 1).payload
         record = decode_setup(payload, f"{election_id}.setup")
+        del payload
+        # A casting process reads this once; without it, it would keep the read's peak.
+        release_free_memory()
         if (
             record.launch_code != info.launch_code
             or record.election.fingerprint != info.fingerprint

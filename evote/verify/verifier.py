@@ -45,6 +45,7 @@ from evote.errors import (
     InvalidResult,
 )
 from evote.record.model import ElectionRecord
+from evote.sysmem import release_free_memory
 from evote.tally.aggregate import EncryptedTally, aggregate, multiply_tallies
 from evote.tally.decryption import (
     CombinedTally,
@@ -451,6 +452,8 @@ class _Verifier:
         total = self.kinds[EntryKind.BALLOT] + self.kinds[EntryKind.SPOILED]
         self._tick("ballots", 0, total)
         source = self._election_source(self.setup_digest)
+        # Before the pool forks its workers: they would each start with the loader's peak.
+        release_free_memory()
         for result in self._results(source):
             self._absorb(result)
             self._tick("ballots", state.entries, total)

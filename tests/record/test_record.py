@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evote import jsonstrict
 from evote.ballots.credentials import parse_credential_code
@@ -659,3 +661,25 @@ def test_canonical_lines_take_the_fast_path_and_others_the_strict_one(
         assert jsonl._parse_canonical_line(variant, 2, ELECTION_ID, True) is None
         with pytest.raises(InvalidRecord, match=message):
             jsonl.parse_line(variant, 2, ELECTION_ID)
+
+
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@settings(max_examples=200)
+@given(data=st.binary(max_size=40))
+def test_fast_base64_reader_accepts_exactly_the_canonical_encoding(data: bytes) -> None:
+    from evote.record import jsonl  # noqa: PLC0415
+
+    text = base64.b64encode(data)
+    assert jsonl._canonical_b64(text) == data
+    assert jsonl._canonical_b64(memoryview(b"x" + text + b"y")[1:-1]) == data
+    if len(data) % 3:
+        # The last character's lowest bit is unused when padding follows: set, strict base64
+        # still decodes the text, and the record must refuse it.
+        padding = text.count(b"=")
+        body = text[: len(text) - padding]
+        flipped = _BASE64_ALPHABET.index(body[-1:]) ^ 1
+        altered = body[:-1] + _BASE64_ALPHABET[flipped : flipped + 1] + b"=" * padding
+        assert jsonl._canonical_b64(altered) is None
+        assert jsonl._canonical_b64(body) is None
