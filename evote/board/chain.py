@@ -17,12 +17,14 @@ digital document", J. Cryptology 3(2), 1991).
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from evote.crypto.hashing import Purpose, digest32
+from evote.crypto.encoding import encode, encode_item
+from evote.crypto.hashing import PROTOCOL, Purpose, digest32
 from evote.errors import BoardIntegrityError
 
 HASH_LENGTH = 32
@@ -81,6 +83,49 @@ def payload_hash(kind: EntryKind, payload: bytes) -> bytes:
 def link_hash(position: int, previous: bytes, payload_digest: bytes) -> bytes:
     """``h_i = digest32(BOARD_LINK, i, h_{i-1}, p_i)`` for ``i >= 1``."""
     return digest32(Purpose.BOARD_LINK, position, previous, payload_digest)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkInput:
+    """The hash input of ``h_i`` around the two values a database learns under its lock.
+
+    ``encode(PROTOCOL, BOARD_LINK, [i, h_{i-1}, p_i])`` is ``before + item(i) + between +
+    h_{i-1} + after``, where ``item(i)`` is the encoding of the integer ``i`` as an item
+    (``0x03``, sign byte ``0x00``, 4-byte big-endian length, minimal big-endian magnitude:
+    :mod:`evote.crypto.encoding`). PostgreSQL casts (:mod:`evote.board.schema`) compute
+    ``h_i`` as ``SHA-512(before || item(i) || between || h_{i-1} || after)[:32]`` in the same
+    statement that reads the head, so that a cast is one round trip.
+    """
+
+    before: bytes
+    between: bytes
+    after: bytes
+
+    @classmethod
+    def of(cls, payload_digest: bytes) -> LinkInput:
+        """The pieces for an entry whose payload hash is ``payload_digest`` (32 bytes)."""
+        if len(payload_digest) != HASH_LENGTH:
+            raise BoardIntegrityError(f"payload hash of {len(payload_digest)} bytes, not 32")
+        # Cut out of the encoder's own output (position 1, a zero previous hash), so that the
+        # layout is never written twice: items are concatenated, hence these suffixes.
+        zero = bytes(HASH_LENGTH)
+        full = encode(PROTOCOL, Purpose.BOARD_LINK.value, [1, zero, payload_digest])
+        after = encode_item(payload_digest)
+        with_zero = encode_item(zero)
+        tail = encode_item(1) + with_zero + after
+        if not full.endswith(tail):
+            raise BoardIntegrityError("the link hash input does not split as expected")
+        return cls(full[: -len(tail)], with_zero[:-HASH_LENGTH], after)
+
+    def digest(self, position: int, previous: bytes) -> bytes:
+        """``h_i`` from the pieces (what the database computes); equals :func:`link_hash`."""
+        item = encode_item(position)
+        return digest_pieces(self.before + item + self.between + previous + self.after)
+
+
+def digest_pieces(data: bytes) -> bytes:
+    """The first 32 bytes of SHA-512 over an already encoded input (as :func:`digest32`)."""
+    return hashlib.sha512(data).digest()[:HASH_LENGTH]
 
 
 def check_entry_link(entry: BoardEntry, previous: ChainHead) -> ChainHead:

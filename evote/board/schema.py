@@ -112,6 +112,91 @@ $$ LANGUAGE plpgsql
 """
 
 
+# The link hash's integer item (evote.crypto.encoding): 0x03, sign 0x00, the magnitude's length
+# in 4 big-endian bytes, the magnitude in minimal big-endian bytes (positions start at 1).
+_POSTGRES_INT_ITEM = """
+CREATE OR REPLACE FUNCTION evote_board_int_item(value bigint) RETURNS bytea
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+DECLARE
+    magnitude bytea := int8send(value);
+BEGIN
+    IF value < 1 THEN
+        RAISE EXCEPTION USING MESSAGE =
+            'evote_board_int_item: ' || value || ' is not a board position';
+    END IF;
+    WHILE get_byte(magnitude, 0) = 0 LOOP
+        magnitude := substring(magnitude FROM 2);
+    END LOOP;
+    RETURN '\\x0300'::bytea || int4send(length(magnitude)) || magnitude;
+END
+$$
+"""
+
+# A cast in one statement, hence one round trip in autocommit (evote.board.store explains the
+# checks, which are the check query's, and evote.board.chain.LinkInput the hash). Statements of
+# a VOLATILE function at READ COMMITTED each take a new snapshot: the head is read after the
+# election's row lock is held. Nothing is inserted when a check fails; the client reads the
+# returned row and raises the error the other databases raise. INSERT is its only change.
+_POSTGRES_CAST = """
+CREATE OR REPLACE FUNCTION evote_board_cast(
+    p_election text, p_kind text, p_payload bytea, p_payload_hash bytea, p_credential bytea,
+    p_tracking_code text, p_ballot_hash bytea, p_marker bytea, p_allowed_heads text[],
+    p_one_per_credential boolean, p_link_before bytea, p_link_between bytea, p_link_after bytea
+) RETURNS TABLE (
+    o_inserted boolean, o_position bigint, o_chain_hash bytea, o_kind text,
+    o_same bigint, o_clash bigint, o_last bigint, o_previous_hash bytea
+)
+LANGUAGE plpgsql VOLATILE
+-- Its lookups are by index whatever the values, so one generic plan serves every cast (the
+-- custom plans PL/pgSQL tries first cost a planning of four queries per cast).
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    PERFORM 1 FROM evote_board_elections AS e WHERE e.election_id = p_election FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT head.position, head.chain_hash, head.kind,
+        (SELECT max(CASE WHEN same.election_id = p_election THEN same.position END)
+           FROM evote_board_entries AS same WHERE same.ballot_hash = p_ballot_hash),
+        (SELECT min(CASE WHEN clash.election_id = p_election
+                          AND (p_kind <> 'ballot' OR clash.kind IN ('spoiled', 'ballot'))
+                         THEN clash.position END)
+           FROM evote_board_entries AS clash WHERE clash.marker = p_marker),
+        (SELECT max(mine.position) FROM evote_board_entries AS mine
+           WHERE mine.election_id = p_election AND mine.credential = p_credential
+             AND mine.kind = 'ballot')
+      INTO o_position, o_previous_hash, o_kind, o_same, o_clash, o_last
+      FROM evote_board_entries AS head
+     WHERE head.election_id = p_election
+     ORDER BY head.position DESC LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    o_chain_hash := o_previous_hash;
+    o_inserted := false;
+    IF o_same IS NOT NULL OR o_clash IS NOT NULL OR NOT (o_kind = ANY (p_allowed_heads))
+       OR (p_one_per_credential AND p_kind = 'ballot' AND o_last IS NOT NULL) THEN
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    o_position := o_position + 1;
+    o_chain_hash := substring(sha512(p_link_before || evote_board_int_item(o_position)
+                                     || p_link_between || o_previous_hash || p_link_after)
+                              FROM 1 FOR 32);
+    o_kind := p_kind;
+    INSERT INTO evote_board_entries (election_id, position, kind, payload, payload_hash,
+                                     chain_hash, credential, tracking_code, ballot_hash, marker)
+    VALUES (p_election, o_position, p_kind, p_payload, p_payload_hash, o_chain_hash,
+            p_credential, p_tracking_code, p_ballot_hash, p_marker);
+    o_inserted := true;
+    RETURN NEXT;
+END
+$$
+"""
+POSTGRES_FUNCTIONS = (_POSTGRES_FUNCTION, _POSTGRES_INT_ITEM, _POSTGRES_CAST)
+
+
 def _postgres_triggers(table: str) -> list[str]:
     return [
         f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -141,7 +226,8 @@ def create_schema(engine: sa.Engine) -> None:
         if connection.dialect.name == "postgresql":
             # Two processes creating the schema at once would race on CREATE OR REPLACE.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(2025051701)")
-            connection.exec_driver_sql(_POSTGRES_FUNCTION)
+            for function in POSTGRES_FUNCTIONS:
+                connection.exec_driver_sql(function)
             for table in BOARD_TABLE_NAMES:
                 for statement in _postgres_triggers(table):
                     connection.exec_driver_sql(statement)

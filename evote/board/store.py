@@ -6,20 +6,24 @@ Every append runs in one write transaction (:func:`~evote.board.storage.write_tr
 that first locks the election's row, reads the head, checks the phase, then inserts; the
 transaction either commits whole or leaves nothing. The store issues INSERT and SELECT only.
 
-A cast (:meth:`BoardStore.append_ballot`) is the hot path and takes four statements on SQLite
-(``BEGIN IMMEDIATE``, one check query, the INSERT, ``COMMIT``) and five on PostgreSQL (the
-election row's ``SELECT ... FOR UPDATE`` comes before the check query: a statement that waits
-for a row lock still reads the snapshot taken before the wait, so the head must be read by a
-later statement). The check query (:class:`CastStatements`) returns in one row the head, the
-position of an entry with the same ballot hash, of an entry with the same marker, and of
-the credential's last ballot. Its hash lookups name the hash column alone, so that the planner
-can only use the hash's own index: PostgreSQL estimates a new election (one its statistics do
-not know yet) at one row and would otherwise walk that election's entries by any index whose
-first column is ``election_id``, once per cast.
+A cast (:meth:`BoardStore.append_ballot`) is the hot path. On SQLite it takes four statements
+(``BEGIN IMMEDIATE``, one check query, the INSERT, ``COMMIT``); the check query
+(:class:`CastStatements`) returns in one row the head, the position of an entry with the same
+ballot hash, of an entry with the same marker, and of the credential's last ballot. On
+PostgreSQL, where each statement is a round trip to the server, the whole cast is one call of
+the ``evote_board_cast`` function (:mod:`evote.board.schema`) in autocommit: it locks the
+election's row, runs the same lookups, and inserts the entry with its link hash
+(:class:`~evote.board.chain.LinkInput`) only if every check passes; the client then applies
+the board's rules to the row it returns exactly as on SQLite, and recomputes the link hash.
+The hash lookups name the hash column alone, so that the planner can only use the hash's own
+index: PostgreSQL estimates a new election (one its statistics do not know yet) at one row and
+would otherwise walk that election's entries by any index whose first column is
+``election_id``, once per cast.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn
@@ -31,6 +35,7 @@ from evote.board.chain import (
     BoardEntry,
     ChainHead,
     EntryKind,
+    LinkInput,
     genesis_hash,
     link_hash,
     payload_hash,
@@ -41,6 +46,7 @@ from evote.board.storage import (
     DriverStatement,
     DriverTransaction,
     compile_for_driver,
+    driver_autocommit,
     driver_integrity_error,
     driver_write_transaction,
     read_connection,
@@ -222,27 +228,33 @@ def _check_query(kind: EntryKind) -> sa.Select[Any]:
     )
 
 
+_CAST_FUNCTION_CALL: Final = sa.text(
+    "SELECT * FROM evote_board_cast(CAST(:election_id AS text), CAST(:kind AS text),"
+    " CAST(:payload AS bytea), CAST(:payload_hash AS bytea), CAST(:credential AS bytea),"
+    " CAST(:tracking_code AS text), CAST(:ballot_hash AS bytea), CAST(:marker AS bytea),"
+    " CAST(:allowed_heads AS text[]), CAST(:one_per_credential AS boolean),"
+    " CAST(:link_before AS bytea), CAST(:link_between AS bytea), CAST(:link_after AS bytea))"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class CastStatements:
     """The statements of a cast, compiled once for the engine's dialect."""
 
-    lock: DriverStatement | None
     check_ballot: DriverStatement
     check_spoiled: DriverStatement
     entry_at: DriverStatement
     last_of_credential: DriverStatement
     insert: DriverStatement
+    #: PostgreSQL: the whole cast in one statement (evote.board.schema's evote_board_cast).
+    cast_function: DriverStatement | None
 
     @classmethod
     def compile(cls, dialect: sa.Dialect) -> CastStatements:
         election: sa.BindParameter[str] = sa.bindparam("election_id")
-        lock = None
+        cast_function = None
         if dialect.name == "postgresql":
-            lock = (
-                sa.select(elections_table.c.election_id)
-                .where(elections_table.c.election_id == election)
-                .with_for_update()
-            )
+            cast_function = compile_for_driver(_CAST_FUNCTION_CALL, dialect)
         entry_at = sa.select(*_ENTRY_COLUMNS).where(
             entries_table.c.election_id == election,
             entries_table.c.position == sa.bindparam("position"),
@@ -256,12 +268,12 @@ class CastStatements:
             {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
         )
         return cls(
-            lock=None if lock is None else compile_for_driver(lock, dialect),
             check_ballot=compile_for_driver(_check_query(EntryKind.BALLOT), dialect),
             check_spoiled=compile_for_driver(_check_query(EntryKind.SPOILED), dialect),
             entry_at=compile_for_driver(entry_at, dialect),
             last_of_credential=compile_for_driver(last_of_credential, dialect),
             insert=compile_for_driver(insert, dialect),
+            cast_function=cast_function,
         )
 
 
@@ -349,38 +361,31 @@ class BoardStore:
             raise InvalidInput(f"ballot {columns.tracking_code}: no credential")
         # Hashed before the lock: only the link hash depends on the head.
         digest = payload_hash(kind, payload)
+        statements = self.cast_statements
+        if statements.cast_function is not None:
+            return self._append_in_database(
+                statements.cast_function, election_id, kind, payload, columns,
+                one_ballot_per_credential, digest,
+            )  # fmt: skip
         values = {
             "election_id": election_id,
             "ballot_hash": columns.ballot_hash,
             "marker": columns.marker,
             "credential": columns.credential,
         }
-        statements = self.cast_statements
         check = statements.check_ballot if kind is EntryKind.BALLOT else statements.check_spoiled
         what = f"ballot {columns.tracking_code} of election {election_id!r}"
-        queries = [(check, values)]
-        if statements.lock is not None:
-            queries.insert(0, (statements.lock, values))
         with driver_write_transaction(self.engine, what) as transaction:
-            *locked, row = transaction.rows(*queries)
-            if row is None or None in locked:
+            row = transaction.first(check, values)
+            if row is None:
                 raise UnknownElection(f"no election {election_id!r} on this board")
             position, chain_hash, head_kind, same, clash, last = row
-            if same is not None:
-                existing = self._driver_entry_at(transaction, election_id, int(same))
-                if existing.credential != columns.credential:
-                    last = self._driver_last_of(transaction, election_id, existing.credential)
-                self._check_retry(existing, kind, None if last is None else int(last))
-                return existing, True
             head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
-            self._check_phase(head, kind)
-            if clash is not None:
-                self._refuse_marker(transaction, election_id, int(clash), columns)
-            if kind is EntryKind.BALLOT and one_ballot_per_credential and last is not None:
-                raise DuplicateBallot(
-                    f"ballot {columns.tracking_code}: this credential already voted at "
-                    f"position {last} and the election allows one ballot per credential"
-                )
+            existing = self._judge_cast(
+                transaction, head, kind, columns, one_ballot_per_credential, same, clash, last
+            )
+            if existing is not None:
+                return existing, True
             entry = self._entry_after(
                 election_id, head.chain_head(), kind, payload, columns, digest
             )
@@ -388,12 +393,108 @@ class BoardStore:
                 transaction.run(statements.insert, _entry_values(entry))
                 transaction.commit()
             except self._integrity_error as fault:
-                # Under the lock only a tracking-code collision can get here.
-                raise DuplicateBallot(
-                    f"ballot {columns.tracking_code}: its tracking code or hash is already on "
-                    f"the board of election {election_id!r}"
-                ) from fault
+                raise self._code_collision(election_id, columns) from fault
         return entry, False
+
+    def _append_in_database(
+        self,
+        statement: DriverStatement,
+        election_id: str,
+        kind: EntryKind,
+        payload: bytes,
+        columns: BallotColumns,
+        one_ballot_per_credential: bool,
+        digest: bytes,
+    ) -> tuple[BoardEntry, bool]:
+        """PostgreSQL: lock, checks, link hash and INSERT in one statement, one round trip.
+
+        The function inserts only when every check passes; otherwise the returned row (head,
+        same, clash, last) goes through the checks the other path runs, which raise the same
+        errors. The link hash the database computed is checked against :func:`link_hash`.
+        """
+        link = LinkInput.of(digest)
+        values = {
+            "election_id": election_id,
+            "kind": kind.value,
+            "payload": payload,
+            "payload_hash": digest,
+            "credential": columns.credential,
+            "tracking_code": columns.tracking_code,
+            "ballot_hash": columns.ballot_hash,
+            "marker": columns.marker,
+            "allowed_heads": sorted(allowed.value for allowed in ALLOWED_AFTER[kind]),
+            "one_per_credential": one_ballot_per_credential,
+            "link_before": link.before,
+            "link_between": link.between,
+            "link_after": link.after,
+        }
+        what = f"ballot {columns.tracking_code} of election {election_id!r}"
+        with driver_autocommit(self.engine, what) as session:
+            try:
+                row = session.first(statement, values)
+            except self._integrity_error as fault:
+                raise self._code_collision(election_id, columns) from fault
+            if row is None:
+                raise UnknownElection(f"no election {election_id!r} on this board")
+            inserted, position, chain_hash, head_kind, same, clash, last, previous = row
+            if not inserted:
+                head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
+                existing = self._judge_cast(
+                    session, head, kind, columns, one_ballot_per_credential, same, clash, last
+                )
+                if existing is None:
+                    raise BoardIntegrityError(
+                        f"{what}: the database refused a cast that the board's checks allow"
+                    )
+                return existing, True
+        entry = self._entry_after(
+            election_id, ChainHead(int(position) - 1, bytes(previous)), kind, payload, columns,
+            digest,
+        )  # fmt: skip
+        if not hmac.compare_digest(entry.chain_hash, bytes(chain_hash)):
+            raise BoardIntegrityError(
+                f"{what}: the database linked it at {position} with a chain hash that is not"
+                " h(i, h_(i-1), payload)"
+            )
+        return entry, False
+
+    def _judge_cast(
+        self,
+        transaction: DriverTransaction,
+        head: Head,
+        kind: EntryKind,
+        columns: BallotColumns,
+        one_ballot_per_credential: bool,
+        same: int | None,
+        clash: int | None,
+        last: int | None,
+    ) -> BoardEntry | None:
+        """The board's rules on a cast given the check row: the entry of a retried cast, or
+        None when the ballot may be appended; raises the error of the first rule broken."""
+        election_id = head.election_id
+        if same is not None:
+            existing = self._driver_entry_at(transaction, election_id, int(same))
+            if existing.credential != columns.credential:
+                last = self._driver_last_of(transaction, election_id, existing.credential)
+            self._check_retry(existing, kind, None if last is None else int(last))
+            return existing
+        self._check_phase(head, kind)
+        if clash is not None:
+            self._refuse_marker(transaction, election_id, int(clash), columns)
+        if kind is EntryKind.BALLOT and one_ballot_per_credential and last is not None:
+            raise DuplicateBallot(
+                f"ballot {columns.tracking_code}: this credential already voted at "
+                f"position {last} and the election allows one ballot per credential"
+            )
+        return None
+
+    @staticmethod
+    def _code_collision(election_id: str, columns: BallotColumns) -> DuplicateBallot:
+        # Under the lock only a tracking-code collision can get here.
+        return DuplicateBallot(
+            f"ballot {columns.tracking_code}: its tracking code or hash is already on "
+            f"the board of election {election_id!r}"
+        )
 
     def _driver_entry_at(
         self, transaction: DriverTransaction, election_id: str, position: int

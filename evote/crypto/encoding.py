@@ -98,3 +98,11 @@ def encode(*values: Value) -> bytes:
     out = bytearray()
     _encode_into(values, out)
     return bytes(out)
+
+
+def encode_item(value: Value) -> bytes:
+    """The encoding of ``value`` as it appears inside a list (:func:`encode` concatenates these
+    after the list's tag and count)."""
+    out = bytearray()
+    _encode_into(value, out)
+    return bytes(out)

@@ -56,8 +56,8 @@ def _names(statements: CastStatements) -> dict[str, str]:
         "last_of_credential": statements.last_of_credential,
         "insert": statements.insert,
     }
-    if statements.lock is not None:
-        named["lock"] = statements.lock
+    if statements.cast_function is not None:
+        named["cast_function"] = statements.cast_function
     return {statement.sql: name for name, statement in named.items()}
 
 
@@ -84,16 +84,18 @@ def statements_run(board: Board, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_cast_is_one_check_query_and_one_insert(
     board: Board, referendum: BoardElection, statements_run: list[str]
 ) -> None:
-    locked = ["lock"] if board.engine.dialect.name == "postgresql" else []
+    """SQLite: the check query, then the INSERT; PostgreSQL: one call of the cast function."""
+    in_database = board.engine.dialect.name == "postgresql"
     ballot = referendum.ballot(0)
     receipt = board.cast(ELECTION, ballot)
-    assert statements_run == [*locked, "check", "insert"]
+    assert statements_run == (["cast_function"] if in_database else ["check", "insert"])
     statements_run.clear()
     assert board.cast(ELECTION, ballot) == receipt  # a retry reads the entry back
-    assert statements_run == [*locked, "check", "entry_at"]
+    first = ["cast_function"] if in_database else ["check"]
+    assert statements_run == [*first, "entry_at"]
     statements_run.clear()
     board.spoil(ELECTION, referendum.ballot(1))
-    assert statements_run == [*locked, "check_spoiled", "insert"]
+    assert statements_run == (["cast_function"] if in_database else ["check_spoiled", "insert"])
 
 
 def test_sqlite_cast_sends_four_statements(tmp_path: Any, referendum: BoardElection) -> None:
@@ -326,9 +328,9 @@ def test_lost_connection_mid_cast_is_storage_unavailable(
         board.setup(referendum.election, TRUSTEES)
         board.open_election(ELECTION)
         before = dump_tables(database_url)
-        commit = DriverTransaction.commit
+        first = DriverTransaction.first
 
-        def cut_then_commit(self: DriverTransaction) -> None:
+        def cut_then_run(self: DriverTransaction, statement: DriverStatement, values: Any) -> Any:
             pid = self._connection.info.backend_pid
             admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
             try:
@@ -336,9 +338,9 @@ def test_lost_connection_mid_cast_is_storage_unavailable(
                     connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             finally:
                 admin.dispose()
-            commit(self)
+            return first(self, statement, values)
 
-        monkeypatch.setattr(DriverTransaction, "commit", cut_then_commit)
+        monkeypatch.setattr(DriverTransaction, "first", cut_then_run)
         with pytest.raises(StorageUnavailable, match="refused the write"):
             board.cast(ELECTION, referendum.ballot(0))
         monkeypatch.undo()
@@ -373,44 +375,3 @@ def test_schema_adds_missing_indexes_to_an_older_board(database_url: str) -> Non
     with Board(database_url) as reopened:
         present = {str(ix["name"]) for ix in sa.inspect(reopened.engine).get_indexes(TABLE)}
         assert wanted <= present
-
-
-@pytest.mark.postgres
-def test_postgres_check_query_is_planned_once(database_url: str) -> None:
-    """The prepared check query goes over to a generic plan: no planning at every cast.
-
-    PostgreSQL plans a prepared statement afresh (a custom plan) for its first five runs, then
-    keeps a generic plan if it costs no more. With a bound LIMIT the generic plan of an
-    election of 2000 analysed entries costs more, and every cast was planned (0.2 ms).
-    """
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's plan cache")
-    with Board(database_url) as board:
-        with board.engine.begin() as connection:
-            _bulk_election(connection, "known", 2000)
-        with board.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "ANALYZE evote_board_entries"
-            )
-        check = board.store.cast_statements.check_ballot
-        raw = board.engine.raw_connection()
-        try:
-            connection = raw.driver_connection
-            for _ in range(12):  # psycopg prepares a statement at its 6th run
-                values = {
-                    "election_id": "known",
-                    "ballot_hash": secrets.token_bytes(32),
-                    "marker": secrets.token_bytes(32),
-                    "credential": secrets.token_bytes(32),
-                }
-                connection.execute(check.sql, check.parameters(values)).fetchall()  # type: ignore[union-attr]
-            plans = connection.execute(  # type: ignore[union-attr]
-                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
-                " WHERE statement LIKE '%AS same%'"
-            ).fetchall()
-        finally:
-            raw.close()
-    assert len(plans) == 1
-    generic, custom = plans[0]
-    assert custom <= 5
-    assert generic >= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,8 @@ def _cast_and_die(url: str, data: bytes) -> None:
 
 
 def test_process_killed_mid_cast_leaves_no_half_entry(database_url: str) -> None:
+    if database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL cast is one statement: test_postgres_client_killed_mid_cast")
     item = make_election(voters=3)
     with Board(database_url, SigningKey.generate()) as board:
         board.setup(item.election, TRUSTEES)
@@ -176,3 +179,92 @@ def test_locked_database_is_storage_unavailable(tmp_path: Path) -> None:
         assert dump_tables(url) == before
         assert board.cast(ELECTION, item.ballot(0)).position == 3
     holder.dispose()
+
+
+def _cast_one(url: str, data: bytes) -> None:
+    """Child process: cast one ballot (killed by the test while the cast waits)."""
+    Board(url).cast(ELECTION, data)
+
+
+def _backend_waiting_on_lock(url: str) -> int | None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query LIKE '%evote_board_cast%'"
+                )
+            ).scalar()
+    finally:
+        engine.dispose()
+
+
+def _wait_for(probe: Any, what: str) -> Any:
+    for _ in range(600):
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.postgres
+def test_postgres_client_killed_mid_cast(database_url: str) -> None:
+    """The client dies while its cast waits on the election's lock inside the server.
+
+    The cast is one statement in its own transaction, so the server either commits the whole
+    entry or nothing: never half of it. Either way the board verifies, the same ballot cast
+    again gets position 4 (a retry returns the existing entry), and casting goes on.
+    """
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the server-side cast of PostgreSQL")
+    item = make_election(voters=3)
+    with Board(database_url, SigningKey.generate()) as board:
+        board.setup(item.election, TRUSTEES)
+        board.open_election(ELECTION)
+        board.cast(ELECTION, item.ballot(0))
+    before = dump_tables(database_url)
+    doomed = item.ballot(1)
+    holder = sa.create_engine(database_url)
+    try:
+        with holder.connect() as connection, connection.begin():
+            connection.execute(
+                sa.text(
+                    "SELECT election_id FROM evote_board_elections WHERE election_id = :e"
+                    " FOR UPDATE"
+                ),
+                {"e": ELECTION},
+            )
+            process = SPAWN.Process(target=_cast_one, args=(database_url, doomed.canonical_bytes()))
+            process.start()
+            backend = _wait_for(lambda: _backend_waiting_on_lock(database_url), "the cast")
+            os.kill(process.pid, signal.SIGKILL)
+            process.join(timeout=60)
+            assert process.exitcode == -signal.SIGKILL
+    finally:
+        holder.dispose()
+    _wait_for(lambda: _backend_gone(database_url, backend), "the dead client's backend")
+    after = dump_tables(database_url)
+    entries = before["evote_board_entries"]
+    added = [row for row in after["evote_board_entries"] if row not in entries]
+    assert len(added) <= 1
+    with Board(database_url) as board:
+        head = board.verify(ELECTION)
+        assert head.position == 3 + len(added)
+        receipt = board.cast(ELECTION, doomed)
+        assert receipt.position == 4
+        assert board.cast(ELECTION, item.ballot(2)).position == 5
+        assert board.verify(ELECTION).position == 5
+
+
+def _backend_gone(url: str, pid: int) -> bool:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            ).scalar()
+            return found == 0
+    finally:
+        engine.dispose()
