@@ -25,6 +25,7 @@ from typing import Any
 from evote.cli.progress import Progress
 from evote.errors import EvoteError, InvalidInput, InvalidRecord
 from evote.record.model import load_record
+from evote.verify.cluster import DaskExecutor
 from evote.verify.report import BallotState, VerificationReport
 from evote.verify.verifier import DEFAULT_CHUNK_SIZE, verify_record
 from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
@@ -65,7 +66,7 @@ def ballot_executor(jobs: int | None, dask_address: str | None) -> Iterator[Exec
             ) from None
         client = distributed.Client(dask_address)
         try:
-            yield client.get_executor()
+            yield DaskExecutor(client)
         finally:
             client.close()
         return

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from evote.ballots.credentials import CredentialList
 from evote.ballots.encrypted import EncryptedBallot, decode_ballot
@@ -55,6 +55,7 @@ from evote.tally.decryption import (
     solve_counts,
 )
 from evote.tally.result import DecryptedCounts, check_result, turnout_of
+from evote.verify.cluster import SharingExecutor
 from evote.verify.facts import FactStore
 from evote.verify.report import StepReport, StepStatus, VerificationReport
 from evote.verify.work import (
@@ -432,9 +433,13 @@ class _Verifier:
                 yield check_chunk(source, chunk)
             return
         pending: deque[Future[ChunkResult]] = deque()
+        # On a cluster the election goes to each worker once, not with every chunk.
+        shipped: Any = (
+            self.executor.share(source) if isinstance(self.executor, SharingExecutor) else source
+        )
         try:
             for chunk in self._chunks():
-                pending.append(self.executor.submit(check_chunk, source, chunk))
+                pending.append(self.executor.submit(check_chunk, shipped, chunk))
                 while len(pending) >= self.max_pending:
                     yield pending.popleft().result()
             while pending:
@@ -469,7 +474,8 @@ class _Verifier:
 
         A process pool runs on this machine: its workers inherit the election (fork) or read
         line 1 of the record once. Another executor (Dask) may run where the record is not:
-        its tasks carry the setup payload, as a thread pool's do at no cost.
+        its tasks carry the setup payload, as a thread pool's do at no cost, and an executor
+        that shares (:class:`~evote.verify.cluster.DaskExecutor`) sends it to each worker once.
         """
         if self.executor is None or isinstance(self.executor, ProcessPoolExecutor):
             return ElectionSource(None, digest, str(self.record.board_path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import pytest
 from evote.cli import main
 from evote.record.model import load_record
 from evote.verify import BallotState, verify_ballot_on_record, verify_record
+from evote.verify.cluster import DaskExecutor
 from tests.verify.conftest import BuiltRecord, edit_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,8 +100,37 @@ def test_dask_local_cluster_gives_the_process_pool_report(honest: BuiltRecord) -
         distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
-        dasked = verify_record(record, executor=client.get_executor(), chunk_size=2)
+        dasked = verify_record(record, executor=DaskExecutor(client), chunk_size=2)
     assert pooled.ok and dasked.ok
     assert [(s.number, s.items, s.status, s.error) for s in pooled.steps] == [
         (s.number, s.items, s.status, s.error) for s in dasked.steps
     ]
+
+
+class _CountingPool(ThreadPoolExecutor):
+    """A thread pool that shares like a cluster: it notes what it was given and what it ran."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.shared: list[Any] = []
+        self.sources: list[Any] = []
+
+    def share(self, value: Any) -> Any:
+        self.shared.append(value)
+        return value
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.sources.append(args[0])
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_sharing_executor_gets_the_election_once(honest: BuiltRecord) -> None:
+    record = load_record(honest.path)
+    with _CountingPool() as pool:
+        report = verify_record(record, executor=pool, chunk_size=2)
+    assert report.ok
+    assert len(pool.shared) == 1
+    (source,) = pool.shared
+    assert source.setup_payload is not None  # the payload itself, for workers anywhere
+    assert len(pool.sources) > 1
+    assert all(task_source is source for task_source in pool.sources)
