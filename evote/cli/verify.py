@@ -27,7 +27,7 @@ from evote.errors import EvoteError, InvalidInput, InvalidRecord
 from evote.record.model import load_record
 from evote.verify.cluster import DaskExecutor
 from evote.verify.report import BallotState, VerificationReport
-from evote.verify.verifier import DEFAULT_CHUNK_SIZE, verify_record
+from evote.verify.verifier import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PENDING, verify_record
 from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
 
 EXIT_OK = 0
@@ -80,6 +80,16 @@ def ballot_executor(jobs: int | None, dask_address: str | None) -> Iterator[Exec
         yield pool
 
 
+def tasks_in_flight(executor: Executor | None, asked: int | None) -> int:
+    """Tasks to keep submitted: as asked, else two per worker thread of a cluster (so that
+    none waits between two tasks), else the default (enough for one machine's cores)."""
+    if asked is not None:
+        return asked
+    if isinstance(executor, DaskExecutor):
+        return max(DEFAULT_MAX_PENDING, 2 * executor.worker_threads())
+    return DEFAULT_MAX_PENDING
+
+
 def format_report(report: VerificationReport) -> str:
     lines = [f"election {report.election_id}", ""]
     lines.append(f"{'step':<6} {'check':<28} {'items':>9}  {'verdict':<8} {'seconds':>8}")
@@ -114,13 +124,16 @@ def exit_status(report: VerificationReport, require_complete: bool = False) -> i
 def _handle_verify(args: argparse.Namespace) -> int:
     if args.chunk_size < 1:
         raise InvalidInput(f"--chunk-size {args.chunk_size}: give at least 1")
+    if args.in_flight is not None and args.in_flight < 1:
+        raise InvalidInput(f"--in-flight {args.in_flight}: give at least 1")
     record = load_record(Path(args.record))
     bars = None if args.json else ProgressBars()
     try:
         with ballot_executor(args.jobs, args.dask) as executor:
             report = verify_record(
-                record, executor=executor, progress=bars, chunk_size=args.chunk_size
-            )
+                record, executor=executor, progress=bars, chunk_size=args.chunk_size,
+                max_pending=tasks_in_flight(executor, args.in_flight),
+            )  # fmt: skip
     finally:
         if bars is not None:
             bars.close()
@@ -180,6 +193,10 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
         help=f"ballots per task ({DEFAULT_CHUNK_SIZE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--in-flight", type=int,
+        help=f"tasks submitted ahead (two per Dask worker thread; else {DEFAULT_MAX_PENDING})",
     )  # fmt: skip
     parser.add_argument(
         "--complete", action="store_true", help="fail unless the record reaches the result"

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from evote.cli import main
+from evote.cli.verify import tasks_in_flight
 from evote.record.model import load_record
 from evote.verify import BallotState, verify_ballot_on_record, verify_record
 from evote.verify.cluster import DaskExecutor
+from evote.verify.verifier import DEFAULT_MAX_PENDING
 from tests.verify.conftest import BuiltRecord, edit_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,3 +136,36 @@ def test_a_sharing_executor_gets_the_election_once(honest: BuiltRecord) -> None:
     assert source.setup_payload is not None  # the payload itself, for workers anywhere
     assert len(pool.sources) > 1
     assert all(task_source is source for task_source in pool.sources)
+
+
+def test_evote_verify_on_a_dask_scheduler(
+    honest: BuiltRecord, capsys: pytest.CaptureFixture[str]
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        executor = DaskExecutor(client)
+        assert executor.worker_threads() == 2
+        assert tasks_in_flight(executor, None) == DEFAULT_MAX_PENDING  # 2 x 2 is fewer
+        assert tasks_in_flight(executor, 5) == 5
+        command = ["verify", str(honest.path), "--json", "--chunk-size", "2"]
+        assert main([*command, "--dask", cluster.scheduler_address]) == 0
+        assert json.loads(capsys.readouterr().out)["ok"] is True
+        assert main([*command, "--dask", cluster.scheduler_address, "--in-flight", "0"]) == 2
+        assert "--in-flight 0" in capsys.readouterr().err
+
+
+def test_a_large_cluster_gets_two_tasks_per_worker_thread() -> None:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=40, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        assert tasks_in_flight(DaskExecutor(client), None) == 80
+    assert tasks_in_flight(None, None) == DEFAULT_MAX_PENDING
