@@ -210,15 +210,14 @@ def _wait_for(probe: Any, what: str) -> Any:
 
 
 @pytest.mark.postgres
-def test_postgres_client_killed_mid_cast(database_url: str) -> None:
+def test_postgres_client_killed_mid_cast(_postgres_database_url: str) -> None:
     """The client dies while its cast waits on the election's lock inside the server.
 
     The cast is one statement in its own transaction, so the server either commits the whole
     entry or nothing: never half of it. Either way the board verifies, the same ballot cast
     again gets position 4 (a retry returns the existing entry), and casting goes on.
     """
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the server-side cast of PostgreSQL")
+    database_url = _postgres_database_url
     item = make_election(voters=3)
     with Board(database_url, SigningKey.generate()) as board:
         board.setup(item.election, TRUSTEES)

@@ -26,10 +26,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def postgres_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the server-side cast of PostgreSQL")
-    return database_url
+def postgres_url(_postgres_database_url: str) -> str:
+    """A fresh PostgreSQL database (the tests skip when EVOTE_TEST_POSTGRES_URL is unset)."""
+    return _postgres_database_url
 
 
 @pytest.fixture(scope="module")
