@@ -17,6 +17,7 @@ digital document", J. Cryptology 3(2), 1991).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -106,21 +107,29 @@ class LinkInput:
         """The pieces for an entry whose payload hash is ``payload_digest`` (32 bytes)."""
         if len(payload_digest) != HASH_LENGTH:
             raise BoardIntegrityError(f"payload hash of {len(payload_digest)} bytes, not 32")
-        # Cut out of the encoder's own output (position 1, a zero previous hash), so that the
-        # layout is never written twice: items are concatenated, hence these suffixes.
-        zero = bytes(HASH_LENGTH)
-        full = encode(PROTOCOL, Purpose.BOARD_LINK.value, [1, zero, payload_digest])
-        after = encode_item(payload_digest)
-        with_zero = encode_item(zero)
-        tail = encode_item(1) + with_zero + after
-        if not full.endswith(tail):
-            raise BoardIntegrityError("the link hash input does not split as expected")
-        return cls(full[: -len(tail)], with_zero[:-HASH_LENGTH], after)
+        before, between = _link_frame()
+        return cls(before, between, encode_item(payload_digest))
 
     def digest(self, position: int, previous: bytes) -> bytes:
         """``h_i`` from the pieces (what the database computes); equals :func:`link_hash`."""
         item = encode_item(position)
         return digest_pieces(self.before + item + self.between + previous + self.after)
+
+
+@functools.cache
+def _link_frame() -> tuple[bytes, bytes]:
+    """``before`` and ``between`` of :class:`LinkInput`: the same for every 32-byte digest.
+
+    Cut out of the encoder's own output (position 1, zero hashes), so that the layout is never
+    written twice: items are concatenated, hence these suffixes.
+    """
+    zero = bytes(HASH_LENGTH)
+    full = encode(PROTOCOL, Purpose.BOARD_LINK.value, [1, zero, zero])
+    with_zero = encode_item(zero)
+    tail = encode_item(1) + with_zero + with_zero
+    if not full.endswith(tail):
+        raise BoardIntegrityError("the link hash input does not split as expected")
+    return full[: -len(tail)], with_zero[:-HASH_LENGTH]
 
 
 def digest_pieces(data: bytes) -> bytes:
