@@ -18,7 +18,7 @@ from sqlalchemy import event
 from evote.board import Board, EntryKind
 from evote.board.storage import DriverStatement, DriverTransaction
 from evote.errors import StorageUnavailable
-from tests.board.helpers import TRUSTEES, dump_tables, make_election
+from tests.board.helpers import TRUSTEES, BoardElection, dump_tables, make_election
 
 ELECTION = "board-test"
 SPAWN = multiprocessing.get_context("spawn")
@@ -101,15 +101,20 @@ def _cast_and_die(url: str, data: bytes) -> None:
     board.cast(ELECTION, data)
 
 
-def test_process_killed_mid_cast_leaves_no_half_entry(database_url: str) -> None:
-    if database_url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL cast is one statement: test_postgres_client_killed_mid_cast")
+def _open_board_with_one_ballot(url: str) -> tuple[BoardElection, dict[str, Any]]:
+    """An open election of 3 voters with voter 0's ballot cast; the tables' rows then."""
     item = make_election(voters=3)
-    with Board(database_url, SigningKey.generate()) as board:
+    with Board(url, SigningKey.generate()) as board:
         board.setup(item.election, TRUSTEES)
         board.open_election(ELECTION)
         board.cast(ELECTION, item.ballot(0))
-    before = dump_tables(database_url)
+    return item, dump_tables(url)
+
+
+def test_process_killed_mid_cast_leaves_no_half_entry(database_url: str) -> None:
+    if database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL cast is one statement: test_postgres_client_killed_mid_cast")
+    item, before = _open_board_with_one_ballot(database_url)
     doomed = item.ballot(1)
     process = SPAWN.Process(target=_cast_and_die, args=(database_url, doomed.canonical_bytes()))
     process.start()
@@ -218,12 +223,7 @@ def test_postgres_client_killed_mid_cast(_postgres_database_url: str) -> None:
     again gets position 4 (a retry returns the existing entry), and casting goes on.
     """
     database_url = _postgres_database_url
-    item = make_election(voters=3)
-    with Board(database_url, SigningKey.generate()) as board:
-        board.setup(item.election, TRUSTEES)
-        board.open_election(ELECTION)
-        board.cast(ELECTION, item.ballot(0))
-    before = dump_tables(database_url)
+    item, before = _open_board_with_one_ballot(database_url)
     doomed = item.ballot(1)
     holder = sa.create_engine(database_url)
     try:

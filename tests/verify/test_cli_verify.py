@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -138,16 +140,24 @@ def test_a_sharing_executor_gets_the_election_once(honest: BuiltRecord) -> None:
     assert all(task_source is source for task_source in pool.sources)
 
 
-def test_evote_verify_on_a_dask_scheduler(
-    honest: BuiltRecord, capsys: pytest.CaptureFixture[str]
-) -> None:
+@contextmanager
+def _threaded_cluster(workers: int, threads: int) -> Iterator[tuple[Any, Any]]:
+    """A Dask LocalCluster of in-process workers and its client: (cluster, client)."""
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=workers, threads_per_worker=threads, processes=False,
+            dashboard_address=None,
         ) as cluster,
         distributed.Client(cluster) as client,
-    ):
+    ):  # fmt: skip
+        yield cluster, client
+
+
+def test_evote_verify_on_a_dask_scheduler(
+    honest: BuiltRecord, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with _threaded_cluster(2, 1) as (cluster, client):
         executor = DaskExecutor(client)
         assert executor.worker_threads() == 2
         assert tasks_in_flight(executor, None) == DEFAULT_MAX_PENDING  # 2 x 2 is fewer
@@ -160,12 +170,6 @@ def test_evote_verify_on_a_dask_scheduler(
 
 
 def test_a_large_cluster_gets_two_tasks_per_worker_thread() -> None:
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=40, processes=False, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with _threaded_cluster(1, 40) as (_, client):
         assert tasks_in_flight(DaskExecutor(client), None) == 80
     assert tasks_in_flight(None, None) == DEFAULT_MAX_PENDING
