@@ -11,7 +11,7 @@ its own share, or whoever can write to the database or the published record.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,10 +41,13 @@ from evote.crypto.hashing import Purpose
 from evote.crypto.proofs import DisjunctiveProof, Proof, ProofContext, prove_range
 from evote.election import Election
 from evote.tally import (
+    CombinedTally,
+    DecryptedCounts,
     DecryptionShare,
     EncryptedTally,
     aggregate,
     compute_decryption_share,
+    decrypt_counts,
 )
 
 TRUSTEES = 3
@@ -139,6 +142,19 @@ class World:
             )
             for s in self.shares
         ]
+
+    def decrypt(
+        self, tally: EncryptedTally, shares: Sequence[DecryptionShare]
+    ) -> tuple[DecryptedCounts, CombinedTally]:
+        """The counts of ``tally`` from ``shares`` (threshold, keys and context of the world)."""
+        return decrypt_counts(
+            self.election.manifest,
+            tally,
+            shares,
+            THRESHOLD,
+            self.ceremony.verification_key_map(),
+            self.election.proof_context(),
+        )
 
     def tally_of(self, board: Board) -> EncryptedTally:
         return aggregate(self.election, board.counted_ballots(self.election_id))

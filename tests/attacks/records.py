@@ -29,12 +29,12 @@ from evote.record import export_record, load_record
 from evote.record.export import reseal_record
 from evote.record.publish import publish_result, publish_tally
 from evote.record.strict import document_bytes
-from evote.tally import DecryptionShare, compute_result, decrypt_counts
+from evote.tally import DecryptionShare, compute_result
 from evote.tally.result import turnout_of
 from evote.tally.wire import decryption_share_to_json
 from evote.verify import VerificationReport, verify_record
 from evote.verify.report import StepStatus
-from tests.attacks.conftest import THRESHOLD, World
+from tests.attacks.conftest import World
 
 
 @dataclass
@@ -57,14 +57,7 @@ def build_honest_record(world: World, directory: Path) -> Path:
         board.close_election(election_id)
         tally = world.tally_of(board)
         shares = world.decryption_shares(tally)
-        counts, combined = decrypt_counts(
-            world.election.manifest,
-            tally,
-            shares,
-            THRESHOLD,
-            world.ceremony.verification_key_map(),
-            world.election.proof_context(),
-        )
+        counts, combined = world.decrypt(tally, shares)
         publish_tally(board, world.election, world.ceremony, tally, shares, combined)
         result = compute_result(world.election.manifest, counts, turnout_of(tally))
         publish_result(board, world.election, result)
@@ -268,14 +261,7 @@ def tally_and_export(world: World, board: Board, directory: Path) -> Path:
     board.close_election(election_id)
     tally = world.tally_of(board)
     shares = world.decryption_shares(tally)
-    counts, combined = decrypt_counts(
-        world.election.manifest,
-        tally,
-        shares,
-        THRESHOLD,
-        world.ceremony.verification_key_map(),
-        world.election.proof_context(),
-    )
+    counts, combined = world.decrypt(tally, shares)
     publish_tally(board, world.election, world.ceremony, tally, shares, combined)
     publish_result(
         board, world.election, compute_result(world.election.manifest, counts, turnout_of(tally))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from evote.ballots.encrypted import EncryptedOption
+from evote.ballots.encrypted import EncryptedBallot, EncryptedOption
 from evote.ballots.manifest import manifest_from_json_obj
 from evote.board.board import Board
 from evote.crypto.elgamal import Ciphertext
@@ -157,17 +157,23 @@ def test_a4_other_generator_in_record(world: World, record: Path, field: str) ->
     assert_refused_at_load(record)
 
 
-@pytest.mark.attack("A5")
-def test_a5_only_g_to_the_m_encodes_a_vote(world: World, board: Board) -> None:
-    group = world.group
+def _shifted_off_g_to_the_m(world: World) -> EncryptedBallot:
+    """Voter 0's ballot, re-signed, with its first option's beta moved from g^m to h·g^m.
+
+    Same alpha, same proof: not a g^m encoding, so the option's proof must fail.
+    """
     honest = world.ballot(0)
     option = honest.questions[0].options[0]
-    other_base = group.hash_to_element(Purpose.TEST, "another base")
-    # Same alpha, beta shifted from g^m to h·g^m: not a g^m encoding, the proof must fail.
+    other_base = world.group.hash_to_element(Purpose.TEST, "another base")
     moved = Ciphertext(option.ciphertext.alpha, option.ciphertext.beta * other_base)
     question = replace(honest.questions[0], options=(EncryptedOption(moved, option.proof),
                                                      *honest.questions[0].options[1:]))  # fmt: skip
-    forged = world.resign(0, honest, (question, *honest.questions[1:]))
+    return world.resign(0, honest, (question, *honest.questions[1:]))
+
+
+@pytest.mark.attack("A5")
+def test_a5_only_g_to_the_m_encodes_a_vote(world: World, board: Board) -> None:
+    forged = _shifted_off_g_to_the_m(world)
     with pytest.raises(InvalidProof):
         board.cast(world.election_id, forged)
 
@@ -185,14 +191,7 @@ def test_a6_extra_generators_are_hashed(group: Group) -> None:
 
 @pytest.mark.attack("A5", path="verify")
 def test_a5_non_g_encoding_forced_into_record(world: World, record: Path) -> None:
-    group = world.group
-    honest = world.ballot(0)
-    option = honest.questions[0].options[0]
-    other_base = group.hash_to_element(Purpose.TEST, "another base")
-    moved = Ciphertext(option.ciphertext.alpha, option.ciphertext.beta * other_base)
-    question = replace(honest.questions[0], options=(EncryptedOption(moved, option.proof),
-                                                     *honest.questions[0].options[1:]))  # fmt: skip
-    forged = world.resign(0, honest, (question, *honest.questions[1:]))
+    forged = _shifted_off_g_to_the_m(world)
     replace_entry(record, world, COUNTED, forged.canonical_bytes())
     assert_fails_at(record, "11.7")
 

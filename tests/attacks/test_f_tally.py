@@ -22,7 +22,7 @@ from evote.crypto.elgamal import encrypt_with_nonce
 from evote.errors import InsufficientShares, TallyOutOfRange
 from evote.record import load_record
 from evote.record.publish import PublishedTally, tally_body
-from evote.tally import DecryptionShare, EncryptedTally, aggregate, combine_shares, decrypt_counts
+from evote.tally import DecryptionShare, EncryptedTally, aggregate, combine_shares
 from tests.attacks.conftest import THRESHOLD, World
 from tests.attacks.records import (
     COUNTED,
@@ -42,14 +42,7 @@ def _closed(world: World, board: Board) -> EncryptedTally:
 
 
 def _decrypt(world: World, tally: EncryptedTally, shares: Sequence[DecryptionShare]) -> Any:
-    return decrypt_counts(
-        world.election.manifest,
-        tally,
-        shares,
-        THRESHOLD,
-        world.ceremony.verification_key_map(),
-        world.election.proof_context(),
-    )
+    return world.decrypt(tally, shares)
 
 
 def _bad(world: World, share: DecryptionShare) -> DecryptionShare:

@@ -8,21 +8,19 @@ where the row needs them (spawned, so that each has its own database connections
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from evote.board.board import Board
 from evote.board.chain import EntryKind
-from evote.board.storage import DriverStatement, DriverTransaction
 from evote.errors import ElectionNotOpen, StorageUnavailable
 from evote.record import export_record
 from tests.attacks.conftest import World
 from tests.attacks.records import verify
+from tests.board.helpers import cap_sqlite_pages, cast_and_die
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -37,32 +35,13 @@ def _export_and_verify(board: Board, world: World, directory: Path) -> None:
     assert report.ok, [(s.number, s.error) for s in report.steps if not s.ok]
 
 
-def _cast_and_die(url: str, election_id: str, data: bytes) -> None:
-    """Child: SIGKILL itself after its ballot's INSERT ran, before the COMMIT."""
-    board = Board(url)
-    ran: list[str] = []
-    run = DriverTransaction.run
-
-    def run_and_note(self: DriverTransaction, statement: DriverStatement, values: Any) -> None:
-        run(self, statement, values)
-        ran.append(statement.sql.lstrip().upper())
-
-    def die(self: DriverTransaction) -> None:
-        if any(sql.startswith("INSERT") for sql in ran):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    DriverTransaction.run = run_and_note  # type: ignore[method-assign]
-    DriverTransaction.commit = die  # type: ignore[method-assign]
-    board.cast(election_id, data)
-
-
 @pytest.mark.attack("H1", path="both")
 def test_h1_crash_mid_cast_leaves_no_half_entry(world: World, tmp_path: Path) -> None:
     with world.new_board(tmp_path) as board:
         board.cast(world.election_id, world.ballot(0))
         doomed = world.ballot(1)
         child = SPAWN.Process(
-            target=_cast_and_die,
+            target=cast_and_die,
             args=(_url(tmp_path), world.election_id, doomed.canonical_bytes()),
         )
         child.start()
@@ -104,14 +83,7 @@ def test_h2_concurrent_casting_loses_nothing(world: World, tmp_path: Path) -> No
 def test_h3_disk_full_refuses_then_resumes(world: World, tmp_path: Path) -> None:
     board = world.new_board(tmp_path)
     board.cast(world.election_id, world.ballot(0))
-    with board.engine.connect() as connection:
-        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
-
-    def cap(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.execute(f"PRAGMA max_page_count={pages + 1}")
-
-    event.listen(board.engine, "connect", cap)
-    board.engine.dispose()
+    give_space_back = cap_sqlite_pages(board.engine, 1)
     refused = None
     accepted = 0
     for _ in range(100):
@@ -126,8 +98,7 @@ def test_h3_disk_full_refuses_then_resumes(world: World, tmp_path: Path) -> None
             break
     assert refused is not None, "the capped database never filled up"
     board.verify(world.election_id)
-    event.remove(board.engine, "connect", cap)
-    board.engine.dispose()
+    give_space_back()
     receipt = board.cast(world.election_id, refused)
     assert receipt.position == board.head(world.election_id).position
     _export_and_verify(board, world, tmp_path)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from evote.ballots.credentials import Registrar
 from evote.ballots.encrypted import EncryptedBallot, encrypt_ballot
 from evote.ballots.manifest import Manifest, Option, RevotePolicy, SingleChoiceQuestion
 from evote.ballots.plaintext import PlaintextBallot
+from evote.board.board import Board
+from evote.board.storage import DriverStatement, DriverTransaction
 from evote.crypto.elgamal import generate_keypair
 from evote.crypto.groups import ED25519
 from evote.crypto.hashing import Purpose, digest32
@@ -92,3 +98,49 @@ def dump_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
             return dump
     finally:
         engine.dispose()
+
+
+def cast_and_die(url: str, election_id: str, data: bytes) -> None:
+    """Child process: SIGKILL itself right after its ballot's INSERT, before the commit.
+
+    The cast runs its statements on the DB-API connection (evote.board.storage), out of sight
+    of SQLAlchemy's engine events, so the hook goes on its transaction object. SQLite only:
+    a PostgreSQL cast is one statement with no separate INSERT or COMMIT.
+    """
+    board = Board(url)
+    ran: list[str] = []
+    run = DriverTransaction.run
+
+    def run_and_note(self: DriverTransaction, statement: DriverStatement, values: Any) -> None:
+        run(self, statement, values)
+        ran.append(statement.sql.lstrip().upper())
+
+    def die(self: DriverTransaction) -> None:
+        if any(sql.startswith("INSERT INTO EVOTE_BOARD_ENTRIES") for sql in ran):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    DriverTransaction.run = run_and_note  # type: ignore[method-assign]
+    DriverTransaction.commit = die  # type: ignore[method-assign]
+    board.cast(election_id, data)
+
+
+def cap_sqlite_pages(engine: sa.Engine, extra_pages: int) -> Callable[[], None]:
+    """Fill the disk of a SQLite board: no more than ``extra_pages`` pages beyond its size now.
+
+    Every new connection gets ``max_page_count``; the pool is emptied so that it applies at once.
+    Returns the function that gives the space back (the same way).
+    """
+    with engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
+
+    def cap(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA max_page_count={pages + extra_pages}")
+
+    event.listen(engine, "connect", cap)
+    engine.dispose()
+
+    def lift() -> None:
+        event.remove(engine, "connect", cap)
+        engine.dispose()
+
+    return lift

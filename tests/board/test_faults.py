@@ -13,12 +13,17 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from nacl.signing import SigningKey
-from sqlalchemy import event
 
 from evote.board import Board, EntryKind
-from evote.board.storage import DriverStatement, DriverTransaction
 from evote.errors import StorageUnavailable
-from tests.board.helpers import TRUSTEES, BoardElection, dump_tables, make_election
+from tests.board.helpers import (
+    TRUSTEES,
+    BoardElection,
+    cap_sqlite_pages,
+    cast_and_die,
+    dump_tables,
+    make_election,
+)
 
 ELECTION = "board-test"
 SPAWN = multiprocessing.get_context("spawn")
@@ -78,29 +83,6 @@ def test_concurrent_casts_from_several_processes(database_url: str) -> None:
         assert len(counted) == voters
 
 
-def _cast_and_die(url: str, data: bytes) -> None:
-    """Child process: SIGKILL itself right after its ballot's INSERT, before the commit.
-
-    The cast runs its statements on the DB-API connection (evote.board.storage), out of sight
-    of SQLAlchemy's engine events, so the hook goes on its transaction object.
-    """
-    board = Board(url)
-    ran: list[str] = []
-    run = DriverTransaction.run
-
-    def run_and_note(self: DriverTransaction, statement: DriverStatement, values: Any) -> None:
-        run(self, statement, values)
-        ran.append(statement.sql.lstrip().upper())
-
-    def die(self: DriverTransaction) -> None:
-        if any(sql.startswith("INSERT INTO EVOTE_BOARD_ENTRIES") for sql in ran):
-            os.kill(os.getpid(), signal.SIGKILL)
-
-    DriverTransaction.run = run_and_note  # type: ignore[method-assign]
-    DriverTransaction.commit = die  # type: ignore[method-assign]
-    board.cast(ELECTION, data)
-
-
 def _open_board_with_one_ballot(url: str) -> tuple[BoardElection, dict[str, Any]]:
     """An open election of 3 voters with voter 0's ballot cast; the tables' rows then."""
     item = make_election(voters=3)
@@ -116,7 +98,9 @@ def test_process_killed_mid_cast_leaves_no_half_entry(database_url: str) -> None
         pytest.skip("a PostgreSQL cast is one statement: test_postgres_client_killed_mid_cast")
     item, before = _open_board_with_one_ballot(database_url)
     doomed = item.ballot(1)
-    process = SPAWN.Process(target=_cast_and_die, args=(database_url, doomed.canonical_bytes()))
+    process = SPAWN.Process(
+        target=cast_and_die, args=(database_url, ELECTION, doomed.canonical_bytes())
+    )
     process.start()
     process.join(timeout=120)
     assert process.exitcode == -signal.SIGKILL
@@ -136,14 +120,7 @@ def test_full_disk_refuses_then_recovers(tmp_path: Path) -> None:
     board.setup(item.election, TRUSTEES)
     board.open_election(ELECTION)
     board.cast(ELECTION, item.ballot(0))
-    with board.engine.connect() as connection:
-        pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
-
-    def cap(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.execute(f"PRAGMA max_page_count={pages + 2}")
-
-    event.listen(board.engine, "connect", cap)
-    board.engine.dispose()
+    give_space_back = cap_sqlite_pages(board.engine, 2)
     refused = None
     for _ in range(200):
         ballot = item.ballot(0)
@@ -158,8 +135,7 @@ def test_full_disk_refuses_then_recovers(tmp_path: Path) -> None:
     assert dump_tables(url) == before
     head = board.verify(ELECTION)
     assert board.head(ELECTION).kind is EntryKind.BALLOT
-    event.remove(board.engine, "connect", cap)
-    board.engine.dispose()
+    give_space_back()
     receipt = board.cast(ELECTION, refused)
     assert receipt.position == head.position + 1
     assert board.verify(ELECTION).position == receipt.position
