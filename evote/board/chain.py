@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from evote.crypto.encoding import encode, encode_item
+from evote.crypto.encoding import MAX_LENGTH, encode, encode_item
 from evote.crypto.hashing import PROTOCOL, Purpose, digest32
-from evote.errors import BoardIntegrityError
+from evote.errors import BoardIntegrityError, InvalidInput
 
 HASH_LENGTH = 32
 
@@ -77,13 +77,40 @@ def genesis_hash(election_id: str, fingerprint: bytes, launch_code: str) -> byte
 
 
 def payload_hash(kind: EntryKind, payload: bytes) -> bytes:
-    """``p_i = digest32(BOARD_PAYLOAD, kind, payload)``."""
-    return digest32(Purpose.BOARD_PAYLOAD, kind.value, payload)
+    """``p_i = digest32(BOARD_PAYLOAD, kind, payload)``.
+
+    Hashed as the encoder's frame for ``kind`` (:func:`_payload_frame`), the payload's length
+    and the payload: the bytes :func:`~evote.crypto.encoding.encode` produces, without walking
+    the value tree at every cast.
+    """
+    if len(payload) > MAX_LENGTH:
+        raise InvalidInput(f"board payload of {len(payload)} bytes is too long to encode")
+    frame = _payload_frame(kind)
+    return digest_pieces(frame + len(payload).to_bytes(4, "big") + payload)
 
 
 def link_hash(position: int, previous: bytes, payload_digest: bytes) -> bytes:
     """``h_i = digest32(BOARD_LINK, i, h_{i-1}, p_i)`` for ``i >= 1``."""
-    return digest32(Purpose.BOARD_LINK, position, previous, payload_digest)
+    if position < 0 or len(previous) != HASH_LENGTH or len(payload_digest) != HASH_LENGTH:
+        return digest32(Purpose.BOARD_LINK, position, previous, payload_digest)
+    # Both hashes are 32 bytes, so each is encoded as ``between`` (tag and length) + the hash.
+    before, between = _link_frame()
+    return digest_pieces(
+        before + position_item(position) + between + previous + between + payload_digest
+    )
+
+
+@functools.cache
+def _payload_frame(kind: EntryKind) -> bytes:
+    """What precedes the payload's 4-byte length in the payload hash's input, for ``kind``.
+
+    Cut out of the encoder's own output for an empty payload (as :func:`_link_frame`).
+    """
+    full = encode(PROTOCOL, Purpose.BOARD_PAYLOAD.value, [kind.value, b""])
+    empty_bytes = encode_item(b"")
+    if not full.endswith(empty_bytes):
+        raise BoardIntegrityError("the payload hash input does not split as expected")
+    return full[: -len(empty_bytes)] + empty_bytes[:1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +135,23 @@ class LinkInput:
         if len(payload_digest) != HASH_LENGTH:
             raise BoardIntegrityError(f"payload hash of {len(payload_digest)} bytes, not 32")
         before, between = _link_frame()
-        return cls(before, between, encode_item(payload_digest))
+        return cls(before, between, between + payload_digest)
 
     def digest(self, position: int, previous: bytes) -> bytes:
         """``h_i`` from the pieces (what the database computes); equals :func:`link_hash`."""
-        item = encode_item(position)
-        return digest_pieces(self.before + item + self.between + previous + self.after)
+        return digest_pieces(
+            self.before + position_item(position) + self.between + previous + self.after
+        )
+
+
+def position_item(position: int) -> bytes:
+    """The encoding of a board position (an integer >= 0) as a list item, as
+    :func:`~evote.crypto.encoding.encode_item` writes it: ``0x03``, sign ``0x00``, the
+    magnitude's length in 4 big-endian bytes, the minimal big-endian magnitude."""
+    if position < 0:
+        raise BoardIntegrityError(f"board position {position} is negative")
+    magnitude = position.to_bytes((position.bit_length() + 7) // 8, "big")
+    return b"\x03\x00" + len(magnitude).to_bytes(4, "big") + magnitude
 
 
 @functools.cache

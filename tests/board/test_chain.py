@@ -27,7 +27,7 @@ from evote.board.checkpoint import (
     checkpoint_message,
     sign_checkpoint,
 )
-from evote.crypto.encoding import encode, encode_item
+from evote.crypto.encoding import Value, encode, encode_item
 from evote.crypto.hashing import PROTOCOL, Purpose
 from evote.errors import BoardIntegrityError, ContextMismatch, InvalidInput, InvalidSignature
 
@@ -228,6 +228,28 @@ def test_link_input_pieces_rebuild_the_link_hash(
     assert pieces.digest(position, previous) == link_hash(position, previous, payload_digest)
     assert pieces.before + encode_item(position) + pieces.between + previous + pieces.after == (
         encode(PROTOCOL, Purpose.BOARD_LINK.value, [position, previous, payload_digest])
+    )
+
+
+@settings(max_examples=60)
+@given(
+    kind=st.sampled_from(list(EntryKind)),
+    payload=st.binary(max_size=3000),
+    position=st.integers(min_value=0, max_value=2**70),
+    previous=st.binary(min_size=31, max_size=33),
+    payload_digest=st.binary(min_size=31, max_size=33),
+)
+def test_chain_hashes_are_the_generic_encoding(
+    kind: EntryKind, payload: bytes, position: int, previous: bytes, payload_digest: bytes
+) -> None:
+    """The framed fast paths hash exactly what digest32 over the encoded values hashes."""
+
+    def generic(purpose: Purpose, *items: Value) -> bytes:
+        return hashlib.sha512(encode(PROTOCOL, purpose.value, list(items))).digest()[:32]
+
+    assert payload_hash(kind, payload) == generic(Purpose.BOARD_PAYLOAD, kind.value, payload)
+    assert link_hash(position, previous, payload_digest) == generic(
+        Purpose.BOARD_LINK, position, previous, payload_digest
     )
 
 
