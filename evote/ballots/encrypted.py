@@ -83,6 +83,9 @@ CDS_MAX_VALUES: Final = 16
 MAX_BALLOT_BYTES: Final = 64 * 1024 * 1024
 TRACKING_CODE_BYTES: Final = 13
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Two symbols per 10-bit group: a tracking code is computed at every cast.
+_CROCKFORD_PAIRS: Final = tuple(first + second for first in _CROCKFORD for second in _CROCKFORD)
+_PAIR_SHIFTS: Final = (95, 85, 75, 65, 55, 45, 35, 25, 15, 5)
 _READ: Final = jsonstrict.Reader(InvalidBallot)
 
 RangeProof: TypeAlias = DisjunctiveProof | IntervalProof
@@ -167,8 +170,9 @@ def tracking_code(ballot_hash: bytes) -> str:
     if len(ballot_hash) < TRACKING_CODE_BYTES:
         raise InvalidInput("tracking code: hash too short")
     number = int.from_bytes(ballot_hash[:TRACKING_CODE_BYTES], "big") << 1
-    symbols = "".join(_CROCKFORD[(number >> (5 * i)) & 31] for i in range(20, -1, -1))
-    return "-".join([symbols[0:4], symbols[4:8], symbols[8:12], symbols[12:16], symbols[16:]])
+    pairs = [_CROCKFORD_PAIRS[(number >> shift) & 1023] for shift in _PAIR_SHIFTS]
+    text = "".join(pairs) + _CROCKFORD[number & 31]
+    return f"{text[0:4]}-{text[4:8]}-{text[8:12]}-{text[12:16]}-{text[16:]}"
 
 
 @dataclass(frozen=True, slots=True)

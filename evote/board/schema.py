@@ -52,9 +52,11 @@ class EntryRow(Base):
     __table_args__ = (
         sa.PrimaryKeyConstraint("election_id", "position", name="evote_board_entries_pk"),
         sa.Index("evote_board_entries_credential_ix", "election_id", "credential", "position"),
-        # Hash first: lookups name the hash alone (evote.board.store explains why). A board
-        # made before these indexes had (election_id, hash) ones; create_schema adds these.
-        sa.Index("evote_board_entries_by_hash_uq", "ballot_hash", "election_id", unique=True),
+        # Code first: lookups name the code alone (evote.board.store explains why). A board
+        # made before these indexes had (election_id, ...) ones; create_schema adds these.
+        # The tracking code is the ballot hash's first 104 bits, so this index also finds a
+        # ballot by its hash, and its uniqueness implies the hash's: boards made before kept
+        # a (ballot_hash, election_id) index too, one more b-tree written at every cast.
         sa.Index("evote_board_entries_by_code_uq", "tracking_code", "election_id", unique=True),
         sa.Index("evote_board_entries_by_marker_ix", "marker"),
         sa.CheckConstraint("position >= 1", name="evote_board_entries_position_ck"),
@@ -157,8 +159,9 @@ BEGIN
         RETURN;
     END IF;
     SELECT head.position, head.chain_hash, head.kind,
-        (SELECT max(CASE WHEN same.election_id = p_election THEN same.position END)
-           FROM evote_board_entries AS same WHERE same.ballot_hash = p_ballot_hash),
+        (SELECT max(CASE WHEN same.election_id = p_election
+                          AND same.ballot_hash = p_ballot_hash THEN same.position END)
+           FROM evote_board_entries AS same WHERE same.tracking_code = p_tracking_code),
         (SELECT min(CASE WHEN clash.election_id = p_election
                           AND (p_kind <> 'ballot' OR clash.kind IN ('spoiled', 'ballot'))
                          THEN clash.position END)

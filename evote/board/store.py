@@ -15,10 +15,13 @@ the ``evote_board_cast`` function (:mod:`evote.board.schema`) in autocommit: it 
 election's row, runs the same lookups, and inserts the entry with its link hash
 (:class:`~evote.board.chain.LinkInput`) only if every check passes; the client then applies
 the board's rules to the row it returns exactly as on SQLite, and recomputes the link hash.
-The hash lookups name the hash column alone, so that the planner can only use the hash's own
+The hash lookups name the hashed column alone, so that the planner can only use its own
 index: PostgreSQL estimates a new election (one its statistics do not know yet) at one row and
 would otherwise walk that election's entries by any index whose first column is
-``election_id``, once per cast.
+``election_id``, once per cast. A ballot is found by its hash through the tracking-code index:
+the code is the hash's first 104 bits (:func:`~evote.ballots.encrypted.tracking_code`), so the
+entry with a given hash is among those with its code, and the code's uniqueness makes the
+hash's unique too; the store refuses ballot columns whose code is not their hash's.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any, Final, NoReturn
 import sqlalchemy as sa
 from nacl.signing import SigningKey
 
+from evote.ballots.encrypted import tracking_code
 from evote.board.chain import (
     BoardEntry,
     ChainHead,
@@ -94,7 +98,10 @@ class Head:
 
 @dataclass(frozen=True, slots=True)
 class BallotColumns:
-    """The indexed columns of a ballot entry (no credential for a spoiled ballot)."""
+    """The indexed columns of a ballot entry (no credential for a spoiled ballot).
+
+    ``tracking_code`` must be ``tracking_code(ballot_hash)``: lookups by hash rely on it.
+    """
 
     credential: bytes | None
     tracking_code: str
@@ -194,9 +201,12 @@ def _check_query(kind: EntryKind) -> sa.Select[Any]:
             clash_here,
             clash.c.kind.in_([_constant(EntryKind.SPOILED), _constant(EntryKind.BALLOT)]),
         )
+    same_here = sa.and_(
+        same.c.election_id == election, same.c.ballot_hash == sa.bindparam("ballot_hash")
+    )
     same_position = (
-        sa.select(sa.func.max(sa.case((same.c.election_id == election, same.c.position))))
-        .where(same.c.ballot_hash == sa.bindparam("ballot_hash"))
+        sa.select(sa.func.max(sa.case((same_here, same.c.position))))
+        .where(same.c.tracking_code == sa.bindparam("tracking_code"))
         .scalar_subquery()
     )
     clash_position = (
@@ -359,6 +369,11 @@ class BoardStore:
             raise InvalidInput(f"append_ballot: {kind.value!r} is not a ballot kind")
         if kind is EntryKind.BALLOT and columns.credential is None:
             raise InvalidInput(f"ballot {columns.tracking_code}: no credential")
+        if columns.tracking_code != tracking_code(columns.ballot_hash):
+            raise InvalidInput(
+                f"ballot {columns.tracking_code}: the tracking code is not its hash's "
+                f"({tracking_code(columns.ballot_hash)})"
+            )
         # Hashed before the lock: only the link hash depends on the head.
         digest = payload_hash(kind, payload)
         statements = self.cast_statements
@@ -369,6 +384,7 @@ class BoardStore:
             )  # fmt: skip
         values = {
             "election_id": election_id,
+            "tracking_code": columns.tracking_code,
             "ballot_hash": columns.ballot_hash,
             "marker": columns.marker,
             "credential": columns.credential,
@@ -729,11 +745,15 @@ class BoardStore:
     def _ballot_by_hash(
         connection: sa.Connection, election_id: str, ballot_hash: bytes
     ) -> BoardEntry | None:
-        # By the hash alone, for its index (module docstring); the hash names the election.
+        # By the code alone, for its index (module docstring); then this election's entry
+        # with this very hash.
         rows = connection.execute(
-            sa.select(*_ENTRY_COLUMNS).where(entries_table.c.ballot_hash == ballot_hash)
+            sa.select(*_ENTRY_COLUMNS).where(
+                entries_table.c.tracking_code == tracking_code(ballot_hash)
+            )
         )
-        return next((_entry(row) for row in rows if row[0] == election_id), None)
+        found = (_entry(row) for row in rows if row[0] == election_id)
+        return next((entry for entry in found if entry.ballot_hash == ballot_hash), None)
 
     @staticmethod
     def last_position_of(

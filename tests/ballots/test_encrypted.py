@@ -134,6 +134,16 @@ def test_tracking_code() -> None:
     assert tracking_code(b"\xff" * 13) == "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZY"
 
 
+@settings(max_examples=200)
+@given(ballot_hash=st.binary(min_size=13, max_size=32))
+def test_tracking_code_is_the_first_104_bits_in_crockford_base32(ballot_hash: bytes) -> None:
+    number = int.from_bytes(ballot_hash[:13], "big") << 1  # 21 symbols of 5 bits
+    symbols = "".join(
+        "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[(number >> (5 * i)) & 31] for i in range(20, -1, -1)
+    )
+    assert tracking_code(ballot_hash).replace("-", "") == symbols
+
+
 def test_unknown_code_refused(test_election: ElectionFixture) -> None:
     other = make_election(test_election.election.manifest, voters=1)
     plaintext = PlaintextBallot.from_selection(test_election.election.manifest, SELECTION)

@@ -21,6 +21,7 @@ from evote.board.store import BallotColumns, CastStatements
 from evote.errors import (
     BoardIntegrityError,
     DuplicateBallot,
+    InvalidInput,
     StorageUnavailable,
     UnknownElection,
 )
@@ -292,6 +293,7 @@ def test_check_query_looks_up_by_index_even_for_an_unknown_election(database_url
         check = board.store.cast_statements.check_ballot
         values = {
             "election_id": "new",
+            "tracking_code": secrets.token_hex(8),
             "ballot_hash": secrets.token_bytes(32),
             "marker": secrets.token_bytes(32),
             "credential": secrets.token_bytes(32),
@@ -357,12 +359,50 @@ def test_insert_refused_by_a_unique_index_is_a_duplicate(
     receipt = board.cast(ELECTION, first)
     other = referendum.ballot(1)
     columns = ballot_columns(other)
-    clash = BallotColumns(columns.credential, first.tracking_code, columns.ballot_hash, b"m" * 32)
+    # Another hash with the first ballot's 104 leading bits, hence its tracking code.
+    colliding = first.ballot_hash()[:13] + bytes(19)
+    assert colliding != first.ballot_hash()
+    clash = BallotColumns(columns.credential, first.tracking_code, colliding, b"m" * 32)
     before = dump_tables(_url(board))
     with pytest.raises(DuplicateBallot, match="tracking code or hash"):
         board.store.append_ballot(ELECTION, EntryKind.BALLOT, other.canonical_bytes(), clash, False)
     assert dump_tables(_url(board)) == before
     assert board.cast(ELECTION, other).position == receipt.position + 1
+
+
+def test_store_refuses_a_tracking_code_that_is_not_the_hash_s(
+    board: Board, referendum: BoardElection
+) -> None:
+    """Lookups by hash go through the code's index: a code must be its hash's."""
+    ballot = referendum.ballot(0)
+    columns = ballot_columns(ballot)
+    other_code = ballot_columns(referendum.ballot(1)).tracking_code
+    forged = BallotColumns(columns.credential, other_code, columns.ballot_hash, columns.marker)
+    before = dump_tables(_url(board))
+    with pytest.raises(InvalidInput, match="tracking code is not its hash's"):
+        board.store.append_ballot(
+            ELECTION, EntryKind.BALLOT, ballot.canonical_bytes(), forged, False
+        )
+    assert dump_tables(_url(board)) == before
+
+
+def test_board_with_the_former_hash_index_still_casts_and_finds(
+    database_url: str, referendum: BoardElection
+) -> None:
+    """A board created before the hash index was dropped keeps it; nothing relies on it."""
+    with Board(database_url, KEY) as board:
+        with board.engine.begin() as connection:
+            connection.exec_driver_sql(
+                f"CREATE UNIQUE INDEX evote_board_entries_by_hash_uq ON {TABLE} "
+                "(ballot_hash, election_id)"
+            )
+        board.setup(referendum.election, TRUSTEES)
+        board.open_election(ELECTION)
+        ballot = referendum.ballot(0)
+        receipt = board.cast(ELECTION, ballot)
+        assert board.cast(ELECTION, ballot) == receipt
+        found = board.store.entry_by_ballot_hash(ELECTION, receipt.ballot_hash)
+        assert found is not None and found.position == receipt.position
 
 
 def test_schema_adds_missing_indexes_to_an_older_board(database_url: str) -> None:
