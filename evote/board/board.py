@@ -141,6 +141,7 @@ class Board:
 
     def dispose(self) -> None:
         """Close the database connections (the board can be used again afterwards)."""
+        self.store.close()
         self.engine.dispose()
 
     @property

@@ -47,12 +47,11 @@ from evote.board.chain import (
 from evote.board.checkpoint import Checkpoint, sign_checkpoint
 from evote.board.schema import checkpoints_table, elections_table, entries_table
 from evote.board.storage import (
+    DriverConnections,
     DriverStatement,
     DriverTransaction,
     compile_for_driver,
-    driver_autocommit,
     driver_integrity_error,
-    driver_write_transaction,
     read_connection,
     write_transaction,
 )
@@ -296,6 +295,12 @@ class BoardStore:
         #: The cast's statements, compiled once for this engine's dialect.
         self.cast_statements = CastStatements.compile(engine.dialect)
         self._integrity_error = driver_integrity_error(engine)
+        #: The connections casts write on (one kept between casts: see DriverConnections).
+        self.driver = DriverConnections(engine)
+
+    def close(self) -> None:
+        """Give the connections kept for casts back to the engine's pool."""
+        self.driver.close()
 
     # ----------------------------------------------------------------------------- writes
 
@@ -391,7 +396,7 @@ class BoardStore:
         }
         check = statements.check_ballot if kind is EntryKind.BALLOT else statements.check_spoiled
         what = f"ballot {columns.tracking_code} of election {election_id!r}"
-        with driver_write_transaction(self.engine, what) as transaction:
+        with self.driver.write_transaction(what) as transaction:
             row = transaction.first(check, values)
             if row is None:
                 raise UnknownElection(f"no election {election_id!r} on this board")
@@ -445,7 +450,7 @@ class BoardStore:
             "link_after": link.after,
         }
         what = f"ballot {columns.tracking_code} of election {election_id!r}"
-        with driver_autocommit(self.engine, what) as session:
+        with self.driver.autocommit(what) as session:
             try:
                 row = session.first(statement, values)
             except self._integrity_error as fault:

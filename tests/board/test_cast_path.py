@@ -128,9 +128,9 @@ def test_ballot_is_checked_before_the_transaction(
         order.append("check_ballot")
         check_ballot(*args)
 
-    def beginning(self: DriverTransaction, connection: Any) -> None:
+    def beginning(self: DriverTransaction, connection: Any, cursor: Any = None) -> None:
         order.append("transaction")
-        begin(self, connection)
+        begin(self, connection, cursor)
 
     monkeypatch.setattr("evote.board.board.check_ballot", checking)
     monkeypatch.setattr(DriverTransaction, "__init__", beginning)
@@ -415,3 +415,53 @@ def test_schema_adds_missing_indexes_to_an_older_board(database_url: str) -> Non
     with Board(database_url) as reopened:
         present = {str(ix["name"]) for ix in sa.inspect(reopened.engine).get_indexes(TABLE)}
         assert wanted <= present
+
+
+def test_casts_reuse_one_kept_connection_and_give_it_back(
+    board: Board, referendum: BoardElection
+) -> None:
+    """Casts write on one connection kept out of the pool; closing the store returns it."""
+    checkouts: list[int] = []
+    event.listen(board.engine.pool, "checkout", lambda *args: checkouts.append(1))
+    for voter in range(3):
+        board.cast(ELECTION, referendum.ballot(voter))
+    assert len(checkouts) <= 1
+    assert board.engine.pool.checkedout() == 1
+    board.store.close()
+    assert board.engine.pool.checkedout() == 0
+    assert board.cast(ELECTION, referendum.ballot(3)).position == 6
+
+
+def test_a_kept_connection_of_a_disposed_pool_is_not_reused(
+    board: Board, referendum: BoardElection
+) -> None:
+    """After engine.dispose() (new connection settings, a fork) casts use the new pool."""
+    board.cast(ELECTION, referendum.ballot(0))
+    connected: list[int] = []
+    event.listen(board.engine, "connect", lambda *args: connected.append(1))
+    board.engine.dispose()
+    board.cast(ELECTION, referendum.ballot(1))
+    assert connected == [1]
+    assert board.verify(ELECTION).position == 4
+
+
+def test_a_failed_write_does_not_keep_its_connection(
+    board: Board, referendum: BoardElection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board.cast(ELECTION, referendum.ballot(0))
+    kept = board.store.driver._kept
+    in_database = board.engine.dialect.name == "postgresql"
+    assert [len(connections) for connections in kept.values()] == (
+        [0, 1] if in_database else [1, 0]
+    )
+    fault = board.engine.dialect.loaded_dbapi.OperationalError("disk I/O error")
+
+    def failing(self: DriverTransaction, statement: DriverStatement, values: Any) -> Any:
+        raise fault
+
+    monkeypatch.setattr(DriverTransaction, "first", failing)
+    with pytest.raises(StorageUnavailable, match="disk I/O error"):
+        board.cast(ELECTION, referendum.ballot(1))
+    assert all(not connections for connections in kept.values())
+    monkeypatch.undo()
+    assert board.cast(ELECTION, referendum.ballot(1)).position == 4
