@@ -142,7 +142,7 @@ $$
 _POSTGRES_CAST = """
 CREATE OR REPLACE FUNCTION evote_board_cast(
     p_election text, p_kind text, p_payload bytea, p_payload_hash bytea, p_credential bytea,
-    p_tracking_code text, p_ballot_hash bytea, p_marker bytea, p_allowed_heads text[],
+    p_tracking_code text, p_ballot_hash bytea, p_marker bytea, p_allowed_heads text,
     p_one_per_credential boolean, p_link_before bytea, p_link_between bytea, p_link_after bytea
 ) RETURNS TABLE (
     o_inserted boolean, o_position bigint, o_chain_hash bytea, o_kind text,
@@ -178,7 +178,8 @@ BEGIN
     END IF;
     o_chain_hash := o_previous_hash;
     o_inserted := false;
-    IF o_same IS NOT NULL OR o_clash IS NOT NULL OR NOT (o_kind = ANY (p_allowed_heads))
+    IF o_same IS NOT NULL OR o_clash IS NOT NULL
+       OR NOT (o_kind = ANY (string_to_array(p_allowed_heads, ' ')))
        OR (p_one_per_credential AND p_kind = 'ballot' AND o_last IS NOT NULL) THEN
         RETURN NEXT;
         RETURN;
@@ -197,7 +198,13 @@ BEGIN
 END
 $$
 """
-POSTGRES_FUNCTIONS = (_POSTGRES_FUNCTION, _POSTGRES_INT_ITEM, _POSTGRES_CAST)
+# The cast function of boards made before it took its allowed heads as one text (a text[]
+# parameter cost the client an array adaptation per cast): a stale overload, dropped.
+_POSTGRES_FORMER_CAST = """
+DROP FUNCTION IF EXISTS evote_board_cast(text, text, bytea, bytea, bytea, text, bytea, bytea,
+                                         text[], boolean, bytea, bytea, bytea)
+"""
+POSTGRES_FUNCTIONS = (_POSTGRES_FUNCTION, _POSTGRES_INT_ITEM, _POSTGRES_FORMER_CAST, _POSTGRES_CAST)
 
 
 def _postgres_triggers(table: str) -> list[str]:

@@ -75,6 +75,11 @@ ALLOWED_AFTER: Final[dict[EntryKind, frozenset[EntryKind]]] = {
     EntryKind.RESULT: frozenset({EntryKind.TALLY}),
 }
 OPEN_KINDS: Final = ALLOWED_AFTER[EntryKind.BALLOT]
+#: ALLOWED_AFTER as the PostgreSQL cast function takes it: the kinds, separated by spaces.
+_ALLOWED_HEADS_TEXT: Final = {
+    kind: " ".join(sorted(allowed.value for allowed in heads))
+    for kind, heads in ALLOWED_AFTER.items()
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +246,7 @@ _CAST_FUNCTION_CALL: Final = sa.text(
     "SELECT * FROM evote_board_cast(CAST(:election_id AS text), CAST(:kind AS text),"
     " CAST(:payload AS bytea), CAST(:payload_hash AS bytea), CAST(:credential AS bytea),"
     " CAST(:tracking_code AS text), CAST(:ballot_hash AS bytea), CAST(:marker AS bytea),"
-    " CAST(:allowed_heads AS text[]), CAST(:one_per_credential AS boolean),"
+    " CAST(:allowed_heads AS text), CAST(:one_per_credential AS boolean),"
     " CAST(:link_before AS bytea), CAST(:link_between AS bytea), CAST(:link_after AS bytea))"
 )
 
@@ -443,7 +448,7 @@ class BoardStore:
             "tracking_code": columns.tracking_code,
             "ballot_hash": columns.ballot_hash,
             "marker": columns.marker,
-            "allowed_heads": sorted(allowed.value for allowed in ALLOWED_AFTER[kind]),
+            "allowed_heads": _ALLOWED_HEADS_TEXT[kind],
             "one_per_credential": one_ballot_per_credential,
             "link_before": link.before,
             "link_between": link.between,

@@ -130,7 +130,7 @@ def test_cast_function_reads_by_index_for_a_new_election(postgres_url: str) -> N
                     sa.text(
                         "SELECT o_inserted FROM evote_board_cast('new', 'ballot', '\\x7b7d',"
                         " :digest, :credential, :code, :hash, :marker,"
-                        " ARRAY['open', 'ballot', 'spoiled'], false, :before, :between,"
+                        " 'ballot open spoiled', false, :before, :between,"
                         " :after)"
                     ),
                     {"digest": digest, "credential": secrets.token_bytes(32),
@@ -155,3 +155,18 @@ def test_function_refuses_without_inserting(board: Board, item: BoardElection) -
         board.cast(ELECTION, item.ballot(0))
     assert board.head(ELECTION) == head
     assert board.entry_at(ELECTION, head.position).kind is EntryKind.CLOSE
+
+
+def test_schema_drops_the_former_cast_function(postgres_url: str) -> None:
+    """A board made when the cast took its allowed heads as text[] keeps no stale overload."""
+    former = (
+        "text, text, bytea, bytea, bytea, text, bytea, bytea, text[], boolean, bytea, bytea, bytea"
+    )
+    with Board(postgres_url) as board, board.engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"CREATE FUNCTION evote_board_cast({former}) RETURNS integer "
+            "LANGUAGE sql AS 'SELECT 1'"
+        )
+    count = sa.text("SELECT count(*) FROM pg_proc WHERE proname = 'evote_board_cast'")
+    with Board(postgres_url) as reopened, reopened.engine.connect() as connection:
+        assert connection.execute(count).scalar_one() == 1
