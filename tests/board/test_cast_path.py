@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -465,3 +466,29 @@ def test_a_failed_write_does_not_keep_its_connection(
     assert all(not connections for connections in kept.values())
     monkeypatch.undo()
     assert board.cast(ELECTION, referendum.ballot(1)).position == 4
+
+
+def test_threads_casting_on_one_board_share_its_connections_safely(database_url: str) -> None:
+    """Four threads cast through one Board: each ballot lands once, the chain verifies."""
+    voters = 12
+    item = make_election(voters=voters, election_id="threads")
+    with Board(database_url, KEY) as board:
+        board.setup(item.election, TRUSTEES)
+        board.open_election("threads")
+        failures: list[BaseException] = []
+
+        def cast_share(first: int) -> None:
+            try:
+                for voter in range(first, voters, 4):
+                    board.cast("threads", item.ballot(voter))
+            except BaseException as error:  # reported by the assertion below
+                failures.append(error)
+
+        workers = [threading.Thread(target=cast_share, args=(first,)) for first in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert failures == []
+        assert board.verify("threads").position == 2 + voters
+        assert sum(1 for _ in board.counted_ballots("threads")) == voters
