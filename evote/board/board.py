@@ -26,7 +26,6 @@ from evote.ballots.encrypted import (
     check_ballot,
     decode_ballot,
     spoiled_marker,
-    tracking_code,
 )
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
@@ -100,11 +99,9 @@ def event_payload(kind: EntryKind, body: Any = None) -> bytes:
 
 
 def ballot_columns(ballot: EncryptedBallot) -> BallotColumns:
-    ballot_hash = ballot.ballot_hash()  # hashed once: the tracking code derives from it
     return BallotColumns(
         credential=ballot.credential.to_bytes(),
-        tracking_code=tracking_code(ballot_hash),
-        ballot_hash=ballot_hash,
+        ballot_hash=ballot.ballot_hash(),  # the tracking code derives from it
         marker=spoiled_marker(ballot),
     )
 
@@ -256,7 +253,7 @@ class Board:
             election_id,
             EntryKind.SPOILED,
             payload,
-            BallotColumns(None, columns.tracking_code, columns.ballot_hash, columns.marker),
+            BallotColumns(None, columns.ballot_hash, columns.marker),
             one_ballot_per_credential=False,
         )
         return entry

@@ -21,14 +21,15 @@ would otherwise walk that election's entries by any index whose first column is
 ``election_id``, once per cast. A ballot is found by its hash through the tracking-code index:
 the code is the hash's first 104 bits (:func:`~evote.ballots.encrypted.tracking_code`), so the
 entry with a given hash is among those with its code, and the code's uniqueness makes the
-hash's unique too; the store refuses ballot columns whose code is not their hash's.
+hash's unique too; :class:`BallotColumns` derives the code from the hash, so no entry can
+carry another.
 """
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn
 
 import sqlalchemy as sa
@@ -104,13 +105,17 @@ class Head:
 class BallotColumns:
     """The indexed columns of a ballot entry (no credential for a spoiled ballot).
 
-    ``tracking_code`` must be ``tracking_code(ballot_hash)``: lookups by hash rely on it.
+    ``tracking_code`` is derived from ``ballot_hash`` when the columns are made, never given:
+    lookups by hash go through the code's index and rely on it (module docstring).
     """
 
     credential: bytes | None
-    tracking_code: str
     ballot_hash: bytes
     marker: bytes
+    tracking_code: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tracking_code", tracking_code(self.ballot_hash))
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,11 +384,6 @@ class BoardStore:
             raise InvalidInput(f"append_ballot: {kind.value!r} is not a ballot kind")
         if kind is EntryKind.BALLOT and columns.credential is None:
             raise InvalidInput(f"ballot {columns.tracking_code}: no credential")
-        if columns.tracking_code != tracking_code(columns.ballot_hash):
-            raise InvalidInput(
-                f"ballot {columns.tracking_code}: the tracking code is not its hash's "
-                f"({tracking_code(columns.ballot_hash)})"
-            )
         # Hashed before the lock: only the link hash depends on the head.
         digest = payload_hash(kind, payload)
         statements = self.cast_statements

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import threading
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from nacl.signing import SigningKey
 from sqlalchemy import event
 
-from evote.ballots.encrypted import check_ballot
+from evote.ballots.encrypted import check_ballot, tracking_code
 from evote.board import Board, EntryKind
 from evote.board.board import ballot_columns
 from evote.board.schema import elections_table, entries_table
@@ -22,7 +23,6 @@ from evote.board.store import BallotColumns, CastStatements
 from evote.errors import (
     BoardIntegrityError,
     DuplicateBallot,
-    InvalidInput,
     StorageUnavailable,
     UnknownElection,
 )
@@ -167,10 +167,7 @@ def test_retry_is_judged_by_the_existing_entry_credential(
     # Same hash, another credential (whose last ballot is elsewhere): still a retry of `first`.
     columns = ballot_columns(first)
     crafted = BallotColumns(
-        referendum.ballot(1).credential.to_bytes(),
-        columns.tracking_code,
-        columns.ballot_hash,
-        columns.marker,
+        referendum.ballot(1).credential.to_bytes(), columns.ballot_hash, columns.marker
     )
     entry, existed = board.store.append_ballot(
         ELECTION, EntryKind.BALLOT, first.canonical_bytes(), crafted, False
@@ -363,7 +360,8 @@ def test_insert_refused_by_a_unique_index_is_a_duplicate(
     # Another hash with the first ballot's 104 leading bits, hence its tracking code.
     colliding = first.ballot_hash()[:13] + bytes(19)
     assert colliding != first.ballot_hash()
-    clash = BallotColumns(columns.credential, first.tracking_code, colliding, b"m" * 32)
+    clash = BallotColumns(columns.credential, colliding, b"m" * 32)
+    assert clash.tracking_code == first.tracking_code
     before = dump_tables(_url(board))
     with pytest.raises(DuplicateBallot, match="tracking code or hash"):
         board.store.append_ballot(ELECTION, EntryKind.BALLOT, other.canonical_bytes(), clash, False)
@@ -371,20 +369,17 @@ def test_insert_refused_by_a_unique_index_is_a_duplicate(
     assert board.cast(ELECTION, other).position == receipt.position + 1
 
 
-def test_store_refuses_a_tracking_code_that_is_not_the_hash_s(
-    board: Board, referendum: BoardElection
-) -> None:
-    """Lookups by hash go through the code's index: a code must be its hash's."""
+def test_ballot_columns_derive_the_tracking_code_from_the_hash(referendum: BoardElection) -> None:
+    """Lookups by hash go through the code's index: no column set can carry another code."""
     ballot = referendum.ballot(0)
     columns = ballot_columns(ballot)
-    other_code = ballot_columns(referendum.ballot(1)).tracking_code
-    forged = BallotColumns(columns.credential, other_code, columns.ballot_hash, columns.marker)
-    before = dump_tables(_url(board))
-    with pytest.raises(InvalidInput, match="tracking code is not its hash's"):
-        board.store.append_ballot(
-            ELECTION, EntryKind.BALLOT, ballot.canonical_bytes(), forged, False
-        )
-    assert dump_tables(_url(board)) == before
+    assert columns.tracking_code == tracking_code(columns.ballot_hash) == ballot.tracking_code
+    other = ballot_columns(referendum.ballot(1))
+    with pytest.raises(ValueError, match="tracking_code"):
+        dataclasses.replace(columns, tracking_code=other.tracking_code)  # type: ignore[call-arg]
+    assert dataclasses.replace(columns, ballot_hash=other.ballot_hash).tracking_code == (
+        other.tracking_code
+    )
 
 
 def test_board_with_the_former_hash_index_still_casts_and_finds(
