@@ -30,6 +30,7 @@ is compiled.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from evote.board.schema import install_statement_guard, refuse_board_change
 from evote.errors import InvalidInput, StorageUnavailable
 
 WRITE_OPTION: Final = "evote_board_write"
+_PROCESS_KEY: Final = "evote_process"
 DEFAULT_BUSY_TIMEOUT: Final = 60.0
 SQLITE_SYNCHRONOUS_LEVELS: Final = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 
@@ -84,7 +86,33 @@ def make_engine(
             "(use a SQLite file or a postgresql:// URL)"
         )
     install_statement_guard(engine)
+    install_fork_guard(engine)
     return engine
+
+
+def install_fork_guard(engine: sa.Engine) -> None:
+    """Never hand a process a pooled connection that another process opened.
+
+    A portal that opens its Board before forking its workers (gunicorn's ``--preload``) gives
+    every child a copy of the pool; a connection used by two processes corrupts their
+    sessions (one socket, one SQLite file handle and its locks). Each connection records the
+    process that opened it; checked out in another process, it is dropped without being
+    closed (closing would end the parent's session) and the pool opens a fresh one. This is
+    the recipe of SQLAlchemy's documentation ("Using Connection Pools with Multiprocessing
+    or os.fork()").
+    """
+
+    @event.listens_for(engine, "connect")
+    def _record_process(dbapi_connection: Any, connection_record: Any) -> None:
+        connection_record.info[_PROCESS_KEY] = os.getpid()
+
+    @event.listens_for(engine, "checkout")
+    def _refuse_other_process(
+        dbapi_connection: Any, connection_record: Any, connection_proxy: Any
+    ) -> None:
+        if connection_record.info.get(_PROCESS_KEY) != os.getpid():
+            connection_record.dbapi_connection = connection_proxy.dbapi_connection = None
+            raise exc.DisconnectionError("a connection opened by another process")
 
 
 def _sqlite_engine(url: sa.URL, synchronous: str, busy_timeout: float) -> sa.Engine:
@@ -238,8 +266,9 @@ class DriverConnections:
     cursor is kept with it (the pooled connection's ``info``, which the pool clears when it
     replaces the DB-API connection). A write that fails gives its connection back to the pool,
     rolled back, never to the next write. :meth:`close` gives the kept ones back; after
-    ``engine.dispose()`` (a new pool: a fork, new connection settings) a kept connection of
-    the old pool is closed rather than used.
+    ``engine.dispose()`` (a new pool: new connection settings) a kept connection of the old
+    pool is closed rather than used; in a child process a kept connection of its parent is
+    left alone, neither used nor closed (:func:`install_fork_guard`).
     """
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -247,7 +276,7 @@ class DriverConnections:
         #: Faults of the driver and of SQLAlchemy's pool that mean "storage unavailable".
         self.faults: tuple[type[Exception], ...] = (*driver_faults(engine), *STORAGE_ERRORS)
         self.begin_immediate = engine.dialect.name == "sqlite"
-        self._kept: dict[bool, list[tuple[Any, Any]]] = {False: [], True: []}
+        self._kept: dict[bool, list[tuple[int, Any, Any]]] = {False: [], True: []}
 
     def write_transaction(self, what: str) -> DriverSession:
         """A write transaction, committed at the end of the block unless it committed.
@@ -271,14 +300,17 @@ class DriverConnections:
         kept = self._kept[autocommit]
         if kept:
             try:
-                pool, pooled = kept.pop()
+                process, pool, pooled = kept.pop()
             except IndexError:  # another thread took it meanwhile
                 pass
             else:
-                if pool is self.engine.pool:
+                if process != os.getpid():
+                    pass  # the parent's: its session is not ours to use or to end
+                elif pool is self.engine.pool:
                     return pooled
-                pooled.invalidate()
-                pooled.close()
+                else:
+                    pooled.invalidate()
+                    pooled.close()
         fresh: Any = self.engine.raw_connection()
         if autocommit:
             try:
@@ -292,7 +324,7 @@ class DriverConnections:
         """Keep ``pooled`` for the next write, or return it to the pool (rolled back if failed)."""
         kept = self._kept[autocommit]
         if not failed and not kept:
-            kept.append((self.engine.pool, pooled))
+            kept.append((os.getpid(), self.engine.pool, pooled))
             return
         try:
             if autocommit:
@@ -306,7 +338,9 @@ class DriverConnections:
         """Give the kept connections back to the pool (before the engine is disposed)."""
         for autocommit, kept in self._kept.items():
             while kept:
-                _, pooled = kept.pop()
+                process, _, pooled = kept.pop()
+                if process != os.getpid():
+                    continue
                 try:
                     if autocommit:
                         _leave_autocommit(pooled)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
+import os
 import secrets
 import threading
 from collections.abc import Iterator
@@ -487,3 +489,36 @@ def test_threads_casting_on_one_board_share_its_connections_safely(database_url:
         assert failures == []
         assert board.verify("threads").position == 2 + voters
         assert sum(1 for _ in board.counted_ballots("threads")) == voters
+
+
+def _cast_in_child(board: Board, ballot: Any, inherited: Any, out: Any) -> None:
+    kept = board.store.driver._kept
+    try:
+        position = board.cast(ELECTION, ballot).position
+        (process, _, pooled), = [entry for entries in kept.values() for entry in entries]
+        fresh = process == os.getpid() and pooled.driver_connection is not inherited
+        out.put((position, fresh, board.verify(ELECTION).position))
+    except BaseException as error:  # reported by the parent's assertion
+        out.put(repr(error))
+
+
+def test_a_forked_child_never_uses_its_parent_s_connections(
+    board: Board, referendum: BoardElection
+) -> None:
+    """A Board opened before a fork (a preloading portal): the child opens its own sessions,
+    leaves the parent's untouched, and both keep casting on one board."""
+    board.cast(ELECTION, referendum.ballot(0))
+    board.verify(ELECTION)  # a read: one more connection idle in the pool the child inherits
+    (_, _, pooled), = [entry for entries in board.store.driver._kept.values() for entry in entries]
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    child = context.Process(
+        target=_cast_in_child, args=(board, referendum.ballot(1), pooled.driver_connection, out)
+    )
+    child.start()
+    result = out.get(timeout=120)
+    child.join(timeout=120)
+    assert result == (4, True, 4), result
+    assert board.cast(ELECTION, referendum.ballot(2)).position == 5
+    assert board.verify(ELECTION).position == 5
+    assert sum(1 for _ in board.counted_ballots(ELECTION)) == 3
