@@ -491,13 +491,28 @@ def test_threads_casting_on_one_board_share_its_connections_safely(database_url:
         assert sum(1 for _ in board.counted_ballots("threads")) == voters
 
 
-def _cast_in_child(board: Board, ballot: Any, inherited: Any, out: Any) -> None:
+def _is_open(connection: Any) -> bool:
+    """Whether a DB-API connection (sqlite3 or psycopg) has not been closed."""
+    if hasattr(connection, "closed"):
+        return not connection.closed
+    try:
+        connection.total_changes  # sqlite3 refuses this on a closed connection
+    except Exception:
+        return False
+    return True
+
+
+def _cast_in_child(
+    board: Board, ballot: Any, inherited: Any, parents: list[Any], out: Any
+) -> None:
     kept = board.store.driver._kept
     try:
         position = board.cast(ELECTION, ballot).position
         (process, _, pooled), = [entry for entries in kept.values() for entry in entries]
         fresh = process == os.getpid() and pooled.driver_connection is not inherited
-        out.put((position, fresh, board.verify(ELECTION).position))
+        verified = board.verify(ELECTION).position
+        board.dispose()  # must leave the parent's sessions open
+        out.put((position, fresh, verified, all(_is_open(each) for each in parents)))
     except BaseException as error:  # reported by the parent's assertion
         out.put(repr(error))
 
@@ -506,19 +521,25 @@ def test_a_forked_child_never_uses_its_parent_s_connections(
     board: Board, referendum: BoardElection
 ) -> None:
     """A Board opened before a fork (a preloading portal): the child opens its own sessions,
-    leaves the parent's untouched, and both keep casting on one board."""
+    leaves the parent's untouched, even when it disposes of the board, and both keep casting
+    on one board."""
     board.cast(ELECTION, referendum.ballot(0))
-    board.verify(ELECTION)  # a read: one more connection idle in the pool the child inherits
     (_, _, pooled), = [entry for entries in board.store.driver._kept.values() for entry in entries]
+    # Two connections idle in the pool the child inherits (it will check out one of them).
+    reads = [board.engine.raw_connection(), board.engine.raw_connection()]
+    parents = [pooled.driver_connection, *(read.driver_connection for read in reads)]
+    for read in reads:
+        read.close()
     context = multiprocessing.get_context("fork")
     out = context.Queue()
     child = context.Process(
-        target=_cast_in_child, args=(board, referendum.ballot(1), pooled.driver_connection, out)
+        target=_cast_in_child,
+        args=(board, referendum.ballot(1), pooled.driver_connection, parents, out),
     )
     child.start()
     result = out.get(timeout=120)
     child.join(timeout=120)
-    assert result == (4, True, 4), result
+    assert result == (4, True, 4, True), result
     assert board.cast(ELECTION, referendum.ballot(2)).position == 5
     assert board.verify(ELECTION).position == 5
     assert sum(1 for _ in board.counted_ballots(ELECTION)) == 3
