@@ -14,6 +14,7 @@ ballot leaves the board byte for byte as it was.
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
@@ -129,6 +130,7 @@ class Board:
         self.store = BoardStore(self.engine)
         self._signing_key = signing_key
         self._setups: dict[str, SetupRecord] = {}
+        self._process = os.getpid()
 
     def __enter__(self) -> Board:
         return self
@@ -137,9 +139,13 @@ class Board:
         self.dispose()
 
     def dispose(self) -> None:
-        """Close the database connections (the board can be used again afterwards)."""
+        """Close the database connections (the board can be used again afterwards).
+
+        In a process forked from the one that opened the board, the connections inherited from
+        the parent are dropped, not closed: closing one ends the parent's session with it.
+        """
         self.store.close()
-        self.engine.dispose()
+        self.engine.dispose(close=self._process == os.getpid())
 
     @property
     def board_key(self) -> bytes | None:

@@ -491,28 +491,29 @@ def test_threads_casting_on_one_board_share_its_connections_safely(database_url:
         assert sum(1 for _ in board.counted_ballots("threads")) == voters
 
 
-def _is_open(connection: Any) -> bool:
-    """Whether a DB-API connection (sqlite3 or psycopg) has not been closed."""
-    if hasattr(connection, "closed"):
-        return not connection.closed
-    try:
-        connection.total_changes  # sqlite3 refuses this on a closed connection
-    except Exception:
-        return False
-    return True
+def _left_alone(connection: Any) -> bool:
+    """Whether the child left the parent's kept connection as the parent keeps it: open and, on
+    PostgreSQL, still in autocommit (giving it back would switch it out of autocommit)."""
+    if hasattr(connection, "autocommit") and hasattr(connection, "closed"):
+        return not connection.closed and connection.autocommit is True
+    return connection.in_transaction is False
 
 
 def _cast_in_child(
-    board: Board, ballot: Any, inherited: Any, parents: list[Any], out: Any
+    board: Board, ballot: Any, inherited: Any, idle: Any, dispose_first: bool, out: Any
 ) -> None:
     kept = board.store.driver._kept
     try:
+        if dispose_first:
+            board.dispose()  # must leave the parent's connections (kept, idle) alone
+        read = board.engine.raw_connection()  # unless disposed, the parent's idle one is there
+        own_read = read.driver_connection is not idle
+        read.close()
+        alone = _left_alone(inherited)
         position = board.cast(ELECTION, ballot).position
         (process, _, pooled), = [entry for entries in kept.values() for entry in entries]
         fresh = process == os.getpid() and pooled.driver_connection is not inherited
-        verified = board.verify(ELECTION).position
-        board.dispose()  # must leave the parent's sessions open
-        out.put((position, fresh, verified, all(_is_open(each) for each in parents)))
+        out.put((position, fresh and own_read, board.verify(ELECTION).position, alone))
     except BaseException as error:  # reported by the parent's assertion
         out.put(repr(error))
 
@@ -520,26 +521,28 @@ def _cast_in_child(
 def test_a_forked_child_never_uses_its_parent_s_connections(
     board: Board, referendum: BoardElection
 ) -> None:
-    """A Board opened before a fork (a preloading portal): the child opens its own sessions,
-    leaves the parent's untouched, even when it disposes of the board, and both keep casting
-    on one board."""
+    """A Board opened before a fork (a preloading portal): a child opens its own sessions and
+    leaves the parent's alone, whether it casts at once or first disposes of the board; the
+    parent and its children keep casting on one board."""
     board.cast(ELECTION, referendum.ballot(0))
     (_, _, pooled), = [entry for entries in board.store.driver._kept.values() for entry in entries]
-    # Two connections idle in the pool the child inherits (it will check out one of them).
-    reads = [board.engine.raw_connection(), board.engine.raw_connection()]
-    parents = [pooled.driver_connection, *(read.driver_connection for read in reads)]
-    for read in reads:
-        read.close()
+    read = board.engine.raw_connection()  # left idle in the pool the children inherit
+    idle = read.driver_connection
+    read.close()
     context = multiprocessing.get_context("fork")
-    out = context.Queue()
-    child = context.Process(
-        target=_cast_in_child,
-        args=(board, referendum.ballot(1), pooled.driver_connection, parents, out),
-    )
-    child.start()
-    result = out.get(timeout=120)
-    child.join(timeout=120)
-    assert result == (4, True, 4, True), result
-    assert board.cast(ELECTION, referendum.ballot(2)).position == 5
-    assert board.verify(ELECTION).position == 5
-    assert sum(1 for _ in board.counted_ballots(ELECTION)) == 3
+    for voter, dispose_first in ((1, False), (2, True)):
+        out = context.Queue()
+        child = context.Process(
+            target=_cast_in_child,
+            args=(
+                board, referendum.ballot(voter), pooled.driver_connection, idle, dispose_first,
+                out,
+            ),
+        )
+        child.start()
+        result = out.get(timeout=120)
+        child.join(timeout=120)
+        assert result == (voter + 3, True, voter + 3, True), (dispose_first, result)
+    assert board.cast(ELECTION, referendum.ballot(3)).position == 6
+    assert board.verify(ELECTION).position == 6
+    assert sum(1 for _ in board.counted_ballots(ELECTION)) == 4
