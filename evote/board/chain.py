@@ -91,12 +91,14 @@ def payload_hash(kind: EntryKind, payload: bytes) -> bytes:
 
 def link_hash(position: int, previous: bytes, payload_digest: bytes) -> bytes:
     """``h_i = digest32(BOARD_LINK, i, h_{i-1}, p_i)`` for ``i >= 1``."""
-    if position < 0 or len(previous) != HASH_LENGTH or len(payload_digest) != HASH_LENGTH:
+    if len(previous) != HASH_LENGTH or len(payload_digest) != HASH_LENGTH:
         return digest32(Purpose.BOARD_LINK, position, previous, payload_digest)
-    # Both hashes are 32 bytes, so each is encoded as ``between`` (tag and length) + the hash.
+    # Not through LinkInput: on PostgreSQL this is the client's check of the hash the database
+    # made from LinkInput's pieces. Both hashes are 32 bytes, so each is encoded as ``between``
+    # (its tag and length) followed by the hash.
     before, between = _link_frame()
     return digest_pieces(
-        before + position_item(position) + between + previous + between + payload_digest
+        before + encode_item(position) + between + previous + between + payload_digest
     )
 
 
@@ -139,19 +141,8 @@ class LinkInput:
 
     def digest(self, position: int, previous: bytes) -> bytes:
         """``h_i`` from the pieces (what the database computes); equals :func:`link_hash`."""
-        return digest_pieces(
-            self.before + position_item(position) + self.between + previous + self.after
-        )
-
-
-def position_item(position: int) -> bytes:
-    """The encoding of a board position (an integer >= 0) as a list item, as
-    :func:`~evote.crypto.encoding.encode_item` writes it: ``0x03``, sign ``0x00``, the
-    magnitude's length in 4 big-endian bytes, the minimal big-endian magnitude."""
-    if position < 0:
-        raise BoardIntegrityError(f"board position {position} is negative")
-    magnitude = position.to_bytes((position.bit_length() + 7) // 8, "big")
-    return b"\x03\x00" + len(magnitude).to_bytes(4, "big") + magnitude
+        item = encode_item(position)
+        return digest_pieces(self.before + item + self.between + previous + self.after)
 
 
 @functools.cache

@@ -608,11 +608,7 @@ class BoardStore:
 
     def entry_by_tracking_code(self, election_id: str, tracking_code: str) -> BoardEntry:
         with read_connection(self.engine, f"ballot {tracking_code}") as connection:
-            # By the code alone, for its index (module docstring); then this election's entry.
-            rows = connection.execute(
-                sa.select(*_ENTRY_COLUMNS).where(entries_table.c.tracking_code == tracking_code)
-            )
-            found = next((_entry(row) for row in rows if row[0] == election_id), None)
+            found = next(self._entries_with_code(connection, election_id, tracking_code), None)
         if found is None:
             raise InvalidInput(
                 f"election {election_id!r}: no ballot with tracking code {tracking_code}"
@@ -755,15 +751,19 @@ class BoardStore:
     def _ballot_by_hash(
         connection: sa.Connection, election_id: str, ballot_hash: bytes
     ) -> BoardEntry | None:
-        # By the code alone, for its index (module docstring); then this election's entry
-        # with this very hash.
-        rows = connection.execute(
-            sa.select(*_ENTRY_COLUMNS).where(
-                entries_table.c.tracking_code == tracking_code(ballot_hash)
-            )
-        )
-        found = (_entry(row) for row in rows if row[0] == election_id)
+        found = BoardStore._entries_with_code(connection, election_id, tracking_code(ballot_hash))
         return next((entry for entry in found if entry.ballot_hash == ballot_hash), None)
+
+    @staticmethod
+    def _entries_with_code(
+        connection: sa.Connection, election_id: str, code: str
+    ) -> Iterator[BoardEntry]:
+        """This election's entries with tracking code ``code`` (one, since codes are unique)."""
+        # By the code alone, for its index (module docstring); then this election's entry.
+        rows = connection.execute(
+            sa.select(*_ENTRY_COLUMNS).where(entries_table.c.tracking_code == code)
+        )
+        return (_entry(row) for row in rows if row[0] == election_id)
 
     @staticmethod
     def last_position_of(
