@@ -111,3 +111,43 @@ def test_a_non_canonical_s_is_refused() -> None:
     shifted = signature[:32] + _le(int.from_bytes(signature[32:], "little") + L)
     with pytest.raises(BadSignatureError):
         VerifyKey(public).verify(b"checkpoint", shifted)
+
+
+def _mixed_key(torsion: bytes) -> tuple[int, bytes]:
+    secret = secrets.randbelow(L - 1) + 1
+    prime_order = sodium.crypto_scalarmult_ed25519_base_noclamp(_le(secret))
+    return secret, sodium.crypto_core_ed25519_add(prime_order, torsion)
+
+
+def test_a_mixed_order_board_key_is_not_refused() -> None:
+    # Rule 4: [a]B + T passes; a signature made as for [a]B then verifies exactly when
+    # [h]T = 0, i.e. h ≡ 0 (mod 8), since [S]B - [h]A = R - [h]T.
+    accepted = refused = 0
+    while not (accepted and refused):
+        secret, public = _mixed_key(ORDER_8)
+        signature = _sign(secret, public, b"m", None)
+        h = int.from_bytes(hashlib.sha512(signature[:32] + public + b"m").digest(), "little")
+        try:
+            VerifyKey(public).verify(b"m", signature)
+        except BadSignatureError:
+            assert h % L % 8 != 0
+            refused += 1
+        else:
+            assert h % L % 8 == 0
+            accepted += 1
+
+
+def test_a_small_order_r_is_refused_even_where_the_equation_holds() -> None:
+    # Rule 3: with A = [a]B + T and S = h·a, [S]B - [h]A = -[h]T. Search keys until that equals
+    # R = T (probability 1/8): the equation of rule 5 then holds and only rule 3 refuses.
+    torsion = ref.decode(ORDER_8)
+    assert torsion is not None
+    for _ in range(400):
+        secret, public = _mixed_key(ORDER_8)
+        h = int.from_bytes(hashlib.sha512(ORDER_8 + public + b"m").digest(), "little") % L
+        if ref.encode(ref.multiply(-h % 8, torsion)) != ORDER_8:
+            continue
+        with pytest.raises(BadSignatureError):
+            VerifyKey(public).verify(b"m", ORDER_8 + _le(h * secret % L))
+        return
+    pytest.fail("no key found for which the equation holds with a small-order R")
