@@ -337,6 +337,11 @@ def _parse_date(text: str, where: str) -> datetime:
         raise InvalidManifest(f"{where}: {text!r} is not an ISO 8601 date") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidManifest(f"{where}: {text!r} has no timezone")
+    # The manifest digest is computed over the written form (docs/spec.md section 6.2): a date
+    # in any other form would hash as text its reader never saw, so only that form is read.
+    written = moment.isoformat()
+    if text != written:
+        raise InvalidManifest(f"{where}: {text!r} is not in the written form; write {written!r}")
     return moment
 
 
