@@ -9,10 +9,10 @@ It writes, for each group G in (ed25519, modp4096):
 * ``tests/vectors/election-G.json``: one small election's values, each with its inputs: the
   manifest and its digest (6.2), the credential list and its digest (7.4), the fingerprint and
   its inputs (6.3), the key ceremony's context and transcript hash H_T (8.2), h_0 and the chain
-  links h_i, p_i of the setup, open, first ballot and close entries (10.2), a checkpoint and its
-  Ed25519 signature (10.4), whole ballots with their plaintext choices, nonces, canonical JSON,
-  signed bytes, hash and tracking code (6.4, 6.5, 7.5), a spoiled ballot's audit and marker
-  (6.7), and a trustee's decryption share with its proofs (9.2);
+  links h_i, p_i of the setup, open, first ballot and close entries (10.2), the open and close
+  checkpoints with their Ed25519 signatures (10.4), whole ballots with their plaintext choices,
+  nonces, canonical JSON, signed bytes, hash and tracking code (6.4, 6.5, 7.5), a spoiled
+  ballot's audit and marker (6.7), and a trustee's decryption share with its proofs (9.2);
 * ``tests/vectors/record-G/``: that election's whole published record (3 voters, one revote,
   one Benaloh audit, 3 trustees with threshold 2, tallied with trustee 3 absent), which
   ``evote verify --complete`` accepts (docs/record-format.md).
@@ -273,7 +273,12 @@ def board_signing_key() -> SigningKey:
 def build_election(
     group: Group, manifest: Manifest, ceremony: CeremonyResult, credentials: CredentialList
 ) -> Election:
-    """The one place the vectors' Election is built (new fields of Election go here)."""
+    """The one place the vectors' Election is built, here and in test_election_vectors.py.
+
+    A new field of Election (an input of the fingerprint) is passed here, e.g. the board's key
+    from :func:`board_signing_key`, and added to the ``fingerprint`` inputs in
+    :func:`group_vectors` and in the test that recomputes them.
+    """
     return Election(manifest, group, ceremony.public_key, credentials, ceremony.transcript_hash)
 
 
