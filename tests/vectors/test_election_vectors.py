@@ -347,6 +347,32 @@ def test_golden_record_verifies_complete(name: str, capsys: pytest.CaptureFixtur
     assert record.election.fingerprint.hex() == VECTORS[name]["fingerprint"]["fingerprint"]
 
 
+def test_golden_record_holds_the_vectors_values(name: str) -> None:
+    """The record is the vector file's election: same chain, checkpoints, ballots and share."""
+    vectors = VECTORS[name]
+    record = load_record(gen.record_path(group_by_name(name)))
+    assert record.launch_code == vectors["chain"]["genesis"]["launch_code"]
+    assert record.board_key.hex() == vectors["checkpoints"][0]["board_key"]
+    assert record.ceremony.transcript_hash.hex() == vectors["ceremony"]["transcript_hash"]
+    entries = {entry.position: entry for entry in record.entries()}
+    for link in vectors["chain"]["links"]:
+        entry = entries[link["position"]]
+        assert (entry.kind.value, entry.payload.decode()) == (link["kind"], link["payload"])
+        assert entry.chain_hash.hex() == link["chain_hash"]
+    assert [jsonstrict.dumps(c.to_json_obj()).decode() for c in record.checkpoints] == [
+        vector["json"] for vector in vectors["checkpoints"]
+    ]
+    cast = {payload.decode() for _, payload in record.ballot_lines()}
+    assert {b["canonical"] for b in vectors["ballots"] if b["label"] != gen.AUDITED} <= cast
+    (spoiled,) = [e for e in entries.values() if e.kind is EntryKind.SPOILED]
+    audit = jsonstrict.loads(vectors["audit"]["json"].encode(), "vector")
+    assert jsonstrict.loads(spoiled.payload, "board")["audit"] == audit
+    share = vectors["decryption_share"]
+    published = next(s for s in record.shares if s.trustee == share["trustee"])
+    group = record.election.group
+    assert decryption_share_to_json(group, record.election_id, published).decode() == share["json"]
+
+
 def test_golden_record_with_another_result_fails(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
