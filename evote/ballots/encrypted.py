@@ -340,6 +340,32 @@ def encrypt_ballot_for_audit(
     """
     check_plaintext(election.manifest, plaintext)
     group = election.group
+    nonces = tuple(
+        QuestionSecrets(
+            tuple(group.random_scalar() for _ in answer.values),
+            group.random_scalar() if question.blank_allowed else None,
+        )
+        for question, answer in zip(election.manifest.questions, plaintext.answers, strict=True)
+    )
+    return _encrypt_ballot_with_nonces(election, voter_credential, plaintext, nonces)
+
+
+def _encrypt_ballot_with_nonces(
+    election: Election,
+    voter_credential: str | CredentialKey,
+    plaintext: PlaintextBallot,
+    nonces: Sequence[QuestionSecrets],
+) -> tuple[EncryptedBallot, BallotSecrets]:
+    """:func:`encrypt_ballot_for_audit` with the encryption nonces given, not drawn.
+
+    Private, like pyca/cryptography's ``_from_parts``: only known-answer vectors may fix the
+    nonces (tests/vectors/gen_election_vectors.py); a nonce used twice reveals the choices.
+    The proofs and the signature still draw theirs from ``group.random_scalar``, in this
+    order: per question, each option's proof, the blank's, the sum's, the count's, the
+    spend's; then the signature.
+    """
+    check_plaintext(election.manifest, plaintext)
+    group = election.group
     key = (
         voter_credential
         if isinstance(voter_credential, CredentialKey)
@@ -350,27 +376,46 @@ def encrypt_ballot_for_audit(
     credential = key.public
     if credential not in election.credentials:
         raise UnknownCredential("credential: this code's public credential is not on the list")
-    questions: list[EncryptedQuestion] = []
-    question_secrets: list[QuestionSecrets] = []
-    for index, (question, answer) in enumerate(
-        zip(election.manifest.questions, plaintext.answers, strict=True)
-    ):
-        nonces = QuestionSecrets(
-            tuple(group.random_scalar() for _ in answer.values),
-            group.random_scalar() if question.blank_allowed else None,
+    _check_nonces(election, plaintext, nonces)
+    questions = tuple(
+        _encrypt_question(
+            election, _Position(election, index, credential), question, answer, question_nonces
         )
-        position = _Position(election, index, credential)
-        questions.append(_encrypt_question(election, position, question, answer, nonces))
-        question_secrets.append(nonces)
+        for index, (question, answer, question_nonces) in enumerate(
+            zip(election.manifest.questions, plaintext.answers, nonces, strict=True)
+        )
+    )
     unsigned = jsonstrict.dumps(
-        _unsigned_obj(election.election_id, election.fingerprint, credential, tuple(questions))
+        _unsigned_obj(election.election_id, election.fingerprint, credential, questions)
     )
     signature = sign_with_key(key, election.fingerprint, unsigned)
     ballot = EncryptedBallot(
-        election.election_id, election.fingerprint, credential, tuple(questions), signature
+        election.election_id, election.fingerprint, credential, questions, signature
     )
     ballot._cache["signed"] = unsigned
-    return ballot, BallotSecrets(plaintext, tuple(question_secrets))
+    return ballot, BallotSecrets(plaintext, tuple(nonces))
+
+
+def _check_nonces(
+    election: Election, plaintext: PlaintextBallot, nonces: Sequence[QuestionSecrets]
+) -> None:
+    """One scalar in [1, q) per option, and one for the blank iff the question allows it."""
+    if len(nonces) != len(election.manifest.questions):
+        raise InvalidInput(
+            f"nonces: {len(nonces)} questions, the manifest has {len(election.manifest.questions)}"
+        )
+    order = election.group.order
+    for index, (question, answer, given) in enumerate(
+        zip(election.manifest.questions, plaintext.answers, nonces, strict=True)
+    ):
+        where = f"nonces[{index}]"
+        if not isinstance(given, QuestionSecrets) or len(given.options) != len(answer.values):
+            raise InvalidInput(f"{where}: expected one nonce per option of {question.id!r}")
+        if (given.blank is not None) != question.blank_allowed:
+            raise InvalidInput(f"{where}: a blank nonce is needed iff the question allows blank")
+        values = [*given.options, *([] if given.blank is None else [given.blank])]
+        if any(type(value) is not int or not 0 < value < order for value in values):
+            raise InvalidInput(f"{where}: every nonce must be an integer in [1, order)")
 
 
 def _encrypt_question(

@@ -15,6 +15,8 @@ from evote.ballots.encrypted import (
     EncryptedBallot,
     EncryptedOption,
     EncryptedQuestion,
+    QuestionSecrets,
+    _encrypt_ballot_with_nonces,
     check_ballot,
     decode_ballot,
     encrypt_ballot,
@@ -31,6 +33,7 @@ from evote.crypto.rangeproof import prove_interval
 from evote.errors import (
     ContextMismatch,
     InvalidBallot,
+    InvalidInput,
     InvalidProof,
     InvalidSignature,
     UnknownCredential,
@@ -457,3 +460,48 @@ def test_key_derived_for_another_election_is_refused(test_election: ElectionFixt
     plaintext = PlaintextBallot.from_selection(election.manifest, SELECTION)
     with pytest.raises(ContextMismatch):
         encrypt_ballot(election, key, plaintext)
+
+
+# -- the private nonce-taking encryption (known-answer vectors) -------------------------------
+
+
+def test_given_nonces_make_the_ciphertexts(group: Group) -> None:
+    test = per_kind(group, referendum(blank=True))
+    election = test.election
+    plaintext = PlaintextBallot.from_selection(election.manifest, {"ref": ["no"]})
+    nonces = (QuestionSecrets((11, 12), 13),)
+    ballot, secrets = _encrypt_ballot_with_nonces(election, test.codes[0], plaintext, nonces)
+    check_ballot(election, ballot)
+    key = election.public_key
+    assert ballot.ciphertexts() == [
+        [encrypt_with_nonce(key, 0, 11), encrypt_with_nonce(key, 1, 12)]
+    ]
+    assert ballot.blank_ciphertexts() == [encrypt_with_nonce(key, 0, 13)]
+    assert secrets.questions == nonces
+
+
+@pytest.mark.parametrize(
+    ("nonces", "message"),
+    [
+        ((), "nonces: 0 questions, the manifest has 1"),
+        ((QuestionSecrets((11,), 13),), r"nonces\[0\]: expected one nonce per option of 'ref'"),
+        ((QuestionSecrets((11, 12), None),), r"nonces\[0\]: a blank nonce is needed iff"),
+        ((QuestionSecrets((0, 12), 13),), r"nonces\[0\]: every nonce must be an integer in"),
+        ((QuestionSecrets((11, 12), -1),), r"nonces\[0\]: every nonce must be an integer in"),
+    ],
+)
+def test_given_nonces_are_checked(group: Group, nonces: Any, message: str) -> None:
+    test = per_kind(group, referendum(blank=True))
+    election = test.election
+    plaintext = PlaintextBallot.from_selection(election.manifest, {"ref": ["no"]})
+    with pytest.raises(InvalidInput, match=message):
+        _encrypt_ballot_with_nonces(election, test.codes[0], plaintext, nonces)
+
+
+def test_a_nonce_as_large_as_the_order_is_refused(group: Group) -> None:
+    test = per_kind(group, referendum(blank=True))
+    election = test.election
+    plaintext = PlaintextBallot.from_selection(election.manifest, {"ref": ["no"]})
+    nonces = (QuestionSecrets((11, group.order), 13),)
+    with pytest.raises(InvalidInput, match="every nonce must be an integer in"):
+        _encrypt_ballot_with_nonces(election, test.codes[0], plaintext, nonces)
