@@ -568,25 +568,6 @@ def ceremony_finalize(
 # -- key files for the tally ------------------------------------------------------------------
 
 
-def write_share_key_file(
-    path: str | os.PathLike[str],
-    share: TrusteeShare,
-    election_id: str,
-    passphrase: str,
-    *,
-    strength: KdfStrength = KdfStrength.MODERATE,
-) -> None:
-    """Write an in-memory trustee's final share as a key file (what the file steps end with)."""
-    state = {"group": share.group.name, "election_id": election_id, "index": share.index}
-    write_key_file(
-        path,
-        _secret_payload(CONFIRMED, None, [], share.share),
-        passphrase,
-        _key_header(state, CONFIRMED),
-        strength=strength,
-    )
-
-
 def read_share_key_file(
     path: str | os.PathLike[str], passphrase: str, result: CeremonyResult, index: int
 ) -> TrusteeShare:
