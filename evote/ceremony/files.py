@@ -21,7 +21,7 @@ step                       reads                                  writes (under 
                            confirm files (anyone may run it)
 =========================  =====================================  ========================
 
-The command line of a later issue wraps these functions one to one.
+The ``evote trustee`` commands (:mod:`evote.cli.trustee`) wrap these functions one to one.
 """
 
 from __future__ import annotations
