@@ -20,8 +20,9 @@ machine may be shared: the load average is printed before and after):
 * on SQLite, the cost of a bare ``COMMIT`` of a one-row transaction on this disk in WAL mode
   with ``synchronous=FULL`` (an fsync of the WAL) and ``NORMAL`` (no fsync at commit).
 
-Targets (issue 5): database share < 10 %; 2 processes >= 700 ballots/s on SQLite and >= 500 on
-PostgreSQL. A machine with fewer than two free cores cannot reach the 2-process target.
+Targets (docs/performance.md): database share < 10 %; 2 processes >= 700 ballots/s on SQLite
+and >= 500 on PostgreSQL. A machine with fewer than two free cores cannot reach the 2-process
+target.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Run with ``python -m pytest bench/bench_ceremony.py --benchmark-only``. Every st
 (announcements, commit-then-reveal, proofs of knowledge, sealed shares and their checks,
 verification keys, transcript hash, confirmations and the final check), all trustees in one
 process: a real ceremony spreads the trustee-side work over n machines. Target: under 2 s on
-modp4096 (DESIGN.md section 7; issue 4).
+modp4096 (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ Every evote operation is compared with the textbook cost of the same operation i
 primitives (libsodium through PyNaCl for ed25519, gmpy2 for modp4096), measured in the same run:
 ``benchmark.extra_info`` holds the median, the raw baseline (as a formula and in ms), their ratio
 ("overhead_ratio": below 1 means evote's fixed-base tables, simultaneous exponentiation or batch
-checks beat the textbook; above 1 is Python overhead) and, where the issue sets one, the target.
+checks beat the textbook; above 1 is Python overhead) and, where docs/performance.md sets one,
+the target.
 
 Raw operations, per group:
 
@@ -63,7 +64,7 @@ from evote.crypto.shamir import recover_secret, split_secret
 
 CONTEXT = ProofContext(bytes(range(32)), ("question", 0, "option", 1))
 
-# The issue's targets, in milliseconds (median).
+# The targets of docs/performance.md, in milliseconds (median).
 TARGETS: dict[tuple[str, str], float] = {
     ("modp4096", "fixed_base"): 0.35,
     ("modp4096", "encrypt_with_proof"): 2.0,

@@ -3,17 +3,17 @@
 Run as a script: ``python bench/bench_verify.py [--ballots N] [--group ed25519|modp4096]
 [--dask]`` (``--dask`` also times a Dask LocalCluster of 1 and 2 worker processes), or
 ``pytest bench/bench_verify.py --benchmark-only`` (N from ``EVOTE_BENCH_VERIFY_BALLOTS``,
-default 10,000 as in the issue; set it to a few hundred for a quick run).
+default 10,000 as in docs/performance.md; set it to a few hundred for a quick run).
 
-The record (a yes/no referendum, the ballot of issue 3's targets, 3 trustees with threshold 2,
+The record (a yes/no referendum, the ballot of bench/bench_ballots.py, 3 trustees with threshold 2,
 one ballot per voter, all counted) is built once per group and size with a process pool
 (ballots are encrypted on all cores and appended to the board's store without the cast path's
 checks, which the verifier runs anyway), exported, and cached under ``bench/.cache/``.
 Reported: ballots per second over the whole verification (every step, the ballot step
 dominating) and milliseconds per ballot per process.
 
-Targets (issue 6): ed25519 >= 900 ballots/s with 2 processes; modp4096 <= 14 ms per ballot per
-core. A machine with fewer than two free cores cannot show the 2-process speed-up.
+Targets (docs/performance.md): ed25519 >= 900 ballots/s with 2 processes; modp4096 <= 14 ms per
+ballot per core. A machine with fewer than two free cores cannot show the 2-process speed-up.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def measure_dask(path: Path, workers: int) -> tuple[float, int]:
 
 
 def main_dask(path: Path, name: str) -> None:
-    """Issue 9: the speed-up of 2 Dask workers over 1 (target >= 1.7x)."""
+    """The speed-up of 2 Dask workers over 1 (target >= 1.7x, docs/performance.md)."""
     timings = {}
     for workers in (1, 2):
         seconds, ballots = measure_dask(path, workers)

@@ -1,7 +1,7 @@
 """An election: the manifest, its group, the joint public key and the credential list.
 
 The :attr:`Election.fingerprint` hashes all of them with the key ceremony's transcript digest
-(DESIGN.md section 4): every proof's Fiat–Shamir challenge and every ballot signature binds it,
+(docs/spec.md section 6.3): every proof's Fiat–Shamir challenge and every ballot signature binds it,
 so nothing made for one election verifies in another, or in the same election with another
 key, manifest or credential list.
 """

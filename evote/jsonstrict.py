@@ -1,4 +1,4 @@
-"""Strict JSON decoding and canonical JSON encoding (DESIGN.md section 9).
+"""Strict JSON decoding and canonical JSON encoding (docs/spec.md section 6.1).
 
 Manifests, ballots and the election record come from outside; they are decoded here with no
 leniency: duplicate keys, floats, ``NaN``/``Infinity``, integers longer than

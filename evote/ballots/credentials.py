@@ -1,4 +1,4 @@
-"""Eligibility credentials, after Belenios (DESIGN.md section 6, docs/spec.md section 7).
+"""Eligibility credentials, after Belenios (docs/spec.md section 7).
 
 A registrar gives every voter a *credential code*: 20 characters that can be printed on paper and
 typed back, for example ``7KQ4M-9XH2A-0RT5V-BC3WD``. A KDF bound to the election and the group
@@ -352,7 +352,7 @@ class CredentialList:
     to the voters) and refuses duplicates, the identity, elements of another group and bad
     weights. :meth:`digest` is what the election fingerprint binds.
 
-    A million-voter list is held compactly (issue 9): one bytes object of the sorted canonical
+    A million-voter list is held compactly: one bytes object of the sorted canonical
     encodings, and an array of 32-bit weights (``None`` when every weight is 1). Membership
     is a binary search; :attr:`entries` rebuilds the :class:`CredentialEntry` objects on demand
     (each call re-decodes them: meant for small lists and tests). The digest streams the same

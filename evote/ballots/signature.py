@@ -1,4 +1,4 @@
-"""Signatures by an eligibility credential (DESIGN.md sections 5 and 6).
+"""Signatures by an eligibility credential (docs/spec.md section 7.5).
 
 A voter signs a message (the canonical bytes of a ballot without its signature) with the
 credential's secret scalar s, public credential P = g^s. The signature is a Schnorr proof of

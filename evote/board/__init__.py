@@ -1,7 +1,7 @@
 """The bulletin board: append-only, hash-chained, one database for many elections.
 
-See DESIGN.md section 8 and docs/spec.md section 10. :class:`Board` is the entry point; the chain
-and checkpoint functions (:func:`verify_chain`, :func:`check_checkpoint`,
+See docs/spec.md section 10 and docs/architecture.md section 5. :class:`Board` is the entry
+point; the chain and checkpoint functions (:func:`verify_chain`, :func:`check_checkpoint`,
 :func:`check_extends`, :func:`check_consistent`) need no database and serve the verifier.
 """
 

@@ -1,6 +1,6 @@
 """The bulletin board: many elections in one database, each an append-only hash chain.
 
-:class:`Board` is what a voting portal talks to (DESIGN.md section 8, docs/spec.md section 10). It
+:class:`Board` is what a voting portal talks to (docs/spec.md section 10). It
 records an election's life cycle as board events (setup, open, ballots, close, tally, result),
 casts ballots after every check the verifier would run, signs checkpoints of the head with the
 board's Ed25519 key, and reads the board back (streams, never whole tables in memory).

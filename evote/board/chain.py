@@ -1,4 +1,4 @@
-"""The board's hash chain (DESIGN.md section 8; docs/spec.md section 10.2).
+"""The board's hash chain (docs/spec.md section 10.2).
 
 Every board entry, from the election's setup to its result, is a link of one chain:
 

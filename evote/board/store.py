@@ -619,14 +619,6 @@ class BoardStore:
         with read_connection(self.engine, "ballot lookup") as connection:
             return self._ballot_by_hash(connection, election_id, ballot_hash)
 
-    def is_latest_of_credential(self, entry: BoardEntry) -> bool:
-        """Whether ``entry`` is the last ballot of its credential on the board."""
-        if entry.kind is not EntryKind.BALLOT or entry.credential is None:
-            return False
-        with read_connection(self.engine, "ballot lookup") as connection:
-            last = self.last_position_of(connection, entry.election_id, entry.credential)
-        return last == entry.position
-
     def entries(
         self,
         election_id: str,

@@ -1,6 +1,6 @@
 """The key ceremony: trustees, threshold key generation, trustee key files, share transport.
 
-See DESIGN.md section 7 and docs/spec.md section 8. :mod:`evote.ceremony.dkg` holds the
+See docs/spec.md section 8. :mod:`evote.ceremony.dkg` holds the
 protocol (Pedersen DKG with Feldman commitments, proofs of knowledge and a commit-then-reveal
 round) and runs it in one process; :mod:`evote.ceremony.files` runs the same steps one trustee
 per machine, exchanging files; :mod:`evote.ceremony.wire` reads and writes the public messages

@@ -1,4 +1,4 @@
-"""Threshold key generation: n trustees, threshold t (DESIGN.md section 7, docs/spec.md section 8).
+"""Threshold key generation: n trustees, threshold t (docs/spec.md section 8).
 
 The protocol is Pedersen's distributed key generation ("A threshold cryptosystem without a
 trusted party", EUROCRYPT 1991) with Feldman's verifiable secret sharing ("A practical scheme

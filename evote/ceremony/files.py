@@ -21,7 +21,7 @@ step                       reads                                  writes (under 
                            confirm files (anyone may run it)
 =========================  =====================================  ========================
 
-The command line of a later issue wraps these functions one to one.
+The ``evote trustee`` commands (:mod:`evote.cli.trustee`) wrap these functions one to one.
 """
 
 from __future__ import annotations
@@ -566,25 +566,6 @@ def ceremony_finalize(
 
 
 # -- key files for the tally ------------------------------------------------------------------
-
-
-def write_share_key_file(
-    path: str | os.PathLike[str],
-    share: TrusteeShare,
-    election_id: str,
-    passphrase: str,
-    *,
-    strength: KdfStrength = KdfStrength.MODERATE,
-) -> None:
-    """Write an in-memory trustee's final share as a key file (what the file steps end with)."""
-    state = {"group": share.group.name, "election_id": election_id, "index": share.index}
-    write_key_file(
-        path,
-        _secret_payload(CONFIRMED, None, [], share.share),
-        passphrase,
-        _key_header(state, CONFIRMED),
-        strength=strength,
-    )
 
 
 def read_share_key_file(

@@ -101,11 +101,6 @@ def write_secret(path: Path, data: bytes) -> Path:
     return path
 
 
-def refuse_existing(path: Path, what: str, hint: str) -> None:
-    if os.path.lexists(path):
-        raise InvalidInput(f"{path}: a {what} is already there ({hint})")
-
-
 def collect_inputs(inputs: Sequence[str], pattern: str, what: str) -> list[Path]:
     """Files named on the command line; a directory stands for its files matching ``pattern``."""
     found: list[Path] = []

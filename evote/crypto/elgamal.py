@@ -1,4 +1,4 @@
-"""Exponential ElGamal over a prime-order group (DESIGN.md section 5).
+"""Exponential ElGamal over a prime-order group (docs/spec.md section 4.1).
 
 A message m is encrypted under the public key K = g^s with a nonce r as
 (alpha, beta) = (g^r, g^m · K^r) (ElGamal, "A public key cryptosystem and a signature scheme

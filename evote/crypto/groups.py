@@ -1,4 +1,4 @@
-"""The two prime-order groups of evote, behind one interface (DESIGN.md section 3).
+"""The two prime-order groups of evote, behind one interface (docs/spec.md section 3).
 
 * :data:`ED25519`: the prime-order subgroup of Curve25519 in Edwards form (RFC 8032 section 5.1,
   RFC 7748), through libsodium's point API in PyNaCl. Order

@@ -1,7 +1,7 @@
 """The tally and the result as board events, and their strict readers (docs/record-format.md).
 
-The record takes everything from the board (DESIGN.md section 9), so the tally and the result
-are put there as the body of a TALLY event and of a RESULT event
+The record takes everything from the board (docs/architecture.md section 6), so the tally and
+the result are put there as the body of a TALLY event and of a RESULT event
 (:meth:`evote.board.Board.publish_tally`, :meth:`~evote.board.Board.publish_result`). The
 bodies are the documents ``tally.json`` and ``result.json`` of the record, byte for byte:
 

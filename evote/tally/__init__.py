@@ -1,6 +1,6 @@
 """The tally: aggregation, threshold decryption with proofs, bounded discrete logs, the result.
 
-See DESIGN.md section 7 and docs/spec.md section 9.
+See docs/spec.md section 9.
 """
 
 from evote.tally.aggregate import (

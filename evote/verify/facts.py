@@ -5,7 +5,7 @@ marker and weight: duplicates and replays are found by grouping on those, the co
 the last ballot of each credential. Kept in Python dictionaries these facts cost about a
 kilobyte per ballot, a gigabyte at a million voters; kept in a SQLite file in a temporary
 directory they cost the page cache SQLite is given (a few MiB), whatever the number of
-ballots (issue 9: memory stays flat). The facts arrive in board order, a chunk at a time, as
+ballots (memory stays flat). The facts arrive in board order, a chunk at a time, as
 bulk inserts; the rules are then window queries (``LAG``, ``FIRST_VALUE``, ``LEAD`` over the
 rows of one credential, code or marker in position order), which SQLite answers by sorting on
 disk.

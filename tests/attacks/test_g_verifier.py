@@ -280,7 +280,7 @@ def test_g3_secret_exponents_take_the_constant_time_paths(
         return values
 
     monkeypatch.setattr(dkg, "draw_polynomial", recorded_polynomial)
-    # The voter's ballot nonces go through fixed-base tables by design (DESIGN.md section 5):
+    # The voter's ballot nonces go through fixed-base tables by design (docs/spec.md section 6.4):
     # the tally's ballot is made before the log starts; every scalar drawn inside is a secret
     # (coefficients, proof and signature nonces).
     tally = aggregate(world.election, [(world.ballot(0), 1)])

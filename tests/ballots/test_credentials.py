@@ -624,7 +624,7 @@ def test_letter_refuses_bad_input(
         credential_letter(name, title, code, lang)
 
 
-# -- the compact list (issue 9: a million credentials) ----------------------------------------
+# -- the compact list (a million credentials) ----------------------------------------
 
 
 def _reference_digest(group: Group, listed: CredentialList) -> bytes:

@@ -592,7 +592,7 @@ def test_publish_tally_refuses_a_bad_combined_share(published: Published, tmp_pa
             publish_result(board, record.election, other)
 
 
-# -- large documents streamed (issue 9) -------------------------------------------------------
+# -- large documents streamed -------------------------------------------------------
 
 
 def test_credentials_document_chunks_are_the_document(published: Published) -> None:

@@ -382,7 +382,7 @@ def test_tally_of_encrypted_ballots() -> None:
     assert counts.blanks == (3, 3, None, None)
 
 
-# -- aggregation in parallel from payloads (issue 9) ------------------------------------------
+# -- aggregation in parallel from payloads ------------------------------------------
 
 
 def test_aggregate_payloads_is_the_sequential_tally() -> None:

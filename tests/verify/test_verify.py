@@ -354,7 +354,7 @@ def test_record_type_is_the_contract(honest: BuiltRecord) -> None:
     assert isinstance(load_record(honest.path), ElectionRecord)
 
 
-# -- how workers find the election (issue 9: no setup payload in every task) -------------------
+# -- how workers find the election (no setup payload in every task) -------------------
 
 
 def test_spawned_and_threaded_workers_find_the_election(honest: BuiltRecord) -> None:
