@@ -24,7 +24,7 @@ from evote.ballots.encrypted import tracking_code
 from evote.board.chain import HASH_LENGTH, BoardEntry, EntryKind
 from evote.crypto.hashing import Purpose, digest32
 from evote.errors import InvalidRecord
-from evote.record.strict import parse_json
+from evote.record.strict import open_regular, parse_json
 
 BOARD_FILE: Final = "board.jsonl"
 #: A line (the setup entry holds the credential list: ~92 MB at a million voters).
@@ -195,10 +195,7 @@ def read_entries(path: Path, election_id: str, *, index: bool = True) -> Iterato
 
     ``index=False`` leaves the ballot hash and tracking code out (see :func:`parse_line`).
     """
-    try:
-        stream = path.open("rb")
-    except OSError as fault:
-        raise InvalidRecord(f"{BOARD_FILE}: cannot be read ({fault.strerror})") from fault
+    stream, _ = open_regular(path, BOARD_FILE)
     with stream:
         for number, raw in read_lines(stream):
             yield parse_line(raw, number, election_id, index=index)

@@ -35,6 +35,7 @@ from evote.board.setup import decode_setup
 from evote.election import Election
 from evote.errors import InvalidInput, InvalidRecord
 from evote.record.jsonl import MAX_LINE_BYTES, parse_line
+from evote.record.strict import open_regular
 from evote.tally.aggregate import EncryptedTally, aggregate
 
 #: Elections kept per worker process (a worker may serve two records in a row, say).
@@ -71,11 +72,9 @@ class ElectionSource:
             return self.setup_payload
         path = Path(str(self.board_path))
         where = f"{path.name}: line 1"
-        try:
-            with path.open("rb") as stream:
-                raw = stream.readline(MAX_LINE_BYTES + 2)
-        except OSError as fault:
-            raise InvalidRecord(f"{where}: cannot be read ({fault.strerror})") from fault
+        stream, _ = open_regular(path, path.name)
+        with stream:
+            raw = stream.readline(MAX_LINE_BYTES + 2)
         payload = parse_line(raw, 1, "", index=False).payload
         if not hmac.compare_digest(setup_digest(payload), self.setup_digest):
             raise InvalidRecord(f"{where}: the setup entry changed while the record was verified")
