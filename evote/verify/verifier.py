@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from evote.ballots.credentials import CredentialList
@@ -43,8 +44,9 @@ from evote.errors import (
     InvalidProof,
     InvalidRecord,
     InvalidResult,
+    UnreadableRecord,
 )
-from evote.record.model import ElectionRecord
+from evote.record.model import ElectionRecord, load_record
 from evote.sysmem import release_free_memory
 from evote.tally.aggregate import EncryptedTally, aggregate, multiply_tallies
 from evote.tally.decryption import (
@@ -79,6 +81,7 @@ Progress = Callable[[str, int, int], None]
 
 #: (number, name) of every step, in the order they run (docs/spec.md section 11).
 STEPS: Final = (
+    ("11.0", "record files"),
     ("11.1", "parameters"),
     ("11.2", "manifest and fingerprint"),
     ("11.3", "key ceremony"),
@@ -86,6 +89,7 @@ STEPS: Final = (
     ("11.5", "board chain and life cycle"),
     ("11.6", "checkpoints"),
     ("11.7", "ballots"),
+    ("11.7.1", "Benaloh audits"),
     ("11.8", "duplicates and replays"),
     ("11.9", "counted ballots"),
     ("11.10", "aggregation"),
@@ -164,10 +168,12 @@ class _Verifier:
         progress: Progress | None,
         chunk_size: int,
         max_pending: int,
+        loaded: StepReport | None = None,
     ) -> None:
         if chunk_size < 1 or max_pending < 1:
             raise InvalidInput("verify: chunk size and tasks in flight must be at least 1")
         self.record = record
+        self.loaded = loaded
         self.election: Election = record.election
         self.executor = executor
         self.progress = progress
@@ -184,6 +190,7 @@ class _Verifier:
 
     def run(self) -> VerificationReport:
         steps: dict[str, tuple[Callable[[], int], tuple[str, ...]]] = {
+            "11.0": (self.record_files, ()),
             "11.1": (self.parameters, ()),
             "11.2": (self.manifest_and_fingerprint, ()),
             "11.3": (self.ceremony, ()),
@@ -191,6 +198,7 @@ class _Verifier:
             "11.5": (self.chain, ("11.2",)),
             "11.6": (self.checkpoints, ()),
             "11.7": (self.ballot_checks, ("11.2",)),
+            "11.7.1": (self.audits, ()),
             "11.8": (self.board_rules, ()),
             "11.9": (self.counted, ()),
             "11.10": (self.aggregation, ()),
@@ -202,6 +210,9 @@ class _Verifier:
         try:
             for number, name in STEPS:
                 function, needs = steps[number]
+                if number == "11.0" and self.loaded is not None:
+                    self.reports[number] = self.loaded
+                    continue
                 self.reports[number] = self._run_step(number, name, function, needs)
         finally:
             if self.ballots.facts is not None:
@@ -238,7 +249,11 @@ class _Verifier:
         if self.progress is not None:
             self.progress(label, done, total)
 
-    # -- 11.1 to 11.4: the election ------------------------------------------------------
+    # -- 11.0 to 11.4: the record and the election ---------------------------------------
+
+    def record_files(self) -> int:
+        """11.0: the record was read strictly (an ElectionRecord exists only once it was)."""
+        return sum(1 for path in self.record.path.iterdir() if path.is_file())
 
     def parameters(self) -> int:
         """11.1: the group is one of the two known groups, used by every part of the record."""
@@ -673,6 +688,40 @@ class _Verifier:
         return len(result.questions)
 
 
+def read_record(path: Path) -> tuple[ElectionRecord | None, StepReport]:
+    """Step 11.0: load the record at ``path`` strictly; (record or None, the step's report).
+
+    A record that was read and is wrong (a size, a hash, canonical form, a schema, a document
+    that disagrees with the board) is a failed step 11.0, which blocks every other step.
+    Raises :class:`~evote.errors.UnreadableRecord` when nothing could be judged (no such
+    path, permission denied, neither a directory nor an archive, no record.json).
+    """
+    number, name = STEPS[0]
+    started = time.perf_counter()
+    try:
+        record = load_record(path)
+    except UnreadableRecord:
+        raise
+    except Exception as error:
+        return None, StepReport(
+            number, name, 0, False, time.perf_counter() - started,
+            f"{type(error).__name__}: {error}", StepStatus.FAILED, type(error).__name__,
+        )  # fmt: skip
+    files = sum(1 for item in record.path.iterdir() if item.is_file())
+    return record, StepReport(number, name, files, True, time.perf_counter() - started, None)
+
+
+def unread_report(loaded: StepReport) -> VerificationReport:
+    """The report of a record whose step 11.0 failed: every other step blocked by it."""
+    blocked = tuple(
+        StepReport(number, name, 0, False, 0.0,
+                   f"not run: step {loaded.number} ({loaded.name}) did not pass",
+                   StepStatus.BLOCKED, None)  # fmt: skip
+        for number, name in STEPS[1:]
+    )
+    return VerificationReport("", (loaded, *blocked))
+
+
 def verify_record(
     record: ElectionRecord,
     *,
@@ -680,11 +729,13 @@ def verify_record(
     progress: Progress | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     max_pending: int = DEFAULT_MAX_PENDING,
+    loaded: StepReport | None = None,
 ) -> VerificationReport:
     """Run every step of docs/spec.md section 11 on ``record``; never raises for a failed check.
 
     The ballot checks run on ``executor`` (any :class:`concurrent.futures.Executor`: a process
     pool, a Dask client's executor) in chunks of ``chunk_size``; without one, in this process.
-    ``progress(label, done, total)`` is called as long steps advance.
+    ``progress(label, done, total)`` is called as long steps advance. ``loaded`` is step 11.0's
+    report from :func:`read_record`; without it, step 11.0 is run again on the loaded record.
     """
-    return _Verifier(record, executor, progress, chunk_size, max_pending).run()
+    return _Verifier(record, executor, progress, chunk_size, max_pending, loaded).run()
