@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Final
 from evote import jsonstrict
 from evote.ballots.encrypted import tracking_code
 from evote.board.chain import HASH_LENGTH, BoardEntry, EntryKind
+from evote.board.payloads import decode_event
 from evote.crypto.hashing import Purpose, digest32
 from evote.errors import InvalidRecord
 from evote.record.strict import open_regular, parse_json
@@ -202,13 +203,6 @@ def read_entries(path: Path, election_id: str, *, index: bool = True) -> Iterato
 
 
 def event_body(entry: BoardEntry, line_number: int) -> Any:
-    """The body of a life-cycle event's payload ``{"event", "version", "body"}``."""
-    prefix = where(line_number, "entry.payload")
-    value = parse_json(entry.payload, BOARD_FILE, line_number, "entry.payload", MAX_LINE_BYTES)
-    fields = _READ.object(value, prefix, ("event", "version", "body"))
-    if _READ.string(fields["event"], f"{prefix}.event") != entry.kind.value:
-        _READ.fail(f"{prefix}.event", f"{fields['event']!r} in a {entry.kind.value} entry")
-    version = _READ.integer(fields["version"], f"{prefix}.version")
-    if version != 1:
-        _READ.fail(f"{prefix}.version", f"unknown version {version} (this evote reads 1)")
-    return fields["body"]
+    """The body of a life-cycle event's payload, strictly decoded (docs/spec.md section 10.3)."""
+    return decode_event(entry.kind, entry.payload, where(line_number, "entry.payload"),
+                        InvalidRecord)  # fmt: skip

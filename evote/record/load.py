@@ -4,16 +4,21 @@
 :mod:`evote.record.archive`), in this order, and raises :class:`~evote.errors.InvalidRecord`
 ``<file>: line <n>: <field>: <what>`` at the first fault:
 
-1. ``record.json``: format name and version, the list of files;
+1. ``record.json`` (a regular file, opened without blocking): format name and version, the
+   list of files;
 2. the directory holds exactly ``record.json`` and the listed files (regular files, no links);
-   each file's size and SHA-256 are those listed;
+   each file's size (from ``fstat``, before it is read) and SHA-256 are those listed;
 3. ``board.jsonl``, streamed: every line strictly parsed, positions 1, 2, ... in order, line 1
    the setup entry, the last TALLY entry and the RESULT entry kept;
 4. the election, rebuilt from the setup entry (:func:`evote.board.setup.decode_setup`);
 5. every document decoded strictly and compared with what the board says: a document that
    differs from the board's entries is refused, so the record cannot say two things.
 
-Proofs, signatures and the hash chain are *not* checked here: that is the verifier's job.
+What makes nothing judgeable (no such path, permission denied, not a directory or an archive,
+no record.json) raises :class:`~evote.errors.UnreadableRecord`, a subclass of InvalidRecord: a
+caller that must tell "cannot read" from "read and wrong" (the verifier's step 11.0) catches
+it first. Proofs, signatures and the hash chain are *not* checked here: that is the
+verifier's job.
 """
 
 from __future__ import annotations

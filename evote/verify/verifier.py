@@ -6,7 +6,10 @@ callers. A step that raises anything at all, expected or not, is a failed step: 
 never passes what it could not check. A step that needs the output of a failed step is
 *blocked*; a step with nothing to check yet (no tally published) is *skipped*.
 
-The ballot checks (step 11.7) run on any :class:`concurrent.futures.Executor` in chunks
+Step 11.0 is reading the record (:func:`read_record`): a record that was read and is wrong
+fails it and blocks every other step; one that could not be read at all raises
+:class:`~evote.errors.UnreadableRecord`. The ballot checks (step 11.7) and the Benaloh audits
+of the spoiled ballots (11.7.1) run on any :class:`concurrent.futures.Executor` in chunks
 (:mod:`evote.verify.work`); the board's rules (11.8), the counted set (11.9) and the
 aggregation (11.10) are computed from the small facts and partial products the chunks return,
 in board order, so memory stays bounded by the number of credentials, not of ballots.
@@ -19,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -28,6 +31,7 @@ from evote.ballots.encrypted import EncryptedBallot, decode_ballot
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import check_checkpoint, check_consistent, check_extends
+from evote.board.payloads import EVENT_KINDS, decode_event
 from evote.board.setup import decode_setup
 from evote.board.store import ALLOWED_AFTER
 from evote.ceremony.dkg import check_ceremony_result
@@ -47,6 +51,7 @@ from evote.errors import (
     UnreadableRecord,
 )
 from evote.record.model import ElectionRecord, load_record
+from evote.record.publish import result_from_body, tally_from_body
 from evote.sysmem import release_free_memory
 from evote.tally.aggregate import EncryptedTally, aggregate, multiply_tallies
 from evote.tally.decryption import (
@@ -59,7 +64,7 @@ from evote.tally.decryption import (
 from evote.tally.result import DecryptedCounts, check_result, turnout_of
 from evote.verify.cluster import SharingExecutor
 from evote.verify.facts import FactStore
-from evote.verify.report import StepReport, StepStatus, VerificationReport
+from evote.verify.report import AuditReport, StepReport, StepStatus, VerificationReport
 from evote.verify.work import (
     ChunkEntry,
     ChunkResult,
@@ -121,6 +126,8 @@ class _BallotPass:
     product: EncryptedTally | None = None
     unaggregated: int = 0
     first_unaggregated: int | None = None
+    # Spoiled ballots are few (a voter's challenge): their verdicts are kept for the report.
+    audits: list[AuditReport] = field(default_factory=list)
 
 
 def _quotient(a: Ciphertext, b: Ciphertext) -> Ciphertext:
@@ -217,7 +224,9 @@ class _Verifier:
         finally:
             if self.ballots.facts is not None:
                 self.ballots.facts.close()
-        return VerificationReport(self.record.election_id, tuple(self.reports.values()))
+        return VerificationReport(
+            self.record.election_id, tuple(self.reports.values()), tuple(self.ballots.audits)
+        )
 
     def _run_step(
         self, number: str, name: str, function: Callable[[], int], needs: tuple[str, ...]
@@ -366,9 +375,19 @@ class _Verifier:
                 raise BoardIntegrityError(
                     f"{where}: a {entry.kind.value} entry cannot follow a {previous.value} entry"
                 )
+            if entry.kind in EVENT_KINDS:
+                self._event(entry, f"{where}: payload")
             self.kinds[entry.kind] += 1
             previous = entry.kind
             yield entry
+
+    def _event(self, entry: BoardEntry, where: str) -> None:
+        """A life-cycle payload strictly decoded; a tally's or result's body on its schema."""
+        body = decode_event(entry.kind, entry.payload, where, InvalidRecord)
+        if entry.kind is EntryKind.TALLY:
+            tally_from_body(body, self.election, f"{where}.body")
+        elif entry.kind is EntryKind.RESULT:
+            result_from_body(body, self.election, f"{where}.body")
 
     def chain(self) -> int:
         """11.5: every link recomputed from the genesis; the life cycle in its order."""
@@ -502,6 +521,10 @@ class _Verifier:
             if state.first_unaggregated is None:
                 state.first_unaggregated = result.unaggregated[0]
             state.unaggregated += len(result.unaggregated)
+        state.audits.extend(
+            AuditReport(verdict.position, verdict.tracking_code, verdict.error)
+            for verdict in result.audits
+        )
         state.product = (
             result.partial
             if state.product is None
@@ -523,6 +546,23 @@ class _Verifier:
         if not state.complete or state.facts is None:
             raise _Blocked("the ballots were not all read (step 11.7)")
         return state, state.facts
+
+    def audits(self) -> int:
+        """11.7.1: every spoiled ballot's reveal re-encrypts to its ciphertexts (``check_audit``).
+
+        Judged by the workers of step 11.7, in the same pass; a failed audit is evidence that
+        the voting device that made the ballot cheated.
+        """
+        state, _ = self._finished_pass()
+        failed = [audit for audit in state.audits if not audit.holds]
+        if failed:
+            first = failed[0]
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            raise InvalidBallot(
+                f"{len(failed)} of {len(state.audits)} Benaloh audits FAILED: board entry"
+                f" {first.position} (tracking code {first.tracking_code}): {first.error}{more}"
+            )
+        return len(state.audits)
 
     def board_rules(self) -> int:
         """11.8: no replayed ballot, no ciphertexts cast twice or after a spoil, revote policy."""
@@ -634,7 +674,7 @@ class _Verifier:
         return checked
 
     def combination(self) -> int:
-        """11.12: the shares combined (Lagrange at 0); the tallier's choice gives the same."""
+        """11.12: the shares combined (Lagrange at 0); the tallier combined the t lowest valid."""
         tally = self._published_tally()
         ceremony = self.record.ceremony
         keys = ceremony.verification_key_map()
@@ -643,24 +683,12 @@ class _Verifier:
         if combined.rejected:
             raise InvalidProof(f"rejected share: {combined.rejected[0].reason}")
         chosen = self.record.combined_trustees
-        if chosen and tuple(chosen) != combined.trustees:
-            if len(set(chosen)) != ceremony.threshold:
-                raise InvalidRecord(
-                    f"the tallier combined trustees {list(chosen)}; the threshold is"
-                    f" {ceremony.threshold}"
-                )
-            theirs = combine_shares(
-                tally,
-                [share for share in self.record.shares if share.trustee in set(chosen)],
-                ceremony.threshold,
-                keys,
-                context,
+        if tuple(chosen) != combined.trustees:
+            raise InvalidResult(
+                f"tally: the tallier says it combined trustees {list(chosen)}; section 9.3"
+                f" combines the {ceremony.threshold} lowest valid ones,"
+                f" {list(combined.trustees)}"
             )
-            if theirs.plaintexts != combined.plaintexts:
-                raise InvalidResult(
-                    f"trustees {list(chosen)} and {list(combined.trustees)} combine to"
-                    " different plaintexts"
-                )
         self.combined = combined
         return len(combined.plaintexts)
 
@@ -713,10 +741,9 @@ def read_record(path: Path) -> tuple[ElectionRecord | None, StepReport]:
 
 def unread_report(loaded: StepReport) -> VerificationReport:
     """The report of a record whose step 11.0 failed: every other step blocked by it."""
+    reason = f"not run: step {loaded.number} ({loaded.name}) did not pass"
     blocked = tuple(
-        StepReport(number, name, 0, False, 0.0,
-                   f"not run: step {loaded.number} ({loaded.name}) did not pass",
-                   StepStatus.BLOCKED, None)  # fmt: skip
+        StepReport(number, name, 0, False, 0.0, reason, StepStatus.BLOCKED, None)
         for number, name in STEPS[1:]
     )
     return VerificationReport("", (loaded, *blocked))
