@@ -82,7 +82,12 @@ class InvalidKeyFile(InvalidInput):
 
 
 class InvalidRecord(InvalidInput):
-    """The published election record cannot be read (missing file, bad format, ...)."""
+    """The published election record was read and is wrong (a file, hash, format, field...)."""
+
+
+class UnreadableRecord(InvalidRecord):
+    """Nothing of the record could be judged: no such path, permission denied, not a directory
+    or an archive, no ``record.json``. Reading again may succeed; it says nothing is forged."""
 
 
 class StorageUnavailable(EvoteError, OSError):

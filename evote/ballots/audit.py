@@ -30,7 +30,7 @@ from evote.ballots.encrypted import (
     check_not_spoiled,
     spoiled_marker,
 )
-from evote.ballots.plaintext import Answer, PlaintextBallot
+from evote.ballots.plaintext import Answer, PlaintextBallot, check_plaintext
 from evote.crypto.elgamal import encrypt_with_nonce
 from evote.election import Election
 from evote.errors import InvalidBallot, InvalidInput
@@ -40,6 +40,8 @@ _READ: Final = jsonstrict.Reader(InvalidBallot)
 
 __all__ = [
     "AuditedBallot",
+    "audited_ballot_from_json",
+    "audited_ballot_from_json_obj",
     "check_audit",
     "check_not_spoiled",
     "spoil_ballot",
@@ -82,14 +84,18 @@ def _scalar(value: int) -> str:
 
 def audited_ballot_from_json(data: bytes) -> AuditedBallot:
     """Strictly decode a published audit (the check against the ballot is :func:`check_audit`)."""
-    obj = jsonstrict.loads(data, "audit", InvalidBallot)
-    fields = _READ.object(obj, "audit", ("v", "h", "q"))
-    _READ.integer(fields["v"], "audit.v", AUDIT_VERSION, AUDIT_VERSION)
-    ballot_hash = _READ.b64(fields["h"], "audit.h", 32)
+    return audited_ballot_from_json_obj(jsonstrict.loads(data, "audit", InvalidBallot))
+
+
+def audited_ballot_from_json_obj(obj: Any, root: str = "audit") -> AuditedBallot:
+    """Strictly decode an audit's JSON value (as :func:`audited_ballot_from_json`)."""
+    fields = _READ.object(obj, root, ("v", "h", "q"))
+    _READ.integer(fields["v"], f"{root}.v", AUDIT_VERSION, AUDIT_VERSION)
+    ballot_hash = _READ.b64(fields["h"], f"{root}.h", 32)
     answers = []
     nonces = []
-    for index, item in enumerate(_READ.array(fields["q"], "audit.q")):
-        where = f"audit.q[{index}]"
+    for index, item in enumerate(_READ.array(fields["q"], f"{root}.q")):
+        where = f"{root}.q[{index}]"
         question = _READ.object(item, where, ("x", "k", "r"), ("z",))
         values = tuple(
             _READ.integer(value, f"{where}.x[{i}]", 0, 2**64)
@@ -112,12 +118,13 @@ def spoil_ballot(ballot: EncryptedBallot, secrets: BallotSecrets) -> AuditedBall
 
 
 def check_audit(election: Election, ballot: EncryptedBallot, revealed: AuditedBallot) -> None:
-    """Check that ``ballot`` is valid and encrypts exactly the revealed choices.
+    """Check that ``ballot`` is valid and encrypts exactly the revealed choices, which follow
+    the manifest's rules (docs/spec.md section 6.7).
 
     Raises what :func:`~evote.ballots.encrypted.check_ballot` raises for an invalid ballot, and
-    InvalidBallot naming the question and option where a re-encryption with the revealed
-    nonce differs from the ballot (the device lied about the choices, or the reveal is not for
-    this ballot).
+    InvalidBallot when the revealed choices break a rule of the manifest, or naming the
+    question and option where a re-encryption with the revealed nonce differs from the ballot
+    (the device lied about the choices, or the reveal is not for this ballot).
     """
     check_ballot(election, ballot)
     if revealed.ballot_hash != ballot.ballot_hash():
@@ -125,6 +132,11 @@ def check_audit(election: Election, ballot: EncryptedBallot, revealed: AuditedBa
     answers = revealed.plaintext.answers
     if len(answers) != len(ballot.questions) or len(revealed.nonces) != len(ballot.questions):
         raise InvalidBallot(f"audit: expected {len(ballot.questions)} revealed questions")
+    try:
+        check_plaintext(election.manifest, revealed.plaintext)
+    except InvalidBallot as error:
+        rules = "audit: the revealed choices break the manifest's rules"
+        raise InvalidBallot(f"{rules}: {error}") from None
     key = election.public_key
     for index, (question, answer, nonces) in enumerate(
         zip(ballot.questions, answers, revealed.nonces, strict=True)

@@ -17,11 +17,12 @@ import hmac
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from nacl.signing import SigningKey
 
 from evote import jsonstrict
+from evote.ballots.audit import AuditedBallot
 from evote.ballots.encrypted import (
     EncryptedBallot,
     check_ballot,
@@ -31,6 +32,7 @@ from evote.ballots.encrypted import (
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import Checkpoint, check_checkpoint, check_consistent
+from evote.board.payloads import event_payload, spoiled_payload
 from evote.board.schema import create_schema
 from evote.board.setup import SetupRecord, decode_setup, new_launch_code
 from evote.board.storage import make_engine
@@ -43,8 +45,6 @@ from evote.errors import (
     InvalidRecord,
 )
 from evote.sysmem import release_free_memory
-
-EVENT_VERSION: Final = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +92,6 @@ def check_receipt(receipt: Receipt, entry: BoardEntry) -> None:
         or not hmac.compare_digest(entry.chain_hash, receipt.chain_hash)
     ):
         raise BoardIntegrityError(f"{where}: the board entry at that position differs")
-
-
-def event_payload(kind: EntryKind, body: Any = None) -> bytes:
-    """The canonical JSON payload of a life-cycle event: ``{"event", "version", "body"}``."""
-    return jsonstrict.dumps({"event": kind.value, "version": EVENT_VERSION, "body": body})
 
 
 def ballot_columns(ballot: EncryptedBallot) -> BallotColumns:
@@ -173,13 +168,13 @@ class Board:
         self._setups[election.election_id] = record
         return entry
 
-    def open_election(self, election_id: str, body: Any = None) -> Checkpoint:
+    def open_election(self, election_id: str) -> Checkpoint:
         """Open the election for ballots; returns the signed checkpoint of the open event."""
-        return self._event_with_checkpoint(election_id, EntryKind.OPEN, body)
+        return self._event_with_checkpoint(election_id, EntryKind.OPEN, None)
 
-    def close_election(self, election_id: str, body: Any = None) -> Checkpoint:
+    def close_election(self, election_id: str) -> Checkpoint:
         """Close the election; later ballots raise ElectionNotOpen. Returns the checkpoint."""
-        return self._event_with_checkpoint(election_id, EntryKind.CLOSE, body)
+        return self._event_with_checkpoint(election_id, EntryKind.CLOSE, None)
 
     def publish_tally(self, election_id: str, tally: Any) -> BoardEntry:
         """Append a tally event (aggregates, decryption shares...: a JSON value) after close."""
@@ -238,22 +233,22 @@ class Board:
         )
         return Receipt.of(entry)
 
-    def spoil(self, election_id: str, ballot: EncryptedBallot, audit: Any = None) -> BoardEntry:
+    def spoil(self, election_id: str, ballot: EncryptedBallot, audit: AuditedBallot) -> BoardEntry:
         """Publish a spoiled (Benaloh-audited) ballot; it can never be cast afterwards.
 
-        ``audit`` is the audit data (revealed choices and nonces: a JSON value) the voter's
-        device published. The entry carries the ballot's hash, tracking code and spoiled
-        marker (evote.ballots.encrypted.spoiled_marker), so that a later cast of the same
-        ballot, or of any ballot reusing its ciphertexts, is refused with DuplicateBallot; it
-        carries no credential, so it is never counted.
+        ``audit`` is what the voter's device revealed (choices and nonces, section 6.7). It is
+        published as given, held or not: a reveal that does not match the ballot is the
+        evidence that the device cheated, which the verifier reports (step 11.7.1). The entry
+        carries the ballot's hash, tracking code and spoiled marker
+        (evote.ballots.encrypted.spoiled_marker), so that a later cast of the same ballot, or
+        of any ballot reusing its ciphertexts, is refused with DuplicateBallot; it carries no
+        credential, so it is never counted.
         """
         election = self.load_election(election_id)
         self._check_context(election, ballot)
         election.credentials.weight_of(ballot.credential)
         check_ballot(election, ballot)
-        payload = jsonstrict.dumps(
-            {"ballot": jsonstrict.b64encode(ballot.canonical_bytes()), "audit": audit}
-        )
+        payload = spoiled_payload(ballot.canonical_bytes(), audit)
         columns = ballot_columns(ballot)
         entry, _ = self.store.append_ballot(
             election_id,

@@ -187,7 +187,7 @@ def _benaloh_audit(board: Board, election: Election, code: str, rng: random.Rand
     plaintext = PlaintextBallot.from_selection(election.manifest, random_choices(rng))
     ballot, secrets = encrypt_ballot_for_audit(election, code, plaintext)
     audited = spoil_ballot(ballot, secrets)
-    board.spoil(election.election_id, ballot, audited.to_json_obj())
+    board.spoil(election.election_id, ballot, audited)
     check_audit(election, ballot, audited)
     try:
         board.cast(election.election_id, ballot)

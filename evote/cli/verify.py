@@ -1,13 +1,17 @@
 """``evote verify RECORD`` and ``evote verify-ballot RECORD TRACKING_CODE``.
 
 ``verify`` re-runs every numbered step of docs/spec.md section 11 on a published record and prints
-a table (step, items checked, verdict, seconds), or JSON with ``--json``. Exit status: 0 when
-every step passes, 1 when a check fails, 2 when the record cannot be read. Ballots are checked
-on a process pool (``--jobs``, all cores by default) or on a Dask cluster (``--dask``, with the
-``evote[dask]`` extra).
+a table (step, items checked, verdict, seconds) and every Benaloh audit's verdict, or JSON with
+``--json``. Exit status (section 11.0): 0 when every step passes; 1 when the record was read and
+something in it is wrong, always named by its step (a file's size or hash, a document, the
+chain, a signature, a proof, a failed audit...); 2 when nothing could be judged (bad arguments,
+no such path, permission denied, neither a directory nor an archive, no record.json): 2 means
+"try again", never "forged". Ballots are checked on a process pool (``--jobs``, all cores by
+default) or on a Dask cluster (``--dask``, with the ``evote[dask]`` extra).
 
 ``verify-ballot`` tells a voter whether the ballot with their tracking code is on the board and
-counted (0), or absent, spoiled or not valid (1).
+counted (0), or absent, spoiled, not valid or on a record that is wrong (1); 2 as for
+``verify``.
 """
 
 from __future__ import annotations
@@ -23,11 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from evote.cli.progress import Progress
-from evote.errors import EvoteError, InvalidInput, InvalidRecord
+from evote.errors import EvoteError, InvalidInput, UnreadableRecord
 from evote.record.model import load_record
 from evote.verify.cluster import DaskExecutor
 from evote.verify.report import BallotState, VerificationReport
-from evote.verify.verifier import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PENDING, verify_record
+from evote.verify.verifier import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_MAX_PENDING,
+    read_record,
+    unread_report,
+    verify_record,
+)
 from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
 
 EXIT_OK = 0
@@ -91,13 +101,19 @@ def tasks_in_flight(executor: Executor | None, asked: int | None) -> int:
 
 
 def format_report(report: VerificationReport) -> str:
-    lines = [f"election {report.election_id}", ""]
+    lines = [f"election {report.election_id or '(not read: see step 11.0)'}", ""]
     lines.append(f"{'step':<6} {'check':<28} {'items':>9}  {'verdict':<8} {'seconds':>8}")
     for step in report.steps:
         lines.append(
             f"{step.number:<6} {step.name:<28} {step.items:>9}  {step.status.value:<8}"
             f" {step.seconds:8.2f}"
         )
+    if report.audits:
+        lines.append("")
+        lines.append("Benaloh audits (spoiled ballots):")
+    for audit in report.audits:
+        code = audit.tracking_code or "(undecodable)"
+        lines.append(f"  position {audit.position:<8} {code}  {audit.verdict}")
     notes = [step for step in report.steps if step.error is not None]
     if notes:
         lines.append("")
@@ -126,14 +142,18 @@ def _handle_verify(args: argparse.Namespace) -> int:
         raise InvalidInput(f"--chunk-size {args.chunk_size}: give at least 1")
     if args.in_flight is not None and args.in_flight < 1:
         raise InvalidInput(f"--in-flight {args.in_flight}: give at least 1")
-    record = load_record(Path(args.record))
+    # UnreadableRecord (exit 2) propagates; a record read and wrong is a failed step 11.0.
+    record, loaded = read_record(Path(args.record))
     bars = None if args.json else ProgressBars()
     try:
-        with ballot_executor(args.jobs, args.dask) as executor:
-            report = verify_record(
-                record, executor=executor, progress=bars, chunk_size=args.chunk_size,
-                max_pending=tasks_in_flight(executor, args.in_flight),
-            )  # fmt: skip
+        if record is None:
+            report = unread_report(loaded)
+        else:
+            with ballot_executor(args.jobs, args.dask) as executor:
+                report = verify_record(
+                    record, executor=executor, progress=bars, chunk_size=args.chunk_size,
+                    max_pending=tasks_in_flight(executor, args.in_flight), loaded=loaded,
+                )  # fmt: skip
     finally:
         if bars is not None:
             bars.close()
@@ -146,10 +166,10 @@ def _handle_verify(args: argparse.Namespace) -> int:
 
 def _handle_verify_ballot(args: argparse.Namespace) -> int:
     normalise_tracking_code(args.tracking_code)  # a mistyped code is bad input (2), not a fault
-    record = load_record(Path(args.record))
     try:
-        status = verify_ballot_on_record(record, args.tracking_code)
-    except InvalidRecord:
+        # UnreadableRecord (2) propagates: nothing was judged. Read and wrong is a fault (1).
+        status = verify_ballot_on_record(load_record(Path(args.record)), args.tracking_code)
+    except UnreadableRecord:
         raise
     except EvoteError as error:
         message = f"{type(error).__name__}: {error}"
@@ -184,7 +204,12 @@ def _describe(status: dict[str, Any]) -> str:
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
-        "verify", help="check every step of a published election record"
+        "verify",
+        help="check every step of a published election record",
+        description="Check every step of a published election record (docs/spec.md section"
+        " 11). Exit status: 0 verified; 1 the record was read and something in it is wrong"
+        " (the report names the step); 2 nothing could be judged (bad arguments, no such"
+        " path, permission denied, not a directory or an archive, no record.json).",
     )
     parser.add_argument("record", help="the record: a directory, .tar.gz or .zip")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -4,12 +4,16 @@ The archive holds the record's files at its top level, nothing else: no director
 links, no absolute or relative paths. Writing is deterministic (files sorted by name, times
 and owners zeroed), so the same record always gives the same archive bytes.
 
-Reading extracts into a fresh private temporary directory (removed when the process exits),
-member by member, and refuses, with :class:`~evote.errors.InvalidRecord` naming the member:
-a name that is absolute, holds ``..`` or any directory part, a link or any non-regular member,
-a name given twice, a name that is no record file, and a member larger than its limit (counted
-while decompressing, whatever the header claims). Python's own extraction filters are not
-relied on: only the bytes of accepted members are ever written, and only to fixed names.
+Reading takes ``record.json`` out first (at most 1 MiB), then extracts into a fresh private
+temporary directory (removed when the process exits), member by member, and refuses, with
+:class:`~evote.errors.InvalidRecord` naming the member: a name that is absolute, holds ``..``
+or any directory part, a link or any non-regular member, a name given twice, a name that is no
+record file or is not listed, and a member whose header or content (counted while
+decompressing, never more than the declared size plus one byte written) differs from the size
+``record.json`` declares. An archive that cannot be decompressed at all, or holds no
+``record.json``, raises :class:`~evote.errors.UnreadableRecord`. Python's own extraction
+filters are not relied on: only the bytes of accepted members are ever written, and only to
+fixed names.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final, Protocol
+from typing import IO, Final, NoReturn, Protocol
 
-from evote.errors import InvalidInput, InvalidRecord
+from evote.errors import InvalidInput, InvalidRecord, UnreadableRecord
 from evote.record import documents as doc
+from evote.record.strict import DOCUMENT_LINE, fail, parse_document
 
 MAX_BOARD_BYTES: Final = 1 << 40
 #: A document (credentials.json of a million voters is ~70 MB).
@@ -94,6 +99,11 @@ def _write_zip(directory: Path, target: Path) -> None:
 
 # -- reading ----------------------------------------------------------------------------------
 
+#: record.json itself (a few hundred bytes: format, election id, up to MAX_FILES entries).
+MAX_INDEX_BYTES: Final = 1 << 20
+
+Listing = dict[str, tuple[int, str, str]]
+
 
 def _limit(name: str) -> int:
     return MAX_BOARD_BYTES if name == doc.BOARD else MAX_DOCUMENT_BYTES
@@ -121,19 +131,62 @@ class _Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
-def _copy_bounded(source: _Readable, target: Path, archive: Path, name: str) -> None:
-    limit = _limit(name)
+def _read_bounded(source: _Readable, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of ``source``: one more than allowed tells it is too long."""
+    pieces = []
+    left = limit + 1
+    while left > 0 and (chunk := source.read(min(COPY_CHUNK, left))):
+        pieces.append(chunk)
+        left -= len(chunk)
+    return b"".join(pieces)
+
+
+def _read_listing(data: bytes) -> Listing:
+    """The files record.json lists, with their declared sizes (which bound the extraction)."""
+    if len(data) > MAX_INDEX_BYTES:
+        fail(doc.INDEX, DOCUMENT_LINE, "record", f"larger than {MAX_INDEX_BYTES} bytes")
+    _, listed = doc.read_index(parse_document(data, doc.INDEX, "record", MAX_INDEX_BYTES))
+    for name, (size, _, field) in listed.items():
+        if size > _limit(name):
+            fail(doc.INDEX, DOCUMENT_LINE, f"{field}.size", f"{size} bytes, larger than"
+                 f" {_limit(name)} (the limit for {name})")  # fmt: skip
+    return listed
+
+
+def _member_size(archive: Path, name: str, size: int, listed: Listing) -> int:
+    """The size record.json declares for member ``name``, which its header must agree with."""
+    declared = listed.get(name)
+    if declared is None:
+        fail(doc.INDEX, DOCUMENT_LINE, "record.files", f"{name} is in the record but not listed"
+             " (a record holds only the listed files)")  # fmt: skip
+    if size != declared[0]:
+        fail(doc.INDEX, DOCUMENT_LINE, f"{declared[2]}.size", f"{name} has {size} bytes in"
+             f" {archive.name}, record.json says {declared[0]}")  # fmt: skip
+    return declared[0]
+
+
+def _copy_bounded(source: _Readable, target: Path, name: str, size: int, field: str) -> None:
+    """Copy at most ``size + 1`` bytes, counted while decompressing, whatever the header says."""
     written = 0
     with target.open("xb") as sink:
-        while chunk := source.read(COPY_CHUNK):
+        while written <= size and (chunk := source.read(min(COPY_CHUNK, size + 1 - written))):
             written += len(chunk)
-            if written > limit:
-                raise InvalidRecord(f"{archive.name}: member {name!r}: larger than {limit} bytes")
             sink.write(chunk)
+    if written != size:
+        shown = f"more than {size}" if written > size else str(written)
+        fail(doc.INDEX, DOCUMENT_LINE, f"{field}.size",
+             f"{name} has {shown} bytes, record.json says {size}")  # fmt: skip
 
 
 def extract_archive(archive: Path) -> Path:
-    """Extract a record archive safely into a fresh temporary directory; return it."""
+    """Extract a record archive safely into a fresh temporary directory; return it.
+
+    record.json is read first (at most :data:`MAX_INDEX_BYTES`); then each listed member is
+    extracted, and no more than the size record.json declares for it (plus one byte, to tell
+    that it is too long) is ever written. An archive that cannot be opened or decompressed, or
+    that holds no record.json, raises UnreadableRecord; a member that breaks the rules above,
+    or disagrees with record.json, InvalidRecord.
+    """
     archive_format_name = _format_or_refuse(archive)
     target = Path(tempfile.mkdtemp(prefix="evote-record-"))
     atexit.register(shutil.rmtree, target, True)
@@ -152,32 +205,79 @@ def _format_or_refuse(archive: Path) -> str:
     try:
         return archive_format(archive)
     except InvalidInput as fault:
-        raise InvalidRecord(str(fault)) from None
+        raise UnreadableRecord(f"not a record: {fault}") from None
+
+
+def _no_index(archive: Path) -> NoReturn:
+    raise UnreadableRecord(f"{archive.name}: not a record: the archive holds no {doc.INDEX}")
 
 
 def _extract_tar(archive: Path, target: Path) -> None:
-    seen: set[str] = set()
     try:
+        # Two passes over the stream: record.json (near the end: members are sorted) bounds
+        # every other member, and nothing is written before it is read. Both passes check
+        # every member's name and type.
+        index: bytes | None = None
         with tarfile.open(archive, mode="r:gz") as tar:
-            for member in _tar_members(tar):
-                _check_name(archive, member.name, seen)
-                if not member.isreg():
-                    raise InvalidRecord(
-                        f"{archive.name}: member {member.name!r}: not a regular file "
-                        "(links, directories and devices are refused)"
-                    )
-                if member.size > _limit(member.name):
-                    raise InvalidRecord(
-                        f"{archive.name}: member {member.name!r}: {member.size} bytes, larger "
-                        f"than {_limit(member.name)}"
-                    )
-                source = tar.extractfile(member)
-                if source is None:
-                    raise InvalidRecord(f"{archive.name}: member {member.name!r}: unreadable")
-                with source:
-                    _copy_bounded(source, target / member.name, archive, member.name)
+            seen: set[str] = set()
+            for member in _checked_tar_members(tar, archive, seen):
+                if member.name == doc.INDEX:
+                    with _tar_source(tar, member, archive) as source:
+                        index = _read_bounded(source, MAX_INDEX_BYTES)
+        # Read once every member's name is known to be safe and unique.
+        listed = None if index is None else _read_listing(index)
+        if listed is None:
+            _no_index(archive)
+        with tarfile.open(archive, mode="r:gz") as tar:
+            seen = set()
+            for member in _checked_tar_members(tar, archive, seen):
+                with _tar_source(tar, member, archive) as source:
+                    _extract_member(archive, target, member.name, member.size, listed, source)
     except (tarfile.TarError, EOFError, gzip.BadGzipFile, OSError, zlib.error) as fault:
-        raise InvalidRecord(f"{archive.name}: not a readable .tar.gz archive ({fault})") from None
+        raise UnreadableRecord(
+            f"{archive.name}: not a readable .tar.gz archive ({fault})"
+        ) from None
+
+
+def _checked_tar_members(
+    tar: tarfile.TarFile, archive: Path, seen: set[str]
+) -> Iterator[tarfile.TarInfo]:
+    for member in _tar_members(tar):
+        _check_name(archive, member.name, seen)
+        if not member.isreg():
+            raise InvalidRecord(
+                f"{archive.name}: member {member.name!r}: not a regular file "
+                "(links, directories and devices are refused)"
+            )
+        yield member
+
+
+def _tar_source(tar: tarfile.TarFile, member: tarfile.TarInfo, archive: Path) -> IO[bytes]:
+    source = tar.extractfile(member)
+    if source is None:
+        raise InvalidRecord(f"{archive.name}: member {member.name!r}: unreadable")
+    return source
+
+
+def _extract_member(
+    archive: Path,
+    target: Path,
+    name: str,
+    header_size: int,
+    listed: Listing,
+    source: _Readable,
+) -> None:
+    """Write member ``name`` (its header's size given) into ``target``, within its declared size."""
+    if name == doc.INDEX:
+        _write_index(target, _read_bounded(source, MAX_INDEX_BYTES))
+        return
+    size = _member_size(archive, name, header_size, listed)
+    _copy_bounded(source, target / name, name, size, listed[name][2])
+
+
+def _write_index(target: Path, data: bytes) -> None:
+    with (target / doc.INDEX).open("xb") as sink:
+        sink.write(data)
 
 
 def _tar_members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
@@ -192,7 +292,8 @@ def _extract_zip(archive: Path, target: Path) -> None:
     seen: set[str] = set()
     try:
         with zipfile.ZipFile(archive) as bundle:
-            for info in bundle.infolist():
+            members = bundle.infolist()
+            for info in members:
                 _check_name(archive, info.filename, seen)
                 mode = info.external_attr >> 16
                 if info.is_dir() or (mode and not stat.S_ISREG(mode)):
@@ -200,12 +301,14 @@ def _extract_zip(archive: Path, target: Path) -> None:
                         f"{archive.name}: member {info.filename!r}: not a regular file "
                         "(links and directories are refused)"
                     )
-                if info.file_size > _limit(info.filename):
-                    raise InvalidRecord(
-                        f"{archive.name}: member {info.filename!r}: {info.file_size} bytes, "
-                        f"larger than {_limit(info.filename)}"
-                    )
+            index = next((info for info in members if info.filename == doc.INDEX), None)
+            if index is None:
+                _no_index(archive)
+            with bundle.open(index) as source:
+                listed = _read_listing(_read_bounded(source, MAX_INDEX_BYTES))
+            for info in members:
                 with bundle.open(info) as source:
-                    _copy_bounded(source, target / info.filename, archive, info.filename)
+                    _extract_member(archive, target, info.filename, info.file_size, listed,
+                                    source)  # fmt: skip
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as fault:
-        raise InvalidRecord(f"{archive.name}: not a readable .zip archive ({fault})") from None
+        raise UnreadableRecord(f"{archive.name}: not a readable .zip archive ({fault})") from None

@@ -22,9 +22,10 @@ from typing import Any, BinaryIO, Final
 from evote import jsonstrict
 from evote.ballots.encrypted import tracking_code
 from evote.board.chain import HASH_LENGTH, BoardEntry, EntryKind
+from evote.board.payloads import decode_event
 from evote.crypto.hashing import Purpose, digest32
 from evote.errors import InvalidRecord
-from evote.record.strict import parse_json
+from evote.record.strict import open_regular, parse_json
 
 BOARD_FILE: Final = "board.jsonl"
 #: A line (the setup entry holds the credential list: ~92 MB at a million voters).
@@ -195,23 +196,13 @@ def read_entries(path: Path, election_id: str, *, index: bool = True) -> Iterato
 
     ``index=False`` leaves the ballot hash and tracking code out (see :func:`parse_line`).
     """
-    try:
-        stream = path.open("rb")
-    except OSError as fault:
-        raise InvalidRecord(f"{BOARD_FILE}: cannot be read ({fault.strerror})") from fault
+    stream, _ = open_regular(path, BOARD_FILE)
     with stream:
         for number, raw in read_lines(stream):
             yield parse_line(raw, number, election_id, index=index)
 
 
 def event_body(entry: BoardEntry, line_number: int) -> Any:
-    """The body of a life-cycle event's payload ``{"event", "version", "body"}``."""
-    prefix = where(line_number, "entry.payload")
-    value = parse_json(entry.payload, BOARD_FILE, line_number, "entry.payload", MAX_LINE_BYTES)
-    fields = _READ.object(value, prefix, ("event", "version", "body"))
-    if _READ.string(fields["event"], f"{prefix}.event") != entry.kind.value:
-        _READ.fail(f"{prefix}.event", f"{fields['event']!r} in a {entry.kind.value} entry")
-    version = _READ.integer(fields["version"], f"{prefix}.version")
-    if version != 1:
-        _READ.fail(f"{prefix}.version", f"unknown version {version} (this evote reads 1)")
-    return fields["body"]
+    """The body of a life-cycle event's payload, strictly decoded (docs/spec.md section 10.3)."""
+    return decode_event(entry.kind, entry.payload, where(line_number, "entry.payload"),
+                        InvalidRecord)  # fmt: skip

@@ -4,16 +4,21 @@
 :mod:`evote.record.archive`), in this order, and raises :class:`~evote.errors.InvalidRecord`
 ``<file>: line <n>: <field>: <what>`` at the first fault:
 
-1. ``record.json``: format name and version, the list of files;
+1. ``record.json`` (a regular file, opened without blocking): format name and version, the
+   list of files;
 2. the directory holds exactly ``record.json`` and the listed files (regular files, no links);
-   each file's size and SHA-256 are those listed;
+   each file's size (from ``fstat``, before it is read) and SHA-256 are those listed;
 3. ``board.jsonl``, streamed: every line strictly parsed, positions 1, 2, ... in order, line 1
    the setup entry, the last TALLY entry and the RESULT entry kept;
 4. the election, rebuilt from the setup entry (:func:`evote.board.setup.decode_setup`);
 5. every document decoded strictly and compared with what the board says: a document that
    differs from the board's entries is refused, so the record cannot say two things.
 
-Proofs, signatures and the hash chain are *not* checked here: that is the verifier's job.
+What makes nothing judgeable (no such path, permission denied, not a directory or an archive,
+no record.json) raises :class:`~evote.errors.UnreadableRecord`, a subclass of InvalidRecord: a
+caller that must tell "cannot read" from "read and wrong" (the verifier's step 11.0) catches
+it first. Proofs, signatures and the hash chain are *not* checked here: that is the
+verifier's job.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import hashlib
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 from evote import jsonstrict
 from evote.ballots.credentials import CredentialList
@@ -32,13 +37,13 @@ from evote.board.setup import SetupRecord, decode_setup
 from evote.ceremony.dkg import CeremonyResult
 from evote.ceremony.wire import ceremony_result_from_json
 from evote.election import Election
-from evote.errors import EvoteError, InvalidRecord
+from evote.errors import EvoteError, InvalidRecord, UnreadableRecord
 from evote.record import documents as doc
 from evote.record.archive import extract_archive
 from evote.record.jsonl import event_body, parse_line, read_lines
 from evote.record.model import ElectionRecord
 from evote.record.publish import PublishedTally, result_from_body, tally_from_body, wrapped
-from evote.record.strict import DOCUMENT_LINE, fail, parse_document
+from evote.record.strict import DOCUMENT_LINE, fail, open_regular, parse_document
 
 _T = TypeVar("_T")
 #: A document (credentials.json of a million voters is ~70 MB).
@@ -47,18 +52,45 @@ HASH_CHUNK: Final = 1 << 20
 
 
 def load_record(path: Path) -> ElectionRecord:
-    """Load a record directory or archive (``.tar.gz``, ``.tgz``, ``.zip``); see the module doc."""
+    """Load a record directory or archive (``.tar.gz``, ``.tgz``, ``.zip``); see the module doc.
+
+    Raises :class:`~evote.errors.UnreadableRecord` (an InvalidRecord) when nothing could be
+    judged: no such path, permission denied, neither a directory nor an archive, no
+    ``record.json``; InvalidRecord when the record was read and something in it is wrong.
+    """
     path = Path(path)
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except OSError as fault:
+        raise UnreadableRecord(f"{path}: cannot be read ({fault.strerror})") from fault
+    if stat.S_ISDIR(mode):
         return load_directory(path)
-    if path.is_file():
+    if stat.S_ISREG(mode):
         return load_directory(extract_archive(path))
-    raise InvalidRecord(f"{path}: no such record (expected a directory or an archive file)")
+    raise UnreadableRecord(f"{path}: not a record (expected a directory or an archive file)")
+
+
+def read_index_file(directory: Path) -> tuple[str, dict[str, tuple[int, str, str]]]:
+    """record.json of ``directory``: (election id, {name: (size, SHA-256 hex, field)}).
+
+    A directory without a readable ``record.json`` regular file is not a record at all
+    (UnreadableRecord); a record.json that is read and wrong raises InvalidRecord.
+    """
+    try:
+        stream, _ = open_regular(directory / doc.INDEX, doc.INDEX)
+    except UnreadableRecord as fault:
+        raise UnreadableRecord(f"{directory}: not a record: {fault}") from fault
+    except InvalidRecord as fault:
+        raise UnreadableRecord(f"{directory}: not a record: {fault}") from fault
+    with stream:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        fail(doc.INDEX, DOCUMENT_LINE, "record", f"larger than {MAX_DOCUMENT_BYTES} bytes")
+    return doc.read_index(parse_document(data, doc.INDEX, "record", MAX_DOCUMENT_BYTES))
 
 
 def load_directory(directory: Path) -> ElectionRecord:
-    index_value = _read_file_document(directory, doc.INDEX, "record")
-    election_id, listed = doc.read_index(index_value)
+    election_id, listed = read_index_file(directory)
     _check_listing(directory, listed)
     for name, (size, digest, field) in sorted(listed.items()):
         _check_hash(directory / name, name, size, digest, field)
@@ -104,14 +136,9 @@ def load_directory(directory: Path) -> ElectionRecord:
 
 
 def _read_file_document(directory: Path, name: str, root: str) -> Any:
-    path = directory / name
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_DOCUMENT_BYTES + 1)
-    except FileNotFoundError:
-        fail(name, DOCUMENT_LINE, root, "missing: the record has no such file")
-    except OSError as fault:
-        fail(name, DOCUMENT_LINE, root, f"cannot be read ({fault.strerror})")
+    stream, _ = open_regular(directory / name, name)
+    with stream:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
         fail(name, DOCUMENT_LINE, root, f"larger than {MAX_DOCUMENT_BYTES} bytes")
     return parse_document(data, name, root, MAX_DOCUMENT_BYTES)
@@ -142,19 +169,18 @@ def _check_listing(directory: Path, listed: dict[str, tuple[int, str, str]]) -> 
 
 
 def _check_hash(path: Path, name: str, size: int, digest: str, field: str) -> None:
+    """The size first (from ``fstat``: a huge sparse file is refused unread), then the hash."""
     hasher = hashlib.sha256()
-    length = 0
-    with path.open("rb") as stream:
-        while chunk := stream.read(HASH_CHUNK):
-            hasher.update(chunk)
-            length += len(chunk)
+    stream, length = open_regular(path, name)
+    with stream:
+        if length == size:
+            length = 0
+            # One byte beyond the declared size is enough to know that the file grew.
+            while length <= size and (chunk := stream.read(min(HASH_CHUNK, size + 1 - length))):
+                hasher.update(chunk)
+                length += len(chunk)
     if length != size:
-        fail(
-            doc.INDEX,
-            DOCUMENT_LINE,
-            f"{field}.size",
-            f"{name} has {length} bytes, record.json says {size}",
-        )
+        wrong_size(name, length, size, field)
     if hasher.hexdigest() != digest:
         fail(
             doc.INDEX,
@@ -162,6 +188,12 @@ def _check_hash(path: Path, name: str, size: int, digest: str, field: str) -> No
             f"{field}.sha256",
             f"the SHA-256 of {name} is {hasher.hexdigest()}, record.json says {digest}",
         )
+
+
+def wrong_size(name: str, length: int, size: int, field: str) -> NoReturn:
+    """The InvalidRecord of a listed file whose size is not the one record.json declares."""
+    fail(doc.INDEX, DOCUMENT_LINE, f"{field}.size",
+         f"{name} has {length} bytes, record.json says {size}")  # fmt: skip
 
 
 def _require_listed(listed: dict[str, tuple[int, str, str]], name: str, line: int) -> None:
@@ -190,7 +222,8 @@ class _BoardScan:
 
 def _scan_board(path: Path, election_id: str) -> _BoardScan:
     scan: _BoardScan | None = None
-    with path.open("rb") as stream:
+    stream, _ = open_regular(path, doc.BOARD)
+    with stream:
         for number, raw in read_lines(stream):
             entry = parse_line(raw, number, election_id, index=False)
             if scan is None:
@@ -284,14 +317,12 @@ def _check_credentials(directory: Path, election: Election) -> None:
 
 def _same_bytes(path: Path, expected: Iterable[bytes]) -> bool:
     """Whether the file at ``path`` holds exactly the concatenation of ``expected``."""
-    try:
-        with path.open("rb") as stream:
-            for piece in expected:
-                if stream.read(len(piece)) != piece:
-                    return False
-            return stream.read(1) == b""
-    except OSError:
-        return False
+    stream, _ = open_regular(path, path.name)
+    with stream:
+        for piece in expected:
+            if stream.read(len(piece)) != piece:
+                return False
+        return stream.read(1) == b""
 
 
 def _check_credentials_strictly(directory: Path, election: Election) -> None:

@@ -9,12 +9,40 @@ only to find the path of the first such value, so that the message names the fie
 from __future__ import annotations
 
 import json
-from typing import Any, Final, NoReturn
+import os
+import stat
+from pathlib import Path
+from typing import Any, BinaryIO, Final, NoReturn
 
 from evote import jsonstrict
-from evote.errors import InvalidRecord
+from evote.errors import InvalidRecord, UnreadableRecord
 
 DOCUMENT_LINE: Final = 1
+#: Opening never waits: a FIFO or a device named like a record file is refused, not read.
+_OPEN_FLAGS: Final = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_regular(path: Path, name: str) -> tuple[BinaryIO, int]:
+    """Open the record file ``path`` for reading: (stream, size from ``fstat``).
+
+    Opened with ``O_NONBLOCK`` and checked with ``fstat`` before a byte is read, so that a
+    FIFO, a socket or a device never makes the reader wait: anything but a regular file raises
+    InvalidRecord. A file that cannot be opened at all (no such file, permission denied, a
+    directory) raises UnreadableRecord: nothing was judged.
+    """
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as fault:
+        raise UnreadableRecord(f"{name}: cannot be read ({fault.strerror})") from fault
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            fail(name, DOCUMENT_LINE, "(file)", "not a regular file (FIFOs, devices refused)")
+        os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb"), info.st_size
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def prefix(file: str, line: int) -> str:

@@ -6,6 +6,7 @@
 """
 
 from evote.verify.report import (
+    AuditReport,
     BallotState,
     BallotStatus,
     StepReport,
@@ -17,6 +18,7 @@ from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
 
 __all__ = [
     "STEPS",
+    "AuditReport",
     "BallotState",
     "BallotStatus",
     "StepReport",

@@ -52,11 +52,42 @@ class StepReport:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditReport:
+    """One spoiled ballot's Benaloh audit (docs/spec.md step 11.7.1) and its verdict.
+
+    ``tracking_code`` is ``None`` when the spoiled entry could not be decoded; ``error`` is
+    ``None`` when the audit holds, else why it failed: a failed audit is evidence that the
+    voting device that made the ballot cheated.
+    """
+
+    position: int
+    tracking_code: str | None
+    error: str | None
+
+    @property
+    def holds(self) -> bool:
+        return self.error is None
+
+    @property
+    def verdict(self) -> str:
+        return "audit holds" if self.error is None else f"audit FAILED: {self.error}"
+
+    def to_json_obj(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "tracking_code": self.tracking_code,
+            "holds": self.holds,
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class VerificationReport:
-    """Every step's report, in step order."""
+    """Every step's report, in step order; every audited (spoiled) ballot, in board order."""
 
     election_id: str
     steps: tuple[StepReport, ...]
+    audits: tuple[AuditReport, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -70,8 +101,9 @@ class VerificationReport:
 
     @property
     def readable(self) -> bool:
-        """False when some step could not read the record (an InvalidRecord)."""
-        return not any(step.error_type == "InvalidRecord" for step in self.steps)
+        """False when some step could not read the record at all (an UnreadableRecord: a file
+        that vanished or became unreadable while it was verified): nothing says it is wrong."""
+        return not any(step.error_type == "UnreadableRecord" for step in self.steps)
 
     def failed(self) -> tuple[StepReport, ...]:
         """The steps whose own check failed (not those blocked by them)."""
@@ -89,6 +121,7 @@ class VerificationReport:
             "ok": self.ok,
             "complete": self.complete,
             "steps": [step.to_json_obj() for step in self.steps],
+            "audits": [audit.to_json_obj() for audit in self.audits],
         }
 
 

@@ -6,7 +6,10 @@ callers. A step that raises anything at all, expected or not, is a failed step: 
 never passes what it could not check. A step that needs the output of a failed step is
 *blocked*; a step with nothing to check yet (no tally published) is *skipped*.
 
-The ballot checks (step 11.7) run on any :class:`concurrent.futures.Executor` in chunks
+Step 11.0 is reading the record (:func:`read_record`): a record that was read and is wrong
+fails it and blocks every other step; one that could not be read at all raises
+:class:`~evote.errors.UnreadableRecord`. The ballot checks (step 11.7) and the Benaloh audits
+of the spoiled ballots (11.7.1) run on any :class:`concurrent.futures.Executor` in chunks
 (:mod:`evote.verify.work`); the board's rules (11.8), the counted set (11.9) and the
 aggregation (11.10) are computed from the small facts and partial products the chunks return,
 in board order, so memory stays bounded by the number of credentials, not of ballots.
@@ -19,7 +22,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 from evote.ballots.credentials import CredentialList
@@ -27,6 +31,7 @@ from evote.ballots.encrypted import EncryptedBallot, decode_ballot
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import check_checkpoint, check_consistent, check_extends
+from evote.board.payloads import EVENT_KINDS, decode_event
 from evote.board.setup import decode_setup
 from evote.board.store import ALLOWED_AFTER
 from evote.ceremony.dkg import check_ceremony_result
@@ -43,8 +48,10 @@ from evote.errors import (
     InvalidProof,
     InvalidRecord,
     InvalidResult,
+    UnreadableRecord,
 )
-from evote.record.model import ElectionRecord
+from evote.record.model import ElectionRecord, load_record
+from evote.record.publish import result_from_body, tally_from_body
 from evote.sysmem import release_free_memory
 from evote.tally.aggregate import EncryptedTally, aggregate, multiply_tallies
 from evote.tally.decryption import (
@@ -57,7 +64,7 @@ from evote.tally.decryption import (
 from evote.tally.result import DecryptedCounts, check_result, turnout_of
 from evote.verify.cluster import SharingExecutor
 from evote.verify.facts import FactStore
-from evote.verify.report import StepReport, StepStatus, VerificationReport
+from evote.verify.report import AuditReport, StepReport, StepStatus, VerificationReport
 from evote.verify.work import (
     ChunkEntry,
     ChunkResult,
@@ -79,6 +86,7 @@ Progress = Callable[[str, int, int], None]
 
 #: (number, name) of every step, in the order they run (docs/spec.md section 11).
 STEPS: Final = (
+    ("11.0", "record files"),
     ("11.1", "parameters"),
     ("11.2", "manifest and fingerprint"),
     ("11.3", "key ceremony"),
@@ -86,6 +94,7 @@ STEPS: Final = (
     ("11.5", "board chain and life cycle"),
     ("11.6", "checkpoints"),
     ("11.7", "ballots"),
+    ("11.7.1", "Benaloh audits"),
     ("11.8", "duplicates and replays"),
     ("11.9", "counted ballots"),
     ("11.10", "aggregation"),
@@ -117,6 +126,8 @@ class _BallotPass:
     product: EncryptedTally | None = None
     unaggregated: int = 0
     first_unaggregated: int | None = None
+    # Spoiled ballots are few (a voter's challenge): their verdicts are kept for the report.
+    audits: list[AuditReport] = field(default_factory=list)
 
 
 def _quotient(a: Ciphertext, b: Ciphertext) -> Ciphertext:
@@ -164,10 +175,12 @@ class _Verifier:
         progress: Progress | None,
         chunk_size: int,
         max_pending: int,
+        loaded: StepReport | None = None,
     ) -> None:
         if chunk_size < 1 or max_pending < 1:
             raise InvalidInput("verify: chunk size and tasks in flight must be at least 1")
         self.record = record
+        self.loaded = loaded
         self.election: Election = record.election
         self.executor = executor
         self.progress = progress
@@ -184,6 +197,7 @@ class _Verifier:
 
     def run(self) -> VerificationReport:
         steps: dict[str, tuple[Callable[[], int], tuple[str, ...]]] = {
+            "11.0": (self.record_files, ()),
             "11.1": (self.parameters, ()),
             "11.2": (self.manifest_and_fingerprint, ()),
             "11.3": (self.ceremony, ()),
@@ -191,6 +205,7 @@ class _Verifier:
             "11.5": (self.chain, ("11.2",)),
             "11.6": (self.checkpoints, ()),
             "11.7": (self.ballot_checks, ("11.2",)),
+            "11.7.1": (self.audits, ()),
             "11.8": (self.board_rules, ()),
             "11.9": (self.counted, ()),
             "11.10": (self.aggregation, ()),
@@ -202,11 +217,16 @@ class _Verifier:
         try:
             for number, name in STEPS:
                 function, needs = steps[number]
+                if number == "11.0" and self.loaded is not None:
+                    self.reports[number] = self.loaded
+                    continue
                 self.reports[number] = self._run_step(number, name, function, needs)
         finally:
             if self.ballots.facts is not None:
                 self.ballots.facts.close()
-        return VerificationReport(self.record.election_id, tuple(self.reports.values()))
+        return VerificationReport(
+            self.record.election_id, tuple(self.reports.values()), tuple(self.ballots.audits)
+        )
 
     def _run_step(
         self, number: str, name: str, function: Callable[[], int], needs: tuple[str, ...]
@@ -238,7 +258,11 @@ class _Verifier:
         if self.progress is not None:
             self.progress(label, done, total)
 
-    # -- 11.1 to 11.4: the election ------------------------------------------------------
+    # -- 11.0 to 11.4: the record and the election ---------------------------------------
+
+    def record_files(self) -> int:
+        """11.0: the record was read strictly (an ElectionRecord exists only once it was)."""
+        return sum(1 for path in self.record.path.iterdir() if path.is_file())
 
     def parameters(self) -> int:
         """11.1: the group is one of the two known groups, used by every part of the record."""
@@ -351,9 +375,19 @@ class _Verifier:
                 raise BoardIntegrityError(
                     f"{where}: a {entry.kind.value} entry cannot follow a {previous.value} entry"
                 )
+            if entry.kind in EVENT_KINDS:
+                self._event(entry, f"{where}: payload")
             self.kinds[entry.kind] += 1
             previous = entry.kind
             yield entry
+
+    def _event(self, entry: BoardEntry, where: str) -> None:
+        """A life-cycle payload strictly decoded; a tally's or result's body on its schema."""
+        body = decode_event(entry.kind, entry.payload, where, InvalidRecord)
+        if entry.kind is EntryKind.TALLY:
+            tally_from_body(body, self.election, f"{where}.body")
+        elif entry.kind is EntryKind.RESULT:
+            result_from_body(body, self.election, f"{where}.body")
 
     def chain(self) -> int:
         """11.5: every link recomputed from the genesis; the life cycle in its order."""
@@ -487,6 +521,10 @@ class _Verifier:
             if state.first_unaggregated is None:
                 state.first_unaggregated = result.unaggregated[0]
             state.unaggregated += len(result.unaggregated)
+        state.audits.extend(
+            AuditReport(verdict.position, verdict.tracking_code, verdict.error)
+            for verdict in result.audits
+        )
         state.product = (
             result.partial
             if state.product is None
@@ -508,6 +546,23 @@ class _Verifier:
         if not state.complete or state.facts is None:
             raise _Blocked("the ballots were not all read (step 11.7)")
         return state, state.facts
+
+    def audits(self) -> int:
+        """11.7.1: every spoiled ballot's reveal re-encrypts to its ciphertexts (``check_audit``).
+
+        Judged by the workers of step 11.7, in the same pass; a failed audit is evidence that
+        the voting device that made the ballot cheated.
+        """
+        state, _ = self._finished_pass()
+        failed = [audit for audit in state.audits if not audit.holds]
+        if failed:
+            first = failed[0]
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            raise InvalidBallot(
+                f"{len(failed)} of {len(state.audits)} Benaloh audits FAILED: board entry"
+                f" {first.position} (tracking code {first.tracking_code}): {first.error}{more}"
+            )
+        return len(state.audits)
 
     def board_rules(self) -> int:
         """11.8: no replayed ballot, no ciphertexts cast twice or after a spoil, revote policy."""
@@ -619,7 +674,7 @@ class _Verifier:
         return checked
 
     def combination(self) -> int:
-        """11.12: the shares combined (Lagrange at 0); the tallier's choice gives the same."""
+        """11.12: the shares combined (Lagrange at 0); the tallier combined the t lowest valid."""
         tally = self._published_tally()
         ceremony = self.record.ceremony
         keys = ceremony.verification_key_map()
@@ -628,24 +683,12 @@ class _Verifier:
         if combined.rejected:
             raise InvalidProof(f"rejected share: {combined.rejected[0].reason}")
         chosen = self.record.combined_trustees
-        if chosen and tuple(chosen) != combined.trustees:
-            if len(set(chosen)) != ceremony.threshold:
-                raise InvalidRecord(
-                    f"the tallier combined trustees {list(chosen)}; the threshold is"
-                    f" {ceremony.threshold}"
-                )
-            theirs = combine_shares(
-                tally,
-                [share for share in self.record.shares if share.trustee in set(chosen)],
-                ceremony.threshold,
-                keys,
-                context,
+        if tuple(chosen) != combined.trustees:
+            raise InvalidResult(
+                f"tally: the tallier says it combined trustees {list(chosen)}; section 9.3"
+                f" combines the {ceremony.threshold} lowest valid ones,"
+                f" {list(combined.trustees)}"
             )
-            if theirs.plaintexts != combined.plaintexts:
-                raise InvalidResult(
-                    f"trustees {list(chosen)} and {list(combined.trustees)} combine to"
-                    " different plaintexts"
-                )
         self.combined = combined
         return len(combined.plaintexts)
 
@@ -673,6 +716,39 @@ class _Verifier:
         return len(result.questions)
 
 
+def read_record(path: Path) -> tuple[ElectionRecord | None, StepReport]:
+    """Step 11.0: load the record at ``path`` strictly; (record or None, the step's report).
+
+    A record that was read and is wrong (a size, a hash, canonical form, a schema, a document
+    that disagrees with the board) is a failed step 11.0, which blocks every other step.
+    Raises :class:`~evote.errors.UnreadableRecord` when nothing could be judged (no such
+    path, permission denied, neither a directory nor an archive, no record.json).
+    """
+    number, name = STEPS[0]
+    started = time.perf_counter()
+    try:
+        record = load_record(path)
+    except UnreadableRecord:
+        raise
+    except Exception as error:
+        return None, StepReport(
+            number, name, 0, False, time.perf_counter() - started,
+            f"{type(error).__name__}: {error}", StepStatus.FAILED, type(error).__name__,
+        )  # fmt: skip
+    files = sum(1 for item in record.path.iterdir() if item.is_file())
+    return record, StepReport(number, name, files, True, time.perf_counter() - started, None)
+
+
+def unread_report(loaded: StepReport) -> VerificationReport:
+    """The report of a record whose step 11.0 failed: every other step blocked by it."""
+    reason = f"not run: step {loaded.number} ({loaded.name}) did not pass"
+    blocked = tuple(
+        StepReport(number, name, 0, False, 0.0, reason, StepStatus.BLOCKED, None)
+        for number, name in STEPS[1:]
+    )
+    return VerificationReport("", (loaded, *blocked))
+
+
 def verify_record(
     record: ElectionRecord,
     *,
@@ -680,11 +756,13 @@ def verify_record(
     progress: Progress | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     max_pending: int = DEFAULT_MAX_PENDING,
+    loaded: StepReport | None = None,
 ) -> VerificationReport:
     """Run every step of docs/spec.md section 11 on ``record``; never raises for a failed check.
 
     The ballot checks run on ``executor`` (any :class:`concurrent.futures.Executor`: a process
     pool, a Dask client's executor) in chunks of ``chunk_size``; without one, in this process.
-    ``progress(label, done, total)`` is called as long steps advance.
+    ``progress(label, done, total)`` is called as long steps advance. ``loaded`` is step 11.0's
+    report from :func:`read_record`; without it, step 11.0 is run again on the loaded record.
     """
-    return _Verifier(record, executor, progress, chunk_size, max_pending).run()
+    return _Verifier(record, executor, progress, chunk_size, max_pending, loaded).run()

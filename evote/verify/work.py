@@ -1,5 +1,8 @@
 """The ballot checks that run on an executor's workers (docs/spec.md steps 11.7 to 11.10).
 
+Each spoiled ballot's audit (step 11.7.1) is judged in the same pass, by the same worker, with
+:func:`~evote.ballots.audit.check_audit`.
+
 A task is one chunk of board entries (a few hundred ballots and spoiled ballots) plus an
 :class:`ElectionSource`: the SHA-256 of the board's setup payload (entry 1) and where to read
 that payload (inline, or line 1 of the record's ``board.jsonl``). Each worker process keeps the
@@ -29,12 +32,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from evote import jsonstrict
-from evote.ballots.encrypted import EncryptedBallot, check_ballot, decode_ballot, spoiled_marker
+from evote.ballots.audit import audited_ballot_from_json_obj, check_audit
+from evote.ballots.encrypted import (
+    EncryptedBallot,
+    check_ballot,
+    decode_ballot,
+    spoiled_marker,
+    tracking_code,
+)
+from evote.board.payloads import spoiled_parts
 from evote.board.setup import decode_setup
+from evote.crypto.hashing import Purpose, digest32
 from evote.election import Election
 from evote.errors import InvalidInput, InvalidRecord
 from evote.record.jsonl import MAX_LINE_BYTES, parse_line
+from evote.record.strict import open_regular
 from evote.tally.aggregate import EncryptedTally, aggregate
 
 #: Elections kept per worker process (a worker may serve two records in a row, say).
@@ -71,11 +83,9 @@ class ElectionSource:
             return self.setup_payload
         path = Path(str(self.board_path))
         where = f"{path.name}: line 1"
-        try:
-            with path.open("rb") as stream:
-                raw = stream.readline(MAX_LINE_BYTES + 2)
-        except OSError as fault:
-            raise InvalidRecord(f"{where}: cannot be read ({fault.strerror})") from fault
+        stream, _ = open_regular(path, path.name)
+        with stream:
+            raw = stream.readline(MAX_LINE_BYTES + 2)
         payload = parse_line(raw, 1, "", index=False).payload
         if not hmac.compare_digest(setup_digest(payload), self.setup_digest):
             raise InvalidRecord(f"{where}: the setup entry changed while the record was verified")
@@ -126,6 +136,7 @@ class ChunkResult:
     facts: tuple[BallotFacts, ...]
     partial: EncryptedTally
     unaggregated: tuple[int, ...]
+    audits: tuple[AuditVerdict, ...] = ()
 
 
 def election_for(source: ElectionSource) -> Election:
@@ -152,11 +163,40 @@ def remember_election(key: bytes, election: Election) -> None:
 
 
 def spoiled_ballot_bytes(payload: bytes, where: str) -> bytes:
-    """The ballot inside a spoiled entry's payload ``{"ballot": base64, "audit": ...}``."""
-    read = jsonstrict.Reader(InvalidRecord)
-    obj = jsonstrict.loads(payload, where, InvalidRecord)
-    fields = read.object(obj, where, ("ballot", "audit"))
-    return read.b64(fields["ballot"], f"{where}.ballot")
+    """The ballot inside a spoiled entry's payload ``{"audit": ..., "ballot": base64}``."""
+    return spoiled_parts(payload, where, InvalidRecord)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditVerdict:
+    """Whether a spoiled ballot's audit holds (docs/spec.md step 11.7.1).
+
+    ``tracking_code`` is ``None`` when the spoiled entry could not be decoded; ``error`` is
+    ``None`` when the audit holds, else ``ErrorClass: message`` of the first fault.
+    """
+
+    position: int
+    tracking_code: str | None
+    error: str | None
+
+
+def _judge_audit(
+    election: Election, position: int, payload: bytes, ballot: EncryptedBallot | None
+) -> AuditVerdict:
+    """Decode the reveal strictly and :func:`~evote.ballots.audit.check_audit` it."""
+    where = f"board entry {position} (spoiled ballot)"
+    try:
+        data, audit = spoiled_parts(payload, where, InvalidRecord)
+    except Exception as error:
+        return AuditVerdict(position, None, _describe(error))
+    code = tracking_code(digest32(Purpose.BALLOT, data))
+    if ballot is None:
+        return AuditVerdict(position, code, "InvalidBallot: the spoiled ballot does not decode")
+    try:
+        check_audit(election, ballot, audited_ballot_from_json_obj(audit, f"{where}.audit"))
+    except Exception as error:
+        return AuditVerdict(position, code, _describe(error))
+    return AuditVerdict(position, code, None)
 
 
 def _describe(error: Exception) -> str:
@@ -201,13 +241,17 @@ def check_chunk(source: ElectionSource, chunk: tuple[ChunkEntry, ...]) -> ChunkR
     facts: list[BallotFacts] = []
     counted: list[tuple[EncryptedBallot, int]] = []
     unaggregated: list[int] = []
+    audits: list[AuditVerdict] = []
     for entry in chunk:
         fact, ballot = _check_entry(election, entry)
         facts.append(fact)
         if entry.spoiled:
+            audits.append(_judge_audit(election, entry.position, entry.payload, ballot))
             continue
         if ballot is None or fact.weight is None:
             unaggregated.append(entry.position)
         else:
             counted.append((ballot, fact.weight))
-    return ChunkResult(tuple(facts), aggregate(election, counted), tuple(unaggregated))
+    return ChunkResult(
+        tuple(facts), aggregate(election, counted), tuple(unaggregated), tuple(audits)
+    )

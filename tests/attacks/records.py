@@ -23,7 +23,7 @@ from evote.board.board import Board
 from evote.board.chain import ChainHead, EntryKind, genesis_hash, link_hash, payload_hash
 from evote.board.checkpoint import Checkpoint, sign_checkpoint
 from evote.cli import main
-from evote.errors import InvalidRecord
+from evote.errors import InvalidRecord, UnreadableRecord
 from evote.record import documents as doc
 from evote.record import export_record, load_record
 from evote.record.export import reseal_record
@@ -34,6 +34,7 @@ from evote.tally.result import turnout_of
 from evote.tally.wire import decryption_share_to_json
 from evote.verify import VerificationReport, verify_record
 from evote.verify.report import StepStatus
+from evote.verify.verifier import read_record
 from tests.attacks.conftest import World
 
 
@@ -179,14 +180,19 @@ def assert_fails_at(record: Path, step: str, match: str | None = None) -> Verifi
 
 
 def assert_refused_at_load(record: Path) -> None:
-    """The record cannot be read: InvalidRecord from load_record, exit 2 from evote verify."""
+    """The record was read and is wrong: InvalidRecord from load_record (not UnreadableRecord),
+    and from evote verify a failed step 11.0 (record files), exit 1."""
     try:
         load_record(record)
+    except UnreadableRecord as error:
+        raise AssertionError(f"a forged record called unreadable: {error}") from error
     except InvalidRecord:
         pass
     else:
         raise AssertionError("load_record accepted the forged record")
-    assert main(["verify", str(record)]) == 2
+    loaded, step = read_record(record)
+    assert loaded is None and step.number == "11.0" and step.error_type == "InvalidRecord"
+    assert main(["verify", str(record)]) == 1
 
 
 def replace_entry(record: Path, world: World, position: int, payload: bytes) -> None:

@@ -60,12 +60,20 @@ def test_lying_reveal_is_caught(test_election: ElectionFixture) -> None:
     with pytest.raises(InvalidBallot, match=r"question 'ref', option 0: the revealed choice 0"):
         check_audit(test_election.election, ballot, lie)
     blank_lie = list(audited.plaintext.answers)
-    blank_lie[0] = Answer((1, 0), blank=True)
-    with pytest.raises(InvalidBallot, match=r"question 'ref', blank"):
+    blank_lie[0] = Answer((1, 0), blank=True)  # a choice and blank: against the rules
+    with pytest.raises(InvalidBallot, match=r"break the manifest's rules"):
         check_audit(
             test_election.election,
             ballot,
             dataclasses.replace(audited, plaintext=PlaintextBallot(tuple(blank_lie))),
+        )
+    blank_nonce = list(audited.nonces)
+    ref = blank_nonce[0]
+    assert ref.blank is not None
+    blank_nonce[0] = QuestionSecrets(ref.options, ref.blank + 1)
+    with pytest.raises(InvalidBallot, match=r"question 'ref', blank"):
+        check_audit(
+            test_election.election, ballot, dataclasses.replace(audited, nonces=tuple(blank_nonce))
         )
     nonces = list(audited.nonces)
     first = nonces[1]
@@ -74,6 +82,15 @@ def test_lying_reveal_is_caught(test_election: ElectionFixture) -> None:
         check_audit(
             test_election.election, ballot, dataclasses.replace(audited, nonces=tuple(nonces))
         )
+
+
+def test_reveal_breaking_the_manifest_rules_is_caught(test_election: ElectionFixture) -> None:
+    ballot, _, audited = _spoiled(test_election)
+    answers = list(audited.plaintext.answers)
+    answers[0] = Answer((1, 1))  # both options of a single-choice question
+    lie = dataclasses.replace(audited, plaintext=PlaintextBallot(tuple(answers)))
+    with pytest.raises(InvalidBallot, match="revealed choices break the manifest's rules"):
+        check_audit(test_election.election, ballot, lie)
 
 
 def test_reveal_for_another_ballot_is_refused(test_election: ElectionFixture) -> None:

@@ -13,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from evote.ballots.audit import AuditedBallot, spoil_ballot
 from evote.ballots.credentials import Registrar
-from evote.ballots.encrypted import EncryptedBallot, encrypt_ballot
+from evote.ballots.encrypted import EncryptedBallot, encrypt_ballot, encrypt_ballot_for_audit
 from evote.ballots.manifest import Manifest, Option, RevotePolicy, SingleChoiceQuestion
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
@@ -40,6 +41,13 @@ class BoardElection:
         manifest = self.election.manifest
         plaintext = PlaintextBallot.from_selection(manifest, {"ref": [choice]})
         return encrypt_ballot(self.election, self.codes[voter], plaintext)
+
+    def spoiled(self, voter: int, choice: str = "yes") -> tuple[EncryptedBallot, AuditedBallot]:
+        """A ballot encrypted for a Benaloh audit, and its reveal."""
+        manifest = self.election.manifest
+        plaintext = PlaintextBallot.from_selection(manifest, {"ref": [choice]})
+        ballot, revealed = encrypt_ballot_for_audit(self.election, self.codes[voter], plaintext)
+        return ballot, spoil_ballot(ballot, revealed)
 
 
 def make_election(

@@ -185,8 +185,8 @@ def test_single_ballot_policy(board: Board) -> None:
 
 
 def test_spoiled_ballot_is_never_cast(open_board: Board, referendum: BoardElection) -> None:
-    audited = referendum.ballot(2)
-    entry = open_board.spoil("board-test", audited, {"revealed": "yes"})
+    audited, audit = referendum.spoiled(2)
+    entry = open_board.spoil("board-test", audited, audit)
     assert entry.kind is EntryKind.SPOILED
     assert entry.credential is None
     before = dump_tables(_url(open_board))
@@ -196,7 +196,7 @@ def test_spoiled_ballot_is_never_cast(open_board: Board, referendum: BoardElecti
     assert list(open_board.counted_entries("board-test")) == []
     receipt = open_board.cast("board-test", referendum.ballot(2))
     with pytest.raises(DuplicateBallot):
-        open_board.spoil("board-test", open_board.ballot_at("board-test", receipt.position))
+        open_board.spoil("board-test", open_board.ballot_at("board-test", receipt.position), audit)
 
 
 def test_many_elections_are_isolated(board: Board) -> None:

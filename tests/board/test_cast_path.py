@@ -98,7 +98,7 @@ def test_a_cast_is_one_check_query_and_one_insert(
     first = ["cast_function"] if in_database else ["check"]
     assert statements_run == [*first, "entry_at"]
     statements_run.clear()
-    board.spoil(ELECTION, referendum.ballot(1))
+    board.spoil(ELECTION, *referendum.spoiled(1))
     assert statements_run == (["cast_function"] if in_database else ["check_spoiled", "insert"])
 
 

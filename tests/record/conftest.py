@@ -117,7 +117,7 @@ def run_election(group: Group, directory: Path) -> Published:
         revote = PlaintextBallot.from_selection(election.manifest, CHOICES[1])
         board.cast(ELECTION_ID, encrypt_ballot(election, codes[0], revote))
         audited, secrets = encrypt_ballot_for_audit(election, codes[2], revote)
-        board.spoil(ELECTION_ID, audited, spoil_ballot(audited, secrets).to_json_obj())
+        board.spoil(ELECTION_ID, audited, spoil_ballot(audited, secrets))
         board.checkpoint(ELECTION_ID)
         board.close_election(ELECTION_ID)
         tally = aggregate(election, board.counted_ballots(ELECTION_ID))

@@ -22,7 +22,13 @@ from evote.ballots.credentials import parse_credential_code
 from evote.board.board import Board
 from evote.board.chain import EntryKind, genesis_hash, verify_chain
 from evote.crypto.groups import ED25519
-from evote.errors import ContextMismatch, InvalidInput, InvalidProof, InvalidRecord
+from evote.errors import (
+    ContextMismatch,
+    InvalidInput,
+    InvalidProof,
+    InvalidRecord,
+    UnreadableRecord,
+)
 from evote.record import (
     ElectionRecord,
     export_record,
@@ -433,8 +439,10 @@ def test_strict_import_refuses(published: Published, tmp_path: Path, case: str) 
 def test_missing_record_json(published: Published, tmp_path: Path) -> None:
     record = published.copy(tmp_path / "record")
     (record / "record.json").unlink()
-    refused(record, "record.json: line 1: record", "missing")
-    refused(tmp_path / "nowhere", "no such record")
+    with pytest.raises(UnreadableRecord, match=r"not a record: record.json: cannot be read"):
+        load_record(record)
+    with pytest.raises(UnreadableRecord, match="nowhere: cannot be read"):
+        load_record(tmp_path / "nowhere")
 
 
 def test_symlink_in_record_is_refused(published: Published, tmp_path: Path) -> None:
@@ -492,8 +500,8 @@ def test_oversized_members_are_refused(
     published: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(archive_module, "MAX_DOCUMENT_BYTES", 100)
-    refused(published.archives[0], "member", "larger than 100")
-    refused(published.archives[1], "member", "larger than 100")
+    refused(published.archives[0], "record.files", "larger than 100")
+    refused(published.archives[1], "record.files", "larger than 100")
 
 
 def test_oversized_member_lying_in_its_header_is_refused(

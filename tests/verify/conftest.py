@@ -79,7 +79,7 @@ def build_record(group: Group, out: Path, voters: int = 4, seed: int = 7) -> Bui
             election, credential_codes[1],
             PlaintextBallot.from_selection(election.manifest, random_choices(rng)),
         )  # fmt: skip
-        board.spoil(ELECTION_ID, spoiled, spoil_ballot(spoiled, secrets).to_json_obj())
+        board.spoil(ELECTION_ID, spoiled, spoil_ballot(spoiled, secrets))
         codes[spoiled.tracking_code] = "spoiled"
         plaintext = PlaintextBallot.from_selection(election.manifest, random_choices(rng))
         receipt = board.cast(ELECTION_ID, encrypt_ballot(election, credential_codes[0], plaintext))

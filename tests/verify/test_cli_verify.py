@@ -16,7 +16,7 @@ import pytest
 from evote.cli import main
 from evote.cli.verify import tasks_in_flight
 from evote.record.model import load_record
-from evote.verify import BallotState, verify_ballot_on_record, verify_record
+from evote.verify import STEPS, BallotState, verify_ballot_on_record, verify_record
 from evote.verify.cluster import DaskExecutor
 from evote.verify.verifier import DEFAULT_MAX_PENDING
 from tests.verify.conftest import BuiltRecord, edit_event
@@ -39,7 +39,8 @@ def _tamper_result(built: BuiltRecord) -> None:
 def test_cli_honest_json(honest: BuiltRecord, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(honest.path), "--json", "--jobs", "1"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["ok"] and len(report["steps"]) == 14
+    assert report["ok"] and [step["number"] for step in report["steps"]] == [n for n, _ in STEPS]
+    assert [audit["verdict"] for audit in report["audits"]] == ["audit holds"]
 
 
 def test_cli_table_names_the_failed_step(
@@ -52,14 +53,17 @@ def test_cli_table_names_the_failed_step(
     assert "11.14 result and winners: InvalidResult" in out
 
 
-def test_cli_unreadable_record_exits_2(
+def test_cli_cut_board_fails_step_11_0_and_missing_path_exits_2(
     record_copy: BuiltRecord, capsys: pytest.CaptureFixture[str]
 ) -> None:
     board = record_copy.path / "board.jsonl"
     board.write_bytes(board.read_bytes()[:-20])  # cut inside the last line
-    assert main(["verify", str(record_copy.path)]) == 2
-    assert "InvalidRecord" in capsys.readouterr().err
+    assert main(["verify", str(record_copy.path)]) == 1
+    out = capsys.readouterr().out
+    assert "VERIFICATION FAILED at step(s) 11.0" in out
+    assert "11.0 record files: InvalidRecord: record.json: line 1:" in out
     assert main(["verify", str(record_copy.path / "missing")]) == 2
+    assert "UnreadableRecord" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("optimise", [False, True])

@@ -19,6 +19,7 @@ import pytest
 
 from evote import jsonstrict
 from evote.ceremony.dkg import run_ceremony
+from evote.cli import main
 from evote.crypto.groups import all_groups
 from evote.record.export import reseal_record
 from evote.record.model import ElectionRecord, load_record
@@ -261,7 +262,22 @@ def test_11_11_share_proofs_swapped(record_copy: BuiltRecord) -> None:
 def test_11_12_combined_trustee_without_share(record_copy: BuiltRecord) -> None:
     record = load_record(record_copy.path)
     report = verify_record(replace(record, combined_trustees=(1, 2)))
-    _only_failure(report, "11.12", "InsufficientShares")
+    _only_failure(report, "11.12", "InvalidResult", "[1, 2]", "lowest valid ones, [1, 3]")
+
+
+@pytest.mark.parametrize("combined", [[], [3, 1], [1, 3, 3], [2, 3]])
+def test_11_12_combined_must_be_the_t_lowest_valid_trustees(
+    record_copy: BuiltRecord, combined: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Section 9.3: tally.json's combined is exactly the t lowest valid indices; [] too fails."""
+
+    def change(body: dict[str, Any]) -> None:
+        body["combined"] = combined
+
+    edit_event(record_copy, "tally", change)
+    _only_failure(_verify(record_copy), "11.12", "InvalidResult", "lowest valid")
+    assert main(["verify", str(record_copy.path), "--jobs", "1"]) == 1
+    assert "VERIFICATION FAILED at step(s) 11.12" in capsys.readouterr().out
 
 
 def test_11_13_count_beyond_its_bound(
@@ -296,7 +312,7 @@ def test_11_14_winners_changed(record_copy: BuiltRecord) -> None:
 def test_result_without_tally_fails(record_copy: BuiltRecord) -> None:
     record = load_record(record_copy.path)
     report = verify_record(replace(record, tally=None, shares=()))
-    assert not report.ok and not report.readable
+    assert not report.ok and report.readable  # read and wrong: exit 1, not 2
     assert report.step("11.10").error_type == "InvalidRecord"
 
 
