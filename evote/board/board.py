@@ -244,6 +244,11 @@ class Board:
         of any ballot reusing its ciphertexts, is refused with DuplicateBallot; it carries no
         credential, so it is never counted.
         """
+        if not isinstance(audit, AuditedBallot):
+            raise InvalidInput(
+                f"spoil: the audit must be an AuditedBallot (the device's reveal), not a"
+                f" {type(audit).__name__}"
+            )
         election = self.load_election(election_id)
         self._check_context(election, ballot)
         election.credentials.weight_of(ballot.credential)

@@ -199,6 +199,16 @@ def test_spoiled_ballot_is_never_cast(open_board: Board, referendum: BoardElecti
         open_board.spoil("board-test", open_board.ballot_at("board-test", receipt.position), audit)
 
 
+def test_spoil_refuses_an_audit_that_is_not_a_reveal(
+    open_board: Board, referendum: BoardElection
+) -> None:
+    audited, audit = referendum.spoiled(2)
+    before = dump_tables(_url(open_board))
+    with pytest.raises(InvalidInput, match="must be an AuditedBallot"):
+        open_board.spoil("board-test", audited, audit.to_json_obj())  # type: ignore[arg-type]
+    assert dump_tables(_url(open_board)) == before
+
+
 def test_many_elections_are_isolated(board: Board) -> None:
     first = make_election(voters=2, election_id="commune-a")
     second = make_election(voters=2, election_id="commune-b")

@@ -511,7 +511,7 @@ def run_board(
                 item = ballots[label]
                 if label == AUDITED:
                     audited = spoil_ballot(item.ballot, item.secrets)
-                    board.spoil(ELECTION_ID, item.ballot, audited.to_json_obj())
+                    board.spoil(ELECTION_ID, item.ballot, audited)
                 else:
                     board.cast(ELECTION_ID, item.ballot)
             board.close_election(ELECTION_ID)
