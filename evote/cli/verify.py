@@ -22,13 +22,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from evote.ballots.encrypted import normalise_tracking_code
 from evote.cli.progress import Progress
 from evote.errors import EvoteError, InvalidInput, InvalidRecord
 from evote.record.model import load_record
 from evote.verify.cluster import DaskExecutor
 from evote.verify.report import BallotState, VerificationReport
 from evote.verify.verifier import DEFAULT_CHUNK_SIZE, DEFAULT_MAX_PENDING, verify_record
-from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
+from evote.verify.voter import verify_ballot_on_record
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
