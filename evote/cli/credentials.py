@@ -33,6 +33,7 @@ import io
 import os
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ def _field_lines(value: str, where: str, multi_line: bool) -> list[str]:
     text = value.replace("\\n", "\n").replace("\r\n", "\n") if multi_line else value
     lines = text.split("\n") if multi_line else [text]
     for line in lines:
-        if any(not character.isprintable() for character in line):
+        if any(unicodedata.category(character).startswith("C") for character in line):
             raise InvalidInput(f"{where}: a control character is not allowed in a letter")
     return [" ".join(line.split()) for line in lines if line.strip()]
 
@@ -113,7 +114,7 @@ def _voter(path: Path, line: int, columns: list[str], row: list[str]) -> Voter:
     weight = None
     if "weight" in cells:
         text_weight = cells["weight"].strip()
-        if not text_weight.isdigit() or int(text_weight) < 1:
+        if not (text_weight.isascii() and text_weight.isdigit()) or int(text_weight) < 1:
             raise InvalidInput(f"{where}: weight {text_weight!r} is not a whole number >= 1")
         weight = int(text_weight)
     parts = {
@@ -253,6 +254,7 @@ def _write_letters(
             with _open_private(folder / LETTERS_DIR / f"{voter.voter_id}.txt") as text:
                 text.write(letter.encode("utf-8"))
             bar.advance()
+        bar.note(f"writing {LETTERS_PDF}" + (f" and {LETTERS_LARGE_PDF}" if large_print else ""))
         for writer, file in zip(writers, files, strict=True):
             writer.close()
             file.flush()

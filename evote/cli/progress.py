@@ -51,6 +51,12 @@ class Progress:
         self.done += count
         self._draw()
 
+    def note(self, message: str) -> None:
+        """A line about what comes after the count (``writing the file``), in long steps only."""
+        if self.enabled or self._lines:
+            self.stream.write(("\n" if self.enabled else "") + f"{self.label}: {message}\n")
+            self.stream.flush()
+
     def _draw(self, force: bool = False) -> None:
         now = time.monotonic()
         if not self.enabled:

@@ -32,7 +32,7 @@ VOTERS = [
     },
     {
         "voter_id": "v-002",
-        "name": "John O’Brien",
+        "name": "John\u00a0O’Brien",
         "address": "Flat 2\\n10 High Street",
         "postcode": "SW1A 1AA",
         "city": "LONDON",
@@ -202,6 +202,7 @@ def test_progress_lines_when_not_on_a_terminal(
     assert re.search(r"^credentials: 1/3 \(33%\), \d+/s, \d+ s$", err, re.MULTILINE), err
     assert re.search(r"^credentials: 3/3 \(100%\)", err, re.MULTILINE)
     assert re.search(r"^letters: 3/3 \(100%\)", err, re.MULTILINE)
+    assert re.search(r"^letters: writing letters.pdf$", err, re.MULTILINE)
     assert "\r" not in err  # no bar drawn off a terminal
 
 
@@ -275,6 +276,7 @@ def test_failure_after_the_letters_keeps_the_folder_out(
             "line 2: address line 1: the character '王' (U+738B) cannot be printed",
         ),
         ("voter_id,city\nv1,Lyon\x07\n", "line 2, city: a control character"),
+        ("voter_id,weight\nv1,²\n", "weight '²' is not a whole number"),
         (
             'voter_id,name,address\nv1,A,"1\n2\n3\n4\n5\n6"\n',
             "7 address lines with the name, at most 6",
