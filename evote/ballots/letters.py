@@ -1,4 +1,4 @@
-"""Credential letters fit to post, as a PDF: one A4 page per voter and language (spec 7.6).
+"""Credential letters fit to post, as a PDF: one A4 page per voter and language.
 
 A letter carries the organiser's name, the voter's postal address (placed for a window
 envelope), the code in large monospace type with its check character, the election's title, the
@@ -6,7 +6,8 @@ voting address, the opening and closing dates, how to vote, how to check one's b
 tracking code, and that the code must stay secret. An election in two languages gives each
 voter one page per language (French first: print them on both sides of one sheet). The
 large-print variant has the same content in bigger type; a letter that does not fit its page
-goes on to the next, which repeats the voter's reference.
+goes on to the next, which repeats the voter's reference. The layout is docs/spec.md
+section 7.6.
 
 The PDF uses the 14 standard fonts (Helvetica, Courier) in WinAnsiEncoding (Windows-1252), which
 every PDF reader has: nothing is embedded, pages stay small and fast to write. Windows-1252 has
