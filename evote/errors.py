@@ -98,6 +98,10 @@ class BoardIntegrityError(EvoteError, RuntimeError):
     """The bulletin board's hash chain or a checkpoint does not verify."""
 
 
+class BallotNotFound(EvoteError, LookupError):
+    """No ballot on the board has this (well-formed) tracking code."""
+
+
 class UnknownElection(EvoteError, LookupError):
     """The bulletin board holds no election with this id."""
 

@@ -41,7 +41,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, overload
 
@@ -770,11 +770,14 @@ class Registrar:
         election_id: str,
         voter_ids: Sequence[str],
         weights: Mapping[str, int] | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> RegistrationResult:
         """One fresh code per voter, and the sorted list of the public credentials.
 
         ``weights`` maps some voter ids to their weight (others weigh 1). A code whose public
         credential is already taken (probability about n^2 / 2^96) is drawn again.
+        ``progress``, if given, is called with 1 after each voter (a long step: one
+        exponentiation per voter).
         """
         _check_election_id(election_id)
         voters = _check_voters(voter_ids, weights)
@@ -793,6 +796,8 @@ class Registrar:
             taken.add(public.to_bytes())
             codes[voter_id] = code
             entries.append(CredentialEntry(public, weight))
+            if progress is not None:
+                progress(1)
         return RegistrationResult(CredentialList(group, tuple(entries)), codes)
 
     @staticmethod
@@ -838,22 +843,22 @@ _LETTERS: Final = {
         "    {code}\n"
         "\n"
         "À QUOI IL SERT\n"
-        "Ce code vous permet de voter à « {title} ». Il signe votre bulletin pour\n"
+        "Ce code vous permet de voter pour « {title} ». Il signe votre bulletin pour\n"
         "montrer que vous avez le droit de voter, sans révéler qui vous êtes : la liste des\n"
-        "codes publiée par l'élection ne contient aucun nom.\n"
+        "codes publiée par l’élection ne contient aucun nom.\n"
         "\n"
         "COMMENT LE SAISIR\n"
-        "Saisissez les 20 lettres et chiffres tels qu'ils sont imprimés. Majuscules et\n"
+        "Saisissez les 20 lettres et chiffres tels qu’ils sont imprimés. Majuscules et\n"
         "minuscules sont équivalentes, et les tirets et espaces sont facultatifs. Les lettres\n"
         "I, L, O et U ne sont jamais utilisées : un O se lit comme le chiffre zéro, un I ou un L\n"
         "comme le chiffre un. Le dernier caractère est un caractère de contrôle : si vous vous\n"
-        "trompez d'un caractère ou en inversez deux, vous en serez averti aussitôt.\n"
+        "trompez d’un caractère ou en inversez deux, vous en serez averti(e) aussitôt.\n"
         "\n"
         "GARDEZ-LE SECRET\n"
         "Quiconque connaît ce code peut voter à votre place. Ne le montrez à personne, ne\n"
-        "l'envoyez pas par courriel, et ne le donnez jamais à qui vous le demande, même au nom\n"
+        "l’envoyez pas par courriel, et ne le donnez jamais à qui vous le demande, même au nom\n"
         "des organisateurs. Personne ne peut le retrouver pour vous : si vous le perdez,\n"
-        "adressez-vous aux organisateurs de l'élection.\n"
+        "adressez-vous aux organisateurs de l’élection.\n"
     ),
 }
 

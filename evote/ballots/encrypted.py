@@ -28,6 +28,7 @@ verifier runs again on the published record.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
@@ -173,6 +174,75 @@ def tracking_code(ballot_hash: bytes) -> str:
     pairs = [_CROCKFORD_PAIRS[(number >> shift) & 1023] for shift in _PAIR_SHIFTS]
     text = "".join(pairs) + _CROCKFORD[number & 31]
     return f"{text[0:4]}-{text[4:8]}-{text[8:12]}-{text[12:16]}-{text[16:]}"
+
+
+TRACKING_CODE_SYMBOLS: Final = 21
+"""Symbols in a tracking code: 104 bits of the ballot hash and one zero bit, 5 bits each."""
+
+_TRACKING_ALIASES: Final = {"O": "0", "I": "1", "L": "1"}
+_EVEN_SYMBOLS: Final = _CROCKFORD[::2]
+# Longer text than this cannot be a tracking code with any spacing: refused before reading it.
+_MAX_TRACKING_TEXT: Final = 200
+
+
+def _not_a_tracking_code(text: str, why: str) -> InvalidInput:
+    return InvalidInput(
+        f"this is not a tracking code: {text!r} {why}; check the characters against the"
+        " receipt (21 letters and digits in groups 4-4-4-4-5, e.g. A4P0-BEY8-AGXN-K7FP-T6YFM)"
+    )
+
+
+def normalise_tracking_code(text: str) -> str:
+    """The 21 canonical symbols of a typed tracking code (docs/spec.md section 6.5).
+
+    Forgiving as Crockford specifies: case is ignored, spaces and dashes (any Unicode dash) are
+    skipped, O reads as 0 and I, L as 1. The code's last symbol carries one zero bit, so it is
+    even: an odd one is a free check against a mistyped last group. Raises InvalidInput
+    ("this is not a tracking code: ...") for a character outside the alphabet, a wrong number of
+    symbols or an odd last symbol. This is the one reader of tracking codes: the board's
+    lookup, the record's ballot check and the command line all use it.
+    """
+    if not isinstance(text, str):
+        raise InvalidInput(f"tracking code: expected text, got {type(text).__name__}")
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    if len(text) > _MAX_TRACKING_TEXT:
+        raise _not_a_tracking_code(shown, f"has {len(text)} characters")
+    symbols: list[str] = []
+    for position, character in enumerate(text, start=1):
+        if character.isspace() or unicodedata.category(character) == "Pd":
+            continue
+        upper = character.upper() if character.isascii() else character
+        symbol = _TRACKING_ALIASES.get(upper, upper)
+        if symbol not in _CROCKFORD:
+            raise _not_a_tracking_code(
+                shown,
+                f"has {character!r} at position {position}, which a tracking code never"
+                " contains (digits and the letters A-Z without I, L, O, U)",
+            )
+        symbols.append(symbol)
+    if len(symbols) != TRACKING_CODE_SYMBOLS:
+        raise _not_a_tracking_code(
+            shown,
+            f"has {len(symbols)} letters and digits, a tracking code has"
+            f" {TRACKING_CODE_SYMBOLS}: a character is"
+            f" {'missing' if len(symbols) < TRACKING_CODE_SYMBOLS else 'extra'}",
+        )
+    if symbols[-1] not in _EVEN_SYMBOLS:
+        raise _not_a_tracking_code(
+            shown,
+            f"ends with {symbols[-1]!r}, but a tracking code's last character is always one"
+            f" of {' '.join(_EVEN_SYMBOLS)}",
+        )
+    return "".join(symbols)
+
+
+def parse_tracking_code(text: str) -> str:
+    """A typed tracking code in its printed form ``XXXX-XXXX-XXXX-XXXX-XXXXX``.
+
+    See :func:`normalise_tracking_code` for what is accepted and refused.
+    """
+    symbols = normalise_tracking_code(text)
+    return f"{symbols[0:4]}-{symbols[4:8]}-{symbols[8:12]}-{symbols[12:16]}-{symbols[16:]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from typing import Any, Final, NoReturn
 import sqlalchemy as sa
 from nacl.signing import SigningKey
 
-from evote.ballots.encrypted import tracking_code
+from evote.ballots.encrypted import parse_tracking_code, tracking_code
 from evote.board.chain import (
     BoardEntry,
     ChainHead,
@@ -57,6 +57,7 @@ from evote.board.storage import (
     write_transaction,
 )
 from evote.errors import (
+    BallotNotFound,
     BoardIntegrityError,
     DuplicateBallot,
     ElectionNotOpen,
@@ -607,12 +608,16 @@ class BoardStore:
         return _entry(row)
 
     def entry_by_tracking_code(self, election_id: str, tracking_code: str) -> BoardEntry:
-        with read_connection(self.engine, f"ballot {tracking_code}") as connection:
-            found = next(self._entries_with_code(connection, election_id, tracking_code), None)
+        """The entry whose tracking code is ``tracking_code``, typed in any case or spacing.
+
+        InvalidInput if the text is not a tracking code (:func:`parse_tracking_code`),
+        BallotNotFound if no ballot of this election has it.
+        """
+        code = parse_tracking_code(tracking_code)
+        with read_connection(self.engine, f"ballot {code}") as connection:
+            found = next(self._entries_with_code(connection, election_id, code), None)
         if found is None:
-            raise InvalidInput(
-                f"election {election_id!r}: no ballot with tracking code {tracking_code}"
-            )
+            raise BallotNotFound(f"election {election_id!r}: no ballot with tracking code {code}")
         return found
 
     def entry_by_ballot_hash(self, election_id: str, ballot_hash: bytes) -> BoardEntry | None:

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from evote.ballots.encrypted import normalise_tracking_code
 from evote.cli.progress import Progress
 from evote.errors import EvoteError, InvalidInput, UnreadableRecord
 from evote.record.model import load_record
@@ -38,7 +39,7 @@ from evote.verify.verifier import (
     unread_report,
     verify_record,
 )
-from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
+from evote.verify.voter import verify_ballot_on_record
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1

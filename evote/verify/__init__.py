@@ -5,6 +5,7 @@
 :func:`verify_ballot_on_record` tells a voter whether their ballot is on the board and counted.
 """
 
+from evote.ballots.encrypted import normalise_tracking_code
 from evote.verify.report import (
     AuditReport,
     BallotState,
@@ -14,7 +15,7 @@ from evote.verify.report import (
     VerificationReport,
 )
 from evote.verify.verifier import STEPS, verify_record
-from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
+from evote.verify.voter import verify_ballot_on_record
 
 __all__ = [
     "STEPS",

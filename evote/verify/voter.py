@@ -13,26 +13,19 @@ import hmac
 from collections.abc import Iterator
 
 from evote import jsonstrict
-from evote.ballots.encrypted import check_ballot, decode_ballot, tracking_code
+from evote.ballots.encrypted import (
+    check_ballot,
+    decode_ballot,
+    normalise_tracking_code,
+    tracking_code,
+)
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import check_checkpoint
 from evote.crypto.hashing import Purpose, digest32
-from evote.errors import BoardIntegrityError, InvalidInput, InvalidRecord
+from evote.errors import BoardIntegrityError, InvalidRecord
 from evote.record.model import ElectionRecord
 from evote.verify.report import BallotState, BallotStatus
 from evote.verify.work import spoiled_ballot_bytes
-
-_CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-
-
-def normalise_tracking_code(text: str) -> str:
-    """Upper case, without spaces or dashes, with Crockford's aliases (O→0, I and L→1)."""
-    if not isinstance(text, str):
-        raise InvalidInput("tracking code: expected text")
-    symbols = "".join(text.split()).replace("-", "").upper().translate(_CROCKFORD_ALIASES)
-    if not symbols.isalnum() or len(symbols) != 21:
-        raise InvalidInput(f"tracking code {text!r}: expected 21 symbols like XXXX-XXXX-...-XXXXX")
-    return symbols
 
 
 def _credential_of(payload: bytes, where: str) -> str:

@@ -20,6 +20,7 @@ from evote.board import (
 )
 from evote.board.chain import genesis_hash
 from evote.errors import (
+    BallotNotFound,
     BoardIntegrityError,
     ContextMismatch,
     DuplicateBallot,
@@ -137,6 +138,25 @@ def test_cast_is_idempotent_and_revotes_count_last(
         open_board.ballot_at("board-test", 2)
     with pytest.raises(InvalidInput):
         open_board.ballot_by_tracking_code("board-test", "0000-0000")
+
+
+def test_lookup_by_tracking_code_in_any_spelling(
+    open_board: Board, referendum: BoardElection
+) -> None:
+    receipt = open_board.cast("board-test", referendum.ballot(0, "yes"))
+    code = receipt.tracking_code
+    for typed in (code, code.lower(), code.replace("-", ""), code.replace("-", " ").lower()):
+        assert open_board.ballot_by_tracking_code("board-test", typed).position == receipt.position
+    absent = "0000-0000-0000-0000-00000"
+    with pytest.raises(BallotNotFound, match=f"no ballot with tracking code {absent}$"):
+        open_board.ballot_by_tracking_code("board-test", absent.replace("-", ""))
+    with pytest.raises(LookupError):
+        open_board.ballot_by_tracking_code("board-test", absent)
+    mistyped = code[:-1] + "1"  # the last symbol of a tracking code is even
+    with pytest.raises(InvalidInput, match=r"^this is not a tracking code: .* ends with '1'"):
+        open_board.ballot_by_tracking_code("board-test", mistyped)
+    with pytest.raises(InvalidInput, match="a character is missing"):
+        open_board.ballot_by_tracking_code("board-test", code[:-2])
 
 
 def _url(board: Board) -> str:

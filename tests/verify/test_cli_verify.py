@@ -99,6 +99,21 @@ def test_verify_ballot_states(honest: BuiltRecord, capsys: pytest.CaptureFixture
     assert main(["verify-ballot", str(honest.path), "not-a-code"]) == 2
 
 
+def test_verify_ballot_reads_any_spelling_and_names_a_typo(
+    honest: BuiltRecord, capsys: pytest.CaptureFixture[str]
+) -> None:
+    counted = next(code for code, state in honest.codes.items() if state == "counted")
+    assert main(["verify-ballot", str(honest.path), counted.lower().replace("-", "")]) == 0
+    assert f"ballot {counted}: on the board" in capsys.readouterr().out
+    odd_end = counted[:-1] + "1"  # the last symbol of a tracking code is even
+    assert main(["verify-ballot", str(honest.path), odd_end]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("evote: InvalidInput: this is not a tracking code: ")
+    assert "check the characters" in error and len(error.strip().splitlines()) == 1
+    assert main(["verify-ballot", str(honest.path), counted[:5] + "U" + counted[6:]]) == 2
+    assert "this is not a tracking code" in capsys.readouterr().err
+
+
 def test_dask_local_cluster_gives_the_process_pool_report(honest: BuiltRecord) -> None:
     distributed = pytest.importorskip("distributed")
     record = load_record(honest.path)
