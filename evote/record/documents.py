@@ -39,6 +39,8 @@ MAX_FILES: Final = 64
 SHA256_HEX_LENGTH: Final = 64
 
 _READ: Final = jsonstrict.Reader(InvalidRecord)
+#: Record formats of earlier evote versions (1: no board key in the election).
+_EARLIER_FORMATS: Final = frozenset(range(1, FORMAT_VERSION))
 
 
 def _hex(value: int) -> str:
@@ -101,6 +103,7 @@ def election_document(election: Election, launch_code: str) -> dict[str, Any]:
         "group": election.group.name,
         "public_key": jsonstrict.b64encode(election.public_key.element.to_bytes()),
         "ceremony_digest": jsonstrict.b64encode(election.ceremony_digest),
+        "board_key": jsonstrict.b64encode(election.board_key),
         "fingerprint": jsonstrict.b64encode(election.fingerprint),
         "launch_code": launch_code,
     }
@@ -221,6 +224,14 @@ def read_index(value: Any) -> tuple[str, dict[str, tuple[int, str, str]]]:
     if name != FORMAT_NAME:
         fail(INDEX, DOCUMENT_LINE, f"{root}.format", f"{name!r} is not {FORMAT_NAME!r}")
     version = _READ.integer(fields["version"], _where(INDEX, f"{root}.version"))
+    if version in _EARLIER_FORMATS:
+        fail(
+            INDEX,
+            DOCUMENT_LINE,
+            f"{root}.version",
+            f"record format version {version} was written by an earlier evote; this evote"
+            f" verifies format {FORMAT_VERSION} only",
+        )
     if version != FORMAT_VERSION:
         fail(
             INDEX,

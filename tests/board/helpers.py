@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from nacl.signing import SigningKey
 from sqlalchemy import event
 
 from evote.ballots.credentials import Registrar
@@ -25,6 +26,8 @@ from evote.crypto.hashing import Purpose, digest32
 from evote.election import Election
 
 TRUSTEES: Any = {"trustees": [{"index": 1, "key": "opaque"}], "threshold": 1}
+#: The board key of the test elections (fixed, so that processes spawned by a test share it).
+BOARD_KEY = SigningKey(digest32(Purpose.TEST, "board signing key"))
 
 
 def _text(words: str) -> dict[str, str]:
@@ -72,6 +75,7 @@ def make_election(
         public_key,
         registration.credential_list,
         digest32(Purpose.CEREMONY_TRANSCRIPT, secrets.token_hex(8)),
+        bytes(BOARD_KEY.verify_key),
     )
     return BoardElection(election, tuple(registration.codes.values()))
 
@@ -107,7 +111,7 @@ def cast_and_die(url: str, election_id: str, data: bytes) -> None:
     of SQLAlchemy's engine events, so the hook goes on its transaction object. SQLite only:
     a PostgreSQL cast is one statement with no separate INSERT or COMMIT.
     """
-    board = Board(url)
+    board = Board(url, BOARD_KEY)
     ran: list[str] = []
     run = DriverTransaction.run
 
