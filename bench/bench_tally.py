@@ -69,8 +69,12 @@ def test_decrypt_twenty_questions(
     ceremony, trustees = run_ceremony(group, manifest.election_id, 3, 3)
     registration = Registrar.generate(group, manifest.election_id, ["v"])
     election = Election(
-        manifest, group, ceremony.public_key, registration.credential_list,
-        ceremony.transcript_hash, bytes(SigningKey.generate().verify_key),
+        manifest,
+        group,
+        ceremony.public_key,
+        registration.credential_list,
+        ceremony.transcript_hash,
+        bytes(SigningKey.generate().verify_key),
     )
     rng = random.Random(1)
     key = election.public_key

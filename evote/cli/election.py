@@ -186,9 +186,7 @@ def _choices(text: str) -> dict[str, Any]:
     return value
 
 
-def cast_ballot(
-    board: Board, election_id: str, code: str, choices: dict[str, Any]
-) -> Receipt:
+def cast_ballot(board: Board, election_id: str, code: str, choices: dict[str, Any]) -> Receipt:
     """Encrypt and cast one ballot; return the board's signed receipt."""
     election = board.load_election(election_id)
     key = CredentialKey.derive(election.group, election_id, code)

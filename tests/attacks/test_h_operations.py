@@ -65,9 +65,10 @@ def test_h2_concurrent_casting_loses_nothing(world: World, tmp_path: Path) -> No
         ballots[0].append(world.ballot(0, "no").canonical_bytes())  # a revote races the others
         out = SPAWN.Queue()
         children = [
-            SPAWN.Process(target=_cast_many, args=(
-                _url(tmp_path), bytes(world.board_key), world.election_id, share, out
-            ))
+            SPAWN.Process(
+                target=_cast_many,
+                args=(_url(tmp_path), bytes(world.board_key), world.election_id, share, out),
+            )
             for share in ballots
         ]
         for child in children:
@@ -131,8 +132,11 @@ def test_h4_ballot_racing_the_close(world: World, tmp_path: Path) -> None:
         child = SPAWN.Process(
             target=_cast_until_closed,
             args=(
-                _url(tmp_path), bytes(world.board_key), world.election_id,
-                [b.canonical_bytes() for b in ballots], out,
+                _url(tmp_path),
+                bytes(world.board_key),
+                world.election_id,
+                [b.canonical_bytes() for b in ballots],
+                out,
             ),
         )
         child.start()
