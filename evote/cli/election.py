@@ -139,6 +139,7 @@ def _open(args: argparse.Namespace) -> int:
         launch_code = board.setup_record(election.election_id).launch_code
     print(f"election {election.election_id!r} is open")
     print(f"fingerprint {election.fingerprint.hex()}")
+    print(f"board key {election.board_key.hex()}")
     print(f"launch code {launch_code}; {len(election.credentials)} credentials")
     print(f"checkpoint at position {checkpoint.position}, chain hash {checkpoint.chain_hash.hex()}")
     return 0
