@@ -1,11 +1,13 @@
 """The auditor's verifier: every numbered step of docs/spec.md section 11 on a published record.
 
-:func:`verify_record` re-runs every check from the record alone and returns a
-:class:`VerificationReport` (a failed check is a failed step, never an exception);
+:func:`verify_record` re-runs every check from the record alone, or pinned to an announced
+fingerprint and to checkpoints an auditor holds, and returns a :class:`VerificationReport`
+with the record's :class:`Anchors` (a failed check is a failed step, never an exception);
 :func:`verify_ballot_on_record` tells a voter whether their ballot is on the board and counted.
 """
 
 from evote.verify.report import (
+    Anchors,
     BallotState,
     BallotStatus,
     StepReport,
@@ -17,6 +19,7 @@ from evote.verify.voter import normalise_tracking_code, verify_ballot_on_record
 
 __all__ = [
     "STEPS",
+    "Anchors",
     "BallotState",
     "BallotStatus",
     "StepReport",
