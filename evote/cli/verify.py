@@ -223,7 +223,11 @@ def save_last_checkpoint(report: VerificationReport, path: Path, status: int) ->
         )
         return
     write_public(path, jsonstrict.dumps(last.to_json_obj()) + b"\n")
-    print(f"last checkpoint saved to {path} (pass it to a later run with --checkpoint {path})")
+    # On standard error: standard output holds the report (JSON with --json).
+    print(
+        f"last checkpoint saved to {path} (pass it to a later run with --checkpoint {path})",
+        file=sys.stderr,
+    )
 
 
 def read_receipt_file(path: Path) -> Receipt:

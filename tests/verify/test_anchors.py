@@ -134,7 +134,9 @@ def test_a_saved_checkpoint_anchors_a_later_run(
     copy: BuiltRecord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     saved = tmp_path / "close.json"
-    assert main(["verify", str(copy.path), "--jobs", "1", "--save-checkpoint", str(saved)]) == 0
+    assert main(["verify", str(copy.path), "--jobs", "1", "--json",
+                 "--save-checkpoint", str(saved)]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["ok"] is True
     last = load_record(copy.path).checkpoints[-1]
     assert saved.read_bytes() == jsonstrict.dumps(last.to_json_obj()) + b"\n"
     capsys.readouterr()
