@@ -121,9 +121,14 @@ def decode_setup(payload: bytes, where: str = "setup") -> SetupRecord:
     read = jsonstrict.Reader(InvalidRecord)
     split = split_credential_list(payload)
     outer = payload if split is None else split[0]
-    fields = read.object(
-        jsonstrict.loads(outer, where, InvalidRecord, max_size=MAX_SETUP_BYTES), where, _FIELDS
-    )
+    value = jsonstrict.loads(outer, where, InvalidRecord, max_size=MAX_SETUP_BYTES)
+    if isinstance(value, dict) and value.get("version") == 1:
+        read.fail(
+            f"{where}.version",
+            "setup payload version 1 was written by an earlier evote (no board key in the"
+            f" election); this evote reads version {SETUP_VERSION} only",
+        )
+    fields = read.object(value, where, _FIELDS)
     read.integer(fields["version"], f"{where}.version", SETUP_VERSION, SETUP_VERSION)
     try:
         group = group_by_name(read.string(fields["group"], f"{where}.group"))

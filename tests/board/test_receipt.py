@@ -92,6 +92,9 @@ def test_the_setup_payload_carries_the_board_key(referendum: BoardElection) -> N
     del obj["board_key"]
     with pytest.raises(InvalidRecord, match="board_key"):
         decode_setup(jsonstrict.dumps(obj))
+    obj["version"] = 1
+    with pytest.raises(InvalidRecord, match="version 1 was written by an earlier evote"):
+        decode_setup(jsonstrict.dumps(obj))
 
 
 def test_setup_refuses_an_election_of_another_board_key(
