@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nacl.signing import SigningKey
 
 from evote import jsonstrict
 from evote.board.chain import EntryKind
@@ -213,8 +214,6 @@ def test_a_malformed_checkpoint_file_is_a_usage_error(
 def test_checkpoints_re_signed_with_a_fresh_key_fail_at_11_6(
     copy: BuiltRecord, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from nacl.signing import SigningKey  # noqa: PLC0415
-
     fresh = SigningKey.generate()
     superseded = next(code for code, state in copy.codes.items() if state == "superseded")
     position = _receipts(copy)[superseded].position
