@@ -43,7 +43,12 @@ def test_h1_crash_mid_cast_leaves_no_half_entry(world: World, tmp_path: Path) ->
         doomed = world.ballot(1)
         child = SPAWN.Process(
             target=cast_and_die,
-            args=(_url(tmp_path), world.election_id, doomed.canonical_bytes()),
+            args=(
+                _url(tmp_path),
+                world.election_id,
+                doomed.canonical_bytes(),
+                bytes(world.board_key),
+            ),
         )
         child.start()
         child.join(timeout=120)

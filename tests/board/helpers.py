@@ -104,14 +104,16 @@ def dump_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
-def cast_and_die(url: str, election_id: str, data: bytes) -> None:
+def cast_and_die(url: str, election_id: str, data: bytes, seed: bytes | None = None) -> None:
     """Child process: SIGKILL itself right after its ballot's INSERT, before the commit.
+
+    ``seed`` is the board's signing key (the election's), by default :data:`BOARD_KEY`'s.
 
     The cast runs its statements on the DB-API connection (evote.board.storage), out of sight
     of SQLAlchemy's engine events, so the hook goes on its transaction object. SQLite only:
     a PostgreSQL cast is one statement with no separate INSERT or COMMIT.
     """
-    board = Board(url, BOARD_KEY)
+    board = Board(url, BOARD_KEY if seed is None else SigningKey(seed))
     ran: list[str] = []
     run = DriverTransaction.run
 
