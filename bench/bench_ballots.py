@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from nacl.signing import SigningKey
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from evote.ballots.credentials import CredentialKey, Registrar
@@ -78,6 +79,7 @@ def _election(group: Group, question: Question) -> tuple[Election, str]:
         public_key,
         registration.credential_list,
         digest32(Purpose.CEREMONY_TRANSCRIPT, "bench"),
+        bytes(SigningKey.generate().verify_key),
     )
     return election, registration.codes["voter"]
 

@@ -40,8 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nacl.signing import SigningKey
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -51,7 +49,7 @@ from evote.board import Board  # noqa: E402
 from evote.board.board import ballot_columns  # noqa: E402
 from evote.board.chain import EntryKind  # noqa: E402
 from evote.board.storage import DriverTransaction  # noqa: E402
-from tests.board.helpers import TRUSTEES, BoardElection, make_election  # noqa: E402
+from tests.board.helpers import BOARD_KEY, TRUSTEES, BoardElection, make_election  # noqa: E402
 
 SPAWN = multiprocessing.get_context("spawn")
 TARGET_DB_SHARE = 0.10
@@ -61,7 +59,7 @@ TARGET_TWO_PROCESSES = {"sqlite": 700.0, "postgresql": 500.0}
 def _prepared(url: str, ballots: int) -> tuple[BoardElection, list[bytes]]:
     """A fresh, open election on the board at ``url`` and its ballots' canonical bytes."""
     item = make_election(voters=ballots, election_id=f"bench-{secrets.token_hex(4)}")
-    with Board(url, SigningKey.generate()) as board:
+    with Board(url, BOARD_KEY) as board:
         board.setup(item.election, TRUSTEES)
         board.open_election(item.election.election_id)
     data = [item.ballot(voter).canonical_bytes() for voter in range(ballots)]
@@ -69,7 +67,7 @@ def _prepared(url: str, ballots: int) -> tuple[BoardElection, list[bytes]]:
 
 
 def _cast_worker(url: str, election_id: str, ballots: list[bytes], barrier: Any, out: Any) -> None:
-    board = Board(url)
+    board = Board(url, BOARD_KEY)
     board.load_election(election_id)
     barrier.wait()
     started = time.perf_counter()
@@ -132,7 +130,7 @@ def database_share(url: str, ballots: int) -> Share:
         commit(transaction)
         commits.append(time.perf_counter() - started)
 
-    with Board(url) as board:
+    with Board(url, BOARD_KEY) as board:
         election = board.load_election(election_id)
         decoded = [decode_ballot(election, raw) for raw in data[ballots:]]
         columns = [(ballot.canonical_bytes(), ballot_columns(ballot)) for ballot in decoded]
@@ -239,7 +237,7 @@ def test_cast_one_process(benchmark: Any, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bench.db'}"
     item, data = _prepared(url, 300)
     ballots = iter(data)
-    with Board(url) as board:
+    with Board(url, BOARD_KEY) as board:
         board.load_election(item.election.election_id)
         benchmark.pedantic(lambda: board.cast(item.election.election_id, next(ballots)), rounds=250)
 
@@ -248,7 +246,7 @@ def test_store_append_one_process(benchmark: Any, tmp_path: Path) -> None:
     """pytest-benchmark: the database part of a cast alone (lock, checks, insert, commit)."""
     url = f"sqlite:///{tmp_path / 'bench.db'}"
     item, data = _prepared(url, 300)
-    with Board(url) as board:
+    with Board(url, BOARD_KEY) as board:
         election = board.load_election(item.election.election_id)
         decoded = (decode_ballot(election, raw) for raw in data)
         columns = iter([(ballot.canonical_bytes(), ballot_columns(ballot)) for ballot in decoded])

@@ -17,6 +17,7 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from nacl.signing import SigningKey
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from bench.conftest import BenchReport
@@ -68,7 +69,12 @@ def test_decrypt_twenty_questions(
     ceremony, trustees = run_ceremony(group, manifest.election_id, 3, 3)
     registration = Registrar.generate(group, manifest.election_id, ["v"])
     election = Election(
-        manifest, group, ceremony.public_key, registration.credential_list, ceremony.transcript_hash
+        manifest,
+        group,
+        ceremony.public_key,
+        registration.credential_list,
+        ceremony.transcript_hash,
+        bytes(SigningKey.generate().verify_key),
     )
     rng = random.Random(1)
     key = election.public_key

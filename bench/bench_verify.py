@@ -93,15 +93,16 @@ def build_record(group: Group, ballots: int, workers: int) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     ceremony, trustees = run_ceremony(group, ELECTION_ID, 3, 2)
     registration = Registrar.generate(group, ELECTION_ID, [f"v{i}" for i in range(ballots)])
+    key = SigningKey.generate()
     election = Election(
         _manifest(group), group, ceremony.public_key, registration.credential_list,
-        ceremony.transcript_hash,
+        ceremony.transcript_hash, bytes(key.verify_key),
     )  # fmt: skip
     jobs = [(code, index % 3) for index, code in enumerate(registration.codes.values())]
     board_path = out.parent / "board.sqlite"
     board_path.unlink(missing_ok=True)
     with (
-        Board(str(board_path), SigningKey.generate(), sqlite_synchronous="OFF") as board,
+        Board(str(board_path), key, sqlite_synchronous="OFF") as board,
         ProcessPoolExecutor(workers, initializer=_init, initargs=(election,)) as pool,
     ):
         board.setup(election, _json(ceremony_result_to_json(ceremony)))

@@ -209,7 +209,7 @@ def _encrypt_chunk(job: tuple[int, list[str]]) -> list[bytes]:
 
 
 def _generate_voters(voters: int, group_name: str, public_key: Any, transcript_hash: bytes,
-                     ballots_path: str, workers: int) -> Election:
+                     board_key: bytes, ballots_path: str, workers: int) -> Election:
     """Register ``voters`` voters and write one ballot per voter; the election (no secrets)."""
     group = group_by_name(group_name)
     registration = Registrar.generate(
@@ -217,7 +217,7 @@ def _generate_voters(voters: int, group_name: str, public_key: Any, transcript_h
     )
     election = Election(
         referendum_manifest(group_name), group, public_key,
-        registration.credential_list, transcript_hash,
+        registration.credential_list, transcript_hash, board_key,
     )  # fmt: skip
     codes = list(registration.codes.values())
     del registration
@@ -231,9 +231,9 @@ def _generate_voters(voters: int, group_name: str, public_key: Any, transcript_h
     return election
 
 
-def _cast_share(database: str, ballots_path: str, worker: int, workers: int) -> int:
+def _cast_share(database: str, seed: bytes, ballots_path: str, worker: int, workers: int) -> int:
     cast = 0
-    with Board(database) as board, open(ballots_path, "rb") as lines:
+    with Board(database, SigningKey(seed)) as board, open(ballots_path, "rb") as lines:
         for number, line in enumerate(lines):
             if number % workers == worker:
                 board.cast(ELECTION_ID, line.rstrip(b"\n"))
@@ -252,6 +252,7 @@ def run_scale(voters: int, group_name: str, database: str | None, workers: int,
     report = ScaleReport(voters, group_name, "postgresql" if database else "sqlite", workers)
     ballots_path = out / "ballots.jsonl"
     ceremony, trustees = run_ceremony(group, ELECTION_ID, 3, 2)
+    board_key = SigningKey.generate()
     # The simulated voters live in a child process: their codes and the registrar's working
     # memory would otherwise stay in this process's heap and in every pool it forks later.
     with report.phase("credentials and ballots", voters, counted=False), ProcessPoolExecutor(
@@ -259,16 +260,19 @@ def run_scale(voters: int, group_name: str, database: str | None, workers: int,
     ) as generator:
         election = generator.submit(
             _generate_voters, voters, group_name, ceremony.public_key,
-            ceremony.transcript_hash, str(ballots_path), workers,
+            ceremony.transcript_hash, bytes(board_key.verify_key), str(ballots_path), workers,
         ).result()  # fmt: skip
-    with Board(database_location, SigningKey.generate()) as board:
+    with Board(database_location, board_key) as board:
         board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
         board.open_election(ELECTION_ID)
         with report.phase(f"cast ({workers} processes)", voters):
             spawn = get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
                 futures = [
-                    pool.submit(_cast_share, database_location, str(ballots_path), k, workers)
+                    pool.submit(
+                        _cast_share, database_location, bytes(board_key), str(ballots_path), k,
+                        workers,
+                    )
                     for k in range(workers)
                 ]
                 cast = sum(future.result() for future in futures)

@@ -1,15 +1,21 @@
-"""An election: the manifest, its group, the joint public key and the credential list.
+"""An election: the manifest, its group, the joint public key, the credential list, the board key.
 
 The :attr:`Election.fingerprint` hashes all of them with the key ceremony's transcript digest
-(docs/spec.md section 6.3): every proof's Fiat–Shamir challenge and every ballot signature binds it,
-so nothing made for one election verifies in another, or in the same election with another
-key, manifest or credential list.
+(docs/spec.md section 6.3): every proof's Fiat–Shamir challenge and every ballot signature binds
+it, so nothing made for one election verifies in another, or in the same election with another
+key, manifest, credential list or board key. The board key is the Ed25519 public key that signs
+the board's checkpoints and receipts (docs/spec.md section 10.4): bound by the fingerprint, a
+checkpoint or receipt signed by any other key is not this election's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Final
+
+from nacl.bindings import crypto_core_ed25519_is_valid_point
+from nacl.exceptions import CryptoError
+from nacl.signing import VerifyKey
 
 from evote.ballots.credentials import CredentialList
 from evote.ballots.manifest import Manifest
@@ -21,6 +27,7 @@ from evote.crypto.proofs import ProofContext
 from evote.errors import ContextMismatch, InvalidInput
 
 CEREMONY_DIGEST_BYTES: Final = 32
+BOARD_KEY_BYTES: Final = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +39,7 @@ class Election:
     public_key: PublicKey
     credentials: CredentialList
     ceremony_digest: bytes
+    board_key: bytes
     _fingerprint: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -51,6 +59,7 @@ class Election:
             or len(self.ceremony_digest) != CEREMONY_DIGEST_BYTES
         ):
             raise InvalidInput(f"election: ceremony digest must be {CEREMONY_DIGEST_BYTES} bytes")
+        check_board_key(self.board_key, "election: board key")
         fingerprint = digest32(
             Purpose.FINGERPRINT,
             self.group.name,
@@ -58,6 +67,7 @@ class Election:
             self.public_key.element,
             self.ceremony_digest,
             self.credentials.digest(),
+            self.board_key,
         )
         object.__setattr__(self, "_fingerprint", fingerprint)
 
@@ -67,9 +77,30 @@ class Election:
 
     @property
     def fingerprint(self) -> bytes:
-        """digest32(FINGERPRINT, group name, manifest digest, K, ceremony digest, list digest)."""
+        """digest32(FINGERPRINT, group name, manifest digest, K, ceremony digest, list digest,
+        board key) (docs/spec.md section 6.3)."""
         return self._fingerprint
 
     def proof_context(self, *binding: Value) -> ProofContext:
         """A proof context bound to this election and to ``binding`` (the proof's position)."""
         return ProofContext(self._fingerprint, tuple(binding))
+
+
+def check_board_key(key: object, where: str = "board key") -> None:
+    """Check that ``key`` is an Ed25519 public key: 32 raw bytes, a point A = a·B.
+
+    PyNaCl's ``VerifyKey`` checks the length only; libsodium's
+    ``crypto_core_ed25519_is_valid_point`` checks that the bytes are the canonical encoding of
+    a curve point (RFC 8032 section 5.1.3) of the prime-order subgroup and not of small order,
+    which every key made by RFC 8032 section 5.1.5 is. A degenerate key (the identity, a
+    small-order point) would let one signature verify for many messages. Raises
+    :class:`InvalidInput` naming ``where``.
+    """
+    if not isinstance(key, bytes) or len(key) != BOARD_KEY_BYTES:
+        raise InvalidInput(f"{where}: must be {BOARD_KEY_BYTES} bytes (an Ed25519 public key)")
+    try:
+        VerifyKey(key)
+    except (CryptoError, ValueError, TypeError):
+        raise InvalidInput(f"{where}: not an Ed25519 public key") from None
+    if not crypto_core_ed25519_is_valid_point(key):
+        raise InvalidInput(f"{where}: not a valid Ed25519 public key (not a prime-order point)")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from nacl.signing import SigningKey
 
 from evote.ballots.credentials import Registrar
 from evote.ballots.encrypted import EncryptedBallot, encrypt_ballot, spoiled_marker
@@ -27,6 +28,7 @@ from evote.ballots.manifest import (
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.chain import EntryKind, genesis_hash, link_hash, payload_hash
 from evote.board.checkpoint import checkpoint_message
+from evote.board.receipt import receipt_message
 from evote.ceremony.dkg import CeremonyResult, Trustee, run_ceremony
 from evote.crypto.groups import ED25519, Element
 from evote.crypto.proofs import DisjunctiveProof
@@ -36,6 +38,8 @@ from evote.tally import aggregate, compute_decryption_share
 
 GROUP = ED25519
 ELECTION_ID = "spec-2.6"
+# An Ed25519 public key: the point of a fixed seed (the board key is hashed as its raw bytes).
+BOARD_KEY = bytes(SigningKey(bytes(32)).verify_key)
 
 
 # -- section 2.1, typed ------------------------------------------------------------------------
@@ -144,6 +148,7 @@ def setup() -> Setup:
         ceremony.public_key,
         registration.credential_list,
         ceremony.transcript_hash,
+        BOARD_KEY,
     )
     plaintext = PlaintextBallot.from_selection(
         manifest, {"ref": ["yes"], "score": {"a": 17}, "budget": ["q"]}
@@ -169,6 +174,7 @@ def test_manifest_digest_fingerprint_and_credential_list(setup: Setup) -> None:
         e(election.public_key.element),
         b(election.ceremony_digest),
         b(list_digest),
+        b(BOARD_KEY),
     )
     assert fingerprint == election.fingerprint
 
@@ -233,6 +239,9 @@ def test_board_chain_and_checkpoint() -> None:
     assert digest32("board-link", i(1), b(h0), b(p1)) == link_hash(1, h0, p1)
     message = digest32("board-checkpoint", t("e-1"), i(300), b(h0), i(1_733_000_000))
     assert message == checkpoint_message("e-1", 300, h0, 1_733_000_000)
+    code, ballot_hash = "A4P0-BEY8-AGXN-K7FP-T6YFM", bytes(range(1, 33))
+    receipt = digest32("board-receipt", t("e-1"), i(301), b(h0), t(code), b(ballot_hash))
+    assert receipt == receipt_message("e-1", 301, h0, code, ballot_hash)
 
 
 # -- the challenges ----------------------------------------------------------------------------

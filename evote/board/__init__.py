@@ -5,7 +5,7 @@ point; the chain and checkpoint functions (:func:`verify_chain`, :func:`check_ch
 :func:`check_extends`, :func:`check_consistent`) need no database and serve the verifier.
 """
 
-from evote.board.board import Board, Receipt, check_receipt
+from evote.board.board import Board, check_receipt
 from evote.board.chain import (
     BoardEntry,
     ChainHead,
@@ -22,6 +22,7 @@ from evote.board.checkpoint import (
     check_extends,
     sign_checkpoint,
 )
+from evote.board.receipt import Receipt, check_receipt_signature
 from evote.board.setup import SetupRecord, decode_setup
 from evote.board.store import BallotColumns, BoardStore, Head
 
@@ -40,6 +41,7 @@ __all__ = [
     "check_consistent",
     "check_extends",
     "check_receipt",
+    "check_receipt_signature",
     "decode_setup",
     "genesis_hash",
     "link_hash",

@@ -16,12 +16,10 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from nacl.signing import SigningKey
 
-from evote import jsonstrict
 from evote.ballots.audit import AuditedBallot
 from evote.ballots.encrypted import (
     EncryptedBallot,
@@ -33,6 +31,7 @@ from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import Checkpoint, check_checkpoint, check_consistent
 from evote.board.payloads import event_payload, spoiled_payload
+from evote.board.receipt import Receipt
 from evote.board.schema import create_schema
 from evote.board.setup import SetupRecord, decode_setup, new_launch_code
 from evote.board.storage import make_engine
@@ -45,38 +44,6 @@ from evote.errors import (
     InvalidRecord,
 )
 from evote.sysmem import release_free_memory
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """What the voter keeps: where the ballot is on the board and the chain hash there."""
-
-    election_id: str
-    position: int
-    tracking_code: str
-    chain_hash: bytes
-    ballot_hash: bytes
-
-    @classmethod
-    def of(cls, entry: BoardEntry) -> Receipt:
-        if entry.tracking_code is None or entry.ballot_hash is None:
-            raise InvalidInput(f"board entry {entry.position} is not a ballot")
-        return cls(
-            election_id=entry.election_id,
-            position=entry.position,
-            tracking_code=entry.tracking_code,
-            chain_hash=entry.chain_hash,
-            ballot_hash=entry.ballot_hash,
-        )
-
-    def to_json_obj(self) -> dict[str, Any]:
-        return {
-            "election_id": self.election_id,
-            "position": self.position,
-            "tracking_code": self.tracking_code,
-            "chain_hash": jsonstrict.b64encode(self.chain_hash),
-            "ballot_hash": jsonstrict.b64encode(self.ballot_hash),
-        }
 
 
 def check_receipt(receipt: Receipt, entry: BoardEntry) -> None:
@@ -105,9 +72,11 @@ def ballot_columns(ballot: EncryptedBallot) -> BallotColumns:
 class Board:
     """A bulletin board in one database (a SQLite file path, or a SQLAlchemy URL).
 
-    ``signing_key`` is the board's Ed25519 key: opening and closing an election publish a
-    checkpoint signed with it, so both need it; casting and reading do not. The schema is
-    created if missing (tables, indexes, append-only triggers).
+    ``signing_key`` is the board's Ed25519 key, whose public key every election on this board
+    names (:attr:`Election.board_key`, bound by its fingerprint): opening and closing an
+    election publish a checkpoint signed with it, and casting returns a receipt signed with
+    it, so these need it; reading does not. The schema is created if missing (tables,
+    indexes, append-only triggers).
     """
 
     def __init__(
@@ -155,8 +124,18 @@ class Board:
         """Record the election (entry 1): manifest, group, key, credentials, trustees' data.
 
         ``trustees`` is the trustees' public data (any JSON value; the ceremony reads it back).
-        The launch code defaults to a fresh random one; the genesis hash binds it.
+        The launch code defaults to a fresh random one; the genesis hash binds it. An election
+        whose board key is not this board's signing key (when it has one) is refused with
+        ContextMismatch: nothing this board signs would verify under the election's key.
         """
+        if self.board_key is not None and not hmac.compare_digest(
+            election.board_key, self.board_key
+        ):
+            raise ContextMismatch(
+                f"election {election.election_id!r}: its board key"
+                f" {election.board_key.hex()} is not this board's signing key"
+                f" {self.board_key.hex()}"
+            )
         record = SetupRecord(
             election=election,
             trustees=trustees,
@@ -215,10 +194,17 @@ class Board:
         on the list, the election is open, the ballot is not already on the board as another
         credential's superseded or spoiled ballot, and the revote policy allows it; then
         appends. Casting an accepted ballot again (while it is its credential's last) returns
-        the same receipt. Raises ContextMismatch, UnknownCredential, InvalidBallot,
-        InvalidProof, InvalidSignature, ElectionNotOpen, DuplicateBallot, StorageUnavailable.
+        the same receipt. The receipt is signed with the board's key (docs/spec.md section
+        10.5), which must be the election's. Raises ContextMismatch, UnknownCredential,
+        InvalidBallot, InvalidProof, InvalidSignature, ElectionNotOpen, DuplicateBallot,
+        StorageUnavailable; InvalidInput without a signing key.
         """
+        key = self._require_key("a receipt")
         election = self.load_election(election_id)
+        if not hmac.compare_digest(election.board_key, bytes(key.verify_key)):
+            raise ContextMismatch(
+                f"election {election_id!r}: its board key is not this board's signing key"
+            )
         if isinstance(ballot, (bytes, bytearray, memoryview)):
             ballot = decode_ballot(election, bytes(ballot))
         self._check_context(election, ballot)
@@ -231,7 +217,7 @@ class Board:
             ballot_columns(ballot),
             one_ballot_per_credential=election.manifest.revote is RevotePolicy.SINGLE,
         )
-        return Receipt.of(entry)
+        return Receipt.of(entry, key)
 
     def spoil(self, election_id: str, ballot: EncryptedBallot, audit: AuditedBallot) -> BoardEntry:
         """Publish a spoiled (Benaloh-audited) ballot; it can never be cast afterwards.
@@ -356,8 +342,8 @@ class Board:
     def verify(self, election_id: str) -> ChainHead:
         """Recompute the chain from the genesis and check the published checkpoints against it.
 
-        Checkpoint signatures are checked against this board's key when it has one, otherwise
-        against the key of the first checkpoint (all must be signed by the same key).
+        Checkpoint signatures are checked against the election's board key (bound by its
+        fingerprint).
         Returns the head; raises BoardIntegrityError or InvalidSignature.
         """
         try:
@@ -366,11 +352,9 @@ class Board:
             raise BoardIntegrityError(f"election {election_id!r}: setup entry: {fault}") from fault
         genesis = genesis_hash(election_id, record.election.fingerprint, record.launch_code)
         checkpoints = self.store.checkpoints(election_id)
-        key = self.board_key or (checkpoints[0].board_key if checkpoints else None)
         expected = {}
         for checkpoint in checkpoints:
-            if key is not None:
-                check_checkpoint(checkpoint, key)
+            check_checkpoint(checkpoint, record.election.board_key)
             expected[checkpoint.position] = checkpoint.chain_hash
         check_consistent(checkpoints)
 

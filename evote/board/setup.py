@@ -1,8 +1,9 @@
 """The setup event: what the board's first entry says about the election (docs/spec.md 10.3).
 
 The payload is canonical JSON (:func:`evote.jsonstrict.dumps`) of an object with exactly the
-fields ``version``, ``election_id``, ``manifest`` (the manifest's JSON object), ``group``,
+fields ``version`` (2), ``election_id``, ``manifest`` (the manifest's JSON object), ``group``,
 ``public_key``, ``ceremony_digest``, ``credentials`` (the public credential list's JSON object),
+``board_key`` (the board's Ed25519 public key, which the fingerprint binds),
 ``trustees`` (the trustees' public data: an opaque JSON value given by the caller, which the
 ceremony package reads), ``fingerprint`` and ``launch_code``; binary values in canonical
 base64. Decoding rebuilds the :class:`~evote.election.Election` and checks that its fingerprint
@@ -23,17 +24,20 @@ from evote.ballots.credentials import MAX_JSON_BYTES, CredentialList
 from evote.ballots.manifest import manifest_from_json_obj
 from evote.crypto.elgamal import PublicKey
 from evote.crypto.groups import group_by_name
-from evote.election import Election
+from evote.election import BOARD_KEY_BYTES, Election
 from evote.errors import InvalidInput, InvalidRecord
 
-SETUP_VERSION: Final = 1
+#: 2 since the board key is part of the election (version 1 had no ``board_key``).
+SETUP_VERSION: Final = 2
 LAUNCH_CODE_BYTES: Final = 16
 MAX_LAUNCH_CODE_LENGTH: Final = 200
 # A setup holds the whole credential list: ~70 bytes a voter on ed25519, ~700 on modp4096.
 MAX_SETUP_BYTES: Final = MAX_JSON_BYTES
-# Where the canonical form (sorted keys, no spaces) puts the credential list's entries.
+# Where the canonical form (sorted keys, no spaces) puts the credential list's entries:
+# after the only two keys that sort before "credentials", both base64 strings.
 _CREDENTIALS_OPENING: Final = re.compile(
-    rb'\{"ceremony_digest":"[A-Za-z0-9+/=]*","credentials":(\{"entries":\[)'
+    rb'\{"board_key":"[A-Za-z0-9+/=]*","ceremony_digest":"[A-Za-z0-9+/=]*",'
+    rb'"credentials":(\{"entries":\[)'
 )
 _FIELDS: Final = (
     "version",
@@ -43,6 +47,7 @@ _FIELDS: Final = (
     "public_key",
     "ceremony_digest",
     "credentials",
+    "board_key",
     "trustees",
     "fingerprint",
     "launch_code",
@@ -83,6 +88,7 @@ class SetupRecord:
                 "public_key": jsonstrict.b64encode(election.public_key.element.to_bytes()),
                 "ceremony_digest": jsonstrict.b64encode(election.ceremony_digest),
                 "credentials": election.credentials.to_json_obj(),
+                "board_key": jsonstrict.b64encode(election.board_key),
                 "trustees": self.trustees,
                 "fingerprint": jsonstrict.b64encode(election.fingerprint),
                 "launch_code": self.launch_code,
@@ -115,9 +121,14 @@ def decode_setup(payload: bytes, where: str = "setup") -> SetupRecord:
     read = jsonstrict.Reader(InvalidRecord)
     split = split_credential_list(payload)
     outer = payload if split is None else split[0]
-    fields = read.object(
-        jsonstrict.loads(outer, where, InvalidRecord, max_size=MAX_SETUP_BYTES), where, _FIELDS
-    )
+    value = jsonstrict.loads(outer, where, InvalidRecord, max_size=MAX_SETUP_BYTES)
+    if isinstance(value, dict) and value.get("version") == 1:
+        read.fail(
+            f"{where}.version",
+            "setup payload version 1 was written by an earlier evote (no board key in the"
+            f" election); this evote reads version {SETUP_VERSION} only",
+        )
+    fields = read.object(value, where, _FIELDS)
     read.integer(fields["version"], f"{where}.version", SETUP_VERSION, SETUP_VERSION)
     try:
         group = group_by_name(read.string(fields["group"], f"{where}.group"))
@@ -136,6 +147,7 @@ def decode_setup(payload: bytes, where: str = "setup") -> SetupRecord:
             public_key=public_key,
             credentials=credentials,
             ceremony_digest=read.b64(fields["ceremony_digest"], f"{where}.ceremony_digest", 32),
+            board_key=read.b64(fields["board_key"], f"{where}.board_key", BOARD_KEY_BYTES),
         )
     except InvalidRecord:
         raise

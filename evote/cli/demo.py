@@ -257,12 +257,13 @@ def run_demo(
     with timings.phase(f"credentials for {voters} voters"):
         registration = _register(group, voters)
     manifest = demo_manifest(group)
+    board_key = SigningKey.generate()
     election = Election(
         manifest, group, ceremony.public_key, registration.credential_list,
-        ceremony.transcript_hash,
+        ceremony.transcript_hash, bytes(board_key.verify_key),
     )
     (out / "ceremony.json").write_bytes(ceremony_result_to_json(ceremony))
-    with Board(str(board_path), SigningKey.generate()) as board:
+    with Board(str(board_path), board_key) as board:
         with timings.phase("board setup and opening"):
             board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
             board.open_election(ELECTION_ID)

@@ -24,6 +24,7 @@ from evote.ballots.manifest import manifest_from_json
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
 from evote.board.chain import EntryKind
+from evote.board.receipt import Receipt
 from evote.ceremony.dkg import check_ceremony_result
 from evote.ceremony.wire import ceremony_result_from_json, ceremony_result_to_json
 from evote.cli.workspace import (
@@ -138,6 +139,7 @@ def _open(args: argparse.Namespace) -> int:
         launch_code = board.setup_record(election.election_id).launch_code
     print(f"election {election.election_id!r} is open")
     print(f"fingerprint {election.fingerprint.hex()}")
+    print(f"board key {election.board_key.hex()}")
     print(f"launch code {launch_code}; {len(election.credentials)} credentials")
     print(f"checkpoint at position {checkpoint.position}, chain hash {checkpoint.chain_hash.hex()}")
     return 0
@@ -185,13 +187,12 @@ def _choices(text: str) -> dict[str, Any]:
     return value
 
 
-def cast_ballot(board: Board, election_id: str, code: str, choices: dict[str, Any]) -> str:
-    """Encrypt and cast one ballot; return its tracking code."""
+def cast_ballot(board: Board, election_id: str, code: str, choices: dict[str, Any]) -> Receipt:
+    """Encrypt and cast one ballot; return the board's signed receipt."""
     election = board.load_election(election_id)
     key = CredentialKey.derive(election.group, election_id, code)
     plaintext = PlaintextBallot.from_selection(election.manifest, choices)
-    receipt = board.cast(election_id, encrypt_ballot(election, key, plaintext))
-    return receipt.tracking_code
+    return board.cast(election_id, encrypt_ballot(election, key, plaintext))
 
 
 def _cast(args: argparse.Namespace) -> int:
@@ -202,16 +203,18 @@ def _cast(args: argparse.Namespace) -> int:
             f"--credential-env {args.credential_env}: the environment variable is not set"
         )
     choices = _choices(args.choices)
-    with election_dir.board() as board:
+    with election_dir.board(signing=True) as board:
         election_dir.head(board)
-        tracking = cast_ballot(board, election_dir.election_id, code, choices)
-        entry = board.ballot_by_tracking_code(election_dir.election_id, tracking)
+        receipt = cast_ballot(board, election_dir.election_id, code, choices)
+    if args.receipt is not None:
+        # The voter's proof that the board accepted the ballot (docs/spec.md section 10.5).
+        write_public(Path(args.receipt), jsonstrict.dumps(receipt.to_json_obj()) + b"\n")
     print(
         jsonstrict.dumps(
             {
-                "tracking_code": tracking,
-                "position": entry.position,
-                "chain_hash": jsonstrict.b64encode(entry.chain_hash),
+                "tracking_code": receipt.tracking_code,
+                "position": receipt.position,
+                "chain_hash": jsonstrict.b64encode(receipt.chain_hash),
             }
         ).decode()
     )
@@ -272,6 +275,11 @@ def register_cast(commands: Any) -> None:
         required=True,
         metavar="JSON",
         help='the choices, e.g. \'{"tram-north": ["yes"]}\' (a question left out is blank)',
+    )
+    cast.add_argument(
+        "--receipt",
+        metavar="FILE",
+        help="write the board's signed receipt (JSON) to FILE, for 'evote verify-ballot --receipt'",
     )
     cast_handler: Handler = _cast
     cast.set_defaults(handler=cast_handler)

@@ -254,6 +254,7 @@ class ElectionDir:
             ceremony.public_key,
             self.credentials(manifest.group),
             ceremony.transcript_hash,
+            bytes(self.signing_key().verify_key),
         )
 
     def signing_key(self) -> SigningKey:

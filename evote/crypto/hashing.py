@@ -38,6 +38,7 @@ class Purpose(StrEnum):
     BOARD_LINK = "board-link"
     BOARD_PAYLOAD = "board-payload"
     BOARD_CHECKPOINT = "board-checkpoint"
+    BOARD_RECEIPT = "board-receipt"
     CEREMONY_TRANSCRIPT = "ceremony-transcript"
     RESULT = "result"
     BATCH = "batch"

@@ -16,9 +16,9 @@ from evote.board.checkpoint import KEY_LENGTH, Checkpoint
 from evote.board.setup import MAX_SETUP_BYTES, split_credential_list
 from evote.crypto.groups import MODP_COFACTOR, MODP_P, Group, all_groups
 from evote.election import Election
-from evote.errors import InvalidInput, InvalidRecord
+from evote.errors import InvalidInput, InvalidRecord, UnreadableRecord
 from evote.record.model import FORMAT_NAME, FORMAT_VERSION
-from evote.record.strict import DOCUMENT_LINE, fail
+from evote.record.strict import DOCUMENT_LINE, fail, prefix
 
 INDEX: Final = "record.json"
 GROUP: Final = "group.json"
@@ -39,6 +39,8 @@ MAX_FILES: Final = 64
 SHA256_HEX_LENGTH: Final = 64
 
 _READ: Final = jsonstrict.Reader(InvalidRecord)
+#: Record formats of earlier evote versions (1: no board key in the election).
+_EARLIER_FORMATS: Final = frozenset(range(1, FORMAT_VERSION))
 
 
 def _hex(value: int) -> str:
@@ -101,6 +103,7 @@ def election_document(election: Election, launch_code: str) -> dict[str, Any]:
         "group": election.group.name,
         "public_key": jsonstrict.b64encode(election.public_key.element.to_bytes()),
         "ceremony_digest": jsonstrict.b64encode(election.ceremony_digest),
+        "board_key": jsonstrict.b64encode(election.board_key),
         "fingerprint": jsonstrict.b64encode(election.fingerprint),
         "launch_code": launch_code,
     }
@@ -221,12 +224,18 @@ def read_index(value: Any) -> tuple[str, dict[str, tuple[int, str, str]]]:
     if name != FORMAT_NAME:
         fail(INDEX, DOCUMENT_LINE, f"{root}.format", f"{name!r} is not {FORMAT_NAME!r}")
     version = _READ.integer(fields["version"], _where(INDEX, f"{root}.version"))
+    # Another format is nothing this evote can judge (exit 2, "try again" with the evote of
+    # that format), not a record found wrong: its hashes and fields mean other things.
+    where = f"{prefix(INDEX, DOCUMENT_LINE)}: {root}.version"
+    if version in _EARLIER_FORMATS:
+        raise UnreadableRecord(
+            f"{where}: record format version {version} was written by an earlier evote; this"
+            f" evote verifies format {FORMAT_VERSION} only"
+        )
     if version != FORMAT_VERSION:
-        fail(
-            INDEX,
-            DOCUMENT_LINE,
-            f"{root}.version",
-            f"unknown format version {version} (this evote reads version {FORMAT_VERSION})",
+        raise UnreadableRecord(
+            f"{where}: unknown format version {version} (this evote reads version"
+            f" {FORMAT_VERSION})"
         )
     election_id = _READ.string(fields["election_id"], _where(INDEX, f"{root}.election_id"))
     items = _READ.array(fields["files"], _where(INDEX, f"{root}.files"), 1, MAX_FILES)

@@ -27,7 +27,9 @@ from evote.tally.decryption import DecryptionShare
 from evote.tally.result import ElectionResult
 
 FORMAT_NAME: Final = "evote-record"
-FORMAT_VERSION: Final = 1
+#: 2 since the board key is part of the election (election.json ``board_key``, the setup
+#: payload's version 2); a reader refuses version 1 with one clear message.
+FORMAT_VERSION: Final = 2
 BOARD_FILE: Final = "board.jsonl"
 
 

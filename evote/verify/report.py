@@ -9,8 +9,12 @@ passed and skipped steps are ``ok``; a report is ``ok`` when every step is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+
+from evote.board.checkpoint import Checkpoint
+from evote.board.receipt import Receipt
 
 
 class StepStatus(StrEnum):
@@ -51,6 +55,50 @@ class StepReport:
         }
 
 
+def iso_utc(timestamp: int) -> str:
+    """Unix seconds as ISO 8601 UTC, e.g. ``2027-03-08T20:00:05Z``."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def checkpoint_summary(checkpoint: Checkpoint) -> dict[str, Any]:
+    """A checkpoint's position, chain hash (hex) and time (ISO 8601 UTC and Unix seconds)."""
+    return {
+        "position": checkpoint.position,
+        "chain_hash": checkpoint.chain_hash.hex(),
+        "time": iso_utc(checkpoint.timestamp),
+        "timestamp": checkpoint.timestamp,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """What an auditor compares with what the officers announced (docs/spec.md section 11.0).
+
+    The record's election fingerprint and board key, and its last checkpoint (``None`` when
+    it has none); ``expected_fingerprint`` and ``held`` (names of the held checkpoints) are
+    what the auditor pinned the verification to, if anything.
+    """
+
+    fingerprint: bytes
+    board_key: bytes
+    last_checkpoint: Checkpoint | None
+    expected_fingerprint: bytes | None = None
+    held: tuple[str, ...] = ()
+
+    def to_json_obj(self) -> dict[str, Any]:
+        """Top-level fields of the JSON report; bytes in lowercase hex."""
+        last = self.last_checkpoint
+        return {
+            "fingerprint": self.fingerprint.hex(),
+            "board_key": self.board_key.hex(),
+            "last_checkpoint": None if last is None else checkpoint_summary(last),
+            "expected_fingerprint": (
+                None if self.expected_fingerprint is None else self.expected_fingerprint.hex()
+            ),
+            "held_checkpoints": list(self.held),
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class AuditReport:
     """One spoiled ballot's Benaloh audit (docs/spec.md step 11.7.1) and its verdict.
@@ -83,11 +131,13 @@ class AuditReport:
 
 @dataclass(frozen=True, slots=True)
 class VerificationReport:
-    """Every step's report, in step order; every audited (spoiled) ballot, in board order."""
+    """Every step's report, in step order; every audited (spoiled) ballot, in board order; the
+    record's anchors (None when the record could not be read that far)."""
 
     election_id: str
     steps: tuple[StepReport, ...]
     audits: tuple[AuditReport, ...] = ()
+    anchors: Anchors | None = None
 
     @property
     def ok(self) -> bool:
@@ -116,8 +166,10 @@ class VerificationReport:
         raise KeyError(number)
 
     def to_json_obj(self) -> dict[str, Any]:
+        anchors = {} if self.anchors is None else self.anchors.to_json_obj()
         return {
             "election_id": self.election_id,
+            **anchors,
             "ok": self.ok,
             "complete": self.complete,
             "steps": [step.to_json_obj() for step in self.steps],
@@ -139,6 +191,8 @@ class BallotStatus:
     ``position`` is the ballot's board position (``None`` when absent); for a superseded
     ballot, ``superseded_by`` is the position of the same credential's last ballot, the one
     counted instead; ``tracking_code`` is the code asked about, as the board writes it.
+    ``receipt`` is the voter's receipt, when one was given, its signature verified: an absent
+    ballot with a receipt is evidence that the board dropped a ballot it accepted.
     """
 
     tracking_code: str
@@ -146,12 +200,21 @@ class BallotStatus:
     position: int | None = None
     superseded_by: int | None = None
     counted_tracking_code: str | None = None
+    receipt: Receipt | None = None
 
     def to_json_obj(self) -> dict[str, Any]:
-        return {
+        obj: dict[str, Any] = {
             "tracking_code": self.tracking_code,
             "state": self.state.value,
             "position": self.position,
             "superseded_by": self.superseded_by,
             "counted_tracking_code": self.counted_tracking_code,
         }
+        if self.receipt is not None:
+            # Checked against the election's board key: what the board signed it accepted.
+            obj["receipt"] = {
+                "position": self.receipt.position,
+                "chain_hash": self.receipt.chain_hash.hex(),
+                "signature_verified": True,
+            }
+        return obj

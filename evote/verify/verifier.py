@@ -20,7 +20,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +30,7 @@ from evote.ballots.credentials import CredentialList
 from evote.ballots.encrypted import EncryptedBallot, decode_ballot
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
-from evote.board.checkpoint import check_checkpoint, check_consistent, check_extends
+from evote.board.checkpoint import Checkpoint, check_checkpoint, check_consistent, check_extends
 from evote.board.payloads import EVENT_KINDS, decode_event
 from evote.board.setup import decode_setup
 from evote.board.store import ALLOWED_AFTER
@@ -48,6 +48,7 @@ from evote.errors import (
     InvalidProof,
     InvalidRecord,
     InvalidResult,
+    InvalidSignature,
     UnreadableRecord,
 )
 from evote.record.model import ElectionRecord, load_record
@@ -64,7 +65,7 @@ from evote.tally.decryption import (
 from evote.tally.result import DecryptedCounts, check_result, turnout_of
 from evote.verify.cluster import SharingExecutor
 from evote.verify.facts import FactStore
-from evote.verify.report import AuditReport, StepReport, StepStatus, VerificationReport
+from evote.verify.report import Anchors, AuditReport, StepReport, StepStatus, VerificationReport
 from evote.verify.work import (
     ChunkEntry,
     ChunkResult,
@@ -83,6 +84,10 @@ DEFAULT_MAX_PENDING: Final = 32
 SUPERSEDED_BATCH: Final = 1000
 
 Progress = Callable[[str, int, int], None]
+#: Checkpoints an auditor holds: by name (the file they came from), or in a sequence.
+HeldCheckpoints = Mapping[str, Checkpoint] | Sequence[Checkpoint]
+#: The length of an election fingerprint (docs/spec.md section 6.3).
+FINGERPRINT_BYTES: Final = 32
 
 #: (number, name) of every step, in the order they run (docs/spec.md section 11).
 STEPS: Final = (
@@ -176,9 +181,22 @@ class _Verifier:
         chunk_size: int,
         max_pending: int,
         loaded: StepReport | None = None,
+        expected_fingerprint: bytes | None = None,
+        held_checkpoints: HeldCheckpoints = (),
     ) -> None:
         if chunk_size < 1 or max_pending < 1:
             raise InvalidInput("verify: chunk size and tasks in flight must be at least 1")
+        if expected_fingerprint is not None and (
+            not isinstance(expected_fingerprint, bytes)
+            or len(expected_fingerprint) != FINGERPRINT_BYTES
+        ):
+            raise InvalidInput(f"verify: an expected fingerprint is {FINGERPRINT_BYTES} bytes")
+        self.expected_fingerprint = expected_fingerprint
+        self.held: tuple[tuple[str, Checkpoint], ...] = (
+            tuple(held_checkpoints.items())
+            if isinstance(held_checkpoints, Mapping)
+            else tuple((f"#{number}", held) for number, held in enumerate(held_checkpoints, 1))
+        )
         self.record = record
         self.loaded = loaded
         self.election: Election = record.election
@@ -225,7 +243,22 @@ class _Verifier:
             if self.ballots.facts is not None:
                 self.ballots.facts.close()
         return VerificationReport(
-            self.record.election_id, tuple(self.reports.values()), tuple(self.ballots.audits)
+            self.record.election_id,
+            tuple(self.reports.values()),
+            tuple(self.ballots.audits),
+            self._anchors(),
+        )
+
+    def _anchors(self) -> Anchors:
+        """What the auditor compares with what the officers announced (docs/spec.md 11.0)."""
+        election = self.election
+        checkpoints = self.record.checkpoints
+        return Anchors(
+            election.fingerprint,
+            election.board_key,
+            checkpoints[-1] if checkpoints else None,
+            self.expected_fingerprint,
+            tuple(name for name, _ in self.held),
         )
 
     def _run_step(
@@ -301,7 +334,14 @@ class _Verifier:
             election.public_key,
             election.credentials,
             election.ceremony_digest,
+            election.board_key,
         )
+        announced = self.expected_fingerprint
+        if announced is not None and not hmac.compare_digest(announced, rebuilt.fingerprint):
+            raise ContextMismatch(
+                f"fingerprint: the record's election has {rebuilt.fingerprint.hex()}, not the"
+                f" announced {announced.hex()}: this is not the election that was announced"
+            )
         entry = self._setup_entry()
         setup = decode_setup(entry.payload, "board entry 1 (setup)")
         pairs: tuple[tuple[str, bytes, bytes], ...] = (
@@ -313,6 +353,7 @@ class _Verifier:
             ("public key", setup.election.public_key.element.to_bytes(),
              election.public_key.element.to_bytes()),
             ("ceremony digest", setup.election.ceremony_digest, election.ceremony_digest),
+            ("board key", setup.election.board_key, election.board_key),
         )  # fmt: skip
         for what, expected, given in pairs:
             if not hmac.compare_digest(expected, given):
@@ -401,9 +442,34 @@ class _Verifier:
             )
         return head.position
 
+    def _held_checkpoints(self) -> None:
+        """The checkpoints an auditor holds: signed by the election's key, extended by the board.
+
+        An auditor's checkpoint comes from outside the record (saved when it was published),
+        so a board rolled back or rewritten behind it, re-chained and re-signed, cannot pass.
+        """
+        board_key = self.election.board_key
+        for name, held in self.held:
+            where = f"held checkpoint {name} (position {held.position})"
+            try:
+                if held.election_id != self.record.election_id:
+                    raise ContextMismatch(f"of election {held.election_id!r}")
+                check_checkpoint(held, board_key)
+                check_extends(held, self.record.entries(index=False))
+            except (ContextMismatch, InvalidSignature, BoardIntegrityError) as fault:
+                raise type(fault)(f"{where}: {fault}") from fault
+
     def checkpoints(self) -> int:
-        """11.6: every checkpoint signed by the board key, and the board extends each of them."""
+        """11.6: the held checkpoints, then every checkpoint of the record, signed by the
+        election's board key; the board extends each of them."""
         record = self.record
+        board_key = self.election.board_key
+        if not hmac.compare_digest(record.board_key, board_key):
+            raise InvalidSignature(
+                f"checkpoints.json names board key {record.board_key.hex()}, not the election's"
+                f" board key {board_key.hex()} (bound by its fingerprint)"
+            )
+        self._held_checkpoints()
         checkpoints = record.checkpoints
         if not checkpoints:
             raise BoardIntegrityError("no signed checkpoint of the board in the record")
@@ -414,7 +480,7 @@ class _Verifier:
                 raise ContextMismatch(
                     f"checkpoint at {checkpoint.position}: of election {checkpoint.election_id!r}"
                 )
-            check_checkpoint(checkpoint, record.board_key)
+            check_checkpoint(checkpoint, board_key)
             if checkpoint.position < previous:
                 raise BoardIntegrityError(
                     f"checkpoint at {checkpoint.position} listed after one at {previous}"
@@ -444,7 +510,7 @@ class _Verifier:
                     raise BoardIntegrityError(
                         f"the {kind.value} event at {position} has no signed checkpoint"
                     )
-        return len(checkpoints)
+        return len(checkpoints) + len(self.held)
 
     # -- 11.7 to 11.10: the ballots ----------------------------------------------------------
 
@@ -757,6 +823,8 @@ def verify_record(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     max_pending: int = DEFAULT_MAX_PENDING,
     loaded: StepReport | None = None,
+    expected_fingerprint: bytes | None = None,
+    held_checkpoints: HeldCheckpoints = (),
 ) -> VerificationReport:
     """Run every step of docs/spec.md section 11 on ``record``; never raises for a failed check.
 
@@ -764,5 +832,14 @@ def verify_record(
     pool, a Dask client's executor) in chunks of ``chunk_size``; without one, in this process.
     ``progress(label, done, total)`` is called as long steps advance. ``loaded`` is step 11.0's
     report from :func:`read_record`; without it, step 11.0 is run again on the loaded record.
+
+    ``expected_fingerprint`` is the fingerprint the officers announced: step 11.2 fails if the
+    record's election has another. ``held_checkpoints`` are checkpoints an auditor saved
+    earlier (by name, e.g. their file, or in a sequence): step 11.6 fails, naming the first
+    one, unless each is signed by the election's board key and the record's board extends it.
+    Raises InvalidInput only for malformed arguments.
     """
-    return _Verifier(record, executor, progress, chunk_size, max_pending, loaded).run()
+    return _Verifier(
+        record, executor, progress, chunk_size, max_pending, loaded, expected_fingerprint,
+        held_checkpoints,
+    ).run()  # fmt: skip

@@ -5,6 +5,11 @@ once: its chain is recomputed from the genesis and must reach a checkpoint signe
 key at or after the ballot (so the entry is the one the board committed to), the ballot with
 that code is checked with :func:`~evote.ballots.encrypted.check_ballot`, and a later ballot of
 the same credential, if any, is the one counted instead (docs/spec.md section 10.6).
+
+With the voter's signed receipt (docs/spec.md section 10.5), its signature is checked first
+under the election's board key (the key the fingerprint binds), and the ballot must be at the
+receipt's position with the receipt's chain hash: a ballot the board signed for and the record
+does not hold is reported absent *with* the receipt, the evidence that the board dropped it.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from evote.ballots.encrypted import (
 )
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import check_checkpoint
+from evote.board.receipt import Receipt, check_receipt_signature
 from evote.crypto.hashing import Purpose, digest32
-from evote.errors import BoardIntegrityError, InvalidRecord
+from evote.errors import BoardIntegrityError, ContextMismatch, InvalidInput, InvalidRecord
 from evote.record.model import ElectionRecord
 from evote.verify.report import BallotState, BallotStatus
 from evote.verify.work import spoiled_ballot_bytes
@@ -36,14 +42,27 @@ def _credential_of(payload: bytes, where: str) -> str:
     return credential
 
 
-def verify_ballot_on_record(record: ElectionRecord, code: str) -> BallotStatus:
+def verify_ballot_on_record(
+    record: ElectionRecord, code: str, receipt: Receipt | None = None
+) -> BallotStatus:
     """Find the ballot with tracking ``code``: counted, superseded (by which), spoiled, absent.
 
-    Raises :class:`~evote.errors.BoardIntegrityError` if the board's chain breaks or the ballot
-    lies beyond every signed checkpoint, and the ballot's own check error if it does not verify.
+    With ``receipt`` (of that ballot), its signature must verify under the election's board key
+    (:class:`~evote.errors.InvalidSignature` otherwise), and a found ballot must be where the
+    receipt puts it. Raises :class:`~evote.errors.BoardIntegrityError` if the board's chain
+    breaks, the ballot lies beyond every signed checkpoint or elsewhere than its receipt says,
+    and the ballot's own check error if it does not verify.
     """
     wanted = normalise_tracking_code(code)
     election = record.election
+    if receipt is not None:
+        check_receipt_signature(receipt, election.board_key)
+        if receipt.election_id != record.election_id:
+            raise ContextMismatch(
+                f"receipt of election {receipt.election_id!r}, record of {record.election_id!r}"
+            )
+        if normalise_tracking_code(receipt.tracking_code) != wanted:
+            raise InvalidInput(f"tracking code {code}: not the receipt's {receipt.tracking_code}")
     found: BoardEntry | None = None
     credential: str | None = None
     last_position: int | None = None
@@ -89,7 +108,9 @@ def verify_ballot_on_record(record: ElectionRecord, code: str) -> BallotStatus:
                 f"checkpoint at {checkpoint.position}: the board's chain hash there differs"
             )
     if found is None:
-        return BallotStatus(code, BallotState.ABSENT)
+        return BallotStatus(code, BallotState.ABSENT, receipt=receipt)
+    if receipt is not None:
+        _check_receipt_place(receipt, found)
     signed = [cp for cp in record.checkpoints if cp.position >= found.position]
     if not signed:
         raise BoardIntegrityError(
@@ -98,8 +119,34 @@ def verify_ballot_on_record(record: ElectionRecord, code: str) -> BallotStatus:
     if found.kind is EntryKind.SPOILED:
         where = f"board entry {found.position}"
         check_ballot(election, decode_ballot(election, spoiled_ballot_bytes(found.payload, where)))
-        return BallotStatus(shown, BallotState.SPOILED, found.position)
+        return BallotStatus(shown, BallotState.SPOILED, found.position, receipt=receipt)
     check_ballot(election, decode_ballot(election, found.payload))
     if last_position == found.position:
-        return BallotStatus(shown, BallotState.COUNTED, found.position, None, shown)
-    return BallotStatus(shown, BallotState.SUPERSEDED, found.position, last_position, last_code)
+        return BallotStatus(shown, BallotState.COUNTED, found.position, None, shown, receipt)
+    return BallotStatus(
+        shown, BallotState.SUPERSEDED, found.position, last_position, last_code, receipt
+    )
+
+
+def _check_receipt_place(receipt: Receipt, found: BoardEntry) -> None:
+    """The ballot is at the receipt's position with its chain hash (the board signed both)."""
+    if (
+        found.kind is not EntryKind.BALLOT
+        or found.position != receipt.position
+        or found.ballot_hash is None
+        or not hmac.compare_digest(found.ballot_hash, receipt.ballot_hash)
+    ):
+        raise BoardIntegrityError(
+            f"the board signed a receipt for ballot {receipt.tracking_code} at position"
+            f" {receipt.position}; the record holds it at position {found.position} as a"
+            f" {found.kind.value} entry (ballot hash"
+            f" {'none' if found.ballot_hash is None else found.ballot_hash.hex()}): the board"
+            " rewrote what it accepted"
+        )
+    if not hmac.compare_digest(found.chain_hash, receipt.chain_hash):
+        raise BoardIntegrityError(
+            f"the board signed a receipt for ballot {receipt.tracking_code} at position"
+            f" {receipt.position} with chain hash {receipt.chain_hash.hex()}; the record's"
+            f" chain hash there is {found.chain_hash.hex()}: the board rewrote its history"
+            " before this ballot"
+        )

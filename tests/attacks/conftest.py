@@ -165,9 +165,11 @@ def build_world(group: Group, election_id: str | None = None) -> World:
     manifest = attack_manifest(group, election_id)
     ceremony, trustees = run_ceremony(group, election_id, TRUSTEES, THRESHOLD)
     registration = Registrar.generate(group, election_id, [f"voter-{i}" for i in range(VOTERS)])
+    board_key = SigningKey.generate()
     election = Election(
-        manifest, group, ceremony.public_key, registration.credential_list, ceremony.transcript_hash
-    )
+        manifest, group, ceremony.public_key, registration.credential_list,
+        ceremony.transcript_hash, bytes(board_key.verify_key),
+    )  # fmt: skip
     codes = tuple(registration.codes.values())
     return World(
         group,
@@ -176,7 +178,7 @@ def build_world(group: Group, election_id: str | None = None) -> World:
         tuple(trustee.share() for trustee in trustees),
         codes,
         tuple(CredentialKey.derive(group, election_id, code) for code in codes),
-        SigningKey.generate(),
+        board_key,
     )
 
 

@@ -37,7 +37,7 @@ ROWS: Final[tuple[str, ...]] = (
     *(f"A{i}" for i in range(1, 7)),
     *(f"B{i}" for i in range(1, 7)),
     *(f"C{i}" for i in range(1, 11)),
-    *(f"D{i}" for i in range(1, 4)),
+    *(f"D{i}" for i in range(1, 5)),
     *(f"E{i}" for i in range(1, 5)),
     *(f"F{i}" for i in range(1, 5)),
     *(f"G{i}" for i in range(1, 4)),

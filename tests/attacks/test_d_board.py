@@ -9,26 +9,33 @@ verifier on the record exported afterwards (the verify path) must both catch the
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from nacl.signing import SigningKey
 
+from evote import jsonstrict
 from evote.board.board import Board
 from evote.board.chain import ChainHead, EntryKind, link_hash, payload_hash
 from evote.board.checkpoint import (
     Checkpoint,
+    check_checkpoint,
     check_consistent,
     check_extends,
     sign_checkpoint,
 )
+from evote.board.receipt import Receipt, check_receipt_signature
 from evote.cli import main
-from evote.errors import BoardIntegrityError, InvalidRecord
+from evote.errors import BoardIntegrityError, ContextMismatch, InvalidRecord, InvalidSignature
 from evote.record import documents as doc
 from evote.record import export_record, load_record
 from evote.record.export import reseal_record
 from evote.record.strict import document_bytes
+from evote.verify import verify_record
+from evote.verify.report import StepStatus
 from tests.attacks.conftest import World
 from tests.attacks.records import (
     COUNTED,
@@ -36,6 +43,7 @@ from tests.attacks.records import (
     Line,
     assert_fails_at,
     forge_board,
+    rewrite_json,
 )
 
 ENTRIES = "evote_board_entries"
@@ -232,3 +240,100 @@ def test_d3_equivocating_checkpoints_in_record(world: World, record: Path) -> No
     path.write_bytes(document_bytes(value))
     reseal_record(record)
     assert_fails_at(record, "11.6", "equivocation")
+
+
+# -- the board key in the election; held checkpoints; signed receipts --------------------------
+
+
+def _fresh_key_forgery(record: Path, world: World) -> SigningKey:
+    """The operator drops voter 0's superseded ballot, re-chains, and re-signs every checkpoint
+    with a fresh key that it writes into checkpoints.json (record.json resealed)."""
+    fresh = SigningKey.generate()
+
+    def edit(lines: list[Line]) -> list[Line]:
+        return [line for position, line in enumerate(lines, 1) if position != SUPERSEDED]
+
+    forge_board(record, replace(world, board_key=fresh), edit)
+    rewrite_json(
+        record,
+        doc.CHECKPOINTS,
+        lambda value: value.__setitem__("board_key", jsonstrict.b64encode(bytes(fresh.verify_key))),
+    )
+    return fresh
+
+
+@pytest.mark.attack("D2", path="verify")
+def test_d2_record_re_signed_with_a_fresh_key(world: World, record: Path) -> None:
+    fresh = _fresh_key_forgery(record, world)
+    report = assert_fails_at(record, "11.6", "InvalidSignature")
+    error = report.step("11.6").error or ""
+    assert bytes(fresh.verify_key).hex() in error
+    assert world.election.board_key.hex() in error
+    assert main(["verify", "--complete", str(record)]) == 1
+
+
+@pytest.mark.attack("D2", path="verify")
+@pytest.mark.parametrize("how", ["rolled-back", "rewritten"])
+def test_d2_record_behind_a_held_checkpoint(
+    world: World, record: Path, tmp_path: Path, how: str
+) -> None:
+    held = load_record(record).checkpoints[-1]  # the close checkpoint, saved by an auditor
+    saved = tmp_path / "close-checkpoint.json"
+    saved.write_text(json.dumps(held.to_json_obj(), indent=2))  # any JSON layout
+    assert main(["verify", str(record), "--checkpoint", str(saved)]) == 0
+
+    def edit(lines: list[Line]) -> list[Line] | None:
+        if how == "rolled-back":
+            return lines[:SUPERSEDED]  # no close: the forger's checkpoints end earlier
+        del lines[SUPERSEDED - 1]  # the superseded ballot dropped, the rest re-chained
+        return None
+
+    forge_board(record, world, edit)
+    # Consistent with itself (re-signed with the board's own key): only the held one catches it.
+    assert verify_record(load_record(record)).ok
+    report = verify_record(load_record(record), held_checkpoints={str(saved): held})
+    step = report.step("11.6")
+    assert step.status is StepStatus.FAILED, step
+    assert step.error is not None
+    assert f"held checkpoint {saved} (position {held.position})" in step.error
+    assert "BoardIntegrityError" in step.error
+    assert main(["verify", str(record), "--checkpoint", str(saved)]) == 1
+
+
+@pytest.mark.attack("D4")
+def test_d4_a_checkpoint_or_receipt_of_another_key_fails(world: World, board: Board) -> None:
+    receipt = board.cast(world.election_id, world.ballot(0))
+    key = world.election.board_key
+    check_receipt_signature(receipt, key)
+    check_checkpoint(board.checkpoint(world.election_id), key)
+    thief = SigningKey.generate()
+    forged = sign_checkpoint(
+        thief, world.election_id, ChainHead(receipt.position, receipt.chain_hash), 0
+    )
+    with pytest.raises(InvalidSignature, match="another board key"):
+        check_checkpoint(forged, key)
+    entry = board.entry_at(world.election_id, receipt.position)
+    with pytest.raises(InvalidSignature, match="not signed by this election's board key"):
+        check_receipt_signature(Receipt.of(entry, thief), key)
+    # A board with another key cannot take the election over.
+    with Board(str(board.engine.url.database), thief) as other:
+        with pytest.raises(ContextMismatch, match="not this board's signing key"):
+            other.setup(world.election, None)
+        with pytest.raises(ContextMismatch, match="not this board's signing key"):
+            other.cast(world.election_id, world.ballot(1))
+
+
+@pytest.mark.attack("D4", path="verify")
+def test_d4_a_held_checkpoint_of_another_key_fails(
+    world: World, record: Path, tmp_path: Path
+) -> None:
+    last = load_record(record).checkpoints[-1]
+    forged = sign_checkpoint(
+        SigningKey.generate(), world.election_id, ChainHead(last.position, last.chain_hash), 0
+    )
+    saved = tmp_path / "forged.json"
+    saved.write_bytes(document_bytes(forged.to_json_obj()))
+    report = verify_record(load_record(record), held_checkpoints={str(saved): forged})
+    assert report.step("11.6").status is StepStatus.FAILED
+    assert "InvalidSignature" in (report.step("11.6").error or "")
+    assert main(["verify", str(record), "--checkpoint", str(saved)]) == 1

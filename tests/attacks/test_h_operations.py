@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nacl.signing import SigningKey
 
 from evote.board.board import Board
 from evote.board.chain import EntryKind
@@ -42,7 +43,12 @@ def test_h1_crash_mid_cast_leaves_no_half_entry(world: World, tmp_path: Path) ->
         doomed = world.ballot(1)
         child = SPAWN.Process(
             target=cast_and_die,
-            args=(_url(tmp_path), world.election_id, doomed.canonical_bytes()),
+            args=(
+                _url(tmp_path),
+                world.election_id,
+                doomed.canonical_bytes(),
+                bytes(world.board_key),
+            ),
         )
         child.start()
         child.join(timeout=120)
@@ -52,8 +58,8 @@ def test_h1_crash_mid_cast_leaves_no_half_entry(world: World, tmp_path: Path) ->
         _export_and_verify(board, world, tmp_path)
 
 
-def _cast_many(url: str, election_id: str, ballots: list[bytes], out: Any) -> None:
-    with Board(url) as board:
+def _cast_many(url: str, seed: bytes, election_id: str, ballots: list[bytes], out: Any) -> None:
+    with Board(url, SigningKey(seed)) as board:
         out.put([board.cast(election_id, data).position for data in ballots])
 
 
@@ -64,7 +70,10 @@ def test_h2_concurrent_casting_loses_nothing(world: World, tmp_path: Path) -> No
         ballots[0].append(world.ballot(0, "no").canonical_bytes())  # a revote races the others
         out = SPAWN.Queue()
         children = [
-            SPAWN.Process(target=_cast_many, args=(_url(tmp_path), world.election_id, share, out))
+            SPAWN.Process(
+                target=_cast_many,
+                args=(_url(tmp_path), bytes(world.board_key), world.election_id, share, out),
+            )
             for share in ballots
         ]
         for child in children:
@@ -105,10 +114,12 @@ def test_h3_disk_full_refuses_then_resumes(world: World, tmp_path: Path) -> None
     board.dispose()
 
 
-def _cast_until_closed(url: str, election_id: str, ballots: list[bytes], out: Any) -> None:
+def _cast_until_closed(
+    url: str, seed: bytes, election_id: str, ballots: list[bytes], out: Any
+) -> None:
     """Child: cast one ballot after another; report each receipt or the refusal."""
     outcomes: list[tuple[int, int | None]] = []
-    with Board(url) as board:
+    with Board(url, SigningKey(seed)) as board:
         for index, data in enumerate(ballots):
             try:
                 outcomes.append((index, board.cast(election_id, data).position))
@@ -125,7 +136,13 @@ def test_h4_ballot_racing_the_close(world: World, tmp_path: Path) -> None:
         out = SPAWN.Queue()
         child = SPAWN.Process(
             target=_cast_until_closed,
-            args=(_url(tmp_path), world.election_id, [b.canonical_bytes() for b in ballots], out),
+            args=(
+                _url(tmp_path),
+                bytes(world.board_key),
+                world.election_id,
+                [b.canonical_bytes() for b in ballots],
+                out,
+            ),
         )
         child.start()
         while board.head(world.election_id).position < 4 and child.is_alive():  # a few first

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from nacl.signing import SigningKey
 
 from evote.ballots.credentials import Registrar
 from evote.ballots.manifest import (
@@ -115,6 +116,7 @@ def make_election(manifest: Manifest, voters: int = 3) -> ElectionFixture:
         public_key,
         registration.credential_list,
         digest32(Purpose.CEREMONY_TRANSCRIPT, "test"),
+        bytes(SigningKey(digest32(Purpose.TEST, "board signing key")).verify_key),
     )
     return ElectionFixture(election, secret_key, tuple(registration.codes.values()))
 

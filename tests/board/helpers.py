@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from nacl.signing import SigningKey
 from sqlalchemy import event
 
 from evote.ballots.audit import AuditedBallot, spoil_ballot
@@ -26,6 +27,8 @@ from evote.crypto.hashing import Purpose, digest32
 from evote.election import Election
 
 TRUSTEES: Any = {"trustees": [{"index": 1, "key": "opaque"}], "threshold": 1}
+#: The board key of the test elections (fixed, so that processes spawned by a test share it).
+BOARD_KEY = SigningKey(digest32(Purpose.TEST, "board signing key"))
 
 
 def _text(words: str) -> dict[str, str]:
@@ -80,6 +83,7 @@ def make_election(
         public_key,
         registration.credential_list,
         digest32(Purpose.CEREMONY_TRANSCRIPT, secrets.token_hex(8)),
+        bytes(BOARD_KEY.verify_key),
     )
     return BoardElection(election, tuple(registration.codes.values()))
 
@@ -108,14 +112,16 @@ def dump_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
-def cast_and_die(url: str, election_id: str, data: bytes) -> None:
+def cast_and_die(url: str, election_id: str, data: bytes, seed: bytes | None = None) -> None:
     """Child process: SIGKILL itself right after its ballot's INSERT, before the commit.
+
+    ``seed`` is the board's signing key (the election's), by default :data:`BOARD_KEY`'s.
 
     The cast runs its statements on the DB-API connection (evote.board.storage), out of sight
     of SQLAlchemy's engine events, so the hook goes on its transaction object. SQLite only:
     a PostgreSQL cast is one statement with no separate INSERT or COMMIT.
     """
-    board = Board(url)
+    board = Board(url, BOARD_KEY if seed is None else SigningKey(seed))
     ran: list[str] = []
     run = DriverTransaction.run
 

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from nacl.signing import SigningKey
 
 import evote.board
 from evote.board import Board
 from evote.board.schema import BOARD_TABLE_NAMES, refuse_board_change
 from evote.errors import BoardIntegrityError
-from tests.board.helpers import TRUSTEES, make_election
+from tests.board.helpers import BOARD_KEY, TRUSTEES, make_election
 
 PACKAGE = Path(evote.board.__file__).parent
 FORBIDDEN_CALLS = {"update", "delete", "truncate", "merge", "bulk_update_mappings"}
@@ -54,7 +53,7 @@ def test_package_source_has_no_update_or_delete(path: Path) -> None:
 
 
 def _populated(url: str) -> Board:
-    board = Board(url, SigningKey.generate())
+    board = Board(url, BOARD_KEY)
     item = make_election(voters=2)
     board.setup(item.election, TRUSTEES)
     board.open_election("board-test")
@@ -85,7 +84,7 @@ def test_database_triggers_refuse_changes(database_url: str, statement: str) -> 
                 c.exec_driver_sql("TRUNCATE evote_board_entries, evote_board_checkpoints")
     finally:
         raw.dispose()
-    with Board(database_url) as reopened:
+    with Board(database_url, BOARD_KEY) as reopened:
         assert reopened.verify("board-test").position == 3
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from nacl.signing import SigningKey
 from sqlalchemy import event
 
 from evote.ballots.encrypted import check_ballot, tracking_code
@@ -28,9 +27,9 @@ from evote.errors import (
     StorageUnavailable,
     UnknownElection,
 )
-from tests.board.helpers import TRUSTEES, BoardElection, dump_tables, make_election
+from tests.board.helpers import BOARD_KEY, TRUSTEES, BoardElection, dump_tables, make_election
 
-KEY = SigningKey.generate()
+KEY = BOARD_KEY
 ELECTION = "board-test"
 TABLE = entries_table.name
 
@@ -279,7 +278,7 @@ def test_check_query_looks_up_by_index_even_for_an_unknown_election(database_url
     merely starts with election_id then looks as good as the hash's own index. The election
     here was inserted after ANALYZE, as a new election is on a busy board.
     """
-    with Board(database_url) as board:
+    with Board(database_url, BOARD_KEY) as board:
         with board.engine.begin() as connection:
             _bulk_election(connection, "known-a", 2000)
             _bulk_election(connection, "known-b", 2000)
@@ -405,12 +404,12 @@ def test_board_with_the_former_hash_index_still_casts_and_finds(
 
 def test_schema_adds_missing_indexes_to_an_older_board(database_url: str) -> None:
     wanted = {str(index.name) for index in entries_table.indexes}
-    with Board(database_url) as board:
+    with Board(database_url, BOARD_KEY) as board:
         with board.engine.begin() as connection:
             for name in sorted(wanted):
                 connection.exec_driver_sql(f"DROP INDEX {name}")
         assert not wanted & {ix["name"] for ix in sa.inspect(board.engine).get_indexes(TABLE)}
-    with Board(database_url) as reopened:
+    with Board(database_url, BOARD_KEY) as reopened:
         present = {str(ix["name"]) for ix in sa.inspect(reopened.engine).get_indexes(TABLE)}
         assert wanted <= present
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from nacl.signing import SigningKey
 
 from evote.board import Board, EntryKind
 from evote.errors import StorageUnavailable
 from tests.board.helpers import (
+    BOARD_KEY,
     TRUSTEES,
     BoardElection,
     cap_sqlite_pages,
@@ -31,7 +31,7 @@ SPAWN = multiprocessing.get_context("spawn")
 
 def _cast_all(url: str, ballots: list[bytes], barrier: Any, results: Any) -> None:
     """Child process: wait for the others, then cast; report (tracking code, position)."""
-    board = Board(url)
+    board = Board(url, BOARD_KEY)
     board.load_election(ELECTION)
     barrier.wait(timeout=120)
     receipts = [board.cast(ELECTION, data) for data in ballots]
@@ -42,7 +42,7 @@ def _cast_all(url: str, ballots: list[bytes], barrier: Any, results: Any) -> Non
 def test_concurrent_casts_from_several_processes(database_url: str) -> None:
     voters, workers = 16, 4
     item = make_election(voters=voters)
-    with Board(database_url, SigningKey.generate()) as board:
+    with Board(database_url, BOARD_KEY) as board:
         board.setup(item.election, TRUSTEES)
         board.open_election(ELECTION)
     # Each voter votes twice; a voter's two ballots go to different processes so that the
@@ -70,7 +70,7 @@ def test_concurrent_casts_from_several_processes(database_url: str) -> None:
     assert len(receipts) == len(ballots)
     positions = sorted(position for _, position in receipts)
     assert positions == list(range(3, 3 + len(ballots)))  # setup, open, then no gap, no repeat
-    with Board(database_url) as board:
+    with Board(database_url, BOARD_KEY) as board:
         head = board.verify(ELECTION)
         assert head.position == 2 + len(ballots)
         on_board = {e.tracking_code: e.position for e in board.ballot_entries(ELECTION)}
@@ -86,7 +86,7 @@ def test_concurrent_casts_from_several_processes(database_url: str) -> None:
 def _open_board_with_one_ballot(url: str) -> tuple[BoardElection, dict[str, Any]]:
     """An open election of 3 voters with voter 0's ballot cast; the tables' rows then."""
     item = make_election(voters=3)
-    with Board(url, SigningKey.generate()) as board:
+    with Board(url, BOARD_KEY) as board:
         board.setup(item.election, TRUSTEES)
         board.open_election(ELECTION)
         board.cast(ELECTION, item.ballot(0))
@@ -105,7 +105,7 @@ def test_process_killed_mid_cast_leaves_no_half_entry(database_url: str) -> None
     process.join(timeout=120)
     assert process.exitcode == -signal.SIGKILL
     assert dump_tables(database_url) == before
-    with Board(database_url) as board:
+    with Board(database_url, BOARD_KEY) as board:
         assert board.verify(ELECTION).position == 3
         receipt = board.cast(ELECTION, doomed)  # the same ballot goes through after restart
         assert receipt.position == 4
@@ -116,7 +116,7 @@ def test_process_killed_mid_cast_leaves_no_half_entry(database_url: str) -> None
 def test_full_disk_refuses_then_recovers(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'full.db'}"
     item = make_election(voters=1)
-    board = Board(url, SigningKey.generate())
+    board = Board(url, BOARD_KEY)
     board.setup(item.election, TRUSTEES)
     board.open_election(ELECTION)
     board.cast(ELECTION, item.ballot(0))
@@ -147,12 +147,12 @@ def test_locked_database_is_storage_unavailable(tmp_path: Path) -> None:
     """A writer that holds the lock past the busy timeout: refused, nothing written."""
     item = make_election(voters=1)
     url = f"sqlite:///{tmp_path / 'locked.db'}"
-    with Board(url, SigningKey.generate()) as board:
+    with Board(url, BOARD_KEY) as board:
         board.setup(item.election, TRUSTEES)
         board.open_election(ELECTION)
     before = dump_tables(url)
     holder = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with Board(url, busy_timeout=0.2) as board, holder.connect() as connection:
+    with Board(url, BOARD_KEY, busy_timeout=0.2) as board, holder.connect() as connection:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         with pytest.raises(StorageUnavailable, match="locked"):
             board.cast(ELECTION, item.ballot(0))
@@ -164,7 +164,7 @@ def test_locked_database_is_storage_unavailable(tmp_path: Path) -> None:
 
 def _cast_one(url: str, data: bytes) -> None:
     """Child process: cast one ballot (killed by the test while the cast waits)."""
-    Board(url).cast(ELECTION, data)
+    Board(url, BOARD_KEY).cast(ELECTION, data)
 
 
 def _backend_waiting_on_lock(url: str) -> int | None:
@@ -224,7 +224,7 @@ def test_postgres_client_killed_mid_cast(_postgres_database_url: str) -> None:
     entries = before["evote_board_entries"]
     added = [row for row in after["evote_board_entries"] if row not in entries]
     assert len(added) <= 1
-    with Board(database_url) as board:
+    with Board(database_url, BOARD_KEY) as board:
         head = board.verify(ELECTION)
         assert head.position == 3 + len(added)
         receipt = board.cast(ELECTION, doomed)

@@ -11,14 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from nacl.signing import SigningKey
 
 from evote.board import Board, EntryKind
 from evote.board import store as store_module
 from evote.board.chain import LinkInput, link_hash
 from evote.crypto.encoding import encode_item
 from evote.errors import BoardIntegrityError, ElectionNotOpen
-from tests.board.helpers import TRUSTEES, BoardElection, make_election
+from tests.board.helpers import BOARD_KEY, TRUSTEES, BoardElection, make_election
 from tests.board.test_cast_path import _bulk_election
 
 ELECTION = "board-test"
@@ -38,7 +37,7 @@ def item() -> BoardElection:
 
 @pytest.fixture
 def board(postgres_url: str, item: BoardElection) -> Iterator[Board]:
-    with Board(postgres_url, SigningKey.generate()) as opened:
+    with Board(postgres_url, BOARD_KEY) as opened:
         opened.setup(item.election, TRUSTEES)
         opened.open_election(ELECTION)
         yield opened
@@ -106,7 +105,7 @@ def test_cast_function_reads_by_index_for_a_new_election(postgres_url: str) -> N
     counters show what they read: no sequential scan, and one row fetched by index per cast
     (the head) beside the lookups that find nothing.
     """
-    with Board(postgres_url) as board:
+    with Board(postgres_url, BOARD_KEY) as board:
         with board.engine.begin() as connection:
             _bulk_election(connection, "known-a", 2000)
             _bulk_election(connection, "known-b", 2000)
@@ -162,11 +161,11 @@ def test_schema_drops_the_former_cast_function(postgres_url: str) -> None:
     former = (
         "text, text, bytea, bytea, bytea, text, bytea, bytea, text[], boolean, bytea, bytea, bytea"
     )
-    with Board(postgres_url) as board, board.engine.begin() as connection:
+    with Board(postgres_url, BOARD_KEY) as board, board.engine.begin() as connection:
         connection.exec_driver_sql(
             f"CREATE FUNCTION evote_board_cast({former}) RETURNS integer "
             "LANGUAGE sql AS 'SELECT 1'"
         )
     count = sa.text("SELECT count(*) FROM pg_proc WHERE proname = 'evote_board_cast'")
-    with Board(postgres_url) as reopened, reopened.engine.connect() as connection:
+    with Board(postgres_url, BOARD_KEY) as reopened, reopened.engine.connect() as connection:
         assert connection.execute(count).scalar_one() == 1

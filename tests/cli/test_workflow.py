@@ -157,7 +157,8 @@ def check_board(election: Path, last: EntryKind, record: Path) -> None:
     assert report["ok"] is True, report
 
 
-def cast(election: Path, code: str, choices: object) -> str:
+def cast(election: Path, code: str, choices: object, receipt: Path | None = None) -> str:
+    keep = () if receipt is None else ("--receipt", receipt)
     out = ok(
         "cast",
         "--election",
@@ -166,6 +167,7 @@ def cast(election: Path, code: str, choices: object) -> str:
         "VOTER_CODE",
         "--choices",
         json.dumps(choices),
+        *keep,
         env={"VOTER_CODE": code},
     )
     return str(json.loads(out)["tracking_code"])
@@ -207,12 +209,22 @@ def test_whole_election_through_the_command_line(tmp_path: Path, present: tuple[
     assert len(public["entries"]) == len(VOTERS)
     assert "alice" not in (election / "credentials.json").read_text()
 
-    ok("election", "open", "--election", election)
+    opened = ok("election", "open", "--election", election)
+    announced = next(
+        line.split()[1] for line in opened.splitlines() if line.startswith("fingerprint ")
+    )
     check_board(election, EntryKind.OPEN, tmp_path / "record-opened")
-    tracking = [cast(election, codes[voter], choices) for voter, choices in BALLOTS]
+    receipts = [tmp_path / f"receipt-{number}.json" for number in range(len(BALLOTS))]
+    tracking = [
+        cast(election, codes[voter], choices, receipt)
+        for (voter, choices), receipt in zip(BALLOTS, receipts, strict=True)
+    ]
     check_board(election, EntryKind.BALLOT, tmp_path / "record-voting")
     ok("election", "close", "--election", election)
     check_board(election, EntryKind.CLOSE, tmp_path / "record-closed")
+    # An auditor keeps the checkpoint of the closed board, to pin the final record to it.
+    held = tmp_path / "closed-checkpoint.json"
+    ok("verify", tmp_path / "record-closed", "--jobs", "1", "--save-checkpoint", held)
 
     ok("tally", "--election", election)
     tally_file = election / "tally" / "encrypted-tally.json"
@@ -242,6 +254,10 @@ def test_whole_election_through_the_command_line(tmp_path: Path, present: tuple[
     check_board(election, EntryKind.RESULT, record)
     ok("verify-ballot", record, tracking[-1])
     assert "superseded" in run_cli("verify-ballot", record, tracking[2]).stdout  # carol's first
+    assert "counted" in ok("verify-ballot", record, "--receipt", receipts[0])
+    assert "superseded" in ok("verify-ballot", record, "--receipt", receipts[2])
+    anchored = ok("verify", record, "--jobs", "1", "--fingerprint", announced, "--checkpoint", held)
+    assert f"fingerprint  {announced}" in anchored
 
     assert ok("results", record) == ok("results", election)
     table = ok("results", election)

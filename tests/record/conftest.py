@@ -98,14 +98,15 @@ class Published:
 def run_election(group: Group, directory: Path) -> Published:
     ceremony, trustees = run_ceremony(group, ELECTION_ID, 3, 2)
     registration = Registrar.generate(group, ELECTION_ID, list(VOTERS))
+    key = SigningKey.generate()
     election = Election(
         record_manifest(group),
         group,
         ceremony.public_key,
         registration.credential_list,
         ceremony.transcript_hash,
+        bytes(key.verify_key),
     )
-    key = SigningKey.generate()
     board_path = directory / "board.sqlite"
     with Board(str(board_path), key) as board:
         board.setup(election, json.loads(ceremony_result_to_json(ceremony)))

@@ -215,7 +215,13 @@ def _drop_manifest(d: Path) -> None:
 
 def _record_version(d: Path) -> None:
     value = read_doc(d, "record.json")
-    value["version"] = 2
+    value["version"] = 3
+    write_doc(d, "record.json", value, reseal=False)
+
+
+def _record_version_1(d: Path) -> None:
+    value = read_doc(d, "record.json")
+    value["version"] = 1
     write_doc(d, "record.json", value, reseal=False)
 
 
@@ -353,7 +359,17 @@ def _checkpoint_other_key(d: Path) -> None:
 
 CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...]]] = {
     "missing file": (_drop_manifest, ("record.json: line 1: record.files[", "manifest.json")),
-    "unknown record version": (_record_version, ("record.json: line 1: record.version",)),
+    "unknown record version": (
+        _record_version,
+        ("record.json: line 1: record.version", "unknown format version 3"),
+    ),
+    "record format version 1": (
+        _record_version_1,
+        (
+            "record.json: line 1: record.version: record format version 1 was written by an"
+            " earlier evote; this evote verifies format 2 only",
+        ),
+    ),
     "unknown document version": (
         _document_version,
         ("election.json: line 1: election.version", "unknown version 2"),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from nacl.signing import SigningKey
 
 from evote.ballots.credentials import Registrar
 from evote.ballots.manifest import (
@@ -84,6 +85,7 @@ def make_setup(
         ceremony.public_key,
         registration.credential_list,
         ceremony.transcript_hash,
+        bytes(SigningKey.generate().verify_key),
     )
     return TallySetup(
         election,

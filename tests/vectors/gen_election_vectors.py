@@ -87,6 +87,7 @@ from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash
 from evote.board.checkpoint import Checkpoint
+from evote.board.receipt import Receipt
 from evote.ceremony.dkg import (
     Announcement,
     CeremonyResult,
@@ -279,7 +280,10 @@ def build_election(
     from :func:`board_signing_key`, and added to the ``fingerprint`` inputs in
     :func:`group_vectors` and in the test that recomputes them.
     """
-    return Election(manifest, group, ceremony.public_key, credentials, ceremony.transcript_hash)
+    return Election(
+        manifest, group, ceremony.public_key, credentials, ceremony.transcript_hash,
+        bytes(board_signing_key().verify_key),
+    )  # fmt: skip
 
 
 # -- the ceremony -----------------------------------------------------------------------------
@@ -488,6 +492,7 @@ def ballot_json(item: VectorBallot) -> dict[str, Any]:
 class BoardRun:
     entries: list[BoardEntry]
     checkpoints: list[Checkpoint]
+    receipts: list[Receipt]
     tally_json: dict[str, Any]
     share: DecryptionShare
     share_draws: list[int]
@@ -507,13 +512,14 @@ def run_board(
             trustees = json.loads(ceremony_result_to_json(ceremony.result))
             board.setup(election, trustees, launch_code=LAUNCH_CODE)
             board.open_election(ELECTION_ID)
+            receipts: list[Receipt] = []
             for label, _, _ in BALLOTS:
                 item = ballots[label]
                 if label == AUDITED:
                     audited = spoil_ballot(item.ballot, item.secrets)
                     board.spoil(ELECTION_ID, item.ballot, audited)
                 else:
-                    board.cast(ELECTION_ID, item.ballot)
+                    receipts.append(board.cast(ELECTION_ID, item.ballot))
             board.close_election(ELECTION_ID)
             tally = aggregate(election, board.counted_ballots(ELECTION_ID))
             context = election.proof_context()
@@ -545,7 +551,7 @@ def run_board(
                 shutil.rmtree(out)
             shutil.copytree(written, out)
     tally_json = encrypted_tally_to_json_obj(tally)
-    return BoardRun(entries, checkpoints, tally_json, shares[0], share_draws)
+    return BoardRun(entries, checkpoints, receipts, tally_json, shares[0], share_draws)
 
 
 # -- the vector file --------------------------------------------------------------------------
@@ -593,6 +599,21 @@ def checkpoint_json(checkpoint: Checkpoint) -> dict[str, Any]:
         "board_key": checkpoint.board_key.hex(),
         "signature": checkpoint.signature.hex(),
         "json": jsonstrict.dumps(checkpoint.to_json_obj()).decode("utf-8"),
+    }
+
+
+def receipt_json(receipt: Receipt) -> dict[str, Any]:
+    """A signed receipt (spec 10.5): its message, the board's key and seed, its JSON."""
+    return {
+        "election_id": receipt.election_id,
+        "position": receipt.position,
+        "tracking_code": receipt.tracking_code,
+        "chain_hash": receipt.chain_hash.hex(),
+        "ballot_hash": receipt.ballot_hash.hex(),
+        "message": receipt.message().hex(),
+        "board_seed": BOARD_SEED.hex(),
+        "signature": receipt.signature.hex(),
+        "json": jsonstrict.dumps(receipt.to_json_obj()).decode("utf-8"),
     }
 
 
@@ -650,8 +671,10 @@ def group_vectors(group: Group, directory: Path = VECTORS_DIR) -> dict[str, Any]
             "public_key": election.public_key.element.to_bytes().hex(),
             "ceremony_digest": election.ceremony_digest.hex(),
             "credential_list_digest": credentials.digest().hex(),
+            "board_key": election.board_key.hex(),
             "fingerprint": election.fingerprint.hex(),
         },
+        "receipt": receipt_json(run.receipts[0]),
         "chain": chain_json(election, run.entries),
         "checkpoints": [checkpoint_json(checkpoint) for checkpoint in run.checkpoints],
         "ballots": [ballot_json(ballots[label]) for label in VECTOR_BALLOTS],

@@ -34,6 +34,7 @@ from evote.ballots.manifest import manifest_from_json
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.chain import EntryKind, genesis_hash, link_hash, payload_hash
 from evote.board.checkpoint import Checkpoint, check_checkpoint, checkpoint_message
+from evote.board.receipt import Receipt, check_receipt_signature, receipt_message
 from evote.ceremony.dkg import Announcement, ceremony_setup, check_ceremony_result
 from evote.ceremony.transport import TransportKeyPair
 from evote.ceremony.wire import ceremony_result_from_json, ceremony_result_to_json
@@ -180,7 +181,25 @@ def test_fingerprint(name: str) -> None:
     assert election.public_key.element.to_bytes().hex() == vector["public_key"]
     assert election.ceremony_digest.hex() == vector["ceremony_digest"]
     assert election.credentials.digest().hex() == vector["credential_list_digest"]
+    assert election.board_key.hex() == vector["board_key"]
     assert election.fingerprint.hex() == vector["fingerprint"]
+
+
+def test_receipt(name: str) -> None:
+    """The board's signed receipt of the first cast ballot (spec 10.5), byte for byte."""
+    vector = VECTORS[name]["receipt"]
+    receipt = Receipt.from_json_obj(jsonstrict.loads(vector["json"].encode(), "receipt"))
+    expected = receipt_message(
+        vector["election_id"], vector["position"], bytes.fromhex(vector["chain_hash"]),
+        vector["tracking_code"], bytes.fromhex(vector["ballot_hash"]),
+    )  # fmt: skip
+    assert receipt.message() == expected == bytes.fromhex(vector["message"])
+    key = SigningKey(bytes.fromhex(vector["board_seed"]))
+    # Ed25519 is deterministic (RFC 8032): the signature is a known answer too.
+    assert key.sign(expected).signature == bytes.fromhex(vector["signature"])
+    check_receipt_signature(receipt, bytes(key.verify_key))
+    codes = [ballot["tracking_code"] for ballot in VECTORS[name]["ballots"]]
+    assert receipt.tracking_code in codes
 
 
 def test_chain(name: str) -> None:

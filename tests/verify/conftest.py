@@ -58,11 +58,11 @@ def build_record(group: Group, out: Path, voters: int = 4, seed: int = 7) -> Bui
     rng = random.Random(seed)
     ceremony, trustees = run_ceremony(group, ELECTION_ID, 3, 2)
     registration = Registrar.generate(group, ELECTION_ID, [f"v{i}" for i in range(voters)])
+    key = SigningKey.generate()
     election = Election(
         demo_manifest(group), group, ceremony.public_key, registration.credential_list,
-        ceremony.transcript_hash,
+        ceremony.transcript_hash, bytes(key.verify_key),
     )  # fmt: skip
-    key = SigningKey.generate()
     codes: dict[str, str] = {}
     credential_codes = list(registration.codes.values())
     with Board(str(out.parent / f"{out.name}.sqlite"), key) as board:
