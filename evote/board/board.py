@@ -27,6 +27,7 @@ from evote.ballots.encrypted import (
     check_ballot,
     decode_ballot,
     spoiled_marker,
+    validated_ballot,
 )
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
@@ -216,6 +217,9 @@ class Board:
     def cast(self, election_id: str, ballot: EncryptedBallot | bytes) -> Receipt:
         """Check and append a ballot (an EncryptedBallot or its canonical bytes).
 
+        Bytes are read by ``decode_ballot`` and must be the ballot's canonical JSON (the
+        tracking code is the hash of exactly these bytes); an object is read again from its
+        canonical bytes by ``validated_ballot``, so both meet the same element checks.
         Runs ``check_ballot`` (proofs, signature, context), then checks that the credential is
         on the list, the election is open, the ballot is not already on the board as another
         credential's superseded or spoiled ballot, and the revote policy allows it; then
@@ -228,6 +232,7 @@ class Board:
             ballot = decode_ballot(election, bytes(ballot))
         self._check_context(election, ballot)
         election.credentials.weight_of(ballot.credential)
+        ballot = validated_ballot(election, ballot)
         check_ballot(election, ballot)
         entry, _ = self.store.append_ballot(
             election_id,
@@ -250,6 +255,7 @@ class Board:
         election = self.load_election(election_id)
         self._check_context(election, ballot)
         election.credentials.weight_of(ballot.credential)
+        ballot = validated_ballot(election, ballot)
         check_ballot(election, ballot)
         payload = jsonstrict.dumps(
             {"ballot": jsonstrict.b64encode(ballot.canonical_bytes()), "audit": audit}

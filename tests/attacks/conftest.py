@@ -255,6 +255,7 @@ def forge_question(
     index: int,
     values: tuple[int, ...],
     blank: int | None = None,
+    nonces: tuple[int, ...] | None = None,
 ) -> EncryptedQuestion:
     """Question ``index`` encrypting ``values`` (any integers, taken mod the order).
 
@@ -266,7 +267,8 @@ def forge_question(
     group = world.group
     question = world.election.manifest.questions[index]
     rules = _rules(question)
-    nonces = [group.random_scalar() for _ in values]
+    if nonces is None:
+        nonces = tuple(group.random_scalar() for _ in values)
     options = []
     for option, (value, nonce) in enumerate(zip(values, nonces, strict=True)):
         ciphertext = encrypt_with_nonce(key, value % group.order, nonce)
