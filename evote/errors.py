@@ -85,6 +85,10 @@ class InvalidRecord(InvalidInput):
     """The published election record cannot be read (missing file, bad format, ...)."""
 
 
+class UnsafeDependency(EvoteError, RuntimeError):
+    """A library evote relies on fails a safety self-test (e.g. a vulnerable libsodium)."""
+
+
 class StorageUnavailable(EvoteError, OSError):
     """The bulletin board's storage refused a write (disk full, database down)."""
 
