@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from nacl.signing import SigningKey
+from sqlalchemy.exc import SQLAlchemyError
 
 from evote import jsonstrict
 from evote.ballots.encrypted import (
@@ -34,7 +35,7 @@ from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, ve
 from evote.board.checkpoint import Checkpoint, check_checkpoint, check_consistent
 from evote.board.schema import create_schema
 from evote.board.setup import SetupRecord, decode_setup, new_launch_code
-from evote.board.storage import make_engine
+from evote.board.storage import make_engine, storage_unavailable
 from evote.board.store import BallotColumns, BoardStore, Head
 from evote.election import Election
 from evote.errors import (
@@ -113,7 +114,8 @@ class Board:
 
     ``signing_key`` is the board's Ed25519 key: opening and closing an election publish a
     checkpoint signed with it, so both need it; casting and reading do not. The schema is
-    created if missing (tables, indexes, append-only triggers).
+    created if missing (tables, indexes, append-only triggers). A database that cannot be
+    opened raises StorageUnavailable naming it (password masked) and the cause.
     """
 
     def __init__(
@@ -127,7 +129,13 @@ class Board:
         self.engine = make_engine(
             location, sqlite_synchronous=sqlite_synchronous, busy_timeout=busy_timeout
         )
-        create_schema(self.engine)
+        try:
+            create_schema(self.engine)
+        except SQLAlchemyError as fault:
+            # The first connection: a server down, a wrong password, a missing directory, a
+            # file that is no database or a damaged one all end here.
+            self.engine.dispose()
+            raise storage_unavailable(location, fault) from fault
         self.store = BoardStore(self.engine)
         self._signing_key = signing_key
         self._setups: dict[str, SetupRecord] = {}
