@@ -37,6 +37,8 @@ from evote.board.schema import create_schema
 from evote.board.setup import SetupRecord, decode_setup, new_launch_code
 from evote.board.storage import make_engine, storage_unavailable
 from evote.board.store import BallotColumns, BoardStore, Head
+from evote.ceremony.dkg import CeremonyResult, check_ceremony_result
+from evote.ceremony.wire import ceremony_result_to_json
 from evote.election import Election
 from evote.errors import (
     BoardIntegrityError,
@@ -94,6 +96,34 @@ def check_receipt(receipt: Receipt, entry: BoardEntry) -> None:
         or not hmac.compare_digest(entry.chain_hash, receipt.chain_hash)
     ):
         raise BoardIntegrityError(f"{where}: the board entry at that position differs")
+
+
+def check_setup_ceremony(election: Election, ceremony: object) -> None:
+    """The ceremony result that ``Board.setup`` publishes is ``election``'s, and checks.
+
+    The election binds the ceremony through its public key and its ``ceremony_digest`` (the
+    transcript hash, docs/spec.md section 6.3); a result of another election or another run
+    of the ceremony would be exported beside ballots it cannot decrypt, and refused by the
+    verifier (step 11.3).
+    """
+    if not isinstance(ceremony, CeremonyResult):
+        raise InvalidInput(
+            f"setup of {election.election_id!r}: expected the key ceremony's CeremonyResult,"
+            f" got {type(ceremony).__name__}"
+        )
+    where = f"setup of {election.election_id!r}: the ceremony result"
+    if ceremony.setup.election_id != election.election_id:
+        raise ContextMismatch(f"{where} is election {ceremony.setup.election_id!r}'s")
+    if ceremony.group is not election.group:
+        raise ContextMismatch(f"{where} is on {ceremony.group.name}, the election on"
+                              f" {election.group.name}")  # fmt: skip
+    if ceremony.joint_key != election.public_key.element:
+        raise ContextMismatch(f"{where} has another joint key than the election's public key")
+    if not hmac.compare_digest(ceremony.transcript_hash, election.ceremony_digest):
+        raise ContextMismatch(
+            f"{where} has another transcript hash than the election's ceremony digest"
+        )
+    check_ceremony_result(ceremony)
 
 
 def event_payload(kind: EntryKind, body: Any = None) -> bytes:
@@ -164,16 +194,23 @@ class Board:
     # ------------------------------------------------------------------------ life cycle
 
     def setup(
-        self, election: Election, trustees: Any, launch_code: str | None = None
+        self, election: Election, ceremony: CeremonyResult, launch_code: str | None = None
     ) -> BoardEntry:
-        """Record the election (entry 1): manifest, group, key, credentials, trustees' data.
+        """Record the election (entry 1): manifest, group, key, credentials, the ceremony.
 
-        ``trustees`` is the trustees' public data (any JSON value; the ceremony reads it back).
-        The launch code defaults to a fresh random one; the genesis hash binds it.
+        ``ceremony`` is the key ceremony's result, published in the setup entry (its
+        ``trustees`` field, docs/spec.md section 10.3) so that the tally and the record can use
+        it. It must be the election's: refused (before anything is written) if it is not a
+        CeremonyResult (InvalidInput), if its election id, group, joint key or transcript hash
+        differ from the election's (ContextMismatch), or if it does not check
+        (``check_ceremony_result``: CeremonyError). An election set up with any other value
+        could never produce a record. The launch code defaults to a fresh random one; the
+        genesis hash binds it.
         """
+        check_setup_ceremony(election, ceremony)
         record = SetupRecord(
             election=election,
-            trustees=trustees,
+            trustees=jsonstrict.loads(ceremony_result_to_json(ceremony), "ceremony result"),
             launch_code=new_launch_code() if launch_code is None else launch_code,
         )
         entry = self.store.create_election(

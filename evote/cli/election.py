@@ -123,7 +123,7 @@ def _open(args: argparse.Namespace) -> int:
         try:
             head = board.head(election.election_id)
         except UnknownElection:
-            board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
+            board.setup(election, ceremony)
             head = board.head(election.election_id)
         recorded = board.load_election(election.election_id)
         if recorded.fingerprint != election.fingerprint:

@@ -129,7 +129,7 @@ class World:
 
     def new_board(self, directory: Path, *, open_it: bool = True) -> Board:
         board = Board(f"sqlite:///{directory / 'board.db'}", self.board_key)
-        board.setup(self.election, self.trustees_json())
+        board.setup(self.election, self.ceremony)
         if open_it:
             board.open_election(self.election_id)
         return board
