@@ -49,7 +49,7 @@ from evote.board import Board  # noqa: E402
 from evote.board.board import ballot_columns  # noqa: E402
 from evote.board.chain import EntryKind  # noqa: E402
 from evote.board.storage import DriverTransaction  # noqa: E402
-from tests.board.helpers import BOARD_KEY, TRUSTEES, BoardElection, make_election  # noqa: E402
+from tests.board.helpers import BOARD_KEY, BoardElection, make_election  # noqa: E402
 
 SPAWN = multiprocessing.get_context("spawn")
 TARGET_DB_SHARE = 0.10
@@ -60,7 +60,7 @@ def _prepared(url: str, ballots: int) -> tuple[BoardElection, list[bytes]]:
     """A fresh, open election on the board at ``url`` and its ballots' canonical bytes."""
     item = make_election(voters=ballots, election_id=f"bench-{secrets.token_hex(4)}")
     with Board(url, BOARD_KEY) as board:
-        board.setup(item.election, TRUSTEES)
+        board.setup(item.election, item.ceremony)
         board.open_election(item.election.election_id)
     data = [item.ballot(voter).canonical_bytes() for voter in range(ballots)]
     return item, data

@@ -41,7 +41,6 @@ from evote.ballots.plaintext import PlaintextBallot  # noqa: E402
 from evote.board.board import Board, ballot_columns  # noqa: E402
 from evote.board.chain import EntryKind  # noqa: E402
 from evote.ceremony.dkg import run_ceremony  # noqa: E402
-from evote.ceremony.wire import ceremony_result_to_json  # noqa: E402
 from evote.crypto.groups import Group, group_by_name  # noqa: E402
 from evote.election import Election  # noqa: E402
 from evote.record.export import export_record  # noqa: E402
@@ -105,7 +104,7 @@ def build_record(group: Group, ballots: int, workers: int) -> Path:
         Board(str(board_path), key, sqlite_synchronous="OFF") as board,
         ProcessPoolExecutor(workers, initializer=_init, initargs=(election,)) as pool,
     ):
-        board.setup(election, _json(ceremony_result_to_json(ceremony)))
+        board.setup(election, ceremony)
         board.open_election(ELECTION_ID)
         for data in pool.map(_encrypt, jobs, chunksize=64):
             ballot = decode_ballot(election, data)

@@ -36,7 +36,6 @@ from evote.ballots.manifest import Manifest, Option, SingleChoiceQuestion
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
 from evote.ceremony.dkg import run_ceremony
-from evote.ceremony.wire import ceremony_result_to_json
 from evote.crypto.groups import group_by_name
 from evote.election import Election
 from evote.record import export_record, publish_result, publish_tally
@@ -263,7 +262,7 @@ def run_scale(voters: int, group_name: str, database: str | None, workers: int,
             ceremony.transcript_hash, bytes(board_key.verify_key), str(ballots_path), workers,
         ).result()  # fmt: skip
     with Board(database_location, board_key) as board:
-        board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
+        board.setup(election, ceremony)
         board.open_election(ELECTION_ID)
         with report.phase(f"cast ({workers} processes)", voters):
             spawn = get_context("spawn")

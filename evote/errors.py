@@ -90,6 +90,10 @@ class UnreadableRecord(InvalidRecord):
     or an archive, no ``record.json``. Reading again may succeed; it says nothing is forged."""
 
 
+class UnsafeDependency(EvoteError, RuntimeError):
+    """A library evote relies on fails a safety self-test (e.g. a vulnerable libsodium)."""
+
+
 class StorageUnavailable(EvoteError, OSError):
     """The bulletin board's storage refused a write (disk full, database down)."""
 

@@ -120,8 +120,8 @@ def intervals(draw: st.DrawFn, max_bits: int = 64) -> tuple[int, int, int]:
 
 
 @st.composite
-def thresholds(draw: st.DrawFn, max_count: int = 8) -> tuple[int, int]:
-    """(threshold, count) with 1 <= threshold <= count <= ``max_count``."""
-    count = draw(st.integers(min_value=1, max_value=max_count))
-    threshold = draw(st.integers(min_value=1, max_value=count))
+def thresholds(draw: st.DrawFn, max_count: int = 8, min_threshold: int = 1) -> tuple[int, int]:
+    """(threshold, count) with ``min_threshold`` <= threshold <= count <= ``max_count``."""
+    count = draw(st.integers(min_value=min_threshold, max_value=max_count))
+    threshold = draw(st.integers(min_value=min_threshold, max_value=count))
     return threshold, count

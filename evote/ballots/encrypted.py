@@ -90,6 +90,8 @@ _PAIR_SHIFTS: Final = (95, 85, 75, 65, 55, 45, 35, 25, 15, 5)
 _READ: Final = jsonstrict.Reader(InvalidBallot)
 
 RangeProof: TypeAlias = DisjunctiveProof | IntervalProof
+# The key under which a ballot's own cache records that its elements were validated.
+_ELEMENTS_CHECKED: Final = "elements-checked"
 
 
 # -- values -----------------------------------------------------------------------------------
@@ -143,6 +145,20 @@ class EncryptedBallot:
         if "canonical" not in self._cache:
             self._cache["canonical"] = jsonstrict.dumps(self.to_json_obj())
         return self._cache["canonical"]
+
+    @property
+    def elements_checked(self) -> bool:
+        """Whether every element of this ballot is known to be a valid, non-identity member.
+
+        True only for a ballot that :func:`decode_ballot` read (every element validated) or
+        that :func:`encrypt_ballot` made from validated inputs; a ballot built or changed
+        elsewhere (``dataclasses.replace`` gives a fresh object) is not known to be, and
+        :func:`validated_ballot` reads it again from its canonical bytes.
+        """
+        return _ELEMENTS_CHECKED in self._cache
+
+    def _mark_elements_checked(self) -> None:
+        self._cache[_ELEMENTS_CHECKED] = b""
 
     def ballot_hash(self) -> bytes:
         """digest32(BALLOT, canonical bytes): 32 bytes that name this ballot."""
@@ -463,6 +479,9 @@ def _encrypt_ballot_with_nonces(
         election.election_id, election.fingerprint, credential, questions, signature
     )
     ballot._cache["signed"] = unsigned
+    # Every element is the election's validated key or credential, or a power of g or K by a
+    # nonce in [1, q) (checked above): none is outside the group, and α is never the identity.
+    ballot._mark_elements_checked()
     return ballot, BallotSecrets(plaintext, tuple(nonces))
 
 
@@ -567,8 +586,9 @@ def check_ballot(election: Election, ballot: EncryptedBallot) -> None:
     """Run every check on ``ballot``: the one implementation for the board and the verifier.
 
     Cheap checks first: election id and fingerprint (ContextMismatch), the credential on the
-    list (UnknownCredential), the structure against the manifest (InvalidBallot), the
-    signature (InvalidSignature), then every proof (InvalidProof).
+    list (UnknownCredential), the structure against the manifest (InvalidBallot), every group
+    element (InvalidBallot: :func:`validated_ballot`), the signature (InvalidSignature), then
+    every proof (InvalidProof).
     """
     if not isinstance(ballot, EncryptedBallot):
         raise InvalidBallot("ballot: expected an EncryptedBallot")
@@ -583,6 +603,7 @@ def check_ballot(election: Election, ballot: EncryptedBallot) -> None:
         raise InvalidBallot(f"ballot.credential: not an element of {election.group.name}")
     election.credentials.weight_of(ballot.credential)
     check_structure(election, ballot)
+    ballot = validated_ballot(election, ballot)
     check_signature(
         election.group,
         ballot.credential,
@@ -597,6 +618,28 @@ def check_ballot(election: Election, ballot: EncryptedBallot) -> None:
         _check_question_proofs(
             election, _Position(election, index, ballot.credential), question, encrypted, index
         )
+
+
+def validated_ballot(election: Election, ballot: EncryptedBallot) -> EncryptedBallot:
+    """``ballot`` with every group element validated, through :func:`decode_ballot`.
+
+    A ballot that :func:`decode_ballot` or :func:`encrypt_ballot` made is returned as it is;
+    any other object (built by a caller, or changed after decoding) is read again from its
+    canonical bytes, so that an object meets exactly the element checks that its bytes meet
+    (docs/spec.md section 6.6): an element outside the group, of small or mixed order, or the
+    identity raises InvalidBallot naming the field. Callers must go on with the returned
+    ballot, never with the object they passed.
+    """
+    if not isinstance(ballot, EncryptedBallot):
+        raise InvalidBallot("ballot: expected an EncryptedBallot")
+    if ballot.elements_checked:
+        return ballot
+    check_structure(election, ballot)
+    try:
+        data = ballot.canonical_bytes()
+    except (AttributeError, TypeError, ValueError, OverflowError) as fault:
+        raise InvalidBallot(f"ballot: cannot be encoded as JSON ({fault})") from None
+    return decode_ballot(election, data)
 
 
 def check_structure(election: Election, ballot: EncryptedBallot) -> None:
@@ -854,15 +897,27 @@ def decode_ballot(election: Election, data: bytes) -> EncryptedBallot:
     """Decode a ballot from strict canonical JSON, against the manifest's expected shape.
 
     Unknown or missing fields, wrong types, duplicate keys, oversized integers, non-canonical
-    base64, wrong counts, invalid group elements and non-canonical scalars all raise
-    InvalidBallot naming the field. Nothing is verified here beyond the form: call
-    :func:`check_ballot`.
+    base64, wrong counts, invalid group elements (the identity among them) and non-canonical
+    scalars all raise InvalidBallot naming the field. ``data`` must be the ballot's canonical
+    JSON byte for byte (docs/spec.md section 6.1): whitespace, another key order, an escape
+    where canonical JSON has none, or a trailing newline raise InvalidBallot ("not canonical
+    JSON"), so that one ballot has one byte string and one tracking code. Nothing is verified
+    here beyond the form: call :func:`check_ballot`.
     """
     obj = jsonstrict.loads(data, "ballot", InvalidBallot, MAX_BALLOT_BYTES)
     source = _ElementSource(election.group)
     _read_ballot(election, obj, source)
     source.decode_all()
-    return _read_ballot(election, obj, source)
+    ballot = _read_ballot(election, obj, source)
+    # Compared with the re-encoding of what was read, not of the JSON tree: the bytes accepted
+    # are exactly the bytes that the board stores, hashes and the verifier reads again.
+    if ballot.canonical_bytes() != data:
+        raise InvalidBallot(
+            "ballot: not canonical JSON (sorted keys, no whitespace, no escapes that canonical"
+            " JSON does not write, nothing after the object)"
+        )
+    ballot._mark_elements_checked()
+    return ballot
 
 
 def _read_ballot(election: Election, obj: Any, source: _ElementSource) -> EncryptedBallot:

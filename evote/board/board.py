@@ -19,13 +19,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from nacl.signing import SigningKey
+from sqlalchemy.exc import SQLAlchemyError
 
+from evote import jsonstrict
 from evote.ballots.audit import AuditedBallot
 from evote.ballots.encrypted import (
     EncryptedBallot,
     check_ballot,
     decode_ballot,
     spoiled_marker,
+    validated_ballot,
 )
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
@@ -34,8 +37,10 @@ from evote.board.payloads import event_payload, spoiled_payload
 from evote.board.receipt import Receipt
 from evote.board.schema import create_schema
 from evote.board.setup import SetupRecord, decode_setup, new_launch_code
-from evote.board.storage import make_engine
+from evote.board.storage import make_engine, storage_unavailable
 from evote.board.store import BallotColumns, BoardStore, Head
+from evote.ceremony.dkg import CeremonyResult, check_ceremony_result
+from evote.ceremony.wire import ceremony_result_to_json
 from evote.election import Election
 from evote.errors import (
     BoardIntegrityError,
@@ -61,6 +66,34 @@ def check_receipt(receipt: Receipt, entry: BoardEntry) -> None:
         raise BoardIntegrityError(f"{where}: the board entry at that position differs")
 
 
+def check_setup_ceremony(election: Election, ceremony: object) -> None:
+    """The ceremony result that ``Board.setup`` publishes is ``election``'s, and checks.
+
+    The election binds the ceremony through its public key and its ``ceremony_digest`` (the
+    transcript hash, docs/spec.md section 6.3); a result of another election or another run
+    of the ceremony would be exported beside ballots it cannot decrypt, and refused by the
+    verifier (step 11.3).
+    """
+    if not isinstance(ceremony, CeremonyResult):
+        raise InvalidInput(
+            f"setup of {election.election_id!r}: expected the key ceremony's CeremonyResult,"
+            f" got {type(ceremony).__name__}"
+        )
+    where = f"setup of {election.election_id!r}: the ceremony result"
+    if ceremony.setup.election_id != election.election_id:
+        raise ContextMismatch(f"{where} is election {ceremony.setup.election_id!r}'s")
+    if ceremony.group is not election.group:
+        raise ContextMismatch(f"{where} is on {ceremony.group.name}, the election on"
+                              f" {election.group.name}")  # fmt: skip
+    if ceremony.joint_key != election.public_key.element:
+        raise ContextMismatch(f"{where} has another joint key than the election's public key")
+    if not hmac.compare_digest(ceremony.transcript_hash, election.ceremony_digest):
+        raise ContextMismatch(
+            f"{where} has another transcript hash than the election's ceremony digest"
+        )
+    check_ceremony_result(ceremony)
+
+
 def ballot_columns(ballot: EncryptedBallot) -> BallotColumns:
     return BallotColumns(
         credential=ballot.credential.to_bytes(),
@@ -76,7 +109,8 @@ class Board:
     names (:attr:`Election.board_key`, bound by its fingerprint): opening and closing an
     election publish a checkpoint signed with it, and casting returns a receipt signed with
     it, so these need it; reading does not. The schema is created if missing (tables,
-    indexes, append-only triggers).
+    indexes, append-only triggers). A database that cannot be opened raises
+    StorageUnavailable naming it (password masked) and the cause.
     """
 
     def __init__(
@@ -90,7 +124,13 @@ class Board:
         self.engine = make_engine(
             location, sqlite_synchronous=sqlite_synchronous, busy_timeout=busy_timeout
         )
-        create_schema(self.engine)
+        try:
+            create_schema(self.engine)
+        except SQLAlchemyError as fault:
+            # The first connection: a server down, a wrong password, a missing directory, a
+            # file that is no database or a damaged one all end here.
+            self.engine.dispose()
+            raise storage_unavailable(location, fault) from fault
         self.store = BoardStore(self.engine)
         self._signing_key = signing_key
         self._setups: dict[str, SetupRecord] = {}
@@ -119,14 +159,20 @@ class Board:
     # ------------------------------------------------------------------------ life cycle
 
     def setup(
-        self, election: Election, trustees: Any, launch_code: str | None = None
+        self, election: Election, ceremony: CeremonyResult, launch_code: str | None = None
     ) -> BoardEntry:
-        """Record the election (entry 1): manifest, group, key, credentials, trustees' data.
+        """Record the election (entry 1): manifest, group, key, credentials, the ceremony.
 
-        ``trustees`` is the trustees' public data (any JSON value; the ceremony reads it back).
-        The launch code defaults to a fresh random one; the genesis hash binds it. An election
-        whose board key is not this board's signing key (when it has one) is refused with
-        ContextMismatch: nothing this board signs would verify under the election's key.
+        ``ceremony`` is the key ceremony's result, published in the setup entry (its
+        ``trustees`` field, docs/spec.md section 10.3) so that the tally and the record can use
+        it. It must be the election's: refused (before anything is written) if it is not a
+        CeremonyResult (InvalidInput), if its election id, group, joint key or transcript hash
+        differ from the election's (ContextMismatch), or if it does not check
+        (``check_ceremony_result``: CeremonyError). An election set up with any other value
+        could never produce a record. The launch code defaults to a fresh random one; the
+        genesis hash binds it.
+        An election whose board key is not this board's signing key (when it has one) is refused
+        with ContextMismatch: nothing this board signs would verify under the election's key.
         """
         if self.board_key is not None and not hmac.compare_digest(
             election.board_key, self.board_key
@@ -136,9 +182,10 @@ class Board:
                 f" {election.board_key.hex()} is not this board's signing key"
                 f" {self.board_key.hex()}"
             )
+        check_setup_ceremony(election, ceremony)
         record = SetupRecord(
             election=election,
-            trustees=trustees,
+            trustees=jsonstrict.loads(ceremony_result_to_json(ceremony), "ceremony result"),
             launch_code=new_launch_code() if launch_code is None else launch_code,
         )
         entry = self.store.create_election(
@@ -190,6 +237,9 @@ class Board:
     def cast(self, election_id: str, ballot: EncryptedBallot | bytes) -> Receipt:
         """Check and append a ballot (an EncryptedBallot or its canonical bytes).
 
+        Bytes are read by ``decode_ballot`` and must be the ballot's canonical JSON (the
+        tracking code is the hash of exactly these bytes); an object is read again from its
+        canonical bytes by ``validated_ballot``, so both meet the same element checks.
         Runs ``check_ballot`` (proofs, signature, context), then checks that the credential is
         on the list, the election is open, the ballot is not already on the board as another
         credential's superseded or spoiled ballot, and the revote policy allows it; then
@@ -209,6 +259,7 @@ class Board:
             ballot = decode_ballot(election, bytes(ballot))
         self._check_context(election, ballot)
         election.credentials.weight_of(ballot.credential)
+        ballot = validated_ballot(election, ballot)
         check_ballot(election, ballot)
         entry, _ = self.store.append_ballot(
             election_id,
@@ -238,6 +289,7 @@ class Board:
         election = self.load_election(election_id)
         self._check_context(election, ballot)
         election.credentials.weight_of(ballot.credential)
+        ballot = validated_ballot(election, ballot)
         check_ballot(election, ballot)
         payload = spoiled_payload(ballot.canonical_bytes(), audit)
         columns = ballot_columns(ballot)

@@ -61,6 +61,47 @@ def database_url(location: str) -> str:
     return f"sqlite:///{location}"
 
 
+def shown_location(location: str) -> str:
+    """``location`` as messages may show it: a URL's password masked as ``***``."""
+    if "://" not in location:
+        return location
+    try:
+        return sa.make_url(location).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "(a database URL that cannot be parsed)"
+
+
+def storage_unavailable(location: str, fault: BaseException) -> StorageUnavailable:
+    """The one-line error for a board database that cannot be opened: where, and the cause."""
+    cause = _first_line(fault)
+    if "://" in location:
+        try:
+            password = sa.make_url(location).password
+        except exc.ArgumentError:
+            password = None
+        if password:  # a driver may echo its connection string
+            cause = cause.replace(str(password), "***")
+    return StorageUnavailable(
+        f"board database {shown_location(location)}: cannot be opened ({cause})"
+    )
+
+
+def check_storage(location: str) -> None:
+    """Connect once to the board database at ``location``: StorageUnavailable if that fails.
+
+    Nothing is created or written; it tells an officer at once that a URL, a password or a
+    server is wrong, rather than at the first step that needs the board.
+    """
+    engine = make_engine(location)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except exc.SQLAlchemyError as fault:
+        raise storage_unavailable(location, fault) from fault
+    finally:
+        engine.dispose()
+
+
 def make_engine(
     location: str,
     *,
@@ -73,7 +114,10 @@ def make_engine(
     WAL at every commit, so a receipt survives a power cut; NORMAL survives a crash of the
     process but not of the machine.
     """
-    url = sa.make_url(database_url(location))
+    try:
+        url = sa.make_url(database_url(location))
+    except exc.ArgumentError as fault:
+        raise InvalidInput(f"board location: not a database URL ({fault})") from None
     if url.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, sqlite_synchronous, busy_timeout)
     elif url.get_backend_name() == "postgresql":

@@ -265,7 +265,7 @@ def run_demo(
     (out / "ceremony.json").write_bytes(ceremony_result_to_json(ceremony))
     with Board(str(board_path), board_key) as board:
         with timings.phase("board setup and opening"):
-            board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
+            board.setup(election, ceremony)
             board.open_election(ELECTION_ID)
         with timings.phase("voting"):
             accepted, revotes = _vote(

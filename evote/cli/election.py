@@ -25,6 +25,7 @@ from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
 from evote.board.chain import EntryKind
 from evote.board.receipt import Receipt
+from evote.board.storage import check_storage
 from evote.ceremony.dkg import check_ceremony_result
 from evote.ceremony.wire import ceremony_result_from_json, ceremony_result_to_json
 from evote.cli.workspace import (
@@ -62,6 +63,8 @@ def _init(args: argparse.Namespace) -> int:
         )
     if target.exists() and any(target.iterdir()):
         raise InvalidInput(f"{target}: the directory is not empty; choose a new --election")
+    if args.database is not None:
+        check_storage(args.database)  # a wrong URL, password or server: said now, not later
     target.mkdir(parents=True, exist_ok=True)
     write_public(target / MANIFEST_FILE, manifest.to_json())
     write_secret(target / BOARD_KEY_FILE, ElectionDir.signing_key_bytes(SigningKey.generate()))
@@ -121,7 +124,7 @@ def _open(args: argparse.Namespace) -> int:
         try:
             head = board.head(election.election_id)
         except UnknownElection:
-            board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
+            board.setup(election, ceremony)
             head = board.head(election.election_id)
         recorded = board.load_election(election.election_id)
         if recorded.fingerprint != election.fingerprint:

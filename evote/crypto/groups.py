@@ -36,7 +36,7 @@ import nacl.bindings as sodium
 from gmpy2 import mpz
 
 from evote.crypto.hashing import Purpose, digest
-from evote.errors import InvalidGroupElement, InvalidInput, InvalidScalar
+from evote.errors import InvalidGroupElement, InvalidInput, InvalidScalar, UnsafeDependency
 
 
 class Element:
@@ -272,11 +272,24 @@ def _le32(scalar: int) -> bytes:
     return scalar.to_bytes(32, "little")
 
 
+# Points that a sound point check must refuse (docs/spec.md section 3.1): a point of order 8,
+# and B + T with T that point (a mixed-order point, on the curve but outside the prime-order
+# subgroup: the kind that CVE-2025-69277 let through).
+_SMALL_ORDER_POINT: Final = bytes.fromhex(
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"
+)
+_MIXED_ORDER_POINT: Final = bytes.fromhex(
+    "98519eadf35b995233b51b5cd23e9cc5a28b639b5a4af0ec903cb960d81b7819"
+)
+
+
 class Ed25519Group(Group):
     """The prime-order subgroup of edwards25519 through libsodium (RFC 8032, RFC 7748).
 
     libsodium >= 1.0.20-stable (PyNaCl >= 1.6.2) is required: older releases accepted some
-    mixed-order points in ``crypto_core_ed25519_is_valid_point`` (CVE-2025-69277).
+    mixed-order points in ``crypto_core_ed25519_is_valid_point`` (CVE-2025-69277). The first
+    element decoded in a process runs a self-test of that check (:meth:`_check_point_check`):
+    a version number says little about the library actually loaded, or how it was built.
     """
 
     name = "ed25519"
@@ -288,11 +301,32 @@ class Ed25519Group(Group):
         self._generator = Element(self, sodium.crypto_scalarmult_ed25519_base_noclamp(_le32(1)))
         self._identity = Element(self, self._IDENTITY_BYTES)
         self._base_table = _Ed25519BaseTable(self._generator)
+        self._point_check_tested = False
+
+    def _check_point_check(self) -> None:
+        """Refuse to run on a libsodium whose point check accepts a small- or mixed-order point.
+
+        Run once per process, at the first decode (two point checks, well under a millisecond);
+        a race only runs it twice. Raises UnsafeDependency.
+        """
+        for kind, point in (
+            ("small-order", _SMALL_ORDER_POINT),
+            ("mixed-order", _MIXED_ORDER_POINT),
+        ):
+            if sodium.crypto_core_ed25519_is_valid_point(point):
+                raise UnsafeDependency(
+                    f"ed25519: the libsodium loaded by PyNaCl accepts a {kind} point as a member"
+                    " of the prime-order subgroup (CVE-2025-69277): evote refuses to run on it;"
+                    " install PyNaCl >= 1.6.2 built with a fixed libsodium (>= 1.0.20-stable)"
+                )
+        self._point_check_tested = True
 
     def encode(self, element: Element) -> bytes:
         return bytes(element.value)
 
     def decode(self, data: bytes, where: str = "element") -> Element:
+        if not self._point_check_tested:
+            self._check_point_check()
         if not isinstance(data, bytes) or len(data) != 32:
             raise InvalidGroupElement(f"{where}: an ed25519 element is 32 bytes")
         # is_valid_point refuses non-canonical encodings, points off the curve, points of small

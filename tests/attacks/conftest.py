@@ -129,7 +129,7 @@ class World:
 
     def new_board(self, directory: Path, *, open_it: bool = True) -> Board:
         board = Board(f"sqlite:///{directory / 'board.db'}", self.board_key)
-        board.setup(self.election, self.trustees_json())
+        board.setup(self.election, self.ceremony)
         if open_it:
             board.open_election(self.election_id)
         return board
@@ -257,6 +257,7 @@ def forge_question(
     index: int,
     values: tuple[int, ...],
     blank: int | None = None,
+    nonces: tuple[int, ...] | None = None,
 ) -> EncryptedQuestion:
     """Question ``index`` encrypting ``values`` (any integers, taken mod the order).
 
@@ -268,7 +269,8 @@ def forge_question(
     group = world.group
     question = world.election.manifest.questions[index]
     rules = _rules(question)
-    nonces = [group.random_scalar() for _ in values]
+    if nonces is None:
+        nonces = tuple(group.random_scalar() for _ in values)
     options = []
     for option, (value, nonce) in enumerate(zip(values, nonces, strict=True)):
         ciphertext = encrypt_with_nonce(key, value % group.order, nonce)

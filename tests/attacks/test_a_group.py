@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import gmpy2
 import pytest
 
 from evote.ballots.encrypted import EncryptedBallot, EncryptedOption
 from evote.ballots.manifest import manifest_from_json_obj
 from evote.board.board import Board
 from evote.crypto.elgamal import Ciphertext
-from evote.crypto.groups import MODP_P, Group, group_by_name
-from evote.crypto.hashing import Purpose
+from evote.crypto.groups import MODP_G, MODP_P, MODP_Q, Group, group_by_name
+from evote.crypto.hashing import Purpose, digest32
 from evote.errors import InvalidBallot, InvalidGroupElement, InvalidInput, InvalidProof
 from evote.record import documents as doc
 from evote.record import load_record
@@ -52,7 +54,21 @@ def bad_elements(group: Group) -> dict[str, bytes]:
         "order-2": (MODP_P - 1).to_bytes(512, "big"),
         "p": MODP_P.to_bytes(512, "big"),
         "non-residue": (MODP_P - 2).to_bytes(512, "big"),
+        # Quadratic residues outside the order-q subgroup (an order-r' component): they pass
+        # the Jacobi pre-check, so only the batch subgroup test of decode_many can stop them.
+        "residue outside the subgroup": _OUTSIDE_RESIDUE.to_bytes(512, "big"),
+        "g times such a residue": (MODP_G * _OUTSIDE_RESIDUE % MODP_P).to_bytes(512, "big"),
     }
+
+
+_OUTSIDE_RESIDUE = 3 * 3
+
+
+def test_modp_residues_outside_the_subgroup_pass_the_pre_check() -> None:
+    """The rows above must reach the batch test: residues, yet not in the order-q subgroup."""
+    for value in (_OUTSIDE_RESIDUE, MODP_G * _OUTSIDE_RESIDUE % MODP_P):
+        assert gmpy2.jacobi(value, MODP_P) == 1
+        assert pow(value, MODP_Q, MODP_P) != 1
 
 
 def _set_alpha(encoded: bytes) -> Any:
@@ -90,7 +106,10 @@ def test_a1_a2_non_members_refused_in_every_position(world: World, board: Board)
 
 @pytest.mark.attack("A1", path="verify")
 @pytest.mark.attack("A2", path="verify")
-@pytest.mark.parametrize("kind", ["order-2", "mixed-order", "off-curve", "non-residue"])
+@pytest.mark.parametrize(
+    "kind",
+    ["order-2", "mixed-order", "off-curve", "non-residue", "residue outside the subgroup"],
+)
 def test_a1_a2_non_member_in_record_ballot(world: World, record: Path, kind: str) -> None:
     bad = bad_elements(world.group)
     if kind not in bad:
@@ -122,6 +141,38 @@ def test_a3_reencoded_copy_is_never_a_new_ballot(world: World, board: Board) -> 
             continue
         assert again.position == receipt.position  # the same ballot, not a new one
     assert board.head(world.election_id).position == receipt.position
+
+
+def _reordered(data: bytes) -> bytes:
+    obj = json.loads(data)
+    return json.dumps(dict(reversed(obj.items())), separators=(",", ":")).encode()
+
+
+NON_CANONICAL_FORMS = {
+    "whitespace": lambda data: data.replace(b",", b", ", 1),
+    "reordered keys": _reordered,
+    "\\u0065 escape": lambda data: data.replace(b'"e":', b'"\\u0065":', 1),
+    "\\/ escape": lambda data: data.replace(b"/", b"\\/", 1),
+    "trailing newline": lambda data: data + b"\n",
+}
+
+
+@pytest.mark.attack("A3")
+@pytest.mark.parametrize("form", list(NON_CANONICAL_FORMS))
+def test_a3_non_canonical_bytes_of_a_valid_ballot_refused(
+    world: World, board: Board, form: str
+) -> None:
+    data = world.ballot(0).canonical_bytes()
+    variant = NON_CANONICAL_FORMS[form](data)
+    assert variant != data and json.loads(variant) == json.loads(data)
+    with pytest.raises(InvalidBallot, match=r"^ballot: not canonical JSON"):
+        board.cast(world.election_id, variant)
+    assert board.head(world.election_id).position == 2
+    # The canonical bytes are accepted, once; the same bytes again are a retry.
+    receipt = board.cast(world.election_id, data)
+    assert board.cast(world.election_id, data) == receipt
+    assert receipt.ballot_hash == digest32(Purpose.BALLOT, data)
+    assert board.head(world.election_id).position == 3
 
 
 @pytest.mark.attack("A3", path="verify")

@@ -10,21 +10,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import gmpy2
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from evote import jsonstrict
 from evote.ballots.credentials import CredentialEntry, CredentialList
-from evote.ballots.encrypted import EncryptedBallot, check_ballot, decode_ballot
+from evote.ballots.encrypted import EncryptedBallot, EncryptedOption, check_ballot, decode_ballot
 from evote.ballots.signature import sign_with_key
 from evote.board.board import Board
 from evote.board.chain import EntryKind
-from evote.crypto.groups import Group
+from evote.crypto.elgamal import Ciphertext
+from evote.crypto.groups import MODP_P, MODP_Q, Element, Group
 from evote.errors import (
     ContextMismatch,
     DuplicateBallot,
     ElectionNotOpen,
+    EvoteError,
     InvalidBallot,
     InvalidCredential,
     InvalidGroupElement,
@@ -36,7 +39,7 @@ from evote.record import documents as doc
 from evote.record import load_record
 from evote.record.export import reseal_record
 from evote.verify.work import ChunkEntry, ElectionSource, check_chunk
-from tests.attacks.conftest import World, mutate_json
+from tests.attacks.conftest import World, forge_question, mutate_json, with_question
 from tests.attacks.records import (
     COUNTED,
     SUPERSEDED,
@@ -454,3 +457,166 @@ def test_c10_accepted_ballots_verify_and_count(
     result = load_record(record).result
     assert result is not None
     assert result.turnout.ballots == len(votes)
+
+
+# -- C10 through every entry point: bytes and objects, honest and mutated ----------------------
+
+
+def _torsion_point() -> bytes:
+    from tests.crypto import edwards25519 as ref  # noqa: PLC0415
+
+    return ref.encode(ref.eight_torsion()[1])
+
+
+def _mixed_order(element: Element) -> Element:
+    """``element`` plus a point of order 8: on the curve, outside the prime-order subgroup."""
+    from tests.crypto import edwards25519 as ref  # noqa: PLC0415
+
+    point = ref.decode(element.to_bytes())
+    assert point is not None
+    return Element(element.group, ref.encode(ref.add(point, ref.eight_torsion()[1])))
+
+
+def _outside_subgroup_residue() -> int:
+    """A quadratic residue mod p outside the order-q subgroup: it passes the Jacobi pre-check."""
+    residue = 3 * 3 % MODP_P
+    assert gmpy2.jacobi(residue, MODP_P) == 1 and pow(residue, MODP_Q, MODP_P) != 1
+    return residue
+
+
+def _with_alpha(world: World, ballot: EncryptedBallot, option: int, alpha: Element) -> Any:
+    question = ballot.questions[0]
+    options = list(question.options)
+    ciphertext = Ciphertext(alpha, options[option].ciphertext.beta)
+    options[option] = EncryptedOption(ciphertext, options[option].proof)
+    return with_question(world, 0, ballot, 0, replace(question, options=tuple(options)))
+
+
+def _with_beta(world: World, ballot: EncryptedBallot, option: int, beta: Element) -> Any:
+    question = ballot.questions[0]
+    options = list(question.options)
+    ciphertext = Ciphertext(options[option].ciphertext.alpha, beta)
+    options[option] = EncryptedOption(ciphertext, options[option].proof)
+    return with_question(world, 0, ballot, 0, replace(question, options=tuple(options)))
+
+
+def _mutated(world: World, honest: EncryptedBallot, mutation: str, option: int) -> Any:
+    group = world.group
+    alpha = honest.questions[0].options[option].ciphertext.alpha
+    if mutation == "honest":
+        return honest
+    if mutation == "alpha identity, honest proofs":  # nonce 0
+        nonces = [group.random_scalar(), group.random_scalar()]
+        nonces[option] = 0
+        forged = forge_question(world, 0, 0, (1, 0), 0, tuple(nonces))
+        return with_question(world, 0, honest, 0, forged)
+    if mutation == "alpha identity":
+        return _with_alpha(world, honest, option, group.identity)
+    if mutation == "beta identity":
+        return _with_beta(world, honest, option, group.identity)
+    if mutation == "swapped ciphertexts":
+        question = honest.questions[0]
+        first, second = question.options
+        swapped = (
+            EncryptedOption(second.ciphertext, first.proof),
+            EncryptedOption(first.ciphertext, second.proof),
+        )
+        return with_question(world, 0, honest, 0, replace(question, options=swapped))
+    if mutation == "minus alpha" and group.name == "modp4096":
+        return _with_alpha(world, honest, option, Element(group, gmpy2.mpz(MODP_P - alpha.value)))
+    if mutation == "residue outside the subgroup" and group.name == "modp4096":
+        outside = alpha.value * _outside_subgroup_residue() % MODP_P
+        return _with_alpha(world, honest, option, Element(group, gmpy2.mpz(outside)))
+    if mutation == "small order" and group.name == "ed25519":
+        return _with_alpha(world, honest, option, Element(group, _torsion_point()))
+    if mutation == "mixed order" and group.name == "ed25519":
+        return _with_alpha(world, honest, option, _mixed_order(alpha))
+    return honest
+
+
+MUTATIONS = (
+    "honest",
+    "alpha identity, honest proofs",
+    "alpha identity",
+    "beta identity",
+    "swapped ciphertexts",
+    "minus alpha",
+    "residue outside the subgroup",
+    "small order",
+    "mixed order",
+)
+
+
+def _outcome(action: Any) -> str:
+    """ "accepted", or the name of the evote error class (any other exception fails the test)."""
+    try:
+        action()
+    except EvoteError as error:
+        return type(error).__name__
+    return "accepted"
+
+
+def _verifier_errors(board: Board, world: World, spoiled: bool) -> list[str | None]:
+    setup = board.entry_at(world.election_id, 1).payload
+    kind = EntryKind.SPOILED if spoiled else EntryKind.BALLOT
+    chunk = tuple(
+        ChunkEntry(entry.position, spoiled, entry.payload)
+        for entry in board.entries(world.election_id)
+        if entry.kind is kind
+    )
+    return [fact.error for fact in check_chunk(ElectionSource(setup), chunk).facts]
+
+
+@pytest.mark.attack("C10")
+@pytest.mark.attack("A1")
+@pytest.mark.attack("A2")
+@settings(max_examples=12, deadline=None, suppress_health_check=[FIXTURES])
+@given(
+    mutation=st.sampled_from(MUTATIONS),
+    option=st.integers(0, 1),
+    ref=st.sampled_from(["yes", "no"]),
+)
+@example(mutation="alpha identity, honest proofs", option=0, ref="yes")
+@example(mutation="minus alpha", option=0, ref="yes")
+@example(mutation="residue outside the subgroup", option=1, ref="yes")
+@example(mutation="mixed order", option=0, ref="no")
+@example(mutation="small order", option=1, ref="no")
+def test_c10_every_entry_point_accepts_only_what_the_tally_and_verifier_accept(
+    world: World,
+    tmp_path_factory: pytest.TempPathFactory,
+    mutation: str,
+    option: int,
+    ref: str,
+) -> None:
+    honest = world.ballot(0, ref)
+    forged = _mutated(world, honest, mutation, option)
+    boards = [
+        world.new_board(tmp_path_factory.mktemp(f"c10-{name}"))
+        for name in ("bytes", "object", "spoil")
+    ]
+    try:
+        as_bytes, as_object, spoil = boards
+        outcomes = {
+            "cast bytes": _outcome(
+                lambda: as_bytes.cast(world.election_id, forged.canonical_bytes())
+            ),
+            "cast object": _outcome(lambda: as_object.cast(world.election_id, forged)),
+            "spoil object": _outcome(lambda: spoil.spoil(world.election_id, forged)),
+            "check_ballot": _outcome(lambda: check_ballot(world.election, forged)),
+        }
+        # Bytes and objects meet the same checks, on every entry point.
+        assert len(set(outcomes.values())) == 1, outcomes
+        expected = "accepted" if forged is honest else None
+        if expected is None:
+            assert outcomes["cast object"] != "accepted", (mutation, outcomes)
+            return
+        assert outcomes["cast object"] == "accepted"
+        for board in (as_bytes, as_object):
+            assert _verifier_errors(board, world, spoiled=False) == [None]
+            tally = world.tally_of(board)
+            counts, _ = world.decrypt(tally, world.decryption_shares(tally))
+            assert counts is not None
+        assert _verifier_errors(spoil, world, spoiled=True) == [None]
+    finally:
+        for board in boards:
+            board.dispose()

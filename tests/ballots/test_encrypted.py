@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evote import jsonstrict
 from evote.ballots.credentials import CredentialKey
 from evote.ballots.encrypted import (
     EncryptedBallot,
@@ -385,7 +386,7 @@ def test_any_field_changed_after_signing_is_refused(test_election: ElectionFixtu
         _set(mutated, path, _get(other_obj, path) if path[0] != "e" else "other-election")
         if mutated == obj:
             return
-        ballot = decode_ballot(election, json.dumps(mutated).encode())
+        ballot = decode_ballot(election, jsonstrict.dumps(mutated))
         with pytest.raises((InvalidSignature, InvalidProof, ContextMismatch)):
             check_ballot(election, ballot)
 
@@ -413,7 +414,7 @@ def test_decoding_is_strict(test_election: ElectionFixture) -> None:
         mutated = json.loads(json.dumps(obj))
         change(mutated)
         with pytest.raises(InvalidBallot, match=match):
-            decode_ballot(election, json.dumps(mutated).encode())
+            decode_ballot(election, jsonstrict.dumps(mutated))
 
     refused(lambda o: o.update(x=1), r"ballot\.x: unknown field")
     refused(lambda o: o.pop("s"), r"ballot\.s: missing field")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,12 +20,11 @@ from evote.ballots.manifest import Manifest, Option, RevotePolicy, SingleChoiceQ
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
 from evote.board.storage import DriverStatement, DriverTransaction
-from evote.crypto.elgamal import generate_keypair
+from evote.ceremony.dkg import CeremonyResult, run_ceremony
 from evote.crypto.groups import ED25519
 from evote.crypto.hashing import Purpose, digest32
 from evote.election import Election
 
-TRUSTEES: Any = {"trustees": [{"index": 1, "key": "opaque"}], "threshold": 1}
 #: The board key of the test elections (fixed, so that processes spawned by a test share it).
 BOARD_KEY = SigningKey(digest32(Purpose.TEST, "board signing key"))
 
@@ -39,6 +37,7 @@ def _text(words: str) -> dict[str, str]:
 class BoardElection:
     election: Election
     codes: tuple[str, ...]
+    ceremony: CeremonyResult
 
     def ballot(self, voter: int, choice: str = "yes") -> EncryptedBallot:
         manifest = self.election.manifest
@@ -58,7 +57,7 @@ def make_election(
     election_id: str = "board-test",
     revote: RevotePolicy = RevotePolicy.LAST_COUNTS,
 ) -> BoardElection:
-    """A yes/no referendum on ed25519 with ``voters`` credentials and a one-trustee key."""
+    """A yes/no referendum on ed25519 with ``voters`` credentials and a one-trustee ceremony."""
     question = SingleChoiceQuestion(
         "ref",
         _text("Do you agree?"),
@@ -73,19 +72,19 @@ def make_election(
         group_name=ED25519.name,
         revote=revote,
     )
-    _, public_key = generate_keypair(ED25519)
+    ceremony, _ = run_ceremony(ED25519, election_id, 1, 1)
     registration = Registrar.generate(
         ED25519, election_id, [f"voter-{index}" for index in range(voters)]
     )
     election = Election(
         manifest,
         ED25519,
-        public_key,
+        ceremony.public_key,
         registration.credential_list,
-        digest32(Purpose.CEREMONY_TRANSCRIPT, secrets.token_hex(8)),
+        ceremony.transcript_hash,
         bytes(BOARD_KEY.verify_key),
     )
-    return BoardElection(election, tuple(registration.codes.values()))
+    return BoardElection(election, tuple(registration.codes.values()), ceremony)
 
 
 def _plain(value: object) -> object:

@@ -12,7 +12,7 @@ import evote.board
 from evote.board import Board
 from evote.board.schema import BOARD_TABLE_NAMES, refuse_board_change
 from evote.errors import BoardIntegrityError
-from tests.board.helpers import BOARD_KEY, TRUSTEES, make_election
+from tests.board.helpers import BOARD_KEY, make_election
 
 PACKAGE = Path(evote.board.__file__).parent
 FORBIDDEN_CALLS = {"update", "delete", "truncate", "merge", "bulk_update_mappings"}
@@ -55,7 +55,7 @@ def test_package_source_has_no_update_or_delete(path: Path) -> None:
 def _populated(url: str) -> Board:
     board = Board(url, BOARD_KEY)
     item = make_election(voters=2)
-    board.setup(item.election, TRUSTEES)
+    board.setup(item.election, item.ceremony)
     board.open_election("board-test")
     board.cast("board-test", item.ballot(0))
     return board

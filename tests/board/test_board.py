@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from nacl.signing import SigningKey
 
+from evote import jsonstrict
 from evote.ballots.manifest import RevotePolicy
 from evote.board import (
     Board,
@@ -19,9 +20,13 @@ from evote.board import (
     verify_chain,
 )
 from evote.board.chain import genesis_hash
+from evote.ceremony.dkg import run_ceremony
+from evote.ceremony.wire import ceremony_result_to_json
+from evote.crypto.groups import MODP4096
 from evote.errors import (
     BallotNotFound,
     BoardIntegrityError,
+    CeremonyError,
     ContextMismatch,
     DuplicateBallot,
     ElectionNotOpen,
@@ -31,7 +36,7 @@ from evote.errors import (
     UnknownCredential,
     UnknownElection,
 )
-from tests.board.helpers import BOARD_KEY, TRUSTEES, BoardElection, dump_tables, make_election
+from tests.board.helpers import BOARD_KEY, BoardElection, dump_tables, make_election
 
 KEY = BOARD_KEY
 
@@ -49,30 +54,31 @@ def referendum() -> BoardElection:
 
 @pytest.fixture
 def open_board(board: Board, referendum: BoardElection) -> Board:
-    board.setup(referendum.election, TRUSTEES)
+    board.setup(referendum.election, referendum.ceremony)
     board.open_election("board-test")
     return board
 
 
 def test_setup_round_trip(board: Board, referendum: BoardElection) -> None:
-    entry = board.setup(referendum.election, TRUSTEES, launch_code="launch-1")
+    entry = board.setup(referendum.election, referendum.ceremony, launch_code="launch-1")
     assert entry.position == 1
     assert entry.kind is EntryKind.SETUP
     reopened = Board(board.engine.url.render_as_string(hide_password=False))
     try:
         election = reopened.load_election("board-test")
         assert election.fingerprint == referendum.election.fingerprint
-        assert reopened.setup_record("board-test").trustees == TRUSTEES
+        trustees = reopened.setup_record("board-test").trustees
+        assert trustees == jsonstrict.loads(ceremony_result_to_json(referendum.ceremony), "t")
         assert reopened.setup_record("board-test").launch_code == "launch-1"
         assert reopened.election_ids() == ["board-test"]
     finally:
         reopened.dispose()
     with pytest.raises(InvalidInput, match="already set up"):
-        board.setup(referendum.election, TRUSTEES)
+        board.setup(referendum.election, referendum.ceremony)
 
 
 def test_life_cycle(board: Board, referendum: BoardElection) -> None:
-    board.setup(referendum.election, TRUSTEES)
+    board.setup(referendum.election, referendum.ceremony)
     ballot = referendum.ballot(0)
     with pytest.raises(ElectionNotOpen, match="not open yet"):
         board.cast("board-test", ballot)
@@ -166,7 +172,7 @@ def _url(board: Board) -> str:
 def test_refused_ballots_write_nothing(open_board: Board, referendum: BoardElection) -> None:
     open_board.cast("board-test", referendum.ballot(0))
     other_election = make_election(voters=2, election_id="other-vote")
-    open_board.setup(other_election.election, TRUSTEES)
+    open_board.setup(other_election.election, other_election.ceremony)
     open_board.open_election("other-vote")
     valid = referendum.ballot(1)
     stranger = make_election(voters=1).election.credentials.entries[0].public
@@ -193,7 +199,7 @@ def test_refused_ballots_write_nothing(open_board: Board, referendum: BoardElect
 
 def test_single_ballot_policy(board: Board) -> None:
     single = make_election(voters=2, election_id="single-vote", revote=RevotePolicy.SINGLE)
-    board.setup(single.election, TRUSTEES)
+    board.setup(single.election, single.ceremony)
     board.open_election("single-vote")
     first = single.ballot(0)
     receipt = board.cast("single-vote", first)
@@ -233,7 +239,7 @@ def test_many_elections_are_isolated(board: Board) -> None:
     first = make_election(voters=2, election_id="commune-a")
     second = make_election(voters=2, election_id="commune-b")
     for item in (first, second):
-        board.setup(item.election, TRUSTEES)
+        board.setup(item.election, item.ceremony)
         board.open_election(item.election.election_id)
     a = board.cast("commune-a", first.ballot(0))
     b = board.cast("commune-b", second.ballot(0))
@@ -268,7 +274,7 @@ def test_verify_detects_checkpoint_mismatch(open_board: Board, referendum: Board
 
 def test_events_need_the_signing_key(database_url: str, referendum: BoardElection) -> None:
     with Board(database_url) as keyless:
-        keyless.setup(referendum.election, TRUSTEES)
+        keyless.setup(referendum.election, referendum.ceremony)
         with pytest.raises(InvalidInput, match="signing key"):
             keyless.open_election("board-test")
         with pytest.raises(InvalidInput, match="signing key"):
@@ -294,3 +300,34 @@ def test_tampered_setup_fails_verification(open_board: Board) -> None:
         finally:
             raw.dispose()
         open_board.verify("board-test")
+
+
+def test_setup_refuses_a_ceremony_result_the_record_could_not_use(
+    board: Board, referendum: BoardElection
+) -> None:
+    election, ceremony = referendum.election, referendum.ceremony
+    rerun, _ = run_ceremony(election.group, election.election_id, 1, 1)
+    other_election, _ = run_ceremony(election.group, "another-election", 1, 1)
+    other_group, _ = run_ceremony(MODP4096, election.election_id, 1, 1)
+    refused = {
+        "opaque JSON": ({}, InvalidInput, "expected the key ceremony's CeremonyResult"),
+        "another election's": (other_election, ContextMismatch, "'another-election'"),
+        "another group's": (other_group, ContextMismatch, "modp4096"),
+        "another run's": (rerun, ContextMismatch, "another joint key"),
+        "another transcript": (
+            dataclasses.replace(ceremony, transcript_hash=bytes(32)),
+            ContextMismatch,
+            "another transcript hash",
+        ),
+        "forged keys": (
+            dataclasses.replace(ceremony, verification_keys=(election.group.generator,)),
+            CeremonyError,
+            "verification key of trustee 1",
+        ),
+    }
+    for name, (value, error, message) in refused.items():
+        with pytest.raises(error, match=message):
+            board.setup(election, value)  # type: ignore[arg-type]
+        assert board.election_ids() == [], name
+    board.setup(election, ceremony)
+    assert board.election_ids() == [election.election_id]

@@ -27,7 +27,7 @@ from evote.errors import (
     StorageUnavailable,
     UnknownElection,
 )
-from tests.board.helpers import BOARD_KEY, TRUSTEES, BoardElection, dump_tables, make_election
+from tests.board.helpers import BOARD_KEY, BoardElection, dump_tables, make_election
 
 KEY = BOARD_KEY
 ELECTION = "board-test"
@@ -42,7 +42,7 @@ def referendum() -> BoardElection:
 @pytest.fixture
 def board(database_url: str, referendum: BoardElection) -> Iterator[Board]:
     with Board(database_url, KEY) as opened:
-        opened.setup(referendum.election, TRUSTEES)
+        opened.setup(referendum.election, referendum.ceremony)
         opened.open_election(ELECTION)
         yield opened
 
@@ -104,7 +104,7 @@ def test_a_cast_is_one_check_query_and_one_insert(
 def test_sqlite_cast_sends_four_statements(tmp_path: Any, referendum: BoardElection) -> None:
     url = f"sqlite:///{tmp_path / 'trace.db'}"
     with Board(url, KEY) as board:
-        board.setup(referendum.election, TRUSTEES)
+        board.setup(referendum.election, referendum.ceremony)
         board.open_election(ELECTION)
         sent: list[str] = []
 
@@ -326,7 +326,7 @@ def test_lost_connection_mid_cast_is_storage_unavailable(
     if not database_url.startswith("postgresql"):
         pytest.skip("terminates a PostgreSQL backend")
     with Board(database_url, KEY) as board:
-        board.setup(referendum.election, TRUSTEES)
+        board.setup(referendum.election, referendum.ceremony)
         board.open_election(ELECTION)
         before = dump_tables(database_url)
         first = DriverTransaction.first
@@ -393,7 +393,7 @@ def test_board_with_the_former_hash_index_still_casts_and_finds(
                 f"CREATE UNIQUE INDEX evote_board_entries_by_hash_uq ON {TABLE} "
                 "(ballot_hash, election_id)"
             )
-        board.setup(referendum.election, TRUSTEES)
+        board.setup(referendum.election, referendum.ceremony)
         board.open_election(ELECTION)
         ballot = referendum.ballot(0)
         receipt = board.cast(ELECTION, ballot)
@@ -469,7 +469,7 @@ def test_threads_casting_on_one_board_share_its_connections_safely(database_url:
     voters = 12
     item = make_election(voters=voters, election_id="threads")
     with Board(database_url, KEY) as board:
-        board.setup(item.election, TRUSTEES)
+        board.setup(item.election, item.ceremony)
         board.open_election("threads")
         failures: list[BaseException] = []
 

@@ -17,7 +17,6 @@ from evote.board import Board, EntryKind
 from evote.errors import StorageUnavailable
 from tests.board.helpers import (
     BOARD_KEY,
-    TRUSTEES,
     BoardElection,
     cap_sqlite_pages,
     cast_and_die,
@@ -43,7 +42,7 @@ def test_concurrent_casts_from_several_processes(database_url: str) -> None:
     voters, workers = 16, 4
     item = make_election(voters=voters)
     with Board(database_url, BOARD_KEY) as board:
-        board.setup(item.election, TRUSTEES)
+        board.setup(item.election, item.ceremony)
         board.open_election(ELECTION)
     # Each voter votes twice; a voter's two ballots go to different processes so that the
     # revote races its first ballot. Which one counts is decided by board order alone.
@@ -87,7 +86,7 @@ def _open_board_with_one_ballot(url: str) -> tuple[BoardElection, dict[str, Any]
     """An open election of 3 voters with voter 0's ballot cast; the tables' rows then."""
     item = make_election(voters=3)
     with Board(url, BOARD_KEY) as board:
-        board.setup(item.election, TRUSTEES)
+        board.setup(item.election, item.ceremony)
         board.open_election(ELECTION)
         board.cast(ELECTION, item.ballot(0))
     return item, dump_tables(url)
@@ -117,7 +116,7 @@ def test_full_disk_refuses_then_recovers(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'full.db'}"
     item = make_election(voters=1)
     board = Board(url, BOARD_KEY)
-    board.setup(item.election, TRUSTEES)
+    board.setup(item.election, item.ceremony)
     board.open_election(ELECTION)
     board.cast(ELECTION, item.ballot(0))
     give_space_back = cap_sqlite_pages(board.engine, 2)
@@ -148,7 +147,7 @@ def test_locked_database_is_storage_unavailable(tmp_path: Path) -> None:
     item = make_election(voters=1)
     url = f"sqlite:///{tmp_path / 'locked.db'}"
     with Board(url, BOARD_KEY) as board:
-        board.setup(item.election, TRUSTEES)
+        board.setup(item.election, item.ceremony)
         board.open_election(ELECTION)
     before = dump_tables(url)
     holder = sa.create_engine(url, isolation_level="AUTOCOMMIT")

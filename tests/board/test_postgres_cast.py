@@ -17,7 +17,7 @@ from evote.board import store as store_module
 from evote.board.chain import LinkInput, link_hash
 from evote.crypto.encoding import encode_item
 from evote.errors import BoardIntegrityError, ElectionNotOpen
-from tests.board.helpers import BOARD_KEY, TRUSTEES, BoardElection, make_election
+from tests.board.helpers import BOARD_KEY, BoardElection, make_election
 from tests.board.test_cast_path import _bulk_election
 
 ELECTION = "board-test"
@@ -38,7 +38,7 @@ def item() -> BoardElection:
 @pytest.fixture
 def board(postgres_url: str, item: BoardElection) -> Iterator[Board]:
     with Board(postgres_url, BOARD_KEY) as opened:
-        opened.setup(item.election, TRUSTEES)
+        opened.setup(item.election, item.ceremony)
         opened.open_election(ELECTION)
         yield opened
 

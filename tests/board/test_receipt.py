@@ -12,10 +12,11 @@ from evote import jsonstrict
 from evote.board.board import Board
 from evote.board.receipt import Receipt, check_receipt_signature, receipt_message
 from evote.board.setup import SETUP_VERSION, SetupRecord, decode_setup
+from evote.ceremony.wire import ceremony_result_to_json
 from evote.crypto.hashing import Purpose, digest32
 from evote.election import Election
 from evote.errors import ContextMismatch, InvalidInput, InvalidRecord, InvalidSignature
-from tests.board.helpers import BOARD_KEY, TRUSTEES, BoardElection, make_election
+from tests.board.helpers import BOARD_KEY, BoardElection, make_election
 
 ELECTION = "board-test"
 PUBLIC = bytes(BOARD_KEY.verify_key)
@@ -29,7 +30,7 @@ def referendum() -> BoardElection:
 @pytest.fixture
 def open_board(database_url: str, referendum: BoardElection) -> Board:
     board = Board(database_url, BOARD_KEY)
-    board.setup(referendum.election, TRUSTEES)
+    board.setup(referendum.election, referendum.ceremony)
     board.open_election(ELECTION)
     return board
 
@@ -80,7 +81,9 @@ def test_a_bad_board_key_is_refused(referendum: BoardElection, key: bytes, messa
 
 
 def test_the_setup_payload_carries_the_board_key(referendum: BoardElection) -> None:
-    payload = SetupRecord(referendum.election, TRUSTEES, "launch").to_payload()
+    payload = SetupRecord(
+        referendum.election, json.loads(ceremony_result_to_json(referendum.ceremony)), "launch"
+    ).to_payload()
     obj = json.loads(payload)
     assert obj["version"] == SETUP_VERSION == 2
     assert obj["board_key"] == jsonstrict.b64encode(PUBLIC)
@@ -103,7 +106,7 @@ def test_setup_refuses_an_election_of_another_board_key(
     foreign = _with_board_key(referendum.election, bytes(SigningKey.generate().verify_key))
     with Board(database_url, BOARD_KEY) as board:
         with pytest.raises(ContextMismatch, match="not this board's signing key"):
-            board.setup(foreign, TRUSTEES)
+            board.setup(foreign, referendum.ceremony)
         assert board.election_ids() == []
 
 

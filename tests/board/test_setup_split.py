@@ -8,11 +8,11 @@ import pytest
 
 from evote.board.setup import SetupRecord, decode_setup, split_credential_list
 from evote.errors import InvalidRecord
-from tests.board.helpers import TRUSTEES, make_election
+from tests.board.helpers import make_election
 
 
 def payload_of(voters: int) -> tuple[SetupRecord, bytes]:
-    record = SetupRecord(make_election(voters).election, TRUSTEES, "launch")
+    record = SetupRecord(make_election(voters).election, {"trustees": "opaque"}, "launch")
     return record, record.to_payload()
 
 

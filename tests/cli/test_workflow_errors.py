@@ -11,6 +11,7 @@ import getpass
 import io
 import json
 import shutil
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +139,31 @@ def test_corrupt_ceremony_result(tmp_path: Path, world: World) -> None:
     document["threshold" if "threshold" in document else "version"] = 99
     broken.write_text(json.dumps(document))
     fails("election", "attach-ceremony", broken, "--election", election)
+
+
+def test_init_with_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql://officer:s3cret-pw@127.0.0.1:{port}/evote"
+    line = fails("election", "init", REFERENDUM, "--election", tmp_path / "e", "--database", url)
+    assert line.startswith("evote: StorageUnavailable: board database postgresql://officer:***@")
+    assert "s3cret-pw" not in line
+    assert not (tmp_path / "e").exists()  # nothing half-made
+
+
+@pytest.mark.parametrize("damage", ["not a database", "truncated"])
+def test_command_on_an_unusable_board_is_one_line(
+    tmp_path: Path, world: World, damage: str
+) -> None:
+    election = new_election(tmp_path, world, until="open")
+    board = election / "board.sqlite"
+    data = board.read_bytes()
+    for extra in ("-wal", "-shm"):
+        (election / f"board.sqlite{extra}").unlink(missing_ok=True)
+    board.write_bytes(b"not a database\n" * 300 if damage == "not a database" else data[:4096])
+    line = fails("election", "close", "--election", election)
+    assert line.startswith(f"evote: StorageUnavailable: board database {board}: cannot be opened")
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:

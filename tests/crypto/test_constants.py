@@ -93,8 +93,18 @@ def test_ed25519_generator_is_the_rfc_8032_base_point() -> None:
 
 def test_ed25519_l_times_base_is_the_identity() -> None:
     assert ref.multiply(ref.L, ref.BASE) == ref.IDENTITY
-    # Through evote and libsodium: g^L is the identity, g^(L-1) is -B.
-    assert ED25519.exp(ED25519.generator, ED25519.order) == ED25519.identity
+    # Through evote and libsodium. g^L reduces to g^0, which exp returns without computing, so
+    # each check below goes through a real scalar multiplication: g^(L-1) · g and h^(L-1) · h
+    # (h = g^2 takes the variable-base path) are the identity, g^k matches the reference.
+    g = ED25519.generator
+    assert ED25519.exp(g, ED25519.order) == ED25519.identity
+    assert ED25519.exp(g, ED25519.order - 1) * g == ED25519.identity
+    h = g * g
+    assert ED25519.exp(h, ED25519.order - 1) * h == ED25519.identity
+    assert ED25519.exp(h, ED25519.order + 1) == h
+    k = 2**251 + 12345
+    assert ED25519.exp(g, k).to_bytes() == ref.encode(ref.multiply(k, ref.BASE))
+    assert ED25519.exp(h, k).to_bytes() == ref.encode(ref.multiply(2 * k, ref.BASE))
     minus_base = sodium.crypto_scalarmult_ed25519_base_noclamp((ref.L - 1).to_bytes(32, "little"))
     assert minus_base == ref.encode(ref.negate(ref.BASE))
     assert ED25519.base_exp(-1).to_bytes() == minus_base

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evote.crypto import groups as groups_module
 from evote.crypto.encoding import Value
 from evote.crypto.groups import (
     ED25519,
@@ -22,7 +23,7 @@ from evote.crypto.groups import (
     group_by_name,
 )
 from evote.crypto.hashing import Purpose, digest
-from evote.errors import InvalidGroupElement, InvalidInput, InvalidScalar
+from evote.errors import InvalidGroupElement, InvalidInput, InvalidScalar, UnsafeDependency
 from tests.crypto import edwards25519 as ref
 from tests.strategies import elements, exponents, nonzero_scalars, scalars
 
@@ -439,3 +440,53 @@ def test_decode_many_or_identity_accepts_only_the_identity_besides_members(group
     bad = bytes(group.element_size)  # zero: never a member, never the identity
     with pytest.raises(InvalidGroupElement, match=r"tally\[2\]"):
         group.decode_many_or_identity([identity, member.to_bytes(), bad], "tally")
+
+
+def test_ed25519_self_test_constants_are_a_small_and_a_mixed_order_point() -> None:
+    small = ref.decode(groups_module._SMALL_ORDER_POINT)
+    mixed = ref.decode(groups_module._MIXED_ORDER_POINT)
+    assert small is not None and ref.order_of_torsion(small) == 8
+    assert mixed is not None and ref.encode(ref.add(ref.BASE, small)) == ref.encode(mixed)
+
+
+@pytest.mark.parametrize("point", ["_SMALL_ORDER_POINT", "_MIXED_ORDER_POINT"])
+def test_ed25519_refuses_to_run_on_a_vulnerable_libsodium(
+    monkeypatch: pytest.MonkeyPatch, point: str
+) -> None:
+    """A libsodium with CVE-2025-69277 (simulated) stops evote at the first decode, typed."""
+    accepted = getattr(groups_module, point)
+    real = sodium.crypto_core_ed25519_is_valid_point
+
+    def vulnerable(data: bytes) -> bool:
+        return data == accepted or bool(real(data))
+
+    monkeypatch.setattr(groups_module.sodium, "crypto_core_ed25519_is_valid_point", vulnerable)
+    monkeypatch.setattr(ED25519, "_point_check_tested", False)
+    kind = "small-order" if point == "_SMALL_ORDER_POINT" else "mixed-order"
+    for _ in range(2):  # refused again: a failed self-test never counts as passed
+        with pytest.raises(
+            UnsafeDependency, match=rf"{kind} point .*CVE-2025-69277.*PyNaCl >= 1\.6\.2"
+        ):
+            ED25519.decode(ED25519.generator.to_bytes())
+
+
+def test_ed25519_self_test_runs_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[bytes] = []
+    real = sodium.crypto_core_ed25519_is_valid_point
+
+    def counting(data: bytes) -> bool:
+        calls.append(data)
+        return bool(real(data))
+
+    monkeypatch.setattr(groups_module.sodium, "crypto_core_ed25519_is_valid_point", counting)
+    monkeypatch.setattr(ED25519, "_point_check_tested", False)
+    generator = ED25519.generator.to_bytes()
+    for _ in range(3):
+        assert ED25519.decode(generator) == ED25519.generator
+    assert calls == [
+        groups_module._SMALL_ORDER_POINT,
+        groups_module._MIXED_ORDER_POINT,
+        generator,
+        generator,
+        generator,
+    ]

@@ -42,11 +42,11 @@ def test_any_t_shares_recover_the_secret(group: Group, data: st.DataObject) -> N
 def test_fewer_than_t_shares_fit_every_secret(group: Group, data: st.DataObject) -> None:
     # Perfect secrecy, constructively: for any t - 1 shares and any candidate secret there is a
     # polynomial of degree t - 1 through them with that constant term (Lagrange at t points).
-    threshold, count = data.draw(thresholds(), label="t, n")
-    if threshold == 1:
-        return
+    # t = 1 has nothing to hide from t - 1 = 0 shares: drawn from t = 2 on.
+    threshold, count = data.draw(thresholds(min_threshold=2), label="t, n")
     q = group.order
-    shares = split_secret(data.draw(scalars(group), label="secret"), threshold, count, q)
+    secret = data.draw(scalars(group), label="secret")
+    shares = split_secret(secret, threshold, count, q)
     indices = data.draw(
         st.lists(
             st.sampled_from(sorted(shares)),
@@ -65,6 +65,9 @@ def test_fewer_than_t_shares_fit_every_secret(group: Group, data: st.DataObject)
     assert evaluate_polynomial(coefficients, 0, q) == candidate
     for i in indices:
         assert evaluate_polynomial(coefficients, i, q) == shares[i]
+    # The seen shares alone do not give the secret away: shares of a polynomial of degree below
+    # t - 1 would (their own interpolation at 0 would be the secret; chance 1/q otherwise).
+    assert recover_secret({i: shares[i] for i in indices}, q) != secret
 
 
 def _interpolate(points: dict[int, int], q: int) -> list[int]:

@@ -7,7 +7,6 @@ copy the exported record before they alter it.
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +27,6 @@ from evote.ballots.manifest import (
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
 from evote.ceremony.dkg import CeremonyResult, run_ceremony
-from evote.ceremony.wire import ceremony_result_to_json
 from evote.crypto.groups import Group, all_groups
 from evote.election import Election
 from evote.record import export_record, publish_result, publish_tally
@@ -109,7 +107,7 @@ def run_election(group: Group, directory: Path) -> Published:
     )
     board_path = directory / "board.sqlite"
     with Board(str(board_path), key) as board:
-        board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
+        board.setup(election, ceremony)
         board.open_election(ELECTION_ID)
         codes = [registration.codes[voter] for voter in VOTERS]
         for code, choices in zip(codes, CHOICES, strict=True):

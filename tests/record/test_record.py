@@ -167,9 +167,7 @@ def test_record_before_the_tally(tmp_path: Path) -> None:
     published = run_election(ED25519, tmp_path / "full")
     # A second election on a new board, stopped after closing: no tally.json, no result.json.
     with Board(str(tmp_path / "open.sqlite"), published.board_key) as board:
-        board.setup(
-            published.election, json.loads((published.record / "ceremony.json").read_bytes())
-        )
+        board.setup(published.election, load_record(published.record).ceremony)
         board.open_election(ELECTION_ID)
         record = export_record(board, ELECTION_ID, tmp_path / "early")
     names = {path.name for path in record.iterdir()}
@@ -595,7 +593,7 @@ def test_publish_tally_refuses_a_bad_combined_share(published: Published, tmp_pa
     )
     combined = CombinedTally((), (share.trustee,), ())
     with Board(str(tmp_path / "b.sqlite"), published.board_key) as board:
-        board.setup(record.election, json.loads((published.record / "ceremony.json").read_bytes()))
+        board.setup(record.election, record.ceremony)
         board.open_election(ELECTION_ID)
         board.close_election(ELECTION_ID)
         head = board.head(ELECTION_ID)

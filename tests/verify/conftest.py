@@ -31,7 +31,6 @@ from evote.board.board import Board
 from evote.board.chain import ChainHead, EntryKind, genesis_hash, link_hash, payload_hash
 from evote.board.checkpoint import sign_checkpoint
 from evote.ceremony.dkg import run_ceremony
-from evote.ceremony.wire import ceremony_result_to_json
 from evote.cli.demo import demo_manifest, random_choices
 from evote.crypto.groups import Group, all_groups, group_by_name
 from evote.election import Election
@@ -66,7 +65,7 @@ def build_record(group: Group, out: Path, voters: int = 4, seed: int = 7) -> Bui
     codes: dict[str, str] = {}
     credential_codes = list(registration.codes.values())
     with Board(str(out.parent / f"{out.name}.sqlite"), key) as board:
-        board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
+        board.setup(election, ceremony)
         board.open_election(ELECTION_ID)
         first_of_revoter = None
         for index, code in enumerate(credential_codes):
