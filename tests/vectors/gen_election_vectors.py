@@ -509,8 +509,7 @@ def run_board(
     with tempfile.TemporaryDirectory(prefix="evote-vectors-") as scratch, pinned_clock():
         board = Board(str(Path(scratch) / "board.sqlite"), board_signing_key())
         with board:
-            trustees = json.loads(ceremony_result_to_json(ceremony.result))
-            board.setup(election, trustees, launch_code=LAUNCH_CODE)
+            board.setup(election, ceremony.result, launch_code=LAUNCH_CODE)
             board.open_election(ELECTION_ID)
             receipts: list[Receipt] = []
             for label, _, _ in BALLOTS:
