@@ -13,6 +13,7 @@ from typing import Final
 
 from evote.ballots.credentials import CredentialList
 from evote.ballots.manifest import Manifest
+from evote.crypto import dlog
 from evote.crypto.elgamal import PublicKey
 from evote.crypto.encoding import Value
 from evote.crypto.groups import Group
@@ -51,6 +52,7 @@ class Election:
             or len(self.ceremony_digest) != CEREMONY_DIGEST_BYTES
         ):
             raise InvalidInput(f"election: ceremony digest must be {CEREMONY_DIGEST_BYTES} bytes")
+        check_tally_bounds(self.manifest, self.credentials)
         fingerprint = digest32(
             Purpose.FINGERPRINT,
             self.group.name,
@@ -73,3 +75,24 @@ class Election:
     def proof_context(self, *binding: Value) -> ProofContext:
         """A proof context bound to this election and to ``binding`` (the proof's position)."""
         return ProofContext(self._fingerprint, tuple(binding))
+
+
+def check_tally_bounds(manifest: Manifest, credentials: CredentialList) -> None:
+    """InvalidInput unless every tally column of the election can be decrypted (spec 9.4).
+
+    A column holds at most W × the option's maximum (W: the credential list's total weight, the
+    most the counted ballots can weigh; a blank column at most W), and the tally finds it by a
+    discrete logarithm bounded by :data:`evote.crypto.dlog.MAX_BOUND`. A budget question's
+    columns count projects (maximum 1): its spend is proven per ballot, never decrypted.
+    """
+    total = credentials.total_weight
+    for index, question in enumerate(manifest.questions):
+        bound = total * question.option_maximum
+        if bound > dlog.MAX_BOUND:
+            raise InvalidInput(
+                f"election: question {index} ({question.id}) could not be tallied: its"
+                f" columns reach {bound} (total credential weight {total} × option maximum"
+                f" {question.option_maximum}), above {dlog.MAX_BOUND}, the largest value the"
+                " tally's discrete logarithm decrypts (docs/spec.md section 5.3); lower the"
+                " weights or the maximum score"
+            )
