@@ -25,8 +25,8 @@ from evote import jsonstrict
 from evote.ballots.encrypted import (
     EncryptedBallot,
     check_ballot,
+    ciphertext_marks,
     decode_ballot,
-    spoiled_marker,
 )
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
@@ -103,7 +103,7 @@ def ballot_columns(ballot: EncryptedBallot) -> BallotColumns:
     return BallotColumns(
         credential=ballot.credential.to_bytes(),
         ballot_hash=ballot.ballot_hash(),  # the tracking code derives from it
-        marker=spoiled_marker(ballot),
+        marks=ciphertext_marks(ballot),
     )
 
 
@@ -242,10 +242,11 @@ class Board:
         """Publish a spoiled (Benaloh-audited) ballot; it can never be cast afterwards.
 
         ``audit`` is the audit data (revealed choices and nonces: a JSON value) the voter's
-        device published. The entry carries the ballot's hash, tracking code and spoiled
-        marker (evote.ballots.encrypted.spoiled_marker), so that a later cast of the same
-        ballot, or of any ballot reusing its ciphertexts, is refused with DuplicateBallot; it
-        carries no credential, so it is never counted.
+        device published. The entry carries the ballot's hash and tracking code, and its
+        ciphertext marks go to the marks table (evote.ballots.encrypted.ciphertext_marks), so
+        that a later cast of the same ballot, or of any ballot reusing even one of its alphas
+        (whose nonce the audit made public), is refused with DuplicateBallot; it carries no
+        credential, so it is never counted.
         """
         election = self.load_election(election_id)
         self._check_context(election, ballot)
@@ -259,7 +260,7 @@ class Board:
             election_id,
             EntryKind.SPOILED,
             payload,
-            BallotColumns(None, columns.ballot_hash, columns.marker),
+            BallotColumns(None, columns.ballot_hash, columns.marks),
             one_ballot_per_credential=False,
         )
         return entry
