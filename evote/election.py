@@ -52,7 +52,7 @@ class Election:
             or len(self.ceremony_digest) != CEREMONY_DIGEST_BYTES
         ):
             raise InvalidInput(f"election: ceremony digest must be {CEREMONY_DIGEST_BYTES} bytes")
-        check_tally_bounds(self.manifest, self.credentials)
+        check_tally_bounds(self.manifest, self.credentials.total_weight)
         fingerprint = digest32(
             Purpose.FINGERPRINT,
             self.group.name,
@@ -77,15 +77,16 @@ class Election:
         return ProofContext(self._fingerprint, tuple(binding))
 
 
-def check_tally_bounds(manifest: Manifest, credentials: CredentialList) -> None:
+def check_tally_bounds(manifest: Manifest, total: int) -> None:
     """InvalidInput unless every tally column of the election can be decrypted (spec 9.4).
 
-    A column holds at most W × the option's maximum (W: the credential list's total weight, the
-    most the counted ballots can weigh; a blank column at most W), and the tally finds it by a
-    discrete logarithm bounded by :data:`evote.crypto.dlog.MAX_BOUND`. A budget question's
-    columns count projects (maximum 1): its spend is proven per ballot, never decrypted.
+    A column holds at most W × the option's maximum (W = ``total``, the credential list's total
+    weight: the most the counted ballots can weigh; a blank column at most W), and the tally
+    finds it by a discrete logarithm bounded by :data:`evote.crypto.dlog.MAX_BOUND`. A budget
+    question's columns count projects (maximum 1): its spend is proven per ballot, never
+    decrypted. The Election constructor calls it; ``evote credentials generate`` too, before
+    it draws any credential.
     """
-    total = credentials.total_weight
     for index, question in enumerate(manifest.questions):
         bound = total * question.option_maximum
         if bound > dlog.MAX_BOUND:

@@ -31,6 +31,7 @@ from evote.cli.workspace import (
     write_public,
     write_secret,
 )
+from evote.election import check_tally_bounds
 from evote.errors import InvalidInput
 
 Handler = Callable[[argparse.Namespace], int]
@@ -117,6 +118,8 @@ def _generate(args: argparse.Namespace) -> int:
         )
     election_dir.refuse_if_on_board("its credential list")
     voter_ids, weights = read_voters(Path(args.voters))
+    # Refused now, not after the ceremony: the tally could not decrypt these weights.
+    check_tally_bounds(manifest, sum(weights.get(voter_id, 1) for voter_id in voter_ids))
     private = _private_folder(Path(args.out))
     registration = Registrar.generate(manifest.group, manifest.election_id, voter_ids, weights)
     title = manifest.title.get(args.lang) or next(iter(manifest.title.values()))
