@@ -182,12 +182,12 @@ BEGIN
                           AND same.ballot_hash = p_ballot_hash THEN same.position END)
            FROM evote_board_entries AS same WHERE same.tracking_code = p_tracking_code),
         -- p_marks: the ballot's 32-byte ciphertext marks, concatenated (one bytea, not an
-        -- array: no array adaptation per cast).
-        (SELECT min(clash.position)
-           FROM generate_series(0, length(p_marks) / 32 - 1) AS slot
-           JOIN evote_board_marks AS clash
-             ON clash.election_id = p_election
-            AND clash.mark = substring(p_marks FROM 32 * slot + 1 FOR 32)),
+        -- array: no array adaptation per cast); one primary-key lookup per mark, correlated,
+        -- so that no plan can join by walking the election's marks.
+        (SELECT min((SELECT clash.position FROM evote_board_marks AS clash
+                      WHERE clash.election_id = p_election
+                        AND clash.mark = substring(p_marks FROM 32 * slot + 1 FOR 32)))
+           FROM generate_series(0, length(p_marks) / 32 - 1) AS slot),
         (SELECT max(mine.position) FROM evote_board_entries AS mine
            WHERE mine.election_id = p_election AND mine.credential = p_credential
              AND mine.kind = 'ballot')

@@ -248,13 +248,15 @@ def _check_query() -> sa.Select[Any]:
         .where(same.c.tracking_code == sa.bindparam("tracking_code"))
         .scalar_subquery()
     )
+    # One primary-key lookup per mark, as a correlated subquery: no join order for the planner
+    # to choose, none that could walk the election's marks.
     slots = _mark_slots()
-    clash_position = (
-        sa.select(sa.func.min(clash.c.position))
-        .select_from(slots)
-        .join(clash, sa.and_(clash.c.election_id == election, clash.c.mark == _mark_at(slots)))
+    holder = (
+        sa.select(clash.c.position)
+        .where(clash.c.election_id == election, clash.c.mark == _mark_at(slots))
         .scalar_subquery()
     )
+    clash_position = sa.select(sa.func.min(holder)).select_from(slots).scalar_subquery()
     last_position = (
         sa.select(sa.func.max(mine.c.position))
         .where(
