@@ -85,7 +85,11 @@ class MarkRow(Base):
     """
 
     __tablename__ = "evote_board_marks"
-    __table_args__ = (sa.PrimaryKeyConstraint("election_id", "mark", name="evote_board_marks_pk"),)
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("election_id", "mark", name="evote_board_marks_pk"),
+        # SQLite: the primary key is the table's only b-tree (no rowid table beside it).
+        {"sqlite_with_rowid": False},
+    )
 
     election_id: Mapped[str] = mapped_column(
         sa.String(ELECTION_ID_LENGTH), sa.ForeignKey(ElectionRow.election_id)
