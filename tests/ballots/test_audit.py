@@ -130,3 +130,29 @@ def test_audit_json_is_strict(test_election: ElectionFixture) -> None:
         audited_ballot_from_json(data[:-1] + b',"x":1}')
     with pytest.raises(InvalidBallot, match="duplicate key"):
         audited_ballot_from_json(b'{"v":1,"v":1}')
+
+
+#: mark(g^5) under the fingerprint 00 01 02 ... 1f (docs/spec.md 6.7), per group.
+MARK_OF_G5 = {
+    "ed25519": "36a2092d1a6af71b5bd74474e1b26a2eddfed2dafcbd8670094311214e919e53",
+    "modp4096": "98c8120d63bfbc818a6b1e5dd10d763d13385885344c6cdc314d7c36fb970b6f",
+}
+
+
+def test_mark_known_answer(test_election: ElectionFixture) -> None:
+    ballot, _, _ = _spoiled(test_election)
+    group = test_election.election.group
+    first = ballot.questions[0]
+    option = first.options[0]
+    moved = dataclasses.replace(
+        option, ciphertext=dataclasses.replace(option.ciphertext, alpha=group.base_exp(5))
+    )
+    pinned = dataclasses.replace(
+        ballot,
+        fingerprint=bytes(range(32)),
+        questions=(
+            dataclasses.replace(first, options=(moved, *first.options[1:])),
+            *ballot.questions[1:],
+        ),
+    )
+    assert ciphertext_marks(pinned)[0].hex() == MARK_OF_G5[group.name]
