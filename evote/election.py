@@ -19,6 +19,7 @@ from nacl.signing import VerifyKey
 
 from evote.ballots.credentials import CredentialList
 from evote.ballots.manifest import Manifest
+from evote.crypto import dlog
 from evote.crypto.elgamal import PublicKey
 from evote.crypto.encoding import Value
 from evote.crypto.groups import Group
@@ -60,6 +61,7 @@ class Election:
         ):
             raise InvalidInput(f"election: ceremony digest must be {CEREMONY_DIGEST_BYTES} bytes")
         check_board_key(self.board_key, "election: board key")
+        check_tally_bounds(self.manifest, self.credentials.total_weight)
         fingerprint = digest32(
             Purpose.FINGERPRINT,
             self.group.name,
@@ -104,3 +106,25 @@ def check_board_key(key: object, where: str = "board key") -> None:
         raise InvalidInput(f"{where}: not an Ed25519 public key") from None
     if not crypto_core_ed25519_is_valid_point(key):
         raise InvalidInput(f"{where}: not a valid Ed25519 public key (not a prime-order point)")
+
+
+def check_tally_bounds(manifest: Manifest, total: int) -> None:
+    """InvalidInput unless every tally column of the election can be decrypted (spec 9.4).
+
+    A column holds at most W × the option's maximum (W = ``total``, the credential list's total
+    weight: the most the counted ballots can weigh; a blank column at most W), and the tally
+    finds it by a discrete logarithm bounded by :data:`evote.crypto.dlog.MAX_BOUND`. A budget
+    question's columns count projects (maximum 1): its spend is proven per ballot, never
+    decrypted. The Election constructor calls it; ``evote credentials generate`` too, before
+    it draws any credential.
+    """
+    for index, question in enumerate(manifest.questions):
+        bound = total * question.option_maximum
+        if bound > dlog.MAX_BOUND:
+            raise InvalidInput(
+                f"election: question {index} ({question.id}) could not be tallied: its"
+                f" columns reach {bound} (total credential weight {total} × option maximum"
+                f" {question.option_maximum}), above {dlog.MAX_BOUND}, the largest value the"
+                " tally's discrete logarithm decrypts (docs/spec.md section 5.3); lower the"
+                " weights or the maximum score"
+            )

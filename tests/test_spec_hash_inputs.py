@@ -17,7 +17,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from evote.ballots.credentials import Registrar
-from evote.ballots.encrypted import EncryptedBallot, encrypt_ballot, spoiled_marker
+from evote.ballots.encrypted import EncryptedBallot, ciphertext_marks, encrypt_ballot
 from evote.ballots.manifest import (
     BudgetQuestion,
     Manifest,
@@ -219,15 +219,15 @@ def test_ceremony_context_commitment_hashes_and_transcript(setup: Setup) -> None
     assert transcript == result.transcript_hash
 
 
-def test_ballot_hash_and_spoiled_marker(setup: Setup) -> None:
+def test_ballot_hash_and_ciphertext_marks(setup: Setup) -> None:
     ballot = setup.ballot
     assert digest32("ballot", b(ballot.canonical_bytes())) == ballot.ballot_hash()
-    pairs = []
+    marks = []
     for question in ballot.questions:
         for option in (*question.options, *([question.blank] if question.blank else [])):
-            pairs.append([e(option.ciphertext.alpha), e(option.ciphertext.beta)])
-    marker = digest32("ballot", t("spoiled"), b(ballot.fingerprint), pairs)
-    assert marker == spoiled_marker(ballot)
+            alpha = e(option.ciphertext.alpha)
+            marks.append(digest32("ballot", t("alpha"), b(ballot.fingerprint), alpha))
+    assert tuple(marks) == ciphertext_marks(ballot)
 
 
 def test_board_chain_and_checkpoint() -> None:

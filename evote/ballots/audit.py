@@ -9,10 +9,10 @@ whether it will be challenged, it cannot know which ballots it may safely alter 
 "Simple verifiable elections", EVT 2006; "Ballot casting assurance via voter-initiated poll
 station auditing", EVT 2007).
 
-A spoiled ballot has lost its secrecy and must never be counted: the board keeps the
-:func:`spoiled_marker` of every audited ballot and refuses any ballot that carries the same
-ciphertexts (:func:`~evote.ballots.encrypted.check_not_spoiled`). See docs/spec.md
-section 6.7.
+A spoiled ballot has lost its secrecy and must never be counted, nor any part of it: the board
+keeps the :func:`ciphertext_marks` (one per ciphertext, naming its alpha, hence its nonce) of
+every audited ballot and refuses any ballot that reuses one of them
+(:func:`~evote.ballots.encrypted.check_not_spoiled`). See docs/spec.md section 6.7.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from evote.ballots.encrypted import (
     QuestionSecrets,
     check_ballot,
     check_not_spoiled,
-    spoiled_marker,
+    ciphertext_marks,
 )
 from evote.ballots.plaintext import Answer, PlaintextBallot, check_plaintext
 from evote.crypto.elgamal import encrypt_with_nonce
@@ -44,8 +44,8 @@ __all__ = [
     "audited_ballot_from_json_obj",
     "check_audit",
     "check_not_spoiled",
+    "ciphertext_marks",
     "spoil_ballot",
-    "spoiled_marker",
 ]
 
 

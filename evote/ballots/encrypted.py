@@ -28,6 +28,7 @@ verifier runs again on the published record.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -51,8 +52,9 @@ from evote.crypto.elgamal import (
     homomorphic_sum,
     weighted_sum,
 )
+from evote.crypto.encoding import TAG_ELEMENT, encode, encode_item
 from evote.crypto.groups import Element, Group
-from evote.crypto.hashing import Purpose, digest32
+from evote.crypto.hashing import PROTOCOL, Purpose, digest32
 from evote.crypto.proofs import (
     DisjunctiveProof,
     Proof,
@@ -768,27 +770,51 @@ def _check_question_proofs(
         )  # fmt: skip
 
 
-def spoiled_marker(ballot: EncryptedBallot) -> bytes:
-    """What a spoiled ballot leaves on the board's "spoiled" list: a hash of its ciphertexts.
+MARK_LABEL: Final = "alpha"
 
-    digest32(BALLOT, "spoiled", fingerprint, [[alpha, beta] of every option and blank]). It
-    leaves out the signature and the proofs, which anybody holding the credential (or, after
-    the audit, the nonces) could remake: a ballot that reuses the audited ciphertexts carries
-    the same marker however it is re-proven or re-signed.
+
+def ciphertext_marks(ballot: EncryptedBallot) -> tuple[bytes, ...]:
+    """One mark per ciphertext of ``ballot``: what the board keeps so that no nonce is reused.
+
+    ``digest32(BALLOT, "alpha", fingerprint, alpha)`` for every option ciphertext and blank
+    ciphertext, question by question (options in order, then the blank): docs/spec.md 6.7. The
+    mark names alpha = g^r alone, hence the nonce r: a spoiled ballot's audit publishes r, and
+    r decrypts *any* ciphertext (alpha, beta') with that alpha (beta' / K^r = g^m'), so reusing
+    one spoiled alpha, whatever the beta beside it, would cast a vote that anybody can read.
+    A cast ballot's alpha reused elsewhere is a copy (Cortier and Smyth, "Attacking and fixing
+    Helios: an analysis of ballot secrecy", CSF 2011) or a device that reused nonces; an honest
+    device draws every r afresh, so honest ciphertexts never share an alpha.
     """
-    elements: list[list[Element]] = []
-    for question in ballot.questions:
-        options = list(question.options)
-        if question.blank is not None:
-            options.append(question.blank)
-        elements += [list(option.ciphertext.elements()) for option in options]
-    return digest32(Purpose.BALLOT, "spoiled", ballot.fingerprint, elements)
+    alphas = [
+        option.ciphertext.alpha
+        for question in ballot.questions
+        for option in (
+            question.options if question.blank is None else (*question.options, question.blank)
+        )
+    ]
+    if not alphas:
+        return ()
+    # digest32(BALLOT, "alpha", fingerprint, alpha) with the encoding before alpha computed
+    # once: the same bytes (tests/ballots/test_audit.py pins the equality).
+    last_item = encode_item(alphas[0])
+    prefix = encode(PROTOCOL, Purpose.BALLOT.value, [MARK_LABEL, ballot.fingerprint, alphas[0]])
+    prefix = prefix[: len(prefix) - len(last_item)]
+    marks = []
+    for alpha in alphas:
+        raw = alpha.to_bytes()
+        item = bytes([TAG_ELEMENT]) + len(raw).to_bytes(4, "big") + raw
+        marks.append(hashlib.sha512(prefix + item).digest()[:32])
+    return tuple(marks)
 
 
 def check_not_spoiled(ballot: EncryptedBallot, spoiled: Container[bytes]) -> None:
-    """DuplicateBallot if ``ballot`` reuses the ciphertexts of a spoiled (audited) ballot."""
-    if spoiled_marker(ballot) in spoiled:
-        raise DuplicateBallot("ballot: its ciphertexts belong to a spoiled, audited ballot")
+    """DuplicateBallot if a ciphertext of ``ballot`` has the alpha of a spoiled ballot's."""
+    for index, mark in enumerate(ciphertext_marks(ballot)):
+        if mark in spoiled:
+            raise DuplicateBallot(
+                f"ballot: its ciphertext {index} has the alpha (the nonce) of a spoiled,"
+                " audited ballot"
+            )
 
 
 # -- JSON -------------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from evote.ballots.audit import AuditedBallot
 from evote.ballots.encrypted import (
     EncryptedBallot,
     check_ballot,
+    ciphertext_marks,
     decode_ballot,
-    spoiled_marker,
     validated_ballot,
 )
 from evote.ballots.manifest import RevotePolicy
@@ -98,7 +98,7 @@ def ballot_columns(ballot: EncryptedBallot) -> BallotColumns:
     return BallotColumns(
         credential=ballot.credential.to_bytes(),
         ballot_hash=ballot.ballot_hash(),  # the tracking code derives from it
-        marker=spoiled_marker(ballot),
+        marks=ciphertext_marks(ballot),
     )
 
 
@@ -276,9 +276,10 @@ class Board:
         ``audit`` is what the voter's device revealed (choices and nonces, section 6.7). It is
         published as given, held or not: a reveal that does not match the ballot is the
         evidence that the device cheated, which the verifier reports (step 11.7.1). The entry
-        carries the ballot's hash, tracking code and spoiled marker
-        (evote.ballots.encrypted.spoiled_marker), so that a later cast of the same ballot, or
-        of any ballot reusing its ciphertexts, is refused with DuplicateBallot; it carries no
+        carries the ballot's hash and tracking code, and its ciphertext marks go to the marks
+        table (evote.ballots.encrypted.ciphertext_marks), so that a later cast of the same
+        ballot, or of any ballot reusing even one of its alphas (whose nonce the audit made
+        public), is refused with DuplicateBallot; it carries no
         credential, so it is never counted.
         """
         if not isinstance(audit, AuditedBallot):
@@ -297,7 +298,7 @@ class Board:
             election_id,
             EntryKind.SPOILED,
             payload,
-            BallotColumns(None, columns.ballot_hash, columns.marker),
+            BallotColumns(None, columns.ballot_hash, columns.marks),
             one_ballot_per_credential=False,
         )
         return entry

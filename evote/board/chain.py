@@ -60,7 +60,6 @@ class BoardEntry:
     credential: bytes | None = None
     tracking_code: str | None = None
     ballot_hash: bytes | None = None
-    marker: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,19 @@
 """The board's tables (SQLAlchemy 2 declarative models) and their append-only guards.
 
-Three tables, every row keyed by its election id so that one database holds many elections:
+Four tables, every row keyed by its election id so that one database holds many elections:
 
 * ``evote_board_elections``: one row per election, inserted at setup and never changed. Casting
   locks it (``SELECT ... FOR UPDATE`` on PostgreSQL) to serialise the head of that election's
   chain; the head itself is read from the entries, so the row never needs an update.
 * ``evote_board_entries``: the hash-chained entries (docs/spec.md section 10.1).
+* ``evote_board_marks``: the mark of every ciphertext of every ballot and spoiled ballot
+  (docs/spec.md sections 6.7 and 10.1), keyed (election_id, mark): no alpha, hence no nonce,
+  is ever on an election's board twice.
 * ``evote_board_checkpoints``: the signed checkpoints the board published.
 
 Nothing is ever updated or deleted. Two guards back that up besides the code itself: database
 triggers, created with the schema on SQLite and PostgreSQL, that abort any UPDATE or DELETE
-(and TRUNCATE on PostgreSQL) of the three tables; and an engine event listener
+(and TRUNCATE on PostgreSQL) of the four tables; and an engine event listener
 (:func:`install_statement_guard`) that refuses such statements before they reach the database.
 """
 
@@ -58,7 +61,6 @@ class EntryRow(Base):
         # ballot by its hash, and its uniqueness implies the hash's: boards made before kept
         # a (ballot_hash, election_id) index too, one more b-tree written at every cast.
         sa.Index("evote_board_entries_by_code_uq", "tracking_code", "election_id", unique=True),
-        sa.Index("evote_board_entries_by_marker_ix", "marker"),
         sa.CheckConstraint("position >= 1", name="evote_board_entries_position_ck"),
     )
 
@@ -73,8 +75,27 @@ class EntryRow(Base):
     credential: Mapped[bytes | None] = mapped_column(sa.LargeBinary(600))
     tracking_code: Mapped[str | None] = mapped_column(sa.String(TRACKING_CODE_LENGTH))
     ballot_hash: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
-    # The spoiled marker (a hash of the ciphertexts alone) of ballots and spoiled ballots.
-    marker: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
+
+
+class MarkRow(Base):
+    """The mark of one ciphertext (its alpha's hash) of the ballot entry at ``position``.
+
+    The primary key makes a mark unique within an election: a cast looks its ballot's marks up
+    by it, and a mark inserted twice (which the checks before the insert exclude) would fail.
+    """
+
+    __tablename__ = "evote_board_marks"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("election_id", "mark", name="evote_board_marks_pk"),
+        # SQLite: the primary key is the table's only b-tree (no rowid table beside it).
+        {"sqlite_with_rowid": False},
+    )
+
+    election_id: Mapped[str] = mapped_column(
+        sa.String(ELECTION_ID_LENGTH), sa.ForeignKey(ElectionRow.election_id)
+    )
+    mark: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
+    position: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 class CheckpointRow(Base):
@@ -98,8 +119,9 @@ class CheckpointRow(Base):
 
 elections_table: sa.Table = ElectionRow.__table__  # type: ignore[assignment]
 entries_table: sa.Table = EntryRow.__table__  # type: ignore[assignment]
+marks_table: sa.Table = MarkRow.__table__  # type: ignore[assignment]
 checkpoints_table: sa.Table = CheckpointRow.__table__  # type: ignore[assignment]
-BOARD_TABLES = (elections_table, entries_table, checkpoints_table)
+BOARD_TABLES = (elections_table, entries_table, marks_table, checkpoints_table)
 BOARD_TABLE_NAMES = frozenset(table.name for table in BOARD_TABLES)
 
 APPEND_ONLY_MESSAGE = "evote board tables are append-only"
@@ -142,8 +164,9 @@ $$
 _POSTGRES_CAST = """
 CREATE OR REPLACE FUNCTION evote_board_cast(
     p_election text, p_kind text, p_payload bytea, p_payload_hash bytea, p_credential bytea,
-    p_tracking_code text, p_ballot_hash bytea, p_marker bytea, p_allowed_heads text,
-    p_one_per_credential boolean, p_link_before bytea, p_link_between bytea, p_link_after bytea
+    p_tracking_code text, p_ballot_hash bytea, p_allowed_heads text,
+    p_one_per_credential boolean, p_link_before bytea, p_link_between bytea, p_link_after bytea,
+    p_marks bytea
 ) RETURNS TABLE (
     o_inserted boolean, o_position bigint, o_chain_hash bytea, o_kind text,
     o_same bigint, o_clash bigint, o_last bigint, o_previous_hash bytea
@@ -162,10 +185,13 @@ BEGIN
         (SELECT max(CASE WHEN same.election_id = p_election
                           AND same.ballot_hash = p_ballot_hash THEN same.position END)
            FROM evote_board_entries AS same WHERE same.tracking_code = p_tracking_code),
-        (SELECT min(CASE WHEN clash.election_id = p_election
-                          AND (p_kind <> 'ballot' OR clash.kind IN ('spoiled', 'ballot'))
-                         THEN clash.position END)
-           FROM evote_board_entries AS clash WHERE clash.marker = p_marker),
+        -- p_marks: the ballot's 32-byte ciphertext marks, concatenated (one bytea, not an
+        -- array: no array adaptation per cast); one primary-key lookup per mark, correlated,
+        -- so that no plan can join by walking the election's marks.
+        (SELECT min((SELECT clash.position FROM evote_board_marks AS clash
+                      WHERE clash.election_id = p_election
+                        AND clash.mark = substring(p_marks FROM 32 * slot + 1 FOR 32)))
+           FROM generate_series(0, length(p_marks) / 32 - 1) AS slot),
         (SELECT max(mine.position) FROM evote_board_entries AS mine
            WHERE mine.election_id = p_election AND mine.credential = p_credential
              AND mine.kind = 'ballot')
@@ -190,21 +216,35 @@ BEGIN
                               FROM 1 FOR 32);
     o_kind := p_kind;
     INSERT INTO evote_board_entries (election_id, position, kind, payload, payload_hash,
-                                     chain_hash, credential, tracking_code, ballot_hash, marker)
+                                     chain_hash, credential, tracking_code, ballot_hash)
     VALUES (p_election, o_position, p_kind, p_payload, p_payload_hash, o_chain_hash,
-            p_credential, p_tracking_code, p_ballot_hash, p_marker);
+            p_credential, p_tracking_code, p_ballot_hash);
+    INSERT INTO evote_board_marks (election_id, mark, position)
+    SELECT p_election, substring(p_marks FROM 32 * slot + 1 FOR 32), o_position
+      FROM generate_series(0, length(p_marks) / 32 - 1) AS slot;
     o_inserted := true;
     RETURN NEXT;
 END
 $$
 """
-# The cast function of boards made before it took its allowed heads as one text (a text[]
-# parameter cost the client an array adaptation per cast): a stale overload, dropped.
+# Former signatures of the cast function: its allowed heads as a text[] (an array adaptation
+# per cast), then one whole-ballot marker instead of the ciphertext marks. Stale overloads,
+# dropped.
 _POSTGRES_FORMER_CAST = """
 DROP FUNCTION IF EXISTS evote_board_cast(text, text, bytea, bytea, bytea, text, bytea, bytea,
                                          text[], boolean, bytea, bytea, bytea)
 """
-POSTGRES_FUNCTIONS = (_POSTGRES_FUNCTION, _POSTGRES_INT_ITEM, _POSTGRES_FORMER_CAST, _POSTGRES_CAST)
+_POSTGRES_MARKER_CAST = """
+DROP FUNCTION IF EXISTS evote_board_cast(text, text, bytea, bytea, bytea, text, bytea, bytea,
+                                         text, boolean, bytea, bytea, bytea)
+"""
+POSTGRES_FUNCTIONS = (
+    _POSTGRES_FUNCTION,
+    _POSTGRES_INT_ITEM,
+    _POSTGRES_FORMER_CAST,
+    _POSTGRES_MARKER_CAST,
+    _POSTGRES_CAST,
+)
 
 
 def _postgres_triggers(table: str) -> list[str]:

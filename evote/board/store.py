@@ -6,10 +6,14 @@ Every append runs in one write transaction (:func:`~evote.board.storage.write_tr
 that first locks the election's row, reads the head, checks the phase, then inserts; the
 transaction either commits whole or leaves nothing. The store issues INSERT and SELECT only.
 
-A cast (:meth:`BoardStore.append_ballot`) is the hot path. On SQLite it takes four statements
-(``BEGIN IMMEDIATE``, one check query, the INSERT, ``COMMIT``); the check query
+A cast (:meth:`BoardStore.append_ballot`) is the hot path. On SQLite it takes five statements
+(``BEGIN IMMEDIATE``, one check query, the two INSERTs, ``COMMIT``); the check query
 (:class:`CastStatements`) returns in one row the head, the position of an entry with the same
-ballot hash, of an entry with the same marker, and of the credential's last ballot. On
+ballot hash, of the first entry holding one of the ballot's ciphertext marks, and of the
+credential's last ballot. The marks (one per ciphertext, naming its alpha: docs/spec.md 6.7)
+go to their own table, keyed (election_id, mark), and travel as one bytes value, the 32-byte
+marks concatenated, which the SQL splits (a recursive CTE on SQLite, ``generate_series`` on
+PostgreSQL): one statement whatever the number of ciphertexts. On
 PostgreSQL, where each statement is a round trip to the server, the whole cast is one call of
 the ``evote_board_cast`` function (:mod:`evote.board.schema`) in autocommit: it locks the
 election's row, runs the same lookups, and inserts the entry with its link hash
@@ -46,7 +50,7 @@ from evote.board.chain import (
     payload_hash,
 )
 from evote.board.checkpoint import Checkpoint, sign_checkpoint
-from evote.board.schema import checkpoints_table, elections_table, entries_table
+from evote.board.schema import checkpoints_table, elections_table, entries_table, marks_table
 from evote.board.storage import (
     DriverConnections,
     DriverStatement,
@@ -102,21 +106,40 @@ class Head:
         return ChainHead(self.position, self.chain_hash)
 
 
+MARK_LENGTH: Final = 32
+
+
 @dataclass(frozen=True, slots=True)
 class BallotColumns:
     """The indexed columns of a ballot entry (no credential for a spoiled ballot).
 
     ``tracking_code`` is derived from ``ballot_hash`` when the columns are made, never given:
-    lookups by hash go through the code's index and rely on it (module docstring).
+    lookups by hash go through the code's index and rely on it (module docstring). ``marks``
+    are the ciphertext marks (evote.ballots.encrypted.ciphertext_marks), 32 bytes each and
+    distinct: two ciphertexts of one ballot with one alpha (a reused nonce) are refused here.
     """
 
     credential: bytes | None
     ballot_hash: bytes
-    marker: bytes
+    marks: tuple[bytes, ...]
     tracking_code: str = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tracking_code", tracking_code(self.ballot_hash))
+        if not self.marks or any(len(mark) != MARK_LENGTH for mark in self.marks):
+            raise InvalidInput(
+                f"ballot {self.tracking_code}: expected ciphertext marks of 32 bytes each"
+            )
+        if len(set(self.marks)) != len(self.marks):
+            raise DuplicateBallot(
+                f"ballot {self.tracking_code}: two of its ciphertexts have the same alpha"
+                " (a reused nonce)"
+            )
+
+    @property
+    def joined_marks(self) -> bytes:
+        """The marks concatenated, as the cast statements take them."""
+        return b"".join(self.marks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,14 +164,13 @@ _ENTRY_COLUMNS = (
     entries_table.c.credential,
     entries_table.c.tracking_code,
     entries_table.c.ballot_hash,
-    entries_table.c.marker,
 )
 
 
 # ``row`` holds _ENTRY_COLUMNS in order: a SQLAlchemy Row (whose generics differ between 2.0
 # and 2.1) or a DB-API tuple.
 def _entry(row: Any) -> BoardEntry:
-    election_id, position, kind, payload, digest, chain, credential, code, ballot, marker = row
+    election_id, position, kind, payload, digest, chain, credential, code, ballot = row
     return BoardEntry(
         election_id=election_id,
         position=int(position),
@@ -159,7 +181,6 @@ def _entry(row: Any) -> BoardEntry:
         credential=None if credential is None else bytes(credential),
         tracking_code=code,
         ballot_hash=None if ballot is None else bytes(ballot),
-        marker=None if marker is None else bytes(marker),
     )
 
 
@@ -174,7 +195,6 @@ def _entry_values(entry: BoardEntry) -> dict[str, Any]:
         "credential": entry.credential,
         "tracking_code": entry.tracking_code,
         "ballot_hash": entry.ballot_hash,
-        "marker": entry.marker,
     }
 
 
@@ -189,28 +209,38 @@ def _constant(kind: EntryKind) -> sa.ColumnElement[str]:
     return sa.literal_column(f"'{kind.value}'")
 
 
-def _check_query(kind: EntryKind) -> sa.Select[Any]:
-    """The head of the election and, in the same row, what the cast of a ``kind`` must check.
+def _mark_slots() -> sa.CTE:
+    """0, 1, ..., (length(:marks) / 32) - 1: the slots of the marks in the joined bytes."""
+    marks: sa.BindParameter[bytes] = sa.bindparam("marks")
+    slots = sa.select(sa.literal_column("0").label("slot")).cte("slots", recursive=True)
+    later = slots.c.slot + sa.literal_column("1")
+    return slots.union_all(
+        sa.select(later).where(later * sa.literal_column(str(MARK_LENGTH)) < sa.func.length(marks))
+    )
+
+
+def _mark_at(slots: sa.CTE) -> sa.ColumnElement[bytes]:
+    """The mark in ``slots``' slot: substr(:marks, 32 * slot + 1, 32)."""
+    size: sa.ColumnClause[int] = sa.literal_column(str(MARK_LENGTH))
+    return sa.func.substr(sa.bindparam("marks"), slots.c.slot * size + sa.literal_column("1"), size)
+
+
+def _check_query() -> sa.Select[Any]:
+    """The head of the election and, in the same row, what a cast (ballot or spoiled) checks.
 
     Columns: head position, chain hash and kind; the position of this election's entry with
-    the ballot's hash (``same``); of an entry with its marker (``clash``: a cast or spoiled
-    ballot with the same ciphertexts); of the credential's last ballot (``last``). The hash
-    and marker lookups filter on the hash column only and pick this election's row in the
-    aggregate (module docstring: the planner must have no other index to choose).
+    the ballot's hash (``same``); of the first entry holding one of the ballot's ciphertext
+    marks (``clash``: a cast or spoiled ballot with one of its alphas); of the credential's
+    last ballot (``last``). The hash lookup filters on the hash column only and picks this
+    election's row in the aggregate (module docstring: the planner must have no other index to
+    choose); the marks are found by the marks table's primary key, one search per mark. A
+    ballot and a spoiled ballot are judged alike: none of their marks may be on the board.
     """
     election: sa.BindParameter[str] = sa.bindparam("election_id")
     head = entries_table.alias("head")
     same = entries_table.alias("same")
-    clash = entries_table.alias("clash")
+    clash = marks_table.alias("clash")
     mine = entries_table.alias("mine")
-    clash_here = clash.c.election_id == election
-    if kind is EntryKind.BALLOT:
-        # A ballot may reuse neither a spoiled ballot's ciphertexts nor another cast ballot's
-        # (two voters shown one ballot, or a device that reused its nonces).
-        clash_here = sa.and_(
-            clash_here,
-            clash.c.kind.in_([_constant(EntryKind.SPOILED), _constant(EntryKind.BALLOT)]),
-        )
     same_here = sa.and_(
         same.c.election_id == election, same.c.ballot_hash == sa.bindparam("ballot_hash")
     )
@@ -219,11 +249,15 @@ def _check_query(kind: EntryKind) -> sa.Select[Any]:
         .where(same.c.tracking_code == sa.bindparam("tracking_code"))
         .scalar_subquery()
     )
-    clash_position = (
-        sa.select(sa.func.min(sa.case((clash_here, clash.c.position))))
-        .where(clash.c.marker == sa.bindparam("marker"))
+    # One primary-key lookup per mark, as a correlated subquery: no join order for the planner
+    # to choose, none that could walk the election's marks.
+    slots = _mark_slots()
+    holder = (
+        sa.select(clash.c.position)
+        .where(clash.c.election_id == election, clash.c.mark == _mark_at(slots))
         .scalar_subquery()
     )
+    clash_position = sa.select(sa.func.min(holder)).select_from(slots).scalar_subquery()
     last_position = (
         sa.select(sa.func.max(mine.c.position))
         .where(
@@ -248,12 +282,24 @@ def _check_query(kind: EntryKind) -> sa.Select[Any]:
     )
 
 
+def _insert_marks() -> sa.Insert:
+    """INSERT of every mark of :marks with the entry's election and :position."""
+    slots = _mark_slots()
+    rows = sa.select(
+        sa.bindparam("election_id", type_=sa.String),
+        _mark_at(slots),
+        sa.bindparam("position", type_=sa.BigInteger),
+    ).select_from(slots)
+    return sa.insert(marks_table).from_select(["election_id", "mark", "position"], rows)
+
+
 _CAST_FUNCTION_CALL: Final = sa.text(
     "SELECT * FROM evote_board_cast(CAST(:election_id AS text), CAST(:kind AS text),"
     " CAST(:payload AS bytea), CAST(:payload_hash AS bytea), CAST(:credential AS bytea),"
-    " CAST(:tracking_code AS text), CAST(:ballot_hash AS bytea), CAST(:marker AS bytea),"
+    " CAST(:tracking_code AS text), CAST(:ballot_hash AS bytea),"
     " CAST(:allowed_heads AS text), CAST(:one_per_credential AS boolean),"
-    " CAST(:link_before AS bytea), CAST(:link_between AS bytea), CAST(:link_after AS bytea))"
+    " CAST(:link_before AS bytea), CAST(:link_between AS bytea), CAST(:link_after AS bytea),"
+    " CAST(:marks AS bytea))"
 )
 
 
@@ -261,11 +307,11 @@ _CAST_FUNCTION_CALL: Final = sa.text(
 class CastStatements:
     """The statements of a cast, compiled once for the engine's dialect."""
 
-    check_ballot: DriverStatement
-    check_spoiled: DriverStatement
+    check: DriverStatement
     entry_at: DriverStatement
     last_of_credential: DriverStatement
     insert: DriverStatement
+    insert_marks: DriverStatement
     #: PostgreSQL: the whole cast in one statement (evote.board.schema's evote_board_cast).
     cast_function: DriverStatement | None
 
@@ -288,11 +334,11 @@ class CastStatements:
             {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
         )
         return cls(
-            check_ballot=compile_for_driver(_check_query(EntryKind.BALLOT), dialect),
-            check_spoiled=compile_for_driver(_check_query(EntryKind.SPOILED), dialect),
+            check=compile_for_driver(_check_query(), dialect),
             entry_at=compile_for_driver(entry_at, dialect),
             last_of_credential=compile_for_driver(last_of_credential, dialect),
             insert=compile_for_driver(insert, dialect),
+            insert_marks=compile_for_driver(_insert_marks(), dialect),
             cast_function=cast_function,
         )
 
@@ -378,7 +424,7 @@ class BoardStore:
         In the transaction: the phase must be open; a ballot with this hash already on the board
         is returned as is when it is its credential's last ballot (a retried cast), and refused
         with :class:`DuplicateBallot` otherwise (a replay of a superseded or spoiled ballot);
-        a ballot may not carry a spoiled ballot's marker, a spoiled ballot no entry's marker;
+        no ciphertext mark of the ballot (cast or spoiled) may be on the board already;
         with ``one_ballot_per_credential``, a second ballot of a credential is refused.
         """
         if kind not in (EntryKind.BALLOT, EntryKind.SPOILED):
@@ -397,13 +443,12 @@ class BoardStore:
             "election_id": election_id,
             "tracking_code": columns.tracking_code,
             "ballot_hash": columns.ballot_hash,
-            "marker": columns.marker,
+            "marks": columns.joined_marks,
             "credential": columns.credential,
         }
-        check = statements.check_ballot if kind is EntryKind.BALLOT else statements.check_spoiled
         what = f"ballot {columns.tracking_code} of election {election_id!r}"
         with self.driver.write_transaction(what) as transaction:
-            row = transaction.first(check, values)
+            row = transaction.first(statements.check, values)
             if row is None:
                 raise UnknownElection(f"no election {election_id!r} on this board")
             position, chain_hash, head_kind, same, clash, last = row
@@ -418,6 +463,14 @@ class BoardStore:
             )
             try:
                 transaction.run(statements.insert, _entry_values(entry))
+                transaction.run(
+                    statements.insert_marks,
+                    {
+                        "election_id": election_id,
+                        "marks": columns.joined_marks,
+                        "position": entry.position,
+                    },
+                )
                 transaction.commit()
             except self._integrity_error as fault:
                 raise self._code_collision(election_id, columns) from fault
@@ -448,7 +501,7 @@ class BoardStore:
             "credential": columns.credential,
             "tracking_code": columns.tracking_code,
             "ballot_hash": columns.ballot_hash,
-            "marker": columns.marker,
+            "marks": columns.joined_marks,
             "allowed_heads": _ALLOWED_HEADS_TEXT[kind],
             "one_per_credential": one_ballot_per_credential,
             "link_before": link.before,
@@ -507,7 +560,7 @@ class BoardStore:
             return existing
         self._check_phase(head, kind)
         if clash is not None:
-            self._refuse_marker(transaction, election_id, int(clash), columns)
+            self._refuse_reused_alpha(transaction, election_id, int(clash), columns)
         if kind is EntryKind.BALLOT and one_ballot_per_credential and last is not None:
             raise DuplicateBallot(
                 f"ballot {columns.tracking_code}: this credential already voted at "
@@ -544,23 +597,23 @@ class BoardStore:
         )
         return None if row is None or row[0] is None else int(row[0])
 
-    def _refuse_marker(
+    def _refuse_reused_alpha(
         self,
         transaction: DriverTransaction,
         election_id: str,
         position: int,
         columns: BallotColumns,
     ) -> NoReturn:
-        """No ballot may reuse the ciphertexts (the marker) of a ballot already on the board."""
+        """No ciphertext may have the alpha (the mark) of a ciphertext already on the board."""
         clash = self._driver_entry_at(transaction, election_id, position)
         why = (
-            "a spoiled (audited) ballot's ciphertexts can never be cast"
+            "no part of a spoiled (audited) ballot can ever be cast: its nonces are public"
             if clash.kind is EntryKind.SPOILED or columns.credential is None
-            else "two ballots never share their ciphertexts (a copy, or reused nonces)"
+            else "two ballots never share a ciphertext's alpha (a copy, or reused nonces)"
         )
         kind = "spoiled" if clash.kind is EntryKind.SPOILED else "cast"
         raise DuplicateBallot(
-            f"ballot {columns.tracking_code}: its ciphertexts are those of the "
+            f"ballot {columns.tracking_code}: a ciphertext of it has the alpha of one of the "
             f"{kind} ballot at position {clash.position}; {why}"
         )
 
@@ -799,7 +852,6 @@ class BoardStore:
             credential=None if columns is None else columns.credential,
             tracking_code=None if columns is None else columns.tracking_code,
             ballot_hash=None if columns is None else columns.ballot_hash,
-            marker=None if columns is None else columns.marker,
         )
 
     @staticmethod
@@ -815,7 +867,6 @@ class BoardStore:
                 credential=entry.credential,
                 tracking_code=entry.tracking_code,
                 ballot_hash=entry.ballot_hash,
-                marker=entry.marker,
             )
         )
 

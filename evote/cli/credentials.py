@@ -52,6 +52,7 @@ from evote.cli.workspace import (
     write_public,
     write_secret,
 )
+from evote.election import check_tally_bounds
 from evote.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -276,6 +277,8 @@ def _generate(args: argparse.Namespace) -> int:
     target = _check_target(Path(args.out))
     settings = _letter_settings(manifest, args)
     weights = {voter.voter_id: voter.weight for voter in voters if voter.weight is not None}
+    # Refused now, not after the ceremony: the tally could not decrypt these weights.
+    check_tally_bounds(manifest, sum(weights.get(voter.voter_id, 1) for voter in voters))
     with Progress("credentials", len(voters)) as bar:
         registration = Registrar.generate(
             manifest.group,

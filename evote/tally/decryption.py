@@ -194,7 +194,7 @@ def solve_counts(
     """The counts per question and option, and the blank counts, by bounded discrete logs.
 
     A column beyond its bound raises TallyOutOfRange naming the question and the option, after
-    O(sqrt(bound)) group operations.
+    bounded work (at most 2^21 + 1 group operations: evote.crypto.dlog).
     """
     columns = tally.columns()
     if len(bounds) != len(columns) or len(combined.plaintexts) != len(columns):

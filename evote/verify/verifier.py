@@ -602,7 +602,7 @@ class _Verifier:
                 state.ballot_errors += 1
                 if state.first_ballot_error is None:
                     state.first_ballot_error = fact.error
-            if fact.ballot_hash is None or fact.marker is None or fact.credential is None:
+            if fact.ballot_hash is None or fact.marks is None or fact.credential is None:
                 state.undecoded += 1
         if state.facts is not None:
             state.facts.add(result.facts)
@@ -631,7 +631,7 @@ class _Verifier:
         return len(state.audits)
 
     def board_rules(self) -> int:
-        """11.8: no replayed ballot, no ciphertexts cast twice or after a spoil, revote policy."""
+        """11.8: no replayed ballot, no ciphertext alpha twice on the board, revote policy."""
         state, facts = self._finished_pass()
         if state.undecoded:
             raise _Blocked(f"{state.undecoded} ballot entries could not be decoded (step 11.7)")

@@ -14,7 +14,7 @@ started any other way (spawn, Dask) reads line 1 of the record once and checks i
 
 The worker decodes and checks every ballot with :func:`~evote.ballots.encrypted.check_ballot`
 (the cast path's own check), and returns, per ballot, the facts that the board's rules need
-(credential, ballot hash, spoiled marker, weight, the first error), with the chunk's *partial
+(credential, ballot hash, ciphertext marks, weight, the first error), with the chunk's *partial
 product* of the cast ballots' ciphertexts (:func:`~evote.tally.aggregate.aggregate` on the
 chunk). The main process multiplies the partial products and divides out the superseded
 ballots: the tally is recomputed without the main process ever holding the ballots.
@@ -36,8 +36,8 @@ from evote.ballots.audit import audited_ballot_from_json_obj, check_audit
 from evote.ballots.encrypted import (
     EncryptedBallot,
     check_ballot,
+    ciphertext_marks,
     decode_ballot,
-    spoiled_marker,
     tracking_code,
 )
 from evote.board.payloads import spoiled_parts
@@ -110,7 +110,7 @@ class ChunkEntry:
 class BallotFacts:
     """What the main process keeps of one checked ballot entry.
 
-    ``credential``, ``ballot_hash``, ``marker`` and ``weight`` are ``None`` when the payload
+    ``credential``, ``ballot_hash``, ``marks`` and ``weight`` are ``None`` when the payload
     could not be decoded (or, for ``weight``, when the credential is not on the list);
     ``error`` is ``ErrorClass: message`` of the first check that failed, else ``None``.
     """
@@ -119,7 +119,8 @@ class BallotFacts:
     spoiled: bool
     credential: bytes | None
     ballot_hash: bytes | None
-    marker: bytes | None
+    #: One mark per ciphertext (evote.ballots.encrypted.ciphertext_marks), in ballot order.
+    marks: tuple[bytes, ...] | None
     weight: int | None
     error: str | None
 
@@ -228,7 +229,7 @@ def _check_entry(
         spoiled=entry.spoiled,
         credential=ballot.credential.to_bytes(),
         ballot_hash=ballot.ballot_hash(),
-        marker=spoiled_marker(ballot),
+        marks=ciphertext_marks(ballot),
         weight=weight,
         error=error_text,
     )

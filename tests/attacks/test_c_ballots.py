@@ -16,8 +16,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from evote import jsonstrict
+from evote.ballots.audit import spoil_ballot
 from evote.ballots.credentials import CredentialEntry, CredentialList
-from evote.ballots.encrypted import EncryptedBallot, EncryptedOption, check_ballot, decode_ballot
+from evote.ballots.encrypted import (
+    EncryptedBallot,
+    EncryptedOption,
+    check_ballot,
+    decode_ballot,
+    encrypt_ballot_for_audit,
+)
 from evote.ballots.signature import sign_with_key
 from evote.board.board import Board
 from evote.board.chain import EntryKind
@@ -218,12 +225,12 @@ def test_c3_one_ballot_shown_to_two_voters(world: World, board: Board) -> None:
     assert shown.tracking_code != copy.tracking_code  # the credential is in the hash
     check_ballot(world.election, copy)  # a valid ballot of voter 1 on its own
     board.cast(world.election_id, shown)
-    with pytest.raises(DuplicateBallot, match="those of the cast ballot at position 3"):
+    with pytest.raises(DuplicateBallot, match="of the cast ballot at position 3; two ballots"):
         board.cast(world.election_id, copy)
     # Nor may voter 0 itself cast those ciphertexts again under a fresh signature.
     resigned = world.resign(0, shown)
     assert resigned.tracking_code != shown.tracking_code
-    with pytest.raises(DuplicateBallot, match="ciphertexts"):
+    with pytest.raises(DuplicateBallot, match="alpha"):
         board.cast(world.election_id, resigned)
     # The same bytes again (the same tracking code) are a retry: one entry, the same receipt.
     receipt = board.cast(world.election_id, shown)
@@ -243,7 +250,7 @@ def test_c3_same_ciphertexts_in_record(world: World, record: Path) -> None:
         lines[4] = Line(EntryKind.BALLOT, copy.canonical_bytes())  # voter 2's ballot
 
     forge_board(record, world, edit)
-    assert_fails_at(record, "11.8", "cast ballot with the ciphertexts of the ballot at 4")
+    assert_fails_at(record, "11.8", "cast ballot with a ciphertext alpha of the cast ballot at 4")
 
 
 @pytest.mark.attack("C3", path="verify")
@@ -255,19 +262,78 @@ def test_c3_same_tracking_code_in_record(world: World, record: Path) -> None:
 
 @pytest.mark.attack("C8")
 def test_c8_reused_nonces_with_other_choices(world: World, board: Board) -> None:
-    """What evote does with nonces reused for other choices: it cannot see them.
+    """Nonces reused for other choices: the ciphertexts differ, their alphas do not.
 
-    The two ballots share every alpha, not their betas, so their ciphertexts differ and the
-    board takes both (the tally stays right: integrity does not rest on the nonces). Their
-    privacy is gone: beta_1 / beta_2 = g^(m_1 - m_2). Detecting a shared alpha would need an
-    index of every alpha on the board; evote relies on the voter's device drawing its nonces
-    from ``secrets`` (and on the Benaloh audit to catch a device that does not).
+    Their privacy would be gone (beta_1 / beta_2 = g^(m_1 - m_2)); the board keeps a mark of
+    every alpha (docs/spec.md 6.7) and refuses the second ballot.
     """
     first, second = same_nonce_ballots(world, (0, 1), ("yes", "no"))
     assert first_alpha(first) == first_alpha(second)
     assert first.ciphertexts() != second.ciphertexts()
     board.cast(world.election_id, first)
-    assert board.cast(world.election_id, second).position == 4
+    with pytest.raises(DuplicateBallot, match=r"cast ballot at position 3; .* reused nonces"):
+        board.cast(world.election_id, second)
+
+
+@pytest.mark.attack("C8", path="verify")
+def test_c8_reused_nonces_with_other_choices_in_record(world: World, record: Path) -> None:
+    first, second = same_nonce_ballots(world, (1, 2), ("yes", "no"))
+
+    def edit(lines: list[Line]) -> None:
+        lines[3] = Line(EntryKind.BALLOT, first.canonical_bytes())  # voter 1's ballot
+        lines[4] = Line(EntryKind.BALLOT, second.canonical_bytes())  # voter 2's ballot
+
+    forge_board(record, world, edit)
+    assert_fails_at(record, "11.8", "board entry 5: cast ballot with a ciphertext alpha of the")
+
+
+# -- C11: a part of a spoiled ballot cast -------------------------------------------------------
+
+
+def audited_and_recast(world: World, voter: int) -> tuple[EncryptedBallot, Any, EncryptedBallot]:
+    """A spoiled ballot, its audit, and the voter's ballot reusing its referendum verbatim.
+
+    The rating is changed, the referendum question (ciphertexts and proofs, which bind the
+    credential and the position) is the audited one: its plaintext and nonces are public, so
+    the cast ballot would be a receipt of that vote.
+    """
+    audited, nonces = encrypt_ballot_for_audit(
+        world.election, world.keys[voter], world.plaintext("no")
+    )
+    changed = world.ballot(voter, "yes", {"x": 0, "y": 5})
+    recast = world.resign(voter, changed, (audited.questions[0], changed.questions[1]))
+    return audited, spoil_ballot(audited, nonces), recast
+
+
+@pytest.mark.attack("C11")
+def test_c11_an_audited_question_recast_with_others_changed(world: World, board: Board) -> None:
+    audited, audit, recast = audited_and_recast(world, 0)
+    check_ballot(world.election, recast)  # valid on its own: only the marks refuse it
+    assert recast.ciphertexts()[1] != audited.ciphertexts()[1]
+    board.spoil(world.election_id, audited, audit)
+    with pytest.raises(DuplicateBallot, match="spoiled ballot at position 3; no part"):
+        board.cast(world.election_id, recast)
+
+
+@pytest.mark.attack("C11", path="verify")
+def test_c11_audited_question_recast_in_record(world: World, record: Path) -> None:
+    audited, audit, recast = audited_and_recast(world, 0)
+    spoiled = jsonstrict.dumps(
+        {"ballot": jsonstrict.b64encode(audited.canonical_bytes()), "audit": audit.to_json_obj()}
+    )
+
+    def edit(lines: list[Line]) -> None:
+        # Voter 0's counted ballot (entry 6) becomes the recast, after the spoiled entry.
+        lines[COUNTED - 1] = Line(EntryKind.BALLOT, recast.canonical_bytes())
+        lines.insert(COUNTED - 1, Line(EntryKind.SPOILED, spoiled))
+
+    forge_board(record, world, edit)
+    assert_fails_at(
+        record,
+        "11.8",
+        f"board entry {COUNTED + 1}: cast ballot with a ciphertext alpha of the spoiled ballot"
+        f" at {COUNTED}",
+    )
 
 
 # -- C4 and C5 through the verify path ---------------------------------------------------------
@@ -588,7 +654,10 @@ def test_c10_every_entry_point_accepts_only_what_the_tally_and_verifier_accept(
     option: int,
     ref: str,
 ) -> None:
-    honest = world.ballot(0, ref)
+    honest, nonces = encrypt_ballot_for_audit(world.election, world.keys[0], world.plaintext(ref))
+    # The device's reveal of the honest ballot: spoil publishes it as given (step 11.7.1 judges
+    # it apart from the ballot's own checks, which are what this test compares).
+    audit = spoil_ballot(honest, nonces)
     forged = _mutated(world, honest, mutation, option)
     boards = [
         world.new_board(tmp_path_factory.mktemp(f"c10-{name}"))
@@ -601,7 +670,7 @@ def test_c10_every_entry_point_accepts_only_what_the_tally_and_verifier_accept(
                 lambda: as_bytes.cast(world.election_id, forged.canonical_bytes())
             ),
             "cast object": _outcome(lambda: as_object.cast(world.election_id, forged)),
-            "spoil object": _outcome(lambda: spoil.spoil(world.election_id, forged)),
+            "spoil object": _outcome(lambda: spoil.spoil(world.election_id, forged, audit)),
             "check_ballot": _outcome(lambda: check_ballot(world.election, forged)),
         }
         # Bytes and objects meet the same checks, on every entry point.

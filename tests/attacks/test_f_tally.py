@@ -15,12 +15,16 @@ from typing import Any
 import pytest
 
 from evote import jsonstrict
+from evote.ballots.credentials import MAX_WEIGHT, CredentialEntry, CredentialList
 from evote.ballots.encrypted import EncryptedBallot, decode_ballot
 from evote.board.board import Board
 from evote.board.chain import EntryKind
 from evote.crypto.elgamal import encrypt_with_nonce
-from evote.errors import InsufficientShares, TallyOutOfRange
+from evote.election import Election
+from evote.errors import InsufficientShares, InvalidInput, InvalidRecord, TallyOutOfRange
+from evote.record import documents as doc
 from evote.record import load_record
+from evote.record.export import reseal_record
 from evote.record.publish import PublishedTally, tally_body
 from evote.tally import DecryptionShare, EncryptedTally, aggregate, combine_shares
 from tests.attacks.conftest import THRESHOLD, World
@@ -28,7 +32,9 @@ from tests.attacks.records import (
     COUNTED,
     SUPERSEDED,
     assert_fails_at,
+    assert_refused_at_load,
     rewrite_event,
+    rewrite_setup,
     tally_and_export,
     verify,
 )
@@ -207,3 +213,41 @@ def test_f4_aggregation_forged_in_record(world: World, record: Path, how: str) -
 
     rewrite_event(record, world, EntryKind.TALLY, change)
     assert_fails_at(record, "11.10", "not the product of the counted ballots")
+
+
+# -- F5: an election whose tally could not be decrypted ------------------------------------------
+
+
+def _heavy_entries(world: World) -> list[CredentialEntry]:
+    """The world's credentials and 48 more, all of the largest weight: total weight > 2^40 / 5."""
+    group = world.group
+    extra = [group.base_exp(group.random_scalar()) for _ in range(48)]
+    publics = [entry.public for entry in world.election.credentials.entries] + extra
+    return [CredentialEntry(public, MAX_WEIGHT) for public in publics]
+
+
+@pytest.mark.attack("F5")
+def test_f5_setup_refuses_an_election_it_could_not_tally(world: World) -> None:
+    heavy = CredentialList(world.group, _heavy_entries(world))
+    bound = heavy.total_weight * 5  # the score question's columns: weight x 0..5
+    election = world.election
+    with pytest.raises(InvalidInput, match=rf"question 1 \(rate\).* reach {bound} "):
+        Election(
+            election.manifest, world.group, election.public_key, heavy, election.ceremony_digest,
+            election.board_key,
+        )  # fmt: skip
+
+
+@pytest.mark.attack("F5", path="verify")
+def test_f5_record_of_an_election_it_could_not_tally(world: World, record: Path) -> None:
+    heavy = CredentialList(world.group, _heavy_entries(world)).to_json_obj()
+
+    def change(setup: Any) -> None:
+        setup["credentials"] = heavy
+
+    rewrite_setup(record, world, change)
+    (record / doc.CREDENTIALS).write_bytes(jsonstrict.dumps(heavy))
+    reseal_record(record)
+    with pytest.raises(InvalidRecord, match="could not be tallied"):
+        load_record(record)
+    assert_refused_at_load(record)

@@ -11,8 +11,8 @@ from evote.ballots.audit import (
     audited_ballot_from_json,
     check_audit,
     check_not_spoiled,
+    ciphertext_marks,
     spoil_ballot,
-    spoiled_marker,
 )
 from evote.ballots.encrypted import (
     BallotSecrets,
@@ -21,6 +21,7 @@ from evote.ballots.encrypted import (
     encrypt_ballot_for_audit,
 )
 from evote.ballots.plaintext import Answer, PlaintextBallot
+from evote.crypto.hashing import Purpose, digest32
 from evote.errors import DuplicateBallot, InvalidBallot
 from tests.ballots.conftest import ElectionFixture
 from tests.ballots.strategies import resign
@@ -102,16 +103,41 @@ def test_reveal_for_another_ballot_is_refused(test_election: ElectionFixture) ->
 
 def test_spoiled_ballot_cannot_be_cast(test_election: ElectionFixture) -> None:
     ballot, _, _ = _spoiled(test_election)
-    spoiled = {spoiled_marker(ballot)}
-    with pytest.raises(DuplicateBallot):
+    spoiled = set(ciphertext_marks(ballot))
+    with pytest.raises(DuplicateBallot, match="ciphertext 0 has the alpha"):
         check_not_spoiled(ballot, spoiled)
-    # Re-signing the same ciphertexts changes the ballot hash, not the marker.
+    # Re-signing the same ciphertexts changes the ballot hash, not the marks.
     again = resign(test_election.election, test_election.codes[0], ballot)
     assert again.ballot_hash() != ballot.ballot_hash()
     with pytest.raises(DuplicateBallot):
         check_not_spoiled(again, spoiled)
     fresh, _, _ = _spoiled(test_election)
     check_not_spoiled(fresh, spoiled)
+
+
+def test_one_spoiled_alpha_is_enough_to_refuse(test_election: ElectionFixture) -> None:
+    ballot, _, _ = _spoiled(test_election)
+    marks = ciphertext_marks(ballot)
+    for index, mark in enumerate(marks):
+        with pytest.raises(DuplicateBallot, match=f"its ciphertext {index} has the alpha"):
+            check_not_spoiled(ballot, {mark})
+    other, _, _ = _spoiled(test_election)
+    check_not_spoiled(other, set(marks))
+
+
+def test_marks_are_the_specified_digests(test_election: ElectionFixture) -> None:
+    """docs/spec.md 6.7: digest32(BALLOT, "alpha", fingerprint, alpha), options then blank."""
+    ballot, _, _ = _spoiled(test_election)
+    alphas = []
+    for question in ballot.questions:
+        alphas += [option.ciphertext.alpha for option in question.options]
+        if question.blank is not None:
+            alphas.append(question.blank.ciphertext.alpha)
+    expected = tuple(
+        digest32(Purpose.BALLOT, "alpha", ballot.fingerprint, alpha) for alpha in alphas
+    )
+    assert ciphertext_marks(ballot) == expected
+    assert len(set(expected)) == len(expected)
 
 
 def test_audit_json_is_strict(test_election: ElectionFixture) -> None:
@@ -121,3 +147,29 @@ def test_audit_json_is_strict(test_election: ElectionFixture) -> None:
         audited_ballot_from_json(data[:-1] + b',"x":1}')
     with pytest.raises(InvalidBallot, match="duplicate key"):
         audited_ballot_from_json(b'{"v":1,"v":1}')
+
+
+#: mark(g^5) under the fingerprint 00 01 02 ... 1f (docs/spec.md 6.7), per group.
+MARK_OF_G5 = {
+    "ed25519": "36a2092d1a6af71b5bd74474e1b26a2eddfed2dafcbd8670094311214e919e53",
+    "modp4096": "98c8120d63bfbc818a6b1e5dd10d763d13385885344c6cdc314d7c36fb970b6f",
+}
+
+
+def test_mark_known_answer(test_election: ElectionFixture) -> None:
+    ballot, _, _ = _spoiled(test_election)
+    group = test_election.election.group
+    first = ballot.questions[0]
+    option = first.options[0]
+    moved = dataclasses.replace(
+        option, ciphertext=dataclasses.replace(option.ciphertext, alpha=group.base_exp(5))
+    )
+    pinned = dataclasses.replace(
+        ballot,
+        fingerprint=bytes(range(32)),
+        questions=(
+            dataclasses.replace(first, options=(moved, *first.options[1:])),
+            *ballot.questions[1:],
+        ),
+    )
+    assert ciphertext_marks(pinned)[0].hex() == MARK_OF_G5[group.name]

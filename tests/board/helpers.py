@@ -19,6 +19,7 @@ from evote.ballots.encrypted import EncryptedBallot, encrypt_ballot, encrypt_bal
 from evote.ballots.manifest import Manifest, Option, RevotePolicy, SingleChoiceQuestion
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
+from evote.board.schema import BOARD_TABLE_NAMES
 from evote.board.storage import DriverStatement, DriverTransaction
 from evote.ceremony.dkg import CeremonyResult, run_ceremony
 from evote.crypto.groups import ED25519
@@ -97,7 +98,7 @@ def dump_tables(url: str) -> dict[str, list[tuple[Any, ...]]]:
     try:
         with engine.connect() as connection:
             dump: dict[str, list[tuple[Any, ...]]] = {}
-            for name in ("evote_board_elections", "evote_board_entries", "evote_board_checkpoints"):
+            for name in sorted(BOARD_TABLE_NAMES):
                 rows = connection.execute(sa.text(f"SELECT * FROM {name}")).all()
                 dump[name] = sorted(
                     (

@@ -18,7 +18,7 @@ from sqlalchemy import event
 from evote.ballots.encrypted import check_ballot, tracking_code
 from evote.board import Board, EntryKind
 from evote.board.board import ballot_columns
-from evote.board.schema import elections_table, entries_table
+from evote.board.schema import elections_table, entries_table, marks_table
 from evote.board.storage import DriverStatement, DriverTransaction, compile_for_driver
 from evote.board.store import BallotColumns, CastStatements
 from evote.errors import (
@@ -53,11 +53,11 @@ def _url(board: Board) -> str:
 
 def _names(statements: CastStatements) -> dict[str, str]:
     named = {
-        "check": statements.check_ballot,
-        "check_spoiled": statements.check_spoiled,
+        "check": statements.check,
         "entry_at": statements.entry_at,
         "last_of_credential": statements.last_of_credential,
         "insert": statements.insert,
+        "insert_marks": statements.insert_marks,
     }
     if statements.cast_function is not None:
         named["cast_function"] = statements.cast_function
@@ -87,21 +87,22 @@ def statements_run(board: Board, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_cast_is_one_check_query_and_one_insert(
     board: Board, referendum: BoardElection, statements_run: list[str]
 ) -> None:
-    """SQLite: the check query, then the INSERT; PostgreSQL: one call of the cast function."""
+    """SQLite: the check query, then the INSERTs; PostgreSQL: one call of the cast function."""
     in_database = board.engine.dialect.name == "postgresql"
     ballot = referendum.ballot(0)
     receipt = board.cast(ELECTION, ballot)
-    assert statements_run == (["cast_function"] if in_database else ["check", "insert"])
+    inserts = ["check", "insert", "insert_marks"]
+    assert statements_run == (["cast_function"] if in_database else inserts)
     statements_run.clear()
     assert board.cast(ELECTION, ballot) == receipt  # a retry reads the entry back
     first = ["cast_function"] if in_database else ["check"]
     assert statements_run == [*first, "entry_at"]
     statements_run.clear()
     board.spoil(ELECTION, *referendum.spoiled(1))
-    assert statements_run == (["cast_function"] if in_database else ["check_spoiled", "insert"])
+    assert statements_run == (["cast_function"] if in_database else inserts)
 
 
-def test_sqlite_cast_sends_four_statements(tmp_path: Any, referendum: BoardElection) -> None:
+def test_sqlite_cast_sends_five_statements(tmp_path: Any, referendum: BoardElection) -> None:
     url = f"sqlite:///{tmp_path / 'trace.db'}"
     with Board(url, KEY) as board:
         board.setup(referendum.election, referendum.ceremony)
@@ -117,7 +118,12 @@ def test_sqlite_cast_sends_four_statements(tmp_path: Any, referendum: BoardElect
     words = [" ".join(statement.split()[:2]).upper() for statement in sent]
     # The new connection's PRAGMAs come first; then the transaction.
     cast = words[words.index("BEGIN IMMEDIATE") :]
-    assert cast == ["BEGIN IMMEDIATE", "SELECT HEAD.POSITION,", "INSERT INTO", "COMMIT"]
+    # The check query and the marks' INSERT start with the CTE that splits the marks.
+    assert cast == [
+        "BEGIN IMMEDIATE", "WITH RECURSIVE", "INSERT INTO", "WITH RECURSIVE", "COMMIT"
+    ]  # fmt: skip
+    assert "SELECT head.position" in sent[sent.index("BEGIN IMMEDIATE") + 1]
+    assert "INSERT INTO evote_board_marks" in sent[sent.index("BEGIN IMMEDIATE") + 3]
 
 
 def test_ballot_is_checked_before_the_transaction(
@@ -168,13 +174,23 @@ def test_retry_is_judged_by_the_existing_entry_credential(
     # Same hash, another credential (whose last ballot is elsewhere): still a retry of `first`.
     columns = ballot_columns(first)
     crafted = BallotColumns(
-        referendum.ballot(1).credential.to_bytes(), columns.ballot_hash, columns.marker
+        referendum.ballot(1).credential.to_bytes(), columns.ballot_hash, columns.marks
     )
     entry, existed = board.store.append_ballot(
         ELECTION, EntryKind.BALLOT, first.canonical_bytes(), crafted, False
     )
     assert existed
     assert entry.position == receipt.position
+
+
+def marks_at(connection: sa.Connection, election_id: str, position: int) -> list[bytes]:
+    """The ciphertext marks the board holds for the entry at ``position``."""
+    rows = connection.execute(
+        sa.select(marks_table.c.mark).where(
+            marks_table.c.election_id == election_id, marks_table.c.position == position
+        )
+    )
+    return [bytes(row[0]) for row in rows]
 
 
 def _copy_into_other_election(board: Board, entry_position: int, kind: EntryKind) -> str:
@@ -198,8 +214,14 @@ def _copy_into_other_election(board: Board, entry_position: int, kind: EntryKind
                 credential=None if kind is EntryKind.SPOILED else source.credential,
                 tracking_code=source.tracking_code,
                 ballot_hash=source.ballot_hash,
-                marker=source.marker,
             )
+        )
+        connection.execute(
+            sa.insert(marks_table),
+            [
+                {"election_id": other, "mark": mark, "position": 1}
+                for mark in marks_at(connection, ELECTION, entry_position)
+            ],
         )
     return other
 
@@ -210,7 +232,7 @@ def test_entries_of_another_election_never_count_as_ours(
     """The hash lookups search all elections (for the index); only ours may match."""
     ballot = referendum.ballot(2)
     receipt = board.cast(ELECTION, ballot)
-    # Another election holds a spoiled entry with our ballot's hash, tracking code and marker.
+    # Another election holds a spoiled entry with our ballot's hash, tracking code and marks.
     other = _copy_into_other_election(board, receipt.position, EntryKind.SPOILED)
     assert board.cast(ELECTION, ballot) == receipt  # a retry, not a replay
     assert board.ballot_by_tracking_code(ELECTION, receipt.tracking_code).position == 3
@@ -218,7 +240,7 @@ def test_entries_of_another_election_never_count_as_ours(
     found = board.store.entry_by_ballot_hash(other, receipt.ballot_hash)
     assert found is not None
     assert found.election_id == other
-    # And a spoiled entry there with the marker of a ballot not cast here yet.
+    # And a spoiled entry there with the marks of a ballot not cast here yet.
     waiting = referendum.ballot(0)
     with board.engine.begin() as connection:
         connection.execute(
@@ -231,8 +253,14 @@ def test_entries_of_another_election_never_count_as_ours(
                 chain_hash=b"\x00" * 32,
                 tracking_code="another-code",
                 ballot_hash=b"\x01" * 32,
-                marker=ballot_columns(waiting).marker,
             )
+        )
+        connection.execute(
+            sa.insert(marks_table),
+            [
+                {"election_id": other, "mark": mark, "position": 2}
+                for mark in ballot_columns(waiting).marks
+            ],
         )
     assert board.cast(ELECTION, waiting).position == receipt.position + 1
     assert board.verify(ELECTION).position == receipt.position + 1
@@ -258,9 +286,16 @@ def _bulk_election(connection: sa.Connection, election_id: str, entries: int) ->
                 "credential": secrets.token_bytes(32) if position > 1 else None,
                 "tracking_code": secrets.token_hex(8) if position > 1 else None,
                 "ballot_hash": secrets.token_bytes(32) if position > 1 else None,
-                "marker": secrets.token_bytes(32) if position > 1 else None,
             }
             for position in range(1, entries + 1)
+        ],
+    )
+    connection.execute(
+        sa.insert(marks_table),
+        [
+            {"election_id": election_id, "mark": secrets.token_bytes(32), "position": position}
+            for position in range(2, entries + 1)
+            for _ in range(2)
         ],
     )
 
@@ -289,12 +324,12 @@ def test_check_query_looks_up_by_index_even_for_an_unknown_election(database_url
                 )
         with board.engine.begin() as connection:
             _bulk_election(connection, "new", 2000)
-        check = board.store.cast_statements.check_ballot
+        check = board.store.cast_statements.check
         values = {
             "election_id": "new",
             "tracking_code": secrets.token_hex(8),
             "ballot_hash": secrets.token_bytes(32),
-            "marker": secrets.token_bytes(32),
+            "marks": secrets.token_bytes(96),
             "credential": secrets.token_bytes(32),
         }
         raw = board.engine.raw_connection()
@@ -312,9 +347,16 @@ def test_check_query_looks_up_by_index_even_for_an_unknown_election(database_url
             else:
                 cursor.execute("EXPLAIN QUERY PLAN " + check.sql, check.parameters(values))
                 steps = [row[3] for row in cursor.fetchall()]
-                searches = [step for step in steps if not step.startswith("SCALAR SUBQUERY")]
-                assert len(searches) == 4
-                assert all(step.startswith("SEARCH") for step in searches), steps
+                # The board's tables (the CTE that splits the marks has its own steps).
+                tables = ("head", "same", "clash", "mine")
+                searches = [s for s in steps if s.partition(" ")[2].split(" ")[0] in tables]
+                assert len(searches) == 4, steps
+                assert all(s.startswith("SEARCH") and " USING " in s for s in searches), steps
+                # The marks table is WITHOUT ROWID: its primary key is the table itself.
+                assert any(
+                    s.startswith("SEARCH clash USING PRIMARY KEY (election_id=? AND mark=?)")
+                    for s in steps
+                ), steps
         finally:
             raw.close()
 
@@ -361,7 +403,7 @@ def test_insert_refused_by_a_unique_index_is_a_duplicate(
     # Another hash with the first ballot's 104 leading bits, hence its tracking code.
     colliding = first.ballot_hash()[:13] + bytes(19)
     assert colliding != first.ballot_hash()
-    clash = BallotColumns(columns.credential, colliding, b"m" * 32)
+    clash = BallotColumns(columns.credential, colliding, (b"m" * 32,))
     assert clash.tracking_code == first.tracking_code
     before = dump_tables(_url(board))
     with pytest.raises(DuplicateBallot, match="tracking code or hash"):
@@ -510,7 +552,7 @@ def _cast_in_child(
         read.close()
         alone = _left_alone(inherited)
         position = board.cast(ELECTION, ballot).position
-        (process, _, pooled), = [entry for entries in kept.values() for entry in entries]
+        ((process, _, pooled),) = [entry for entries in kept.values() for entry in entries]
         fresh = process == os.getpid() and pooled.driver_connection is not inherited
         out.put((position, fresh and own_read, board.verify(ELECTION).position, alone))
     except BaseException as error:  # reported by the parent's assertion
@@ -524,7 +566,9 @@ def test_a_forked_child_never_uses_its_parent_s_connections(
     leaves the parent's alone, whether it casts at once or first disposes of the board; the
     parent and its children keep casting on one board."""
     board.cast(ELECTION, referendum.ballot(0))
-    (_, _, pooled), = [entry for entries in board.store.driver._kept.values() for entry in entries]
+    ((_, _, pooled),) = [
+        entry for entries in board.store.driver._kept.values() for entry in entries
+    ]
     read = board.engine.raw_connection()  # left idle in the pool the children inherit
     idle = read.driver_connection
     read.close()
@@ -534,7 +578,11 @@ def test_a_forked_child_never_uses_its_parent_s_connections(
         child = context.Process(
             target=_cast_in_child,
             args=(
-                board, referendum.ballot(voter), pooled.driver_connection, idle, dispose_first,
+                board,
+                referendum.ballot(voter),
+                pooled.driver_connection,
+                idle,
+                dispose_first,
                 out,
             ),
         )

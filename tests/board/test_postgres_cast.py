@@ -128,13 +128,13 @@ def test_cast_function_reads_by_index_for_a_new_election(postgres_url: str) -> N
                 inserted = connection.execute(
                     sa.text(
                         "SELECT o_inserted FROM evote_board_cast('new', 'ballot', '\\x7b7d',"
-                        " :digest, :credential, :code, :hash, :marker,"
+                        " :digest, :credential, :code, :hash,"
                         " 'ballot open spoiled', false, :before, :between,"
-                        " :after)"
+                        " :after, :marks)"
                     ),
                     {"digest": digest, "credential": secrets.token_bytes(32),
                      "code": secrets.token_hex(8), "hash": secrets.token_bytes(32),
-                     "marker": secrets.token_bytes(32), "before": link.before,
+                     "marks": secrets.token_bytes(96), "before": link.before,
                      "between": link.between, "after": link.after},
                 ).scalar()  # fmt: skip
                 assert inserted is True
@@ -156,15 +156,19 @@ def test_function_refuses_without_inserting(board: Board, item: BoardElection) -
     assert board.entry_at(ELECTION, head.position).kind is EntryKind.CLOSE
 
 
-def test_schema_drops_the_former_cast_function(postgres_url: str) -> None:
-    """A board made when the cast took its allowed heads as text[] keeps no stale overload."""
-    former = (
-        "text, text, bytea, bytea, bytea, text, bytea, bytea, text[], boolean, bytea, bytea, bytea"
-    )
+@pytest.mark.parametrize(
+    "former",
+    [
+        # Its allowed heads as text[]; then one whole-ballot marker before the allowed heads.
+        "text, text, bytea, bytea, bytea, text, bytea, bytea, text[], boolean, bytea, bytea, bytea",
+        "text, text, bytea, bytea, bytea, text, bytea, bytea, text, boolean, bytea, bytea, bytea",
+    ],
+)
+def test_schema_drops_the_former_cast_function(postgres_url: str, former: str) -> None:
+    """A board made with a former signature of the cast function keeps no stale overload."""
     with Board(postgres_url, BOARD_KEY) as board, board.engine.begin() as connection:
         connection.exec_driver_sql(
-            f"CREATE FUNCTION evote_board_cast({former}) RETURNS integer "
-            "LANGUAGE sql AS 'SELECT 1'"
+            f"CREATE FUNCTION evote_board_cast({former}) RETURNS integer LANGUAGE sql AS 'SELECT 1'"
         )
     count = sa.text("SELECT count(*) FROM pg_proc WHERE proname = 'evote_board_cast'")
     with Board(postgres_url, BOARD_KEY) as reopened, reopened.engine.connect() as connection:

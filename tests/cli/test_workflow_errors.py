@@ -428,6 +428,12 @@ def test_tampered_tally_is_not_decrypted_against_the_board(tmp_path: Path, world
         ("voter_id,weight\nalice,0\n", "whole number >= 1"),
         ("voter_id\n../etc/passwd\n", "cannot be a file name"),
         ("voter_id\n", "no voters"),
+        # 257 voters of the largest weight: every question's columns exceed 2^40.
+        pytest.param(
+            "voter_id,weight\n" + "".join(f"v{i},{2**32 - 1}\n" for i in range(257)),
+            "could not be tallied",
+            id="untallyable-weights",
+        ),
     ],
 )
 def test_bad_voters_file(tmp_path: Path, world: World, content: str, message: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evote.crypto import dlog
 from evote.crypto.dlog import MAX_BOUND, discrete_log
 from evote.crypto.groups import Group
 from evote.errors import InvalidInput, TallyOutOfRange
@@ -54,3 +55,33 @@ def test_smaller_bounds_reuse_a_larger_table(group: Group) -> None:
         discrete_log(group.base_exp(8), 7)
     with pytest.raises(TallyOutOfRange):
         discrete_log(group.base_exp(1500), 1499)
+
+
+def test_a_capped_table_finds_values_by_more_giant_steps(group: Group) -> None:
+    # A table of 16 entries for a bound of 10^4: 626 giant steps, the same answers.
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(dlog, "TABLE_LIMIT", 16)
+        patched.setattr(dlog, "_CACHE", {})
+        for value in (0, 15, 16, 17, 9_999, 10_000):
+            assert discrete_log(group.base_exp(value), 10_000) == value
+        for past in (10_001, 10_015, 10_016, 10_017):
+            with pytest.raises(TallyOutOfRange, match=r"\[0, 10000\]"):
+                discrete_log(group.base_exp(past), 10_000)
+        assert dlog._CACHE[group.name].size == 16
+
+
+def test_a_key_collision_never_gives_a_wrong_answer(group: Group) -> None:
+    # Forge collisions: g^5's key also names exponent 6 (first) and 7 (later); g^9's key names
+    # 4 alone. Only the exponent whose power matches in full is returned.
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(dlog, "_CACHE", {})
+        steps = dlog._baby_steps(group, 101)
+        key5 = hash(group.base_exp(5).value)
+        key9 = hash(group.base_exp(9).value)
+        patched.setitem(steps.table, key5, 6)
+        patched.setitem(steps.collided, key5, [7, 5])
+        patched.setitem(steps.table, key9, 4)
+        assert discrete_log(group.base_exp(5), 100) == 5
+        assert discrete_log(group.base_exp(105), 200) == 105
+        with pytest.raises(TallyOutOfRange):
+            discrete_log(group.base_exp(9), 100)

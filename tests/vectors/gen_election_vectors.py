@@ -12,7 +12,7 @@ It writes, for each group G in (ed25519, modp4096):
   links h_i, p_i of the setup, open, first ballot and close entries (10.2), the open and close
   checkpoints with their Ed25519 signatures (10.4), whole ballots with their plaintext choices,
   nonces, canonical JSON, signed bytes, hash and tracking code (6.4, 6.5, 7.5), a spoiled
-  ballot's audit and marker (6.7), and a trustee's decryption share with its proofs (9.2);
+  ballot's audit and ciphertext marks (6.7), and a trustee's decryption share with its proofs (9.2);
 * ``tests/vectors/record-G/``: that election's whole published record (3 voters, one revote,
   one Benaloh audit, 3 trustees with threshold 2, tallied with trustee 3 absent), which
   ``evote verify --complete`` accepts (docs/record-format.md).
@@ -72,7 +72,7 @@ from evote.ballots.encrypted import (
     EncryptedBallot,
     QuestionSecrets,
     _encrypt_ballot_with_nonces,
-    spoiled_marker,
+    ciphertext_marks,
 )
 from evote.ballots.manifest import (
     ApprovalQuestion,
@@ -204,7 +204,7 @@ def draws_json(draws: Sequence[int]) -> list[str]:
 
 
 def marker_json(marker: Any) -> Any:
-    """A spoiled marker as hex: one digest, or a list of them (one per question)."""
+    """Ciphertext marks as hex: one digest, or a list of them (one per ciphertext)."""
     if isinstance(marker, bytes):
         return marker.hex()
     return [marker_json(item) for item in marker]
@@ -680,7 +680,7 @@ def group_vectors(group: Group, directory: Path = VECTORS_DIR) -> dict[str, Any]
         "audit": {
             "label": audited.label,
             "json": spoil_ballot(audited.ballot, audited.secrets).to_json().decode("utf-8"),
-            "spoiled_marker": marker_json(spoiled_marker(audited.ballot)),
+            "ciphertext_marks": marker_json(ciphertext_marks(audited.ballot)),
         },
         "decryption_share": {
             "trustee": share.trustee,

@@ -26,8 +26,8 @@ from evote.ballots.encrypted import (
     QuestionSecrets,
     _encrypt_ballot_with_nonces,
     check_ballot,
+    ciphertext_marks,
     decode_ballot,
-    spoiled_marker,
     tracking_code,
 )
 from evote.ballots.manifest import manifest_from_json
@@ -298,7 +298,7 @@ def test_blank_ballot_is_blank_where_allowed() -> None:
     assert [answer["blank"] for answer in blank["plaintext"]] == [True, True, False, False]
 
 
-def test_audit_and_spoiled_marker(name: str) -> None:
+def test_audit_and_ciphertext_marks(name: str) -> None:
     vectors = VECTORS[name]
     election = _election(vectors)
     vector = vectors["audit"]
@@ -308,7 +308,7 @@ def test_audit_and_spoiled_marker(name: str) -> None:
     assert audited.to_json().decode() == vector["json"]
     check_audit(election, ballot, audited)
     assert audited.ballot_hash.hex() == spoiled["ballot_hash"]
-    assert gen.marker_json(spoiled_marker(ballot)) == vector["spoiled_marker"]
+    assert gen.marker_json(ciphertext_marks(ballot)) == vector["ciphertext_marks"]
 
 
 def test_an_audit_that_reveals_another_choice_is_refused() -> None:

@@ -14,19 +14,20 @@ from evote.verify.work import BallotFacts
 
 @dataclass
 class Reference:
-    """The rules of steps 11.8 and 11.9 over dictionaries (what the verifier did before)."""
+    """The rules of steps 11.8 and 11.9 over dictionaries, entry by entry in board order."""
 
     codes: dict[bytes, int] = field(default_factory=dict)
-    cast_markers: dict[bytes, int] = field(default_factory=dict)
-    spoiled_markers: dict[bytes, int] = field(default_factory=dict)
+    holders: dict[bytes, int] = field(default_factory=dict)  # mark -> first entry holding it
+    spoiled: dict[int, bool] = field(default_factory=dict)
     last: dict[bytes, tuple[int, int | None]] = field(default_factory=dict)
     superseded: dict[int, int | None] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
 
     def absorb(self, fact: BallotFacts, single: bool) -> None:
-        assert fact.ballot_hash is not None and fact.marker is not None
+        assert fact.ballot_hash is not None and fact.marks is not None
         assert fact.credential is not None
         where = f"board entry {fact.position}"
+        self.spoiled[fact.position] = fact.spoiled
         code = fact.ballot_hash[:16]
         earlier = self.codes.get(code)
         if earlier is not None:
@@ -34,22 +35,32 @@ class Reference:
                 f"{where}: same ballot hash or tracking code as entry {earlier} (replay)"
             )
         self.codes[code] = fact.position
-        if fact.spoiled:
-            clash = self.spoiled_markers.get(fact.marker)
-            if clash is not None:
-                self.violations.append(
-                    f"{where}: spoiled ballot with the ciphertexts of the one at {clash}"
+        # Marks held by an earlier entry, or repeated inside this one (held by itself).
+        reused: list[int] = []
+        seen: set[bytes] = set()
+        for mark in fact.marks:
+            holder = self.holders.setdefault(mark, fact.position)
+            if holder != fact.position or mark in seen:
+                reused.append(holder)
+            seen.add(mark)
+        if reused:
+            other = min(reused)
+            this = "spoiled ballot" if fact.spoiled else "cast ballot"
+            if other == fact.position:
+                message = f"{this} with two ciphertexts of the same alpha (a reused nonce)"
+            elif self.spoiled[other]:
+                message = (
+                    f"{this} with a ciphertext alpha of the spoiled ballot at {other}"
+                    " (whose nonces the audit made public)"
                 )
-            self.spoiled_markers[fact.marker] = fact.position
+            else:
+                message = (
+                    f"{this} with a ciphertext alpha of the cast ballot at {other}"
+                    " (a copy, or reused nonces)"
+                )
+            self.violations.append(f"{where}: {message}")
+        if fact.spoiled:
             return
-        copied = self.cast_markers.get(fact.marker)
-        if copied is not None:
-            self.violations.append(
-                f"{where}: cast ballot with the ciphertexts of the ballot at {copied}"
-                " (a copy, or reused nonces)"
-            )
-        else:
-            self.cast_markers[fact.marker] = fact.position
         previous = self.last.get(fact.credential)
         if previous is not None:
             if single:
@@ -59,15 +70,6 @@ class Reference:
                 )
             self.superseded[previous[0]] = previous[1]
         self.last[fact.credential] = (fact.position, fact.weight)
-
-    def finish(self) -> None:
-        for marker, spoiled_at in self.spoiled_markers.items():
-            cast_at = self.cast_markers.get(marker)
-            if cast_at is not None:
-                self.violations.append(
-                    f"board entry {cast_at}: cast ballot with the ciphertexts of the spoiled"
-                    f" ballot at {spoiled_at}"
-                )
 
 
 def _tag(kind: str, number: int) -> bytes:
@@ -79,7 +81,7 @@ facts_strategy = st.lists(
         st.booleans(),
         st.integers(0, 3),
         st.integers(0, 3),
-        st.integers(0, 3),
+        st.lists(st.integers(0, 12), min_size=1, max_size=3),
         st.one_of(st.none(), st.integers(1, 2**32 - 1)),
     ),
     max_size=25,
@@ -89,19 +91,23 @@ facts_strategy = st.lists(
 @settings(max_examples=60, deadline=None)
 @given(rows=facts_strategy, single=st.booleans())
 def test_store_gives_the_in_memory_verdicts(
-    rows: list[tuple[bool, int, int, int, int | None]], single: bool
+    rows: list[tuple[bool, int, int, list[int], int | None]], single: bool
 ) -> None:
     facts = [
         BallotFacts(
-            position, spoiled, _tag("c", credential), _tag("h", code), _tag("m", marker), weight,
+            position,
+            spoiled,
+            _tag("c", credential),
+            _tag("h", code),
+            tuple(_tag("m", mark) for mark in marks),
+            weight,
             None,
         )
-        for position, (spoiled, credential, code, marker, weight) in enumerate(rows, start=2)
+        for position, (spoiled, credential, code, marks, weight) in enumerate(rows, start=2)
     ]
     reference = Reference()
     for fact in facts:
         reference.absorb(fact, single)
-    reference.finish()
     with FactStore() as store:
         for start in range(0, len(facts), 4):
             store.add(facts[start : start + 4])
