@@ -50,6 +50,11 @@ def _election_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
+    """Write the manifest, the board key, then election.json (last: it marks the directory).
+
+    A stop before election.json leaves a directory that the same command completes: it keeps
+    a board key already written and the manifest if it is the same one.
+    """
     manifest_path = Path(args.manifest)
     manifest = manifest_from_json(
         read_file(manifest_path, "manifest", "see examples/*.json for the format")
@@ -59,11 +64,17 @@ def _init(args: argparse.Namespace) -> int:
         raise InvalidInput(
             f"{target}: an election directory is already there; choose another --election"
         )
-    if target.exists() and any(target.iterdir()):
+    left = _half_initialised(target, manifest.to_json())
+    if left:
+        print(f"found: {target} was left half-initialised ({', '.join(left)}): completing it")
+    elif target.exists() and any(target.iterdir()):
         raise InvalidInput(f"{target}: the directory is not empty; choose a new --election")
     target.mkdir(parents=True, exist_ok=True)
     write_public(target / MANIFEST_FILE, manifest.to_json())
-    write_secret(target / BOARD_KEY_FILE, ElectionDir.signing_key_bytes(SigningKey.generate()))
+    if not (target / BOARD_KEY_FILE).exists():
+        write_secret(
+            target / BOARD_KEY_FILE, ElectionDir.signing_key_bytes(SigningKey.generate())
+        )
     write_public(
         target / CONFIG_FILE, ElectionDir.config_bytes(manifest.election_id, args.database)
     )
@@ -78,6 +89,23 @@ def _init(args: argparse.Namespace) -> int:
         " runs 'evote credentials generate'"
     )
     return 0
+
+
+def _half_initialised(target: Path, manifest_bytes: bytes) -> list[str]:
+    """The files an interrupted ``election init`` of this manifest left in ``target``.
+
+    Empty if ``target`` holds anything else (another manifest, other files): then it is not
+    ours to complete.
+    """
+    if not target.is_dir():
+        return []
+    names = sorted(path.name for path in target.iterdir())
+    if not names or not set(names) <= {MANIFEST_FILE, BOARD_KEY_FILE}:
+        return []
+    manifest = target / MANIFEST_FILE
+    if manifest.exists() and manifest.read_bytes() != manifest_bytes:
+        return []
+    return names
 
 
 # -- attach-ceremony --------------------------------------------------------------------------
@@ -117,11 +145,16 @@ def _open(args: argparse.Namespace) -> int:
     election = election_dir.election()
     ceremony = election_dir.ceremony()
     with election_dir.board(signing=True) as board:
+        # Two board writes, the setup entry then the open event: after a stop between them
+        # the same command finds the setup entry and opens.
         try:
             head = board.head(election.election_id)
         except UnknownElection:
             board.setup(election, json.loads(ceremony_result_to_json(ceremony)))
             head = board.head(election.election_id)
+        else:
+            if head.kind is EntryKind.SETUP:
+                print("found: the election is on the board but not open: opening it")
         recorded = board.load_election(election.election_id)
         if recorded.fingerprint != election.fingerprint:
             raise ContextMismatch(
