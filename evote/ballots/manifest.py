@@ -28,7 +28,7 @@ from typing import Any, Final, TypeAlias
 from evote import jsonstrict
 from evote.crypto.groups import Group, group_by_name
 from evote.crypto.hashing import Purpose, digest32
-from evote.errors import InvalidInput, InvalidManifest
+from evote.errors import InvalidInput, InvalidManifest, not_one_of
 
 MANIFEST_VERSION: Final = 1
 REQUIRED_LANGUAGES: Final = ("en", "fr")
@@ -280,7 +280,9 @@ class BudgetQuestion(_QuestionBase):
                 f" max_projects {self.max_projects}"
             )
         if not isinstance(self.rule, WinnerRule):
-            raise InvalidManifest(f"{where}.rule: unknown rule {self.rule!r}")
+            raise InvalidManifest(
+                f"{where}.rule: unknown rule: {not_one_of(self.rule, list(WinnerRule))}"
+            )
 
     @property
     def blank_allowed(self) -> bool:
@@ -375,7 +377,9 @@ class Manifest:
         if self.closes <= self.opens:
             raise InvalidManifest("manifest.closes: the closing date must be after the opening")
         if not isinstance(self.revote, RevotePolicy):
-            raise InvalidManifest(f"manifest.revote: unknown policy {self.revote!r}")
+            raise InvalidManifest(
+                f"manifest.revote: unknown policy: {not_one_of(self.revote, list(RevotePolicy))}"
+            )
         if not isinstance(self.questions, tuple) or not 1 <= len(self.questions) <= MAX_QUESTIONS:
             raise InvalidManifest(f"manifest.questions: expected 1 to {MAX_QUESTIONS} questions")
         seen: set[str] = set()
@@ -469,7 +473,9 @@ def manifest_from_json_obj(obj: Any) -> Manifest:
     _READ.integer(fields["version"], "manifest.version", MANIFEST_VERSION, MANIFEST_VERSION)
     revote = _READ.string(fields["revote"], "manifest.revote")
     if revote not in RevotePolicy._value2member_map_:
-        raise InvalidManifest(f"manifest.revote: unknown policy {revote!r}")
+        raise InvalidManifest(
+            f"manifest.revote: unknown policy: {not_one_of(revote, list(RevotePolicy))}"
+        )
     items = _READ.array(fields["questions"], "manifest.questions", 1, MAX_QUESTIONS)
     return Manifest(
         election_id=_READ.string(fields["election_id"], "manifest.election_id"),
@@ -501,7 +507,7 @@ def _question_from_obj(obj: Any, where: str) -> Question:
         raise InvalidManifest(f"{where}: expected an object")
     kind = _READ.string(obj.get("kind"), f"{where}.kind")
     if kind not in _KIND_FIELDS:
-        raise InvalidManifest(f"{where}.kind: unknown kind {kind!r}, expected {list(_KIND_FIELDS)}")
+        raise InvalidManifest(f"{where}.kind: unknown kind: {not_one_of(kind, _KIND_FIELDS)}")
     required, optional = _KIND_FIELDS[kind]
     fields = _READ.object(obj, where, required, optional)
     question_id = _READ.string(fields["id"], f"{where}.id")
@@ -510,7 +516,9 @@ def _question_from_obj(obj: Any, where: str) -> Question:
         projects = _READ.array(fields["projects"], f"{where}.projects", 0, MAX_OPTIONS)
         rule = _READ.string(fields["rule"], f"{where}.rule")
         if rule not in WinnerRule._value2member_map_:
-            raise InvalidManifest(f"{where}.rule: unknown rule {rule!r}")
+            raise InvalidManifest(
+                f"{where}.rule: unknown rule: {not_one_of(rule, list(WinnerRule))}"
+            )
         return BudgetQuestion(
             id=question_id,
             title=title,

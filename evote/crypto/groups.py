@@ -36,7 +36,7 @@ import nacl.bindings as sodium
 from gmpy2 import mpz
 
 from evote.crypto.hashing import Purpose, digest
-from evote.errors import InvalidGroupElement, InvalidInput, InvalidScalar
+from evote.errors import InvalidGroupElement, InvalidInput, InvalidScalar, not_one_of
 
 
 class Element:
@@ -633,7 +633,7 @@ DEFAULT_GROUP: Final[Group] = ED25519
 def group_by_name(name: object) -> Group:
     """The group called ``name``: only the two known groups exist, nothing else is accepted."""
     if not isinstance(name, str) or name not in _GROUPS:
-        raise InvalidInput(f"unknown group {name!r}: evote knows only {sorted(_GROUPS)}")
+        raise InvalidInput(f"unknown group: {not_one_of(name, sorted(_GROUPS))}")
     return _GROUPS[name]
 
 

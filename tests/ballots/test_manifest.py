@@ -129,13 +129,16 @@ def test_question_rules(match: str, questions: tuple[Any, ...]) -> None:
 
 
 def test_manifest_rules() -> None:
-    _refused("unknown group 'p256'", group_name="p256")
+    _refused("unknown group: 'p256' is not one of 'ed25519', 'modp4096'", group_name="p256")
     _refused("closing date must be after", closes=datetime(2025, 1, 1, tzinfo=UTC))
     _refused("opens: expected a datetime with a timezone", opens=datetime(2024, 1, 1))
     _refused("missing language 'en'", title={"fr": "x"})
     _refused("manifest.title.en: text must be a non-empty", title={"fr": "x", "en": " "})
     _refused("manifest.election_id", election_id="")
-    _refused("manifest.revote", revote="first")
+    _refused(
+        "manifest.revote: unknown policy: 'first' is not one of 'last-counts', 'single'",
+        revote="first",
+    )
 
 
 def _obj() -> dict[str, Any]:
@@ -154,7 +157,19 @@ def test_decoding_is_strict() -> None:
     _decode_refused(obj, r"manifest\.extra: unknown field")
     obj = _obj()
     obj["questions"][1]["kind"] = "ranked"
-    _decode_refused(obj, r"questions\[1\]\.kind: unknown kind 'ranked'")
+    _decode_refused(
+        obj,
+        r"questions\[1\]\.kind: unknown kind: 'ranked' is not one of 'single', 'approval',"
+        r" 'score', 'budget'",
+    )
+    obj = _obj()
+    obj["revote"] = "sometimes"
+    _decode_refused(
+        obj, "manifest.revote: unknown policy: 'sometimes' is not one of 'last-counts', 'single'"
+    )
+    obj = _obj()
+    obj["questions"][3]["rule"] = "random"
+    _decode_refused(obj, r"rule: unknown rule: 'random' is not one of 'greedy-by-votes'")
     obj = _obj()
     obj["questions"][1]["max"] = True
     _decode_refused(obj, r"questions\[1\]\.max: expected an integer, got a boolean")
