@@ -10,7 +10,11 @@ The commands run in this process (``evote.cli.main``) so that the writes can be 
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +25,7 @@ import pytest
 from evote.cli import election as election_cli
 from evote.cli import main
 from evote.cli.workspace import BOARD_KEY_FILE, CONFIG_FILE, MANIFEST_FILE
-from tests.cli.test_workflow import REFERENDUM, VOTERS, Ceremony, write_voters
+from tests.cli.test_workflow import PASSPHRASES, REFERENDUM, VOTERS, Ceremony, write_voters
 from tests.cli.test_workflow_errors import World, new_election
 
 
@@ -253,3 +257,55 @@ def test_open_stopped_after_the_setup_entry_is_finished_by_running_it_again(
     assert status == 0, err
     assert "found: the election is on the board but not open: opening it" in out
     assert "is open" in out
+
+
+# -- trustee decrypt: what is decrypted, confirmed before the passphrase -----------------------
+
+
+def _decrypt_args(closed: Closed, out: Path) -> list[str | Path]:
+    return [
+        "trustee", "decrypt", "--trustee", closed.world.ceremony.folder(2),
+        "--tally", closed.election / "tally" / "encrypted-tally.json",
+        "--ceremony", closed.election / "ceremony.json", "--out", out,
+    ]  # fmt: skip
+
+
+def _fingerprint(closed: Closed) -> str:
+    document = json.loads((closed.election / "tally" / "encrypted-tally.json").read_text())
+    return base64.b64decode(document["fingerprint"]).hex()
+
+
+def test_decrypt_shows_the_fingerprint_and_asks_before_the_passphrase(
+    closed: Closed,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "share.json"
+    # Refused: nothing decrypted, and the passphrase line is never read.
+    stdin = io.StringIO(f"n\n{PASSPHRASES[2]}\n")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    status, printed, err = run(capsys, *_decrypt_args(closed, out))
+    assert status == 2 and "decryption not confirmed" in err
+    assert f"election fingerprint {_fingerprint(closed)}" in printed
+    assert "1 counted ballots" in printed and "[y/N]" in printed
+    assert stdin.readline() == f"{PASSPHRASES[2]}\n"
+    assert not out.exists()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"y\n{PASSPHRASES[2]}\n"))
+    status, printed, err = run(capsys, *_decrypt_args(closed, out))
+    assert status == 0, err
+    assert out.exists()
+
+
+def test_decrypt_yes_skips_the_question(
+    closed: Closed,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "share.json"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{PASSPHRASES[2]}\n"))
+    status, printed, err = run(capsys, *_decrypt_args(closed, out), "--yes")
+    assert status == 0, err
+    assert "[y/N]" not in printed and _fingerprint(closed) in printed
+    assert out.exists()
