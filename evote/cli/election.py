@@ -210,7 +210,7 @@ def _choices(text: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidInput(
-            f"--choices: not JSON ({error.msg}); give an object such as"
+            f"--choices: not JSON ({error.msg} at column {error.colno}); give an object such as"
             ' \'{"question-id": ["option-id"]}\''
         ) from None
     if not isinstance(value, dict):
@@ -304,7 +304,8 @@ def register_cast(commands: Any) -> None:
         "--choices",
         required=True,
         metavar="JSON",
-        help='the choices, e.g. \'{"tram-north": ["yes"]}\' (a question left out is blank)',
+        help='the choices, e.g. \'{"tram-north": ["yes"]}\'; a question left out is blank'
+        " if it allows blank, and refused if not (score and budget questions, 'blank': false)",
     )
     cast_handler: Handler = _cast
     cast.set_defaults(handler=cast_handler)

@@ -1,4 +1,7 @@
-"""``evote results``: every label in the language of ``--lang``, the result's own words too."""
+"""What the officers' commands say, where no election needs to be run: help, labels, errors.
+
+``evote results --lang``: every label in the chosen language, the result's own words too.
+"""
 
 from __future__ import annotations
 
@@ -51,3 +54,29 @@ def test_unknown_language_is_refused(capsys: pytest.CaptureFixture[str]) -> None
         main(["results", ".", "--lang", "de"])
     assert info.value.code == 2
     assert "invalid choice: 'de'" in capsys.readouterr().err
+
+
+def test_cast_help_says_what_a_left_out_question_is(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["cast", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "a question left out is blank if it allows blank, and refused if not" in text
+
+
+def test_choices_syntax_error_gives_the_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    election = tmp_path / "election"
+    manifest = str(EXAMPLES / "referendum.json")
+    assert main(["election", "init", manifest, "--election", str(election)]) == 0
+    monkeypatch.setenv("VOTER_CODE", "x")
+    status = main(
+        ["cast", "--election", str(election), "--credential-env", "VOTER_CODE",
+         "--choices", '{"tram-north": ["yes"],}']
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2
+    assert (
+        "--choices: not JSON (Expecting property name enclosed in double quotes at column 24)"
+        in err
+    )
