@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -169,11 +171,28 @@ def _open(args: argparse.Namespace) -> int:
             )
         checkpoint = board.open_election(election.election_id)
         launch_code = board.setup_record(election.election_id).launch_code
+    _warn_outside_dates(election.manifest.opens, election.manifest.closes, _now())
     print(f"election {election.election_id!r} is open")
     print(f"fingerprint {election.fingerprint.hex()}")
     print(f"launch code {launch_code}; {len(election.credentials)} credentials")
     print(f"checkpoint at position {checkpoint.position}, chain hash {checkpoint.chain_hash.hex()}")
     return 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _warn_outside_dates(opens: datetime, closes: datetime, now: datetime) -> None:
+    """A warning on stderr, not an error: the officer may open early on purpose (a rehearsal)."""
+    if opens <= now <= closes:
+        return
+    when = "before the manifest's opening date" if now < opens else "after its closing date"
+    print(
+        f"evote: warning: opened at {now.isoformat(timespec='seconds')}, {when}: the manifest"
+        f" says the election opens {opens.isoformat()} and closes {closes.isoformat()}",
+        file=sys.stderr,
+    )
 
 
 def _close(args: argparse.Namespace) -> int:

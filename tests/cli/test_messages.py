@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from evote.ballots.manifest import Manifest, manifest_from_json
 from evote.cli import main
+from evote.cli.election import _warn_outside_dates
 from evote.cli.results import LANGUAGES, WORDS, render_csv, render_table
 from evote.tally.result import DecryptedCounts, ElectionResult, Turnout, compute_result
 
@@ -80,3 +82,21 @@ def test_choices_syntax_error_gives_the_column(
         "--choices: not JSON (Expecting property name enclosed in double quotes at column 24)"
         in err
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "warning"),
+    [
+        (datetime(2027, 3, 1, 7, 0, tzinfo=UTC), ""),
+        (datetime(2027, 3, 1, 6, 59, tzinfo=UTC), "before the manifest's opening date"),
+        (datetime(2027, 3, 14, 19, 0, tzinfo=UTC), ""),
+        (datetime(2027, 3, 14, 19, 1, tzinfo=UTC), "after its closing date"),
+    ],
+)
+def test_open_warns_outside_the_manifest_dates(
+    now: datetime, warning: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = manifest_from_json((EXAMPLES / "referendum.json").read_bytes())
+    _warn_outside_dates(manifest.opens, manifest.closes, now)
+    err = capsys.readouterr().err
+    assert (warning in err) and (bool(err) == bool(warning))

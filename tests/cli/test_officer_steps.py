@@ -17,6 +17,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -253,10 +254,14 @@ def test_open_stopped_after_the_setup_entry_is_finished_by_running_it_again(
     with monkeypatch.context() as patch:
         patch.setattr("evote.board.board.Board.open_election", stop)
         assert run(capsys, "election", "open", "--election", election)[0] == 130
+    monkeypatch.setattr(election_cli, "_now", lambda: datetime(2027, 1, 5, tzinfo=UTC))
     status, out, err = run(capsys, "election", "open", "--election", election)
     assert status == 0, err
     assert "found: the election is on the board but not open: opening it" in out
     assert "is open" in out
+    # Opened before the manifest's dates: a warning naming both, not an error.
+    assert err.startswith("evote: warning: opened at 2027-01-05T00:00:00+00:00, before the")
+    assert "opens 2027-03-01T08:00:00+01:00 and closes 2027-03-14T20:00:00+01:00" in err
 
 
 # -- trustee decrypt: what is decrypted, confirmed before the passphrase -----------------------
