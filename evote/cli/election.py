@@ -36,6 +36,7 @@ from evote.cli.workspace import (
     ElectionDir,
     check_ceremony_matches,
     read_file,
+    require_kind,
     write_public,
     write_secret,
 )
@@ -74,9 +75,7 @@ def _init(args: argparse.Namespace) -> int:
     target.mkdir(parents=True, exist_ok=True)
     write_public(target / MANIFEST_FILE, manifest.to_json())
     if not (target / BOARD_KEY_FILE).exists():
-        write_secret(
-            target / BOARD_KEY_FILE, ElectionDir.signing_key_bytes(SigningKey.generate())
-        )
+        write_secret(target / BOARD_KEY_FILE, ElectionDir.signing_key_bytes(SigningKey.generate()))
     write_public(
         target / CONFIG_FILE, ElectionDir.config_bytes(manifest.election_id, args.database)
     )
@@ -118,6 +117,7 @@ def _attach_ceremony(args: argparse.Namespace) -> int:
     manifest = election_dir.manifest()
     source = Path(args.ceremony)
     data = read_file(source, "ceremony result", "it is written by 'evote ceremony finalize'")
+    require_kind(data, source, "ceremony-result", "'evote election attach-ceremony'")
     ceremony = ceremony_result_from_json(data, str(source))
     check_ceremony_result(ceremony)
     check_ceremony_matches(ceremony, manifest, str(source))

@@ -19,10 +19,12 @@ from evote.board.board import Board
 from evote.board.chain import EntryKind
 from evote.board.store import Head
 from evote.cli.workspace import (
+    TALLY_FORMAT,
     ElectionDir,
     collect_inputs,
     read_file,
     require_election_option,
+    require_kind,
     short_hex,
     tally_from_json,
     tally_to_json,
@@ -96,6 +98,7 @@ def _read_shares(paths: list[Path], election: Election) -> list[DecryptionShare]
         data = read_file(
             path, "decryption share", "a trustee writes it with 'evote trustee decrypt'"
         )
+        require_kind(data, path, "decryption-share", "'evote tally combine'")
         shares.append(
             decryption_share_from_json(data, election.group, election.election_id, str(path))
         )
@@ -142,12 +145,11 @@ def _combine_from_shares(
 ) -> ElectionResult:
     """From a closed board: check and combine the shares, publish the tally and the result."""
     tally_path = election_dir.tally_path
-    _, fingerprint, tally = tally_from_json(
-        read_file(
-            tally_path, "encrypted tally", f"run 'evote tally --election {election_dir.path}'"
-        ),
-        str(tally_path),
+    tally_data = read_file(
+        tally_path, "encrypted tally", f"run 'evote tally --election {election_dir.path}'"
     )
+    require_kind(tally_data, tally_path, TALLY_FORMAT, "'evote tally combine'")
+    _, fingerprint, tally = tally_from_json(tally_data, str(tally_path))
     ceremony = election_dir.ceremony()
     shares_paths = collect_inputs(args.shares, "decryption-share-*.json", "decryption share")
     election, recomputed = _board_tally(board, election_dir)

@@ -27,11 +27,13 @@ from evote.ceremony.dkg import CeremonyResult, check_ceremony_result
 from evote.ceremony.keyfile import KdfStrength
 from evote.ceremony.wire import ceremony_result_from_json
 from evote.cli.workspace import (
+    TALLY_FORMAT,
     ElectionDir,
     add_passphrase_option,
     collect_inputs,
     read_file,
     read_passphrase,
+    require_kind,
     short_hex,
     tally_from_json,
     write_public,
@@ -242,12 +244,22 @@ def _decrypt(args: argparse.Namespace) -> int:
     folder = Path(args.trustee)
     state = _read_state(folder, files.CONFIRMED, "decrypt")
     index = state["index"]
-    ceremony = _read_ceremony(Path(args.ceremony))
     tally_path = Path(args.tally)
-    election_id, fingerprint, tally = tally_from_json(
-        read_file(tally_path, "encrypted tally", "the officer writes it with 'evote tally'"),
-        str(tally_path),
+    ceremony_path = Path(args.ceremony)
+    # Each file's kind first: swapped files are named as such, not as an unknown field.
+    tally_data = read_file(
+        tally_path, "encrypted tally", "the officer writes it with 'evote tally'"
     )
+    require_kind(tally_data, tally_path, TALLY_FORMAT, "--tally", {"ceremony-result": "--ceremony"})
+    require_kind(
+        read_file(ceremony_path, "ceremony result", "ask the officer for ceremony.json"),
+        ceremony_path,
+        "ceremony-result",
+        "--ceremony",
+        {TALLY_FORMAT: "--tally"},
+    )
+    ceremony = _read_ceremony(ceremony_path)
+    election_id, fingerprint, tally = tally_from_json(tally_data, str(tally_path))
     setup = ceremony.setup
     if (election_id, tally.group) != (setup.election_id, setup.group) or (
         state["election_id"],

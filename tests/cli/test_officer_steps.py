@@ -314,3 +314,50 @@ def test_decrypt_yes_skips_the_question(
     assert status == 0, err
     assert "[y/N]" not in printed and _fingerprint(closed) in printed
     assert out.exists()
+
+
+# -- a file of the wrong kind -----------------------------------------------------------------
+
+
+def test_decrypt_with_swapped_tally_and_ceremony_says_so(
+    closed: Closed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tally = closed.election / "tally" / "encrypted-tally.json"
+    ceremony = closed.election / "ceremony.json"
+    args = ["trustee", "decrypt", "--trustee", closed.world.ceremony.folder(2), "--yes"]
+    status, _, err = run(capsys, *args, "--tally", ceremony, "--ceremony", tally)
+    assert status == 2
+    assert (
+        f"{ceremony} is a ceremony-result document; --tally expects an encrypted-tally document"
+        " (did you swap --tally and --ceremony?)"
+    ) in err
+    status, _, err = run(capsys, *args, "--tally", tally, "--ceremony", tally)
+    assert status == 2
+    assert (
+        f"{tally} is an encrypted-tally document; --ceremony expects a ceremony-result document"
+        " (did you swap --ceremony and --tally?)"
+    ) in err
+
+
+def test_officer_commands_name_the_kind_of_a_wrong_file(
+    closed: Closed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tally = closed.election / "tally" / "encrypted-tally.json"
+    election = tmp_path / "election"
+    assert run(capsys, "election", "init", REFERENDUM, "--election", election)[0] == 0
+    status, _, err = run(capsys, "election", "attach-ceremony", tally, "--election", election)
+    assert status == 2
+    assert (
+        f"{tally} is an encrypted-tally document; 'evote election attach-ceremony' expects a"
+        " ceremony-result document"
+    ) in err
+    assert "did you swap" not in err
+    copy = copy_election(closed, tmp_path / "copy")
+    status, _, err = run(capsys, "tally", "combine", "--election", copy, tally)
+    assert status == 2
+    assert "is an encrypted-tally document; 'evote tally combine' expects a decryption-share" in err
+    # The encrypted tally file replaced by a share: named too.
+    shutil.copy(closed.shares / "decryption-share-1.json", copy / "tally" / "encrypted-tally.json")
+    status, _, err = run(capsys, "tally", "combine", "--election", copy, closed.shares)
+    assert status == 2
+    assert "is a decryption-share document; 'evote tally combine' expects an encrypted-tally" in err
