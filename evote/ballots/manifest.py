@@ -283,6 +283,45 @@ class BudgetQuestion(_QuestionBase):
             raise InvalidManifest(
                 f"{where}.rule: unknown rule: {not_one_of(self.rule, list(WinnerRule))}"
             )
+        self._check_satisfiable(where)
+
+    def _check_satisfiable(self, where: str) -> None:
+        """InvalidManifest, with the reason, if no ballot could follow the rules.
+
+        A budget question has no blank: a manifest where no choice of projects costs between
+        ``min_spend`` and ``budget`` with an allowed number of projects would refuse every
+        ballot. The reasons that can be named are checked first; then an exact search over
+        the reachable (number of projects, spend) pairs, bounded in work
+        (``_SATISFIABLE_SEARCH_LIMIT``): beyond the bound the manifest is accepted.
+        """
+        costs = self.costs
+        for index, option in enumerate(self.options):
+            if option.cost is not None and option.cost > self.budget:
+                raise InvalidManifest(
+                    f"{where}.projects[{index}] ({option.id}): costs {option.cost}, more than the"
+                    f" whole budget {self.budget}: no ballot can choose it"
+                )
+        low, high = self.count_range or (0, len(costs))
+        ordered = sorted(costs)
+        cheapest = sum(ordered[:low])
+        if cheapest > self.budget:
+            raise InvalidManifest(
+                f"{where}: the {low} cheapest projects (min_projects) cost {cheapest}, more than"
+                f" the budget {self.budget}: no ballot can follow the rules"
+            )
+        dearest = sum(ordered[len(ordered) - high :])
+        if dearest < self.min_spend:
+            chosen = "all the projects" if high == len(costs) else f"the {high} dearest projects"
+            raise InvalidManifest(
+                f"{where}: {chosen} cost {dearest}, less than min_spend {self.min_spend}:"
+                " no ballot can follow the rules"
+            )
+        if _reachable_spend(costs, low, high, self.min_spend, self.budget) is False:
+            projects = "" if self.count_range is None else f" with {low} to {high} projects"
+            raise InvalidManifest(
+                f"{where}: no choice of projects{projects} costs between min_spend"
+                f" {self.min_spend} and the budget {self.budget}: no ballot can follow the rules"
+            )
 
     @property
     def blank_allowed(self) -> bool:
@@ -345,6 +384,36 @@ def _parse_date(text: str, where: str) -> datetime:
     if text != written:
         raise InvalidManifest(f"{where}: {text!r} is not in the written form; write {written!r}")
     return moment
+
+
+#: How many (number of projects, spend) pairs the satisfiability search may hold.
+_SATISFIABLE_SEARCH_LIMIT: Final = 200_000
+
+
+def _reachable_spend(
+    costs: Sequence[int], low: int, high: int, min_spend: int, budget: int
+) -> bool | None:
+    """Whether some set of ``low``..``high`` projects costs within [min_spend, budget].
+
+    ``None`` when the search would exceed ``_SATISFIABLE_SEARCH_LIMIT`` pairs (undecided).
+    """
+    if low == 0 and min_spend == 0:
+        return True  # choosing no project is a valid ballot
+    reachable: list[set[int]] = [{0}] + [set() for _ in range(high)]
+    held = 1
+    for cost in costs:
+        for count in range(high - 1, -1, -1):
+            for spend in tuple(reachable[count]):
+                total = spend + cost
+                if total > budget or total in reachable[count + 1]:
+                    continue
+                if count + 1 >= low and total >= min_spend:
+                    return True
+                reachable[count + 1].add(total)
+                held += 1
+                if held > _SATISFIABLE_SEARCH_LIMIT:
+                    return None
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,3 +101,19 @@ def test_open_warns_outside_the_manifest_dates(
     _warn_outside_dates(manifest.opens, manifest.closes, now)
     err = capsys.readouterr().err
     assert (warning in err) and (bool(err) == bool(warning))
+
+
+def test_init_refuses_a_budget_no_ballot_could_satisfy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = json.loads((EXAMPLES / "participatory-budget.json").read_text())
+    document["questions"][0]["projects"][0]["cost"] = 1_500_000
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(document))
+    status = main(["election", "init", str(manifest), "--election", str(tmp_path / "e")])
+    assert status == 2
+    assert (
+        "projects[0] (bike-lanes): costs 1500000, more than the whole budget 1000000:"
+        " no ballot can choose it"
+    ) in capsys.readouterr().err
+    assert not (tmp_path / "e").exists()
