@@ -15,7 +15,9 @@ from evote.ballots.manifest import Manifest, manifest_from_json
 from evote.cli import main
 from evote.cli.election import _warn_outside_dates
 from evote.cli.results import LANGUAGES, WORDS, render_csv, render_table
+from evote.errors import InvalidInput
 from evote.tally.result import DecryptedCounts, ElectionResult, Turnout, compute_result
+from evote.tally.wire import result_from_json, result_to_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -117,3 +119,15 @@ def test_init_refuses_a_budget_no_ballot_could_satisfy(
         " no ballot can choose it"
     ) in capsys.readouterr().err
     assert not (tmp_path / "e").exists()
+
+
+def test_result_with_an_unknown_question_kind_lists_the_kinds() -> None:
+    _, result = _result("referendum.json")
+    document = json.loads(result_to_json(result))
+    document["questions"][0]["kind"] = "ranked"
+    with pytest.raises(InvalidInput) as info:
+        result_from_json(json.dumps(document).encode(), "result.json")
+    assert (
+        "result.json.questions[0].kind: unknown question kind: 'ranked' is not one of 'single',"
+        " 'approval', 'score', 'budget'"
+    ) in str(info.value)
