@@ -123,6 +123,8 @@ def _combine(args: argparse.Namespace) -> int:
                 "found: the tally is on the board but not the result: publishing the result"
                 " from the board's tally"
             )
+            if args.shares:
+                print("the share files given are not read: the board's tally holds the shares")
             result = _result_from_board_tally(election_dir, board, head)
             publish_result(board, board.load_election(election_dir.election_id), result)
         else:
@@ -262,17 +264,17 @@ def _publish(args: argparse.Namespace) -> int:
                 f"found: {out} holds the record at board position {head.position} already:"
                 + (" writing the archive" if archive is not None else " nothing to do")
             )
-            path = out
-            if archive is not None:
-                write_archive(out, archive)
+            written = [] if archive is None else [write_archive(out, archive)]
         else:
-            path = export_record(board, election_dir.election_id, out, archive=archive)
+            export_record(board, election_dir.election_id, out, archive=archive)
+            written = [out] if archive is None else [out, archive]
     print(
         f"election record of {election_dir.election_id!r} at board position {head.position}"
         f" (head {short_hex(head.chain_hash)}, last event {head.kind.value})"
     )
-    print(f"wrote {path}" + (f" and {args.archive}" if args.archive else ""))
-    print(f"anyone can check it: 'evote verify {path}'")
+    if written:
+        print(f"wrote {' and '.join(map(str, written))}")
+    print(f"anyone can check it: 'evote verify {out}'")
     return 0
 
 

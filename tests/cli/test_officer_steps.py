@@ -118,6 +118,7 @@ def test_combine_stopped_at_each_write_is_finished_by_running_it_again(
     status, out, err = run(capsys, *command)
     assert status == 0, err
     assert COMBINE_WRITES[write] in out
+    assert ("the share files given are not read" in out) == (write == "publish_result")
     assert "wrote" in out and (election / "result.json").exists()
     # Once finished, running it again changes nothing and says so.
     status, out, err = run(capsys, *command)
@@ -188,6 +189,8 @@ def test_publish_stopped_at_each_write_is_finished_by_running_it_again(
     status, printed, err = run(capsys, *command)
     assert status == 0, err
     assert PUBLISH_WRITES[write].format(out=out) in printed
+    expected = f"wrote {archive}" if PUBLISH_WRITES[write] else f"wrote {out} and {archive}"
+    assert expected in printed
     for source in (out, archive):
         status, printed, err = run(capsys, "verify", source, "--complete", "--jobs", "1")
         assert status == 0, printed + err
