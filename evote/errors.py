@@ -8,6 +8,13 @@ A check that fails raises; no check in evote returns a boolean to be ignored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+
+def not_one_of(value: object, allowed: Iterable[object]) -> str:
+    """``'x' is not one of 'a', 'b'``: the words of an enumeration error, allowed values listed."""
+    return f"{value!r} is not one of {', '.join(repr(str(item)) for item in allowed)}"
+
 
 class EvoteError(Exception):
     """Base class of every error evote raises on purpose."""

@@ -109,7 +109,10 @@ def loads(
     except _Refused as fault:
         raise error(f"{where}: {fault}") from None
     except json.JSONDecodeError as fault:
-        raise error(f"{where}: not JSON ({fault.msg} at offset {fault.pos})") from None
+        raise error(
+            f"{where}: not JSON ({fault.msg} at line {fault.lineno}, column {fault.colno};"
+            f" character {fault.pos})"
+        ) from None
     except RecursionError:
         raise error(f"{where}: nested deeper than {MAX_DEPTH} levels") from None
     _check_tree(value, where, 0, error)

@@ -28,7 +28,7 @@ from typing import Any, Final, TypeAlias
 from evote import jsonstrict
 from evote.crypto.groups import Group, group_by_name
 from evote.crypto.hashing import Purpose, digest32
-from evote.errors import InvalidInput, InvalidManifest
+from evote.errors import InvalidInput, InvalidManifest, not_one_of
 
 MANIFEST_VERSION: Final = 1
 REQUIRED_LANGUAGES: Final = ("en", "fr")
@@ -280,7 +280,48 @@ class BudgetQuestion(_QuestionBase):
                 f" max_projects {self.max_projects}"
             )
         if not isinstance(self.rule, WinnerRule):
-            raise InvalidManifest(f"{where}.rule: unknown rule {self.rule!r}")
+            raise InvalidManifest(
+                f"{where}.rule: unknown rule: {not_one_of(self.rule, list(WinnerRule))}"
+            )
+        self._check_satisfiable(where)
+
+    def _check_satisfiable(self, where: str) -> None:
+        """InvalidManifest, with the reason, if no ballot could follow the rules.
+
+        A budget question has no blank: a manifest where no choice of projects costs between
+        ``min_spend`` and ``budget`` with an allowed number of projects would refuse every
+        ballot. The reasons that can be named are checked first; then an exact search over
+        the reachable (number of projects, spend) pairs, bounded in work
+        (``_SATISFIABLE_SEARCH_LIMIT``): beyond the bound the manifest is accepted.
+        """
+        costs = self.costs
+        for index, option in enumerate(self.options):
+            if option.cost is not None and option.cost > self.budget:
+                raise InvalidManifest(
+                    f"{where}.projects[{index}] ({option.id}): costs {option.cost}, more than the"
+                    f" whole budget {self.budget}: no ballot can choose it"
+                )
+        low, high = self.count_range or (0, len(costs))
+        ordered = sorted(costs)
+        cheapest = sum(ordered[:low])
+        if cheapest > self.budget:
+            raise InvalidManifest(
+                f"{where}: the {low} cheapest projects (min_projects) cost {cheapest}, more than"
+                f" the budget {self.budget}: no ballot can follow the rules"
+            )
+        dearest = sum(ordered[len(ordered) - high :])
+        if dearest < self.min_spend:
+            chosen = "all the projects" if high == len(costs) else f"the {high} dearest projects"
+            raise InvalidManifest(
+                f"{where}: {chosen} cost {dearest}, less than min_spend {self.min_spend}:"
+                " no ballot can follow the rules"
+            )
+        if _reachable_spend(costs, low, high, self.min_spend, self.budget) is False:
+            projects = "" if self.count_range is None else f" with {low} to {high} projects"
+            raise InvalidManifest(
+                f"{where}: no choice of projects{projects} costs between min_spend"
+                f" {self.min_spend} and the budget {self.budget}: no ballot can follow the rules"
+            )
 
     @property
     def blank_allowed(self) -> bool:
@@ -345,6 +386,36 @@ def _parse_date(text: str, where: str) -> datetime:
     return moment
 
 
+#: How many (number of projects, spend) pairs the satisfiability search may hold.
+_SATISFIABLE_SEARCH_LIMIT: Final = 200_000
+
+
+def _reachable_spend(
+    costs: Sequence[int], low: int, high: int, min_spend: int, budget: int
+) -> bool | None:
+    """Whether some set of ``low``..``high`` projects costs within [min_spend, budget].
+
+    ``None`` when the search would exceed ``_SATISFIABLE_SEARCH_LIMIT`` pairs (undecided).
+    """
+    if low == 0 and min_spend == 0:
+        return True  # choosing no project is a valid ballot
+    reachable: list[set[int]] = [{0}] + [set() for _ in range(high)]
+    held = 1
+    for cost in costs:
+        for count in range(high - 1, -1, -1):
+            for spend in tuple(reachable[count]):
+                total = spend + cost
+                if total > budget or total in reachable[count + 1]:
+                    continue
+                if count + 1 >= low and total >= min_spend:
+                    return True
+                reachable[count + 1].add(total)
+                held += 1
+                if held > _SATISFIABLE_SEARCH_LIMIT:
+                    return None
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Manifest:
     """An election's questions and rules; validated on construction."""
@@ -375,7 +446,9 @@ class Manifest:
         if self.closes <= self.opens:
             raise InvalidManifest("manifest.closes: the closing date must be after the opening")
         if not isinstance(self.revote, RevotePolicy):
-            raise InvalidManifest(f"manifest.revote: unknown policy {self.revote!r}")
+            raise InvalidManifest(
+                f"manifest.revote: unknown policy: {not_one_of(self.revote, list(RevotePolicy))}"
+            )
         if not isinstance(self.questions, tuple) or not 1 <= len(self.questions) <= MAX_QUESTIONS:
             raise InvalidManifest(f"manifest.questions: expected 1 to {MAX_QUESTIONS} questions")
         seen: set[str] = set()
@@ -469,7 +542,9 @@ def manifest_from_json_obj(obj: Any) -> Manifest:
     _READ.integer(fields["version"], "manifest.version", MANIFEST_VERSION, MANIFEST_VERSION)
     revote = _READ.string(fields["revote"], "manifest.revote")
     if revote not in RevotePolicy._value2member_map_:
-        raise InvalidManifest(f"manifest.revote: unknown policy {revote!r}")
+        raise InvalidManifest(
+            f"manifest.revote: unknown policy: {not_one_of(revote, list(RevotePolicy))}"
+        )
     items = _READ.array(fields["questions"], "manifest.questions", 1, MAX_QUESTIONS)
     return Manifest(
         election_id=_READ.string(fields["election_id"], "manifest.election_id"),
@@ -501,7 +576,7 @@ def _question_from_obj(obj: Any, where: str) -> Question:
         raise InvalidManifest(f"{where}: expected an object")
     kind = _READ.string(obj.get("kind"), f"{where}.kind")
     if kind not in _KIND_FIELDS:
-        raise InvalidManifest(f"{where}.kind: unknown kind {kind!r}, expected {list(_KIND_FIELDS)}")
+        raise InvalidManifest(f"{where}.kind: unknown kind: {not_one_of(kind, _KIND_FIELDS)}")
     required, optional = _KIND_FIELDS[kind]
     fields = _READ.object(obj, where, required, optional)
     question_id = _READ.string(fields["id"], f"{where}.id")
@@ -510,7 +585,9 @@ def _question_from_obj(obj: Any, where: str) -> Question:
         projects = _READ.array(fields["projects"], f"{where}.projects", 0, MAX_OPTIONS)
         rule = _READ.string(fields["rule"], f"{where}.rule")
         if rule not in WinnerRule._value2member_map_:
-            raise InvalidManifest(f"{where}.rule: unknown rule {rule!r}")
+            raise InvalidManifest(
+                f"{where}.rule: unknown rule: {not_one_of(rule, list(WinnerRule))}"
+            )
         return BudgetQuestion(
             id=question_id,
             title=title,

@@ -54,12 +54,19 @@ class PlaintextBallot:
     ) -> PlaintextBallot:
         """Build a ballot from ``{question_id: selection}`` and check it against ``manifest``.
 
-        A question left out is blank. Examples: ``{"q1": ["yes"], "q2": {"proj-a", "proj-c"},
-        "q3": {"alice": 4, "bob": 0}, "q4": None}``.
+        A question left out is blank; one that allows no blank (score, budget, or
+        ``blank: false``) must be given. Examples: ``{"q1": ["yes"], "q2": {"proj-a",
+        "proj-c"}, "q3": {"alice": 4, "bob": 0}, "q4": None}``.
         """
         for question_id in selection:
             if manifest.question_index(question_id) is None:
                 raise InvalidBallot(f"selection: unknown question {question_id!r}")
+        for question in manifest.questions:
+            if question.id not in selection and not question.blank_allowed:
+                raise InvalidBallot(
+                    f"selection: question {question.id!r} is left out, and it allows no blank"
+                    " vote: give a selection for it"
+                )
         answers = tuple(
             _answer_from_selection(question, selection.get(question.id))
             for question in manifest.questions

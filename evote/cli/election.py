@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ from evote.cli.workspace import (
     ElectionDir,
     check_ceremony_matches,
     read_file,
+    require_kind,
     write_public,
     write_secret,
 )
@@ -52,6 +55,11 @@ def _election_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
+    """Write the manifest, the board key, then election.json (last: it marks the directory).
+
+    A stop before election.json leaves a directory that the same command completes: it keeps
+    a board key already written and the manifest if it is the same one.
+    """
     manifest_path = Path(args.manifest)
     manifest = manifest_from_json(
         read_file(manifest_path, "manifest", "see examples/*.json for the format")
@@ -61,13 +69,17 @@ def _init(args: argparse.Namespace) -> int:
         raise InvalidInput(
             f"{target}: an election directory is already there; choose another --election"
         )
-    if target.exists() and any(target.iterdir()):
+    left = _half_initialised(target, manifest.to_json())
+    if left:
+        print(f"found: {target} was left half-initialised ({', '.join(left)}): completing it")
+    elif target.exists() and any(target.iterdir()):
         raise InvalidInput(f"{target}: the directory is not empty; choose a new --election")
     if args.database is not None:
         check_storage(args.database)  # a wrong URL, password or server: said now, not later
     target.mkdir(parents=True, exist_ok=True)
     write_public(target / MANIFEST_FILE, manifest.to_json())
-    write_secret(target / BOARD_KEY_FILE, ElectionDir.signing_key_bytes(SigningKey.generate()))
+    if not (target / BOARD_KEY_FILE).exists():
+        write_secret(target / BOARD_KEY_FILE, ElectionDir.signing_key_bytes(SigningKey.generate()))
     write_public(
         target / CONFIG_FILE, ElectionDir.config_bytes(manifest.election_id, args.database)
     )
@@ -84,6 +96,23 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _half_initialised(target: Path, manifest_bytes: bytes) -> list[str]:
+    """The files an interrupted ``election init`` of this manifest left in ``target``.
+
+    Empty if ``target`` holds anything else (another manifest, other files): then it is not
+    ours to complete.
+    """
+    if not target.is_dir():
+        return []
+    names = sorted(path.name for path in target.iterdir())
+    if not names or not set(names) <= {MANIFEST_FILE, BOARD_KEY_FILE}:
+        return []
+    manifest = target / MANIFEST_FILE
+    if manifest.exists() and manifest.read_bytes() != manifest_bytes:
+        return []
+    return names
+
+
 # -- attach-ceremony --------------------------------------------------------------------------
 
 
@@ -92,6 +121,7 @@ def _attach_ceremony(args: argparse.Namespace) -> int:
     manifest = election_dir.manifest()
     source = Path(args.ceremony)
     data = read_file(source, "ceremony result", "it is written by 'evote ceremony finalize'")
+    require_kind(data, source, "ceremony-result", "'evote election attach-ceremony'")
     ceremony = ceremony_result_from_json(data, str(source))
     check_ceremony_result(ceremony)
     check_ceremony_matches(ceremony, manifest, str(source))
@@ -121,11 +151,16 @@ def _open(args: argparse.Namespace) -> int:
     election = election_dir.election()
     ceremony = election_dir.ceremony()
     with election_dir.board(signing=True) as board:
+        # Two board writes, the setup entry then the open event: after a stop between them
+        # the same command finds the setup entry and opens.
         try:
             head = board.head(election.election_id)
         except UnknownElection:
             board.setup(election, ceremony)
             head = board.head(election.election_id)
+        else:
+            if head.kind is EntryKind.SETUP:
+                print("found: the election is on the board but not open: opening it")
         recorded = board.load_election(election.election_id)
         if recorded.fingerprint != election.fingerprint:
             raise ContextMismatch(
@@ -140,12 +175,29 @@ def _open(args: argparse.Namespace) -> int:
             )
         checkpoint = board.open_election(election.election_id)
         launch_code = board.setup_record(election.election_id).launch_code
+    _warn_outside_dates(election.manifest.opens, election.manifest.closes, _now())
     print(f"election {election.election_id!r} is open")
     print(f"fingerprint {election.fingerprint.hex()}")
     print(f"board key {election.board_key.hex()}")
     print(f"launch code {launch_code}; {len(election.credentials)} credentials")
     print(f"checkpoint at position {checkpoint.position}, chain hash {checkpoint.chain_hash.hex()}")
     return 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _warn_outside_dates(opens: datetime, closes: datetime, now: datetime) -> None:
+    """A warning on stderr, not an error: the officer may open early on purpose (a rehearsal)."""
+    if opens <= now <= closes:
+        return
+    when = "before the manifest's opening date" if now < opens else "after its closing date"
+    print(
+        f"evote: warning: opened at {now.isoformat(timespec='seconds')}, {when}: the manifest"
+        f" says the election opens {opens.isoformat()} and closes {closes.isoformat()}",
+        file=sys.stderr,
+    )
 
 
 def _close(args: argparse.Namespace) -> int:
@@ -182,7 +234,7 @@ def _choices(text: str) -> dict[str, Any]:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidInput(
-            f"--choices: not JSON ({error.msg}); give an object such as"
+            f"--choices: not JSON ({error.msg} at column {error.colno}); give an object such as"
             ' \'{"question-id": ["option-id"]}\''
         ) from None
     if not isinstance(value, dict):
@@ -277,7 +329,8 @@ def register_cast(commands: Any) -> None:
         "--choices",
         required=True,
         metavar="JSON",
-        help='the choices, e.g. \'{"tram-north": ["yes"]}\' (a question left out is blank)',
+        help='the choices, e.g. \'{"tram-north": ["yes"]}\'; a question left out is blank'
+        " if it allows blank, and refused if not (score and budget questions, 'blank': false)",
     )
     cast.add_argument(
         "--receipt",

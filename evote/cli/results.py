@@ -5,7 +5,9 @@ the record is decoded strictly, but not verified: run ``evote verify`` for that)
 officer's election directory (its ``result.json``). ``table`` is for people; ``json`` and
 ``csv`` carry the labels in the chosen language along with the ids, one row per option and
 one for the blank in CSV (columns: question_id, question, option_id, option, votes, cost,
-winner).
+winner). ``--lang`` (en, fr: the languages every manifest has) chooses the language of every
+label, the result's own words ("blank", "cost", "funded", the winner mark) included; the
+column names and ids stay as they are (they are the data's schema).
 """
 
 from __future__ import annotations
@@ -28,6 +30,32 @@ from evote.tally.wire import result_from_json
 Handler = Callable[[argparse.Namespace], int]
 FORMATS = ("table", "json", "csv")
 RECORD_INDEX = "record.json"
+
+
+#: The words the result adds to the manifest's labels, in each language of ``--lang``.
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "blank": "blank",
+        "counted": "{ballots} ballots counted (total weight {weight})",
+        "cost": "cost {cost}",
+        "funded": "funded (*): {projects}; spent {spent}",
+        "none": "none",
+        "yes": "yes",
+    },
+    "fr": {
+        "blank": "blanc",
+        "counted": "{ballots} bulletins comptés (poids total {weight})",
+        "cost": "coût {cost}",
+        "funded": "financés (*) : {projects} ; dépensé {spent}",
+        "none": "aucun",
+        "yes": "oui",
+    },
+}
+LANGUAGES = tuple(WORDS)
+
+
+def _word(lang: str, key: str, **values: object) -> str:
+    return WORDS[lang][key].format(**values)
 
 
 def _label(text: Mapping[str, str], lang: str) -> str:
@@ -94,22 +122,25 @@ def result_rows(manifest: Manifest, result: ElectionResult, lang: str) -> list[d
 def render_table(manifest: Manifest, result: ElectionResult, lang: str) -> str:
     lines = [
         _label(manifest.title, lang),
-        f"{result.turnout.ballots} ballots counted (total weight {result.turnout.weight})",
+        _word(lang, "counted", ballots=result.turnout.ballots, weight=result.turnout.weight),
     ]
     for question in result_rows(manifest, result, lang):
         lines += ["", question["title"]]
-        width = max([len(o["label"]) for o in question["options"]] + [5])
+        blank = _word(lang, "blank")
+        width = max([len(o["label"]) for o in question["options"]] + [len(blank)])
         for option in question["options"]:
-            cost = f"  (cost {option['cost']})" if option["cost"] is not None else ""
+            cost = (
+                f"  ({_word(lang, 'cost', cost=option['cost'])})"
+                if option["cost"] is not None
+                else ""
+            )
             mark = "  *" if option["winner"] else ""
             lines.append(f"  {option['label']:<{width}}  {option['votes']:>10}{cost}{mark}")
         if question["blank"] is not None:
-            lines.append(f"  {'blank':<{width}}  {question['blank']:>10}")
+            lines.append(f"  {blank:<{width}}  {question['blank']:>10}")
         if question["spent"] is not None:
-            lines.append(
-                f"  funded (*): {', '.join(question['winners']) or 'none'};"
-                f" spent {question['spent']}"
-            )
+            projects = ", ".join(question["winners"]) or _word(lang, "none")
+            lines.append("  " + _word(lang, "funded", projects=projects, spent=question["spent"]))
     return "\n".join(lines) + "\n"
 
 
@@ -138,12 +169,20 @@ def render_csv(manifest: Manifest, result: ElectionResult, lang: str) -> str:
                     option["label"],
                     option["votes"],
                     "" if option["cost"] is None else option["cost"],
-                    "yes" if option["winner"] else "",
+                    _word(lang, "yes") if option["winner"] else "",
                 ]
             )
         if question["blank"] is not None:
             writer.writerow(
-                [question["id"], question["title"], "", "blank", question["blank"], "", ""]
+                [
+                    question["id"],
+                    question["title"],
+                    "",
+                    _word(lang, "blank"),
+                    question["blank"],
+                    "",
+                    "",
+                ]
             )
     return buffer.getvalue()
 
@@ -171,6 +210,11 @@ def register(commands: Any) -> None:
         "source", metavar="RECORD_OR_DIR", help="a published record, or the election directory"
     )
     results.add_argument("--format", default="table", choices=FORMATS, help="table (default)")
-    results.add_argument("--lang", default="en", help="language of the labels (en)")
+    results.add_argument(
+        "--lang",
+        default="en",
+        choices=LANGUAGES,
+        help="language of every label: the manifest's and the result's own words (en)",
+    )
     handler: Handler = _results
     results.set_defaults(handler=handler)

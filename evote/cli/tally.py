@@ -14,25 +14,37 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evote import jsonstrict
 from evote.board.board import Board
 from evote.board.chain import EntryKind
 from evote.board.store import Head
 from evote.cli.workspace import (
+    TALLY_FORMAT,
     ElectionDir,
     collect_inputs,
     read_file,
     require_election_option,
+    require_kind,
     short_hex,
     tally_from_json,
     tally_to_json,
     write_public,
 )
 from evote.election import Election
-from evote.errors import ContextMismatch, ElectionNotOpen
-from evote.record import export_record, publish_result, publish_tally
+from evote.errors import BoardIntegrityError, ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.record import export_record, load_record, publish_result, publish_tally
+from evote.record.archive import write_archive
+from evote.record.documents import INDEX as RECORD_INDEX
+from evote.record.publish import result_from_body, tally_from_body
 from evote.tally.aggregate import EncryptedTally, aggregate
 from evote.tally.decryption import DecryptionShare
-from evote.tally.result import check_result, compute_result, decrypt_counts, turnout_of
+from evote.tally.result import (
+    ElectionResult,
+    check_result,
+    compute_result,
+    decrypt_counts,
+    turnout_of,
+)
 from evote.tally.wire import decryption_share_from_json, result_to_json
 
 Handler = Callable[[argparse.Namespace], int]
@@ -86,6 +98,7 @@ def _read_shares(paths: list[Path], election: Election) -> list[DecryptionShare]
         data = read_file(
             path, "decryption share", "a trustee writes it with 'evote trustee decrypt'"
         )
+        require_kind(data, path, "decryption-share", "'evote tally combine'")
         shares.append(
             decryption_share_from_json(data, election.group, election.election_id, str(path))
         )
@@ -93,62 +106,35 @@ def _read_shares(paths: list[Path], election: Election) -> list[DecryptionShare]
 
 
 def _combine(args: argparse.Namespace) -> int:
+    """Combine, or finish a combination that stopped halfway (the same command, run again).
+
+    The step writes three times: the TALLY event, the RESULT event (each one board
+    transaction), then ``result.json``. Run again after a stop, it reads where the board is
+    and does what is left, from the board's own TALLY event once that is written.
+    """
     election_dir = ElectionDir(require_election_option(args))
-    tally_path = election_dir.tally_path
-    election_id, fingerprint, tally = tally_from_json(
-        read_file(
-            tally_path, "encrypted tally", f"run 'evote tally --election {election_dir.path}'"
-        ),
-        str(tally_path),
-    )
-    ceremony = election_dir.ceremony()
-    shares_paths = collect_inputs(args.shares, "decryption-share-*.json", "decryption share")
     with election_dir.board(signing=True) as board:
         head = election_dir.head(board)
         _require_closed(election_dir, head)
-        if head.kind is not EntryKind.CLOSE:
-            raise ElectionNotOpen(
-                f"election {election_id!r}: the tally is already on the board (last event:"
-                f" {head.kind.value}); next: 'evote publish --election {election_dir.path}'"
+        if head.kind is EntryKind.CLOSE:
+            result = _combine_from_shares(args, election_dir, board)
+        elif head.kind is EntryKind.TALLY:
+            print(
+                "found: the tally is on the board but not the result: publishing the result"
+                " from the board's tally"
             )
-        election, recomputed = _board_tally(board, election_dir)
-        if recomputed != tally or fingerprint != election.fingerprint:
-            raise ContextMismatch(
-                f"{tally_path}: not the tally of the counted ballots on the board; run"
-                f" 'evote tally --election {election_dir.path}' again and have the trustees"
-                " decrypt the new file"
-            )
-        if ceremony.transcript_hash != election.ceremony_digest:
-            raise ContextMismatch(
-                f"{election_dir.path}/ceremony.json: not the ceremony the election was opened"
-                " with; restore the attached file"
-            )
-        shares = _read_shares(shares_paths, election)
-        counts, combined = decrypt_counts(
-            election.manifest,
-            tally,
-            shares,
-            ceremony.threshold,
-            ceremony.verification_key_map(),
-            election.proof_context(),
-        )
-        turnout = turnout_of(tally)
-        result = compute_result(election.manifest, counts, turnout)
-        check_result(election.manifest, counts, turnout, result)
-        publish_tally(board, election, ceremony, tally, shares, combined)
-        publish_result(board, election, result)
-    write_public(election_dir.result_path, result_to_json(result))
-    for rejection in combined.rejected:
-        print(f"share of trustee {rejection.trustee} left out: {rejection.reason}")
-    absent = sorted(set(ceremony.setup.indices) - {share.trustee for share in shares})
-    print(
-        f"decrypted with the shares of trustees {list(combined.trustees)}"
-        f" (threshold {ceremony.threshold}" + (f"; absent: {absent}" if absent else "") + ")"
-    )
-    print(
-        f"{turnout.ballots} ballots counted (weight {turnout.weight}); the tally and the result"
-        f" are on the board; wrote {election_dir.result_path}"
-    )
+            if args.shares:
+                print("the share files given are not read: the board's tally holds the shares")
+            result = _result_from_board_tally(election_dir, board, head)
+            publish_result(board, board.load_election(election_dir.election_id), result)
+        else:
+            result = _result_on_board(election_dir, board, head)
+            print("found: the tally and the result are on the board already")
+    if _result_file_holds(election_dir.result_path, result):
+        print(f"{election_dir.result_path} holds the result already")
+    else:
+        write_public(election_dir.result_path, result_to_json(result))
+        print(f"wrote {election_dir.result_path}")
     print(
         f"next: 'evote publish --election {election_dir.path} --out RECORD', then"
         " 'evote results RECORD'"
@@ -156,27 +142,162 @@ def _combine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _combine_from_shares(
+    args: argparse.Namespace, election_dir: ElectionDir, board: Board
+) -> ElectionResult:
+    """From a closed board: check and combine the shares, publish the tally and the result."""
+    tally_path = election_dir.tally_path
+    tally_data = read_file(
+        tally_path, "encrypted tally", f"run 'evote tally --election {election_dir.path}'"
+    )
+    require_kind(tally_data, tally_path, TALLY_FORMAT, "'evote tally combine'")
+    _, fingerprint, tally = tally_from_json(tally_data, str(tally_path))
+    ceremony = election_dir.ceremony()
+    shares_paths = collect_inputs(args.shares, "decryption-share-*.json", "decryption share")
+    election, recomputed = _board_tally(board, election_dir)
+    if recomputed != tally or fingerprint != election.fingerprint:
+        raise ContextMismatch(
+            f"{tally_path}: not the tally of the counted ballots on the board; run"
+            f" 'evote tally --election {election_dir.path}' again and have the trustees"
+            " decrypt the new file"
+        )
+    if ceremony.transcript_hash != election.ceremony_digest:
+        raise ContextMismatch(
+            f"{election_dir.path}/ceremony.json: not the ceremony the election was opened"
+            " with; restore the attached file"
+        )
+    shares = _read_shares(shares_paths, election)
+    counts, combined = decrypt_counts(
+        election.manifest,
+        tally,
+        shares,
+        ceremony.threshold,
+        ceremony.verification_key_map(),
+        election.proof_context(),
+    )
+    turnout = turnout_of(tally)
+    result = compute_result(election.manifest, counts, turnout)
+    check_result(election.manifest, counts, turnout, result)
+    publish_tally(board, election, ceremony, tally, shares, combined)
+    for rejection in combined.rejected:
+        print(f"share of trustee {rejection.trustee} left out: {rejection.reason}")
+    absent = sorted(set(ceremony.setup.indices) - {share.trustee for share in shares})
+    print(
+        f"decrypted with the shares of trustees {list(combined.trustees)}"
+        f" (threshold {ceremony.threshold}" + (f"; absent: {absent}" if absent else "") + ")"
+    )
+    publish_result(board, election, result)
+    print(
+        f"{turnout.ballots} ballots counted (weight {turnout.weight}); the tally and the result"
+        " are on the board"
+    )
+    return result
+
+
+def _event_body(board: Board, election_id: str, position: int) -> Any:
+    where = f"election {election_id!r}: board entry {position}"
+    value = jsonstrict.loads(board.entry_at(election_id, position).payload, where)
+    if not isinstance(value, dict) or "body" not in value:
+        raise BoardIntegrityError(f"{where}: not a life-cycle event payload")
+    return value["body"]
+
+
+def _result_from_board_tally(election_dir: ElectionDir, board: Board, head: Head) -> ElectionResult:
+    """The result of the TALLY event at the head: its own shares, combined again."""
+    election = board.load_election(election_dir.election_id)
+    published = tally_from_body(
+        _event_body(board, election_dir.election_id, head.position), election
+    )
+    ceremony = election_dir.ceremony()
+    if ceremony.transcript_hash != election.ceremony_digest:
+        raise ContextMismatch(
+            f"{election_dir.path}/ceremony.json: not the ceremony the election was opened"
+            " with; restore the attached file"
+        )
+    counts, _ = decrypt_counts(
+        election.manifest,
+        published.tally,
+        published.shares,
+        ceremony.threshold,
+        ceremony.verification_key_map(),
+        election.proof_context(),
+    )
+    turnout = turnout_of(published.tally)
+    result = compute_result(election.manifest, counts, turnout)
+    check_result(election.manifest, counts, turnout, result)
+    print(
+        f"{turnout.ballots} ballots counted (weight {turnout.weight}), decrypted with the"
+        f" shares of trustees {list(published.combined)} on the board"
+    )
+    return result
+
+
+def _result_on_board(election_dir: ElectionDir, board: Board, head: Head) -> ElectionResult:
+    election = board.load_election(election_dir.election_id)
+    body = _event_body(board, election_dir.election_id, head.position)
+    return result_from_body(body, election, f"board entry {head.position}")
+
+
+def _result_file_holds(path: Path, result: ElectionResult) -> bool:
+    try:
+        return path.read_bytes() == result_to_json(result)
+    except OSError:
+        return False
+
+
 # -- publish ----------------------------------------------------------------------------------
 
 
 def _publish(args: argparse.Namespace) -> int:
+    """Export the record, then the archive; run again after a stop, it writes what is missing.
 
+    The record directory is moved into place whole (:func:`export_record`); a stop before the
+    archive leaves it there, and the same command then finds it and writes the archive only.
+    """
     election_dir = ElectionDir(args.election)
+    out = Path(args.out)
+    archive = None if args.archive is None else Path(args.archive)
     with election_dir.board(signing=True) as board:
         head = election_dir.head(board)
-        path = export_record(
-            board,
-            election_dir.election_id,
-            Path(args.out),
-            archive=None if args.archive is None else Path(args.archive),
-        )
+        if _holds_record_of(out, election_dir.election_id, head):
+            print(
+                f"found: {out} holds the record at board position {head.position} already:"
+                + (" writing the archive" if archive is not None else " nothing to do")
+            )
+            written = [] if archive is None else [write_archive(out, archive)]
+        else:
+            export_record(board, election_dir.election_id, out, archive=archive)
+            written = [out] if archive is None else [out, archive]
     print(
         f"election record of {election_dir.election_id!r} at board position {head.position}"
         f" (head {short_hex(head.chain_hash)}, last event {head.kind.value})"
     )
-    print(f"wrote {path}" + (f" and {args.archive}" if args.archive else ""))
-    print(f"anyone can check it: 'evote verify {path}'")
+    if written:
+        print(f"wrote {' and '.join(map(str, written))}")
+    print(f"anyone can check it: 'evote verify {out}'")
     return 0
+
+
+def _holds_record_of(out: Path, election_id: str, head: Head) -> bool:
+    """True if ``out`` is a complete record of this election up to ``head``.
+
+    A record of an earlier position is an error (its files would be mixed with newer ones); a
+    directory that is no record is left for :func:`export_record` to refuse.
+    """
+    if not (out / RECORD_INDEX).is_file():
+        return False
+    record = load_record(out)
+    if record.election.election_id != election_id:
+        raise InvalidInput(
+            f"{out}: holds the record of election {record.election.election_id!r}; choose"
+            " another --out"
+        )
+    if record.entry_count != head.position:
+        raise InvalidInput(
+            f"{out}: holds an older record of this election ({record.entry_count} board"
+            f" entries, the board has {head.position}); choose another --out"
+        )
+    return True
 
 
 # -- registration -----------------------------------------------------------------------------
@@ -194,9 +315,10 @@ def register(commands: Any) -> None:
     combine.add_argument("--election", metavar="DIR", help="the election directory")
     combine.add_argument(
         "shares",
-        nargs="+",
+        nargs="*",
         metavar="FILE_OR_DIR",
-        help="decryption-share-*.json files, or folders that hold them",
+        help="decryption-share-*.json files, or folders that hold them (not needed to finish"
+        " a combination that stopped after the tally was on the board)",
     )
     combine_handler: Handler = _combine
     combine.set_defaults(handler=combine_handler)

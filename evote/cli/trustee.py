@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -26,11 +27,13 @@ from evote.ceremony.dkg import CeremonyResult, check_ceremony_result
 from evote.ceremony.keyfile import KdfStrength
 from evote.ceremony.wire import ceremony_result_from_json
 from evote.cli.workspace import (
+    TALLY_FORMAT,
     ElectionDir,
     add_passphrase_option,
     collect_inputs,
     read_file,
     read_passphrase,
+    require_kind,
     short_hex,
     tally_from_json,
     write_public,
@@ -241,12 +244,22 @@ def _decrypt(args: argparse.Namespace) -> int:
     folder = Path(args.trustee)
     state = _read_state(folder, files.CONFIRMED, "decrypt")
     index = state["index"]
-    ceremony = _read_ceremony(Path(args.ceremony))
     tally_path = Path(args.tally)
-    election_id, fingerprint, tally = tally_from_json(
-        read_file(tally_path, "encrypted tally", "the officer writes it with 'evote tally'"),
-        str(tally_path),
+    ceremony_path = Path(args.ceremony)
+    # Each file's kind first: swapped files are named as such, not as an unknown field.
+    tally_data = read_file(
+        tally_path, "encrypted tally", "the officer writes it with 'evote tally'"
     )
+    require_kind(tally_data, tally_path, TALLY_FORMAT, "--tally", {"ceremony-result": "--ceremony"})
+    require_kind(
+        read_file(ceremony_path, "ceremony result", "ask the officer for ceremony.json"),
+        ceremony_path,
+        "ceremony-result",
+        "--ceremony",
+        {TALLY_FORMAT: "--tally"},
+    )
+    ceremony = _read_ceremony(ceremony_path)
+    election_id, fingerprint, tally = tally_from_json(tally_data, str(tally_path))
     setup = ceremony.setup
     if (election_id, tally.group) != (setup.election_id, setup.group) or (
         state["election_id"],
@@ -259,6 +272,7 @@ def _decrypt(args: argparse.Namespace) -> int:
         )
     if args.election is not None:
         _check_tally_against_board(ElectionDir(args.election), fingerprint, tally)
+    _confirm_decryption(args, index, election_id, fingerprint, tally)
     passphrase = _passphrase(args)
     key_path = folder / files.KEY_FILE
     try:
@@ -281,6 +295,35 @@ def _decrypt(args: argparse.Namespace) -> int:
     )
     print(f"wrote {out}; give it to the officer ('evote tally combine')")
     return 0
+
+
+def _confirm_decryption(
+    args: argparse.Namespace, index: int, election_id: str, fingerprint: bytes, tally: Any
+) -> None:
+    """Show what is about to be decrypted and ask before the passphrase unlocks the key.
+
+    The trustee compares the full fingerprint and the ballot count with the published ones
+    (docs/ceremony.md, section 6); ``--yes`` skips the question for scripts. Without a
+    terminal the answer is one line of standard input (the passphrase may follow).
+    """
+    print(
+        f"trustee {index}: decrypt the tally of election {election_id!r}:"
+        f" {tally.ballot_count} counted ballots (total weight {tally.total_weight}),"
+        f" election fingerprint {fingerprint.hex()}"
+    )
+    if args.yes:
+        return
+    question = "do the fingerprint and the number of ballots match the published ones? [y/N] "
+    if sys.stdin.isatty():
+        answer = input(question)
+    else:
+        print(question, end="", flush=True)
+        answer = sys.stdin.readline().strip()
+        print()
+    if answer.lower() not in ("y", "yes"):
+        raise InvalidInput(
+            "decryption not confirmed: nothing decrypted (answer 'y' to decrypt, or pass --yes)"
+        )
 
 
 def _check_tally_against_board(election_dir: ElectionDir, fingerprint: bytes, tally: Any) -> None:
@@ -368,6 +411,12 @@ def register(commands: Any) -> None:
         help="an election directory (or copy) whose board the tally is checked against first",
     )
     decrypt.add_argument("--out", metavar="FILE", help="where to write the share (out/)")
+    decrypt.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask for confirmation after showing the fingerprint and ballot count"
+        " (for scripts; check them another way)",
+    )
     add_passphrase_option(decrypt)
     decrypt_handler: Handler = _decrypt
     decrypt.set_defaults(handler=decrypt_handler)

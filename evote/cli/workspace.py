@@ -25,7 +25,7 @@ import getpass
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -84,6 +84,41 @@ def read_file(path: Path, what: str, hint: str, limit: int = MAX_FILE_BYTES) -> 
     if len(data) > limit:
         raise InvalidInput(f"{path}: the {what} is larger than {limit} bytes")
     return data
+
+
+def require_kind(
+    data: bytes,
+    path: Path,
+    expected: str,
+    expecting: str,
+    swaps: Mapping[str, str] | None = None,
+) -> None:
+    """Before a strict decoding: the document's ``kind`` is ``expected``, or a clear error.
+
+    A file of another kind would otherwise fail on its first unknown field; the message names
+    the kind found and the one that ``expecting`` (an option, a command) wants, and when the
+    kind found is what another option of the command wants (``swaps``: kind -> option), it
+    suggests the swap. A document without a readable ``kind`` is left to the strict decoder,
+    which says where it is wrong.
+    """
+    try:
+        value = jsonstrict.loads(data, str(path))
+    except InvalidInput:
+        return
+    found = value.get("kind") if isinstance(value, dict) else None
+    if not isinstance(found, str) or found == expected:
+        return
+    found = found[:64]
+    swap = (swaps or {}).get(found)
+    hint = f" (did you swap {expecting} and {swap}?)" if swap else ""
+    raise InvalidInput(
+        f"{path} is {_article(found)} {found} document; {expecting} expects"
+        f" {_article(expected)} {expected} document{hint}"
+    )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in tuple("aeiou") else "a"
 
 
 def write_public(path: Path, data: bytes) -> Path:

@@ -36,7 +36,13 @@ import nacl.bindings as sodium
 from gmpy2 import mpz
 
 from evote.crypto.hashing import Purpose, digest
-from evote.errors import InvalidGroupElement, InvalidInput, InvalidScalar, UnsafeDependency
+from evote.errors import (
+    InvalidGroupElement,
+    InvalidInput,
+    InvalidScalar,
+    UnsafeDependency,
+    not_one_of,
+)
 
 
 class Element:
@@ -667,7 +673,7 @@ DEFAULT_GROUP: Final[Group] = ED25519
 def group_by_name(name: object) -> Group:
     """The group called ``name``: only the two known groups exist, nothing else is accepted."""
     if not isinstance(name, str) or name not in _GROUPS:
-        raise InvalidInput(f"unknown group {name!r}: evote knows only {sorted(_GROUPS)}")
+        raise InvalidInput(f"unknown group: {not_one_of(name, sorted(_GROUPS))}")
     return _GROUPS[name]
 
 

@@ -13,7 +13,7 @@ from evote import jsonstrict
 from evote.ballots.manifest import QuestionKind
 from evote.crypto.groups import Group, group_by_name
 from evote.crypto.proofs import Proof
-from evote.errors import ContextMismatch, InvalidInput
+from evote.errors import ContextMismatch, InvalidInput, not_one_of
 from evote.tally.decryption import DecryptionShare
 from evote.tally.result import ElectionResult, QuestionResult, Turnout
 
@@ -133,7 +133,10 @@ def result_from_json(data: bytes, where: str = "result") -> ElectionResult:
         )
         kind_text = _READ.string(item["kind"], f"{here}.kind")
         if kind_text not in {k.value for k in QuestionKind}:
-            _READ.fail(f"{here}.kind", f"unknown question kind {kind_text!r}")
+            _READ.fail(
+                f"{here}.kind",
+                f"unknown question kind: {not_one_of(kind_text, list(QuestionKind))}",
+            )
         counts = []
         for k, pair in enumerate(_READ.array(item["counts"], f"{here}.counts")):
             entry = _READ.exact_array(pair, f"{here}.counts[{k}]", 2)

@@ -34,6 +34,15 @@ def test_loads_refuses(data: bytes, message: str) -> None:
     assert message in str(info.value)
 
 
+def test_syntax_error_gives_line_and_column() -> None:
+    data = b'{\n  "a": 1,\n  "b": 2,,\n}'
+    with pytest.raises(InvalidBallot) as info:
+        jsonstrict.loads(data, "manifest.json", InvalidBallot)
+    message = str(info.value)
+    assert message.startswith("manifest.json: not JSON (")
+    assert "at line 3, column 10;" in message
+
+
 def test_loads_refuses_oversized_input() -> None:
     with pytest.raises(InvalidBallot, match="exceeds the limit of 10"):
         jsonstrict.loads(b"[1,2,3,4,5,6]", "ballot", InvalidBallot, max_size=10)

@@ -128,14 +128,72 @@ def test_question_rules(match: str, questions: tuple[Any, ...]) -> None:
     _refused(match, questions=questions)
 
 
+@pytest.mark.parametrize(
+    ("match", "question"),
+    [
+        (
+            r"projects\[1\] \(p1\): costs 1500, more than the whole budget 1000: no ballot",
+            budget(costs=(300, 1500), min_spend=0, max_projects=None),
+        ),
+        (
+            r"all the projects cost 700, less than min_spend 800",
+            budget(costs=(300, 400), min_spend=800, max_projects=None),
+        ),
+        (
+            r"the 2 dearest projects cost 900, less than min_spend 950",
+            budget(costs=(300, 500, 200, 400), min_spend=950, max_projects=2),
+        ),
+        (
+            r"the 3 cheapest projects \(min_projects\) cost 900, more than the budget 800",
+            budget(costs=(300, 500, 200, 400), total=800, min_spend=0, min_projects=3),
+        ),
+        (
+            r"no choice of projects costs between min_spend 900 and the budget 1000",
+            budget(costs=(500, 600), min_spend=900, max_projects=None),
+        ),
+        (
+            r"no choice of projects with 2 to 2 projects costs between min_spend 400 and the"
+            r" budget 900",
+            budget(costs=(100, 200, 900), total=900, min_spend=400, min_projects=2, max_projects=2),
+        ),
+    ],
+)
+def test_budget_no_ballot_could_satisfy_is_refused(match: str, question: BudgetQuestion) -> None:
+    _refused(match, questions=(question,))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        budget(costs=(500, 600), min_spend=500, max_projects=None),  # one project alone
+        budget(costs=(1000,), min_spend=1000, max_projects=None),  # exactly the budget
+        budget(costs=(600, 700, 300), min_spend=0, min_projects=2, max_projects=2),
+        budget(costs=(7,) * 60, total=10**6, min_spend=0, min_projects=60, max_projects=60),
+    ],
+)
+def test_budget_that_some_ballot_satisfies_is_accepted(question: BudgetQuestion) -> None:
+    make_manifest((question,))
+
+
+def test_budget_search_stops_at_its_bound_and_accepts() -> None:
+    # Every spend is even and the only allowed one odd: unsatisfiable, but every subset has
+    # its own spend, so the exact search gives up at its bound (documented) and accepts.
+    costs = tuple(2**k for k in range(1, 39))
+    odd = 2**38 + 1
+    make_manifest((budget(costs=costs, total=odd, min_spend=odd, max_projects=None),))
+
+
 def test_manifest_rules() -> None:
-    _refused("unknown group 'p256'", group_name="p256")
+    _refused("unknown group: 'p256' is not one of 'ed25519', 'modp4096'", group_name="p256")
     _refused("closing date must be after", closes=datetime(2025, 1, 1, tzinfo=UTC))
     _refused("opens: expected a datetime with a timezone", opens=datetime(2024, 1, 1))
     _refused("missing language 'en'", title={"fr": "x"})
     _refused("manifest.title.en: text must be a non-empty", title={"fr": "x", "en": " "})
     _refused("manifest.election_id", election_id="")
-    _refused("manifest.revote", revote="first")
+    _refused(
+        "manifest.revote: unknown policy: 'first' is not one of 'last-counts', 'single'",
+        revote="first",
+    )
 
 
 def _obj() -> dict[str, Any]:
@@ -154,7 +212,19 @@ def test_decoding_is_strict() -> None:
     _decode_refused(obj, r"manifest\.extra: unknown field")
     obj = _obj()
     obj["questions"][1]["kind"] = "ranked"
-    _decode_refused(obj, r"questions\[1\]\.kind: unknown kind 'ranked'")
+    _decode_refused(
+        obj,
+        r"questions\[1\]\.kind: unknown kind: 'ranked' is not one of 'single', 'approval',"
+        r" 'score', 'budget'",
+    )
+    obj = _obj()
+    obj["revote"] = "sometimes"
+    _decode_refused(
+        obj, "manifest.revote: unknown policy: 'sometimes' is not one of 'last-counts', 'single'"
+    )
+    obj = _obj()
+    obj["questions"][3]["rule"] = "random"
+    _decode_refused(obj, r"rule: unknown rule: 'random' is not one of 'greedy-by-votes'")
     obj = _obj()
     obj["questions"][1]["max"] = True
     _decode_refused(obj, r"questions\[1\]\.max: expected an integer, got a boolean")

@@ -39,6 +39,14 @@ def test_blank_where_allowed() -> None:
     assert ballot.answers[1] == Answer((0,) * 5, blank=True)
 
 
+@pytest.mark.parametrize("left_out", ["score", "budget"])
+def test_left_out_question_without_blank_is_named(left_out: str) -> None:
+    selection: dict[str, object] = {"ref": ["no"], "score": {}, "budget": ["p0"]}
+    del selection[left_out]
+    with pytest.raises(InvalidBallot, match=rf"question '{left_out}' is left out, and it allows"):
+        PlaintextBallot.from_selection(MANIFEST, selection)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("selection", "match"),
     [

@@ -83,6 +83,8 @@ class Ceremony:
 
     def step(self, index: int, *args: str | Path, secret: bool = True) -> str:
         options, stdin, env = self.passphrase(index) if secret else ([], None, {})
+        if args[0] == "decrypt":
+            options = [*options, "--yes"]  # the confirmation is tested on its own
         return ok("trustee", *args, "--trustee", self.folder(index), *options, stdin=stdin, env=env)
 
     def deliver(self, pattern: str, only_addressed: bool = False) -> None:

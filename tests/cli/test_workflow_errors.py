@@ -349,7 +349,7 @@ def test_wrong_passphrase(tmp_path: Path, world: World) -> None:
         election / "tally" / "encrypted-tally.json",
         "--ceremony",
         election / "ceremony.json",
-        stdin="not the passphrase\n",
+        stdin="y\nnot the passphrase\n",
     )
     assert "wrong passphrase" in line
     assert "type the passphrase chosen at 'evote trustee init'" in line

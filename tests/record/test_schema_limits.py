@@ -68,7 +68,7 @@ def _edge_manifest() -> Manifest:
             BudgetQuestion(
                 "q" * 64,
                 _text("b"),
-                _projects(5, 7, 9),
+                _projects(1, 1, 1),  # a project dearer than the budget is refused
                 budget=1,
                 min_spend=1,
                 min_projects=0,
