@@ -34,11 +34,11 @@ LAYERS: Final[dict[str, str]] = {
     "H": "Operations",
 }
 ROWS: Final[tuple[str, ...]] = (
-    *(f"A{i}" for i in range(1, 7)),
-    *(f"B{i}" for i in range(1, 7)),
+    *(f"A{i}" for i in range(1, 6)),
+    *(f"B{i}" for i in range(1, 6)),
     *(f"C{i}" for i in range(1, 11)),
     *(f"D{i}" for i in range(1, 4)),
-    *(f"E{i}" for i in range(1, 5)),
+    *(f"E{i}" for i in range(1, 6)),
     *(f"F{i}" for i in range(1, 5)),
     *(f"G{i}" for i in range(1, 4)),
     *(f"H{i}" for i in range(1, 5)),

@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 
 from evote import jsonstrict
+from evote.ceremony import files
 from evote.ceremony.dkg import (
     Announcement,
     CeremonyResult,
     Trustee,
     TrusteeCommitments,
+    TrusteeShare,
     ceremony_setup,
     check_confirmations,
     check_parameters,
@@ -34,9 +36,10 @@ from evote.ceremony.dkg import (
     raise_for_complaints,
     seal_shares,
 )
+from evote.ceremony.files import write_share_key_file
 from evote.ceremony.wire import ceremony_result_to_json
 from evote.crypto.groups import Group
-from evote.errors import CeremonyError, InvalidShare
+from evote.errors import CeremonyError, InvalidInput, InvalidShare
 from tests.attacks.conftest import THRESHOLD, TRUSTEES, World
 from tests.attacks.records import assert_fails_at, assert_refused_at_load, rewrite_ceremony
 
@@ -208,3 +211,20 @@ def test_e4_confirmation_over_another_transcript_in_record(world: World, record:
     forged = dataclasses.replace(ceremony, confirmations=tuple(confirmations))
     rewrite_ceremony(record, world, lambda value: replace_result(value, forged))
     assert_fails_at(record, "11.3", "transcript differs")
+
+
+# -- E5 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.attack("E5")
+@pytest.mark.parametrize("weak", ["x", "aaaaaaaaaaaaaaaa", "abababababab", "123456789012"])
+def test_e5_weak_passphrase_never_protects_a_key_file(
+    group: Group, tmp_path: Path, weak: str
+) -> None:
+    share = TrusteeShare(group, 1, 7, group.base_exp(7))
+    with pytest.raises(InvalidInput, match=r"passphrase (too short|too repetitive|is only)"):
+        write_share_key_file(tmp_path / "key.json", share, "e5", weak)
+    with pytest.raises(InvalidInput, match="passphrase"):
+        files.trustee_init(tmp_path / "t1", group, "e5", 1, 2, 1, weak)
+    assert not (tmp_path / "key.json").exists()
+    assert not (tmp_path / "t1" / "key.json").exists()

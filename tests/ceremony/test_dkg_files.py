@@ -128,7 +128,7 @@ def test_out_of_order_steps_refused(tmp_path: Path) -> None:
 def test_mismatched_announcement_refused(tmp_path: Path) -> None:
     folders, announce = init_all(tmp_path)
     stranger = files.trustee_init(
-        tmp_path / "stranger", ED25519, ELECTION, 3, N, T + 1, "p", strength=FAST
+        tmp_path / "stranger", ED25519, ELECTION, 3, N, T + 1, passphrase(3), strength=FAST
     )
     with pytest.raises(CeremonyError, match=r"trustee 3: announced .* t = 3"):
         files.trustee_commit(folders[0], [*announce[:2], stranger], passphrase(1), strength=FAST)
