@@ -38,7 +38,7 @@ ROWS: Final[tuple[str, ...]] = (
     *(f"B{i}" for i in range(1, 6)),
     *(f"C{i}" for i in range(1, 11)),
     *(f"D{i}" for i in range(1, 4)),
-    *(f"E{i}" for i in range(1, 6)),
+    *(f"E{i}" for i in range(1, 7)),
     *(f"F{i}" for i in range(1, 5)),
     *(f"G{i}" for i in range(1, 4)),
     *(f"H{i}" for i in range(1, 5)),

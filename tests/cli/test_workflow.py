@@ -128,6 +128,10 @@ class Ceremony:
         self.deliver("share-*-to-*.json", only_addressed=True)
         for i in everyone:
             out = self.step(i, "receive", self.inbox(i))
+            assert "every share received checks" in out
+        self.deliver("complaints-*.json")
+        for i in everyone:
+            out = self.step(i, "confirm", self.inbox(i))
             assert "transcript hash" in out
         exchange.mkdir()
         for i in everyone:
