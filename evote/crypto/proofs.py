@@ -113,9 +113,9 @@ def hedged_nonce(
     RFC 8032 section 5.1.6) make a nonce reused across two statements impossible whatever the
     random generator does; the fresh bytes added to the hash ("hedged" signatures:
     draft-irtf-cfrg-det-sigs-with-noise-04; the XEdDSA specification, Perrin 2016,
-    section 5) keep the nonce unpredictable should the secret leak to a fault or side channel
-    during the hash. The hash is the wide reduction of section 2.4, so k is uniform up to
-    2^-250.
+    section 5) keep it unpredictable while the generator works, and blunt the fault and
+    side-channel attacks that a purely deterministic nonce invites. The hash is the wide
+    reduction of section 2.4, so k is uniform up to 2^-250.
     """
     secret_bytes = Group.scalar_to_bytes(secret % group.order)
     while True:
