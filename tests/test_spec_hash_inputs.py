@@ -388,7 +388,10 @@ def test_decryption_share_bindings(setup: Setup) -> None:
             GROUP.exp2(g, proof.response, own.verification_key, proof.challenge),
             GROUP.exp2(ciphertext.alpha, proof.response, factor, proof.challenge),
         ]
-        binding = [t("trustee"), i(own.index), t("question"), i(q), t("option"), o]
+        binding = [
+            t("trustee"), i(own.index), t("question"), i(q), t("option"), o,
+            t("beta"), e(ciphertext.beta),
+        ]  # fmt: skip
         statement = [e(g), e(own.verification_key), e(ciphertext.alpha), e(factor)]
         got = challenge("decryption-proof", election.fingerprint, binding, statement, commitments)
         assert got == proof.challenge

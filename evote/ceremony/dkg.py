@@ -12,8 +12,17 @@ for non-interactive verifiable secret sharing", FOCS 1987), hardened in two ways
   ("Secure distributed key generation for discrete-log based cryptosystems", J. Cryptology
   20(1), 2007) show that in plain Pedersen DKG a trustee who sees the others' commitments first
   can bias the joint key; here a trustee is bound to its polynomial before it sees anything,
-  and any fault (a complaint included) stops the ceremony instead of disqualifying someone, so
-  the only choice left to a cheater is to abort, which names it.
+  and any fault stops the ceremony instead of disqualifying someone, so the only choice left to
+  a cheater is to abort, which names it.
+
+Complaints are judged as in the complaint round of Pedersen's DKG analysed by Gennaro,
+Jarecki, Krawczyk and Rabin (EUROCRYPT 1999; J. Cryptology 2007): the accused publishes the
+disputed share, everyone checks it against the accused's commitments, and the public messages
+name the cheater. A share that fails names the accused and stops the ceremony (no trustee is
+disqualified: dropping a dealer after the reveal would let it choose between two joint keys,
+the very bias the commit-then-reveal round removes); a share that holds names the complainer,
+and the ceremony continues with the published share, the complaint and the answer in the
+transcript. A false complaint thus neither stops the ceremony nor changes the joint key.
 
 Steps, each a function of public messages and the trustee's own secrets:
 
@@ -26,11 +35,15 @@ Steps, each a function of public messages and the trustee's own secrets:
    :func:`check_commitments` checks their number, proofs and hashes.
 4. :func:`seal_shares`: f_i(j) to trustee j, sealed by :mod:`evote.ceremony.transport`.
 5. :func:`receive_shares`: trustee j opens and checks g^{f_i(j)} = prod_k C_{i,k}^{j^k}
-   and files a :class:`Complaint` naming the sender of any bad share; its secret share is
-   s_j = sum_i f_i(j).
-6. :func:`compute_transcript_hash` over every public message; each trustee publishes a
-   :class:`Confirmation`: a Schnorr proof of s_j against its verification key K_j, bound to
-   the transcript hash and ("confirm", j).
+   and files a signed :class:`Complaint` naming the sender of any bad share.
+5a. :func:`answer_complaint`: the accused i publishes the disputed share f_i(j) as a signed
+   :class:`Answer`; :func:`judge_complaints` turns the public complaints and answers into
+   :class:`Verdict` objects (the same for everyone) and :func:`raise_for_cheaters` stops the
+   ceremony on an upheld one. Trustee j's secret share is s_j = sum_i f_i(j), with the
+   published f_i(j) for a dismissed complaint.
+6. :func:`compute_transcript_hash` over every public message (complaints and answers
+   included); each trustee publishes a :class:`Confirmation`: a Schnorr proof of s_j against
+   its verification key K_j, bound to the transcript hash and ("confirm", j).
 7. :func:`finalize_ceremony` -> :class:`CeremonyResult` (joint key K = prod_i C_{i,0}, K_j,
    transcript hash, confirmations), re-checked from scratch by :func:`check_ceremony_result`.
 
@@ -165,11 +178,64 @@ class SealedShare:
 
 @dataclass(frozen=True, slots=True)
 class Complaint:
-    """Step 5: trustee ``accuser`` says the share that ``accused`` sent it is bad."""
+    """Step 5: trustee ``accuser`` says the share that ``accused`` sent it is bad.
+
+    ``proof`` signs it: a Schnorr proof of a_{accuser,0} against C_{accuser,0}, bound to the
+    ceremony context and ("trustee", accuser, "complaint", accused, reason), so that nobody
+    else can file a complaint in the accuser's name (docs/spec.md section 8.2.4).
+    """
 
     accuser: int
     accused: int
     reason: str
+    proof: Proof
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Step 5a: the accused publishes the share f_accused(accuser) it says it sent.
+
+    Public on purpose: the accuser knows it anyway, and everyone must check it. ``proof``
+    signs it under C_{accused,0}, bound to ("trustee", accused, "answer", accuser, share), so
+    that a failing answer proves the accused itself published it.
+    """
+
+    accused: int
+    accuser: int
+    share: int
+    proof: Proof
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The judgement of one complaint, computed by anyone from the public messages.
+
+    ``upheld``: the published share fails the accused's commitments, the accused cheated.
+    Otherwise the complaint was false (or its share lost on the way): the complainer is named
+    and takes the published share.
+    """
+
+    accuser: int
+    accused: int
+    upheld: bool
+
+    @property
+    def cheater(self) -> int:
+        """The trustee this verdict names: the accused if upheld, else the complainer."""
+        return self.accused if self.upheld else self.accuser
+
+    def describe(self) -> str:
+        if self.upheld:
+            return (
+                f"trustee {self.accused}: cheated: the share it published for trustee"
+                f" {self.accuser} does not match its commitments (trustee {self.accuser}'s"
+                " complaint holds)"
+            )
+        return (
+            f"trustee {self.accuser}: its complaint about trustee {self.accused} is false: the"
+            f" share trustee {self.accused} published checks against its commitments (trustee"
+            f" {self.accuser} lied, or lost the share on the way; it takes the published one)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +257,10 @@ class CeremonyResult:
     verification_keys: tuple[Element, ...]
     transcript_hash: bytes
     confirmations: tuple[Confirmation, ...]
+    # The dismissed complaints and their answers (empty when nobody complained), in the
+    # transcript's order; a ceremony with an upheld complaint has no result.
+    complaints: tuple[Complaint, ...] = ()
+    answers: tuple[Answer, ...] = ()
 
     @property
     def group(self) -> Group:
@@ -446,10 +516,43 @@ def check_share(
 
 @dataclass(frozen=True, slots=True)
 class ReceivedShares:
-    """What step 5 gives a trustee: its secret share, or the complaints it files."""
+    """What step 5 gives a trustee: the sum of its good shares and the complaints it files.
 
-    share: int | None = field(repr=False)
+    ``partial`` is f_index(index) plus every share that checked; a share complained about is
+    added once its answer is judged (:func:`complete_share`).
+    """
+
+    partial: int = field(repr=False)
     complaints: tuple[Complaint, ...]
+
+
+def complaint_context(
+    setup: CeremonySetup, accuser: int, accused: int, reason: str
+) -> ProofContext:
+    return ProofContext(setup.context, ("trustee", accuser, "complaint", accused, reason))
+
+
+def answer_context(setup: CeremonySetup, accused: int, accuser: int, share: int) -> ProofContext:
+    return ProofContext(setup.context, ("trustee", accused, "answer", accuser, share))
+
+
+def make_complaint(
+    setup: CeremonySetup,
+    accuser: int,
+    coefficients: Sequence[int],
+    commitments: TrusteeCommitments,
+    accused: int,
+    reason: str,
+) -> Complaint:
+    """A complaint signed with the accuser's a_0 against its C_0 (``commitments``: its own)."""
+    proof = prove_schnorr(
+        setup.group,
+        Purpose.KEY_PROOF,
+        complaint_context(setup, accuser, accused, reason),
+        coefficients[0],
+        commitments.commitments[0],
+    )
+    return Complaint(accuser, accused, reason, proof)
 
 
 def receive_shares(
@@ -460,11 +563,11 @@ def receive_shares(
     commitments: Sequence[TrusteeCommitments],
     sealed: Sequence[SealedShare],
 ) -> ReceivedShares:
-    """Open and check the n - 1 shares sent to ``index``; s_index if all are good.
+    """Open and check the n - 1 shares sent to ``index``: sum the good ones, complain of the rest.
 
     ``commitments`` must be the checked reveals in index order (:func:`check_commitments`).
     A share that is missing, does not open or does not match its sender's commitments gives a
-    complaint naming the sender; any complaint leaves the trustee without a share.
+    signed complaint naming the sender.
     """
     group = setup.group
     by_sender: dict[int, SealedShare] = {}
@@ -478,43 +581,225 @@ def receive_shares(
         if item.sender in by_sender:
             raise CeremonyError(f"trustee {index}: received two shares from trustee {item.sender}")
         by_sender[item.sender] = item
-    own = evaluate_polynomial(coefficients, index, group.order)
-    total = own
+    total = evaluate_polynomial(coefficients, index, group.order)
     complaints: list[Complaint] = []
     for sender in setup.indices:
         if sender == index:
             continue
-        received = by_sender.get(sender)
-        if received is None:
-            complaints.append(Complaint(index, sender, "no share received"))
+        reason = _check_received(setup, index, transport, commitments, sender, by_sender)
+        if isinstance(reason, str):
+            own = commitments[index - 1]
+            complaints.append(make_complaint(setup, index, coefficients, own, sender, reason))
             continue
-        try:
-            raw = open_share(
-                transport,
-                setup.transport_key(sender),
-                share_context(setup, sender, index),
-                received.sealed,
-            )
-            value = group.scalar_from_bytes(raw, f"share from trustee {sender}")
-            check_share(setup, commitments[sender - 1], index, value)
-        except (InvalidShare, InvalidInput) as error:
-            complaints.append(Complaint(index, sender, str(error)))
-            continue
-        total = (total + value) % group.order
-    if complaints:
-        return ReceivedShares(None, tuple(complaints))
-    return ReceivedShares(total, ())
+        total = (total + reason) % group.order
+    return ReceivedShares(total, tuple(complaints))
 
 
-def raise_for_complaints(complaints: Sequence[Complaint]) -> None:
-    """Stop the ceremony on the first complaint, naming the accused sender and the accuser."""
-    if complaints:
-        first = complaints[0]
-        others = "" if len(complaints) == 1 else f" ({len(complaints) - 1} more complaints)"
-        raise InvalidShare(
-            f"trustee {first.accused}: trustee {first.accuser} complains about its share:"
-            f" {first.reason}{others}"
+def _check_received(
+    setup: CeremonySetup,
+    index: int,
+    transport: TransportKeyPair,
+    commitments: Sequence[TrusteeCommitments],
+    sender: int,
+    by_sender: dict[int, SealedShare],
+) -> int | str:
+    """The share from ``sender`` if it checks, else the reason to complain."""
+    received = by_sender.get(sender)
+    if received is None:
+        return "no share received"
+    try:
+        raw = open_share(
+            transport,
+            setup.transport_key(sender),
+            share_context(setup, sender, index),
+            received.sealed,
         )
+        value = setup.group.scalar_from_bytes(raw, f"share from trustee {sender}")
+        check_share(setup, commitments[sender - 1], index, value)
+    except (InvalidShare, InvalidInput) as error:
+        return str(error)
+    return value
+
+
+# -- step 5a: complaints judged ---------------------------------------------------------------
+
+
+def answer_complaint(
+    setup: CeremonySetup,
+    index: int,
+    coefficients: Sequence[int],
+    commitments: Sequence[TrusteeCommitments],
+    complaint: Complaint,
+) -> Answer:
+    """Trustee ``index``'s answer to a complaint against it: f_index(accuser), signed.
+
+    The complaint's signature is checked first: a forged complaint would make an honest
+    trustee publish the share of a trustee who never asked.
+    """
+    if complaint.accused != index:
+        raise CeremonyError(
+            f"trustee {index}: the complaint of trustee {complaint.accuser} is about trustee"
+            f" {complaint.accused}, not this one"
+        )
+    check_complaint(setup, commitments, complaint)
+    share = evaluate_polynomial(coefficients, complaint.accuser, setup.group.order)
+    proof = prove_schnorr(
+        setup.group,
+        Purpose.KEY_PROOF,
+        answer_context(setup, index, complaint.accuser, share),
+        coefficients[0],
+        commitments[index - 1].commitments[0],
+    )
+    return Answer(index, complaint.accuser, share, proof)
+
+
+def _check_pair(setup: CeremonySetup, accuser: object, accused: object, what: str) -> None:
+    for name, value in (("accuser", accuser), ("accused", accused)):
+        if type(value) is not int or value not in setup.indices:
+            raise CeremonyError(f"{what}: {name} {value!r} is not a trustee of this ceremony")
+    if accuser == accused:
+        raise CeremonyError(f"{what}: trustee {accuser} accuses itself")
+
+
+def check_complaint(
+    setup: CeremonySetup, commitments: Sequence[TrusteeCommitments], complaint: Complaint
+) -> None:
+    """Known trustees, not oneself, signed by the accuser; CeremonyError otherwise."""
+    what = f"complaint of trustee {complaint.accuser!r} about trustee {complaint.accused!r}"
+    _check_pair(setup, complaint.accuser, complaint.accused, what)
+    if not isinstance(complaint.reason, str):
+        raise CeremonyError(f"{what}: the reason is not text")
+    try:
+        check_schnorr(
+            setup.group,
+            Purpose.KEY_PROOF,
+            complaint_context(setup, complaint.accuser, complaint.accused, complaint.reason),
+            commitments[complaint.accuser - 1].commitments[0],
+            complaint.proof,
+            what,
+        )
+    except InvalidProof as error:
+        raise CeremonyError(f"{error} (not signed by trustee {complaint.accuser})") from None
+
+
+def check_answer(
+    setup: CeremonySetup, commitments: Sequence[TrusteeCommitments], answer: Answer
+) -> None:
+    """Known trustees, a canonical scalar, signed by the accused; CeremonyError otherwise."""
+    what = f"answer of trustee {answer.accused!r} to trustee {answer.accuser!r}"
+    _check_pair(setup, answer.accuser, answer.accused, what)
+    try:
+        setup.group.check_scalar(answer.share, f"{what}: share")
+        check_schnorr(
+            setup.group,
+            Purpose.KEY_PROOF,
+            answer_context(setup, answer.accused, answer.accuser, answer.share),
+            commitments[answer.accused - 1].commitments[0],
+            answer.proof,
+            what,
+        )
+    except (InvalidProof, InvalidInput) as error:
+        raise CeremonyError(f"{error} (not signed by trustee {answer.accused})") from None
+
+
+def order_complaints(
+    setup: CeremonySetup,
+    commitments: Sequence[TrusteeCommitments],
+    complaints: Sequence[Complaint],
+    answers: Sequence[Answer],
+) -> tuple[tuple[Complaint, ...], tuple[Answer, ...]]:
+    """Check every complaint and answer; both in (accuser, accused) order, one answer each.
+
+    A complaint without its answer raises CeremonyError naming the accused, who must answer
+    before the ceremony can be judged; an answer to no complaint is refused.
+    """
+    by_pair: dict[tuple[int, int], Complaint] = {}
+    for complaint in complaints:
+        check_complaint(setup, commitments, complaint)
+        pair = (complaint.accuser, complaint.accused)
+        if pair in by_pair:
+            raise CeremonyError(
+                f"trustee {pair[0]}: two complaints about trustee {pair[1]}"
+            )
+        by_pair[pair] = complaint
+    answered: dict[tuple[int, int], Answer] = {}
+    for answer in answers:
+        check_answer(setup, commitments, answer)
+        pair = (answer.accuser, answer.accused)
+        if pair not in by_pair:
+            raise CeremonyError(
+                f"trustee {answer.accused}: answers a complaint of trustee {answer.accuser}"
+                " that nobody filed"
+            )
+        if pair in answered:
+            raise CeremonyError(
+                f"trustee {answer.accused}: two answers to trustee {answer.accuser}"
+            )
+        answered[pair] = answer
+    pending = [pair for pair in sorted(by_pair) if pair not in answered]
+    if pending:
+        accuser, accused = pending[0]
+        raise CeremonyError(
+            f"trustee {accused}: has not answered the complaint of trustee {accuser}; it must"
+            " publish the disputed share ('evote trustee answer') before the complaints can be"
+            f" judged (unanswered: {len(pending)})"
+        )
+    order = sorted(by_pair)
+    return tuple(by_pair[p] for p in order), tuple(answered[p] for p in order)
+
+
+def judge_complaints(
+    setup: CeremonySetup,
+    commitments: Sequence[TrusteeCommitments],
+    complaints: Sequence[Complaint],
+    answers: Sequence[Answer],
+) -> tuple[Verdict, ...]:
+    """One verdict per complaint, from public messages only, in (accuser, accused) order.
+
+    ``commitments``: the checked reveals in index order. The answer's share f_i(j) is checked
+    as the accuser checked the sealed one: g^{f_i(j)} = prod_k C_{i,k}^{j^k}.
+    """
+    _, ordered = order_complaints(setup, commitments, complaints, answers)
+    verdicts = []
+    for answer in ordered:
+        try:
+            check_share(setup, commitments[answer.accused - 1], answer.accuser, answer.share)
+            upheld = False
+        except InvalidShare:
+            upheld = True
+        verdicts.append(Verdict(answer.accuser, answer.accused, upheld))
+    return tuple(verdicts)
+
+
+def raise_for_cheaters(verdicts: Sequence[Verdict]) -> None:
+    """Stop the ceremony on an upheld complaint, naming the accused (InvalidShare)."""
+    upheld = [verdict for verdict in verdicts if verdict.upheld]
+    if upheld:
+        first = upheld[0]
+        others = "" if len(upheld) == 1 else f" ({len(upheld) - 1} more upheld complaints)"
+        raise InvalidShare(
+            f"{first.describe()}; the ceremony stops: start it again without trustee"
+            f" {first.accused}{others}"
+        )
+
+
+def complete_share(
+    setup: CeremonySetup,
+    partial: int,
+    own_complaints: Sequence[Complaint],
+    answers: Sequence[Answer],
+) -> int:
+    """s_j: the partial sum plus the published shares answering j's own (dismissed) complaints.
+
+    Only the complaints j filed at step 5 count: their shares are the ones missing from the
+    partial sum.
+    """
+    disputed = {(c.accuser, c.accused) for c in own_complaints}
+    total = partial
+    for answer in answers:
+        if (answer.accuser, answer.accused) in disputed:
+            total = (total + answer.share) % setup.group.order
+    return total
 
 
 # -- step 6: keys, transcript, confirmations --------------------------------------------------
@@ -548,8 +833,14 @@ def compute_transcript_hash(
     commitments: Sequence[TrusteeCommitments],
     joint_key: Element,
     verification_keys: Sequence[Element],
+    complaints: Sequence[Complaint] = (),
+    answers: Sequence[Answer] = (),
 ) -> bytes:
-    """The hash of every public message, in index order (docs/spec.md section 8.2.5)."""
+    """The hash of every public message, in index order (docs/spec.md section 8.2.5).
+
+    The judged complaints and their answers, in (accuser, accused) order, are appended when
+    there are any, so that a ceremony without complaints hashes exactly as before they existed.
+    """
     transcript: list[Value] = [
         setup.context,
         setup.group.name,
@@ -569,6 +860,17 @@ def compute_transcript_hash(
         joint_key,
         list(verification_keys),
     ]
+    if complaints or answers:
+        transcript += [
+            [
+                [c.accuser, c.accused, c.reason, [c.proof.challenge, c.proof.response]]
+                for c in complaints
+            ],
+            [
+                [a.accused, a.accuser, a.share, [a.proof.challenge, a.proof.response]]
+                for a in answers
+            ],
+        ]
     return digest32(Purpose.CEREMONY_TRANSCRIPT, "transcript", *transcript)
 
 
@@ -631,14 +933,20 @@ def finalize_ceremony(
     revealed: Sequence[TrusteeCommitments],
     complaints: Sequence[Complaint],
     confirmations: Sequence[Confirmation],
+    answers: Sequence[Answer] = (),
 ) -> CeremonyResult:
-    """Check everything public and build the ceremony result (CeremonyError on any fault)."""
-    raise_for_complaints(complaints)
+    """Check everything public and build the ceremony result (CeremonyError on any fault).
+
+    The complaints are judged first: an upheld one raises InvalidShare naming the accused.
+    """
     ordered_hashes = check_commitment_hashes(setup, hashes)
     ordered = check_commitments(setup, ordered_hashes, revealed)
+    raise_for_cheaters(judge_complaints(setup, ordered, complaints, answers))
+    ordered_complaints, ordered_answers = order_complaints(setup, ordered, complaints, answers)
     joint, verification_keys = compute_keys(setup, ordered)
     transcript_hash = compute_transcript_hash(
-        setup, ordered_hashes, ordered, joint, verification_keys
+        setup, ordered_hashes, ordered, joint, verification_keys, ordered_complaints,
+        ordered_answers,
     )
     ordered_confirmations = check_confirmations(
         setup, transcript_hash, verification_keys, confirmations
@@ -651,17 +959,23 @@ def finalize_ceremony(
         verification_keys=verification_keys,
         transcript_hash=transcript_hash,
         confirmations=ordered_confirmations,
+        complaints=ordered_complaints,
+        answers=ordered_answers,
     )
 
 
 def check_ceremony_result(result: CeremonyResult) -> None:
-    """Recompute the result from its public messages (the verifier's step); CeremonyError."""
+    """Recompute the result from its public messages (the verifier's step); CeremonyError.
+
+    Its complaints are judged again: a result that carries an upheld complaint is refused.
+    """
     recomputed = finalize_ceremony(
         result.setup,
         result.commitment_hashes,
         result.commitments,
-        (),
+        result.complaints,
         result.confirmations,
+        result.answers,
     )
     if recomputed.joint_key != result.joint_key:
         raise CeremonyError("ceremony result: the joint key is not the product of the commitments")
@@ -703,7 +1017,9 @@ class Trustee:
     __slots__ = (
         "_coefficients",
         "_commitments",
+        "_complaints",
         "_hashes",
+        "_partial",
         "_revealed",
         "_setup",
         "_share",
@@ -735,6 +1051,8 @@ class Trustee:
         self._hashes: tuple[CommitmentHash, ...] = ()
         self._revealed: tuple[TrusteeCommitments, ...] = ()
         self._share: TrusteeShare | None = None
+        self._partial = 0
+        self._complaints: tuple[Complaint, ...] = ()
         self._transcript_hash = b""
 
     def __repr__(self) -> str:
@@ -799,31 +1117,64 @@ class Trustee:
         return seal_shares(setup, self.index, self._transport, self._coefficients)
 
     def receive_shares(self, sealed: Sequence[SealedShare]) -> tuple[Complaint, ...]:
-        """Step 5: check the shares received; complaints name the senders of bad ones."""
+        """Step 5: check the shares received; signed complaints name the senders of bad ones."""
         self._require(Stage.SENT, "receive shares")
         setup = self._checked_setup()
         received = receive_shares(
             setup, self.index, self._transport, self._coefficients, self._revealed, sealed
         )
-        if received.share is None:
-            return received.complaints
-        joint, verification_keys = compute_keys(setup, self._revealed)
-        self._share = TrusteeShare(
-            self.group, self.index, received.share, verification_keys[self.index - 1]
+        self._partial = received.partial
+        self._complaints = received.complaints
+        self._stage = Stage.RECEIVED
+        return received.complaints
+
+    def answer(self, complaints: Sequence[Complaint]) -> tuple[Answer, ...]:
+        """Step 5a: publish the disputed share for every complaint against this trustee."""
+        self._require(Stage.RECEIVED, "answer complaints")
+        setup = self._checked_setup()
+        return tuple(
+            answer_complaint(setup, self.index, self._coefficients, self._revealed, complaint)
+            for complaint in complaints
+            if complaint.accused == self.index
         )
+
+    def confirm(
+        self, complaints: Sequence[Complaint] = (), answers: Sequence[Answer] = ()
+    ) -> Confirmation:
+        """Step 6: judge every complaint, then prove the share against K_j over the transcript.
+
+        ``complaints`` and ``answers``: every trustee's (public); an upheld complaint raises
+        InvalidShare naming the accused, and this trustee does not confirm.
+        """
+        self._require(Stage.RECEIVED, "confirm")
+        setup = self._checked_setup()
+        raise_for_cheaters(judge_complaints(setup, self._revealed, complaints, answers))
+        ordered_complaints, ordered_answers = order_complaints(
+            setup, self._revealed, complaints, answers
+        )
+        missing = [c for c in self._complaints if c not in ordered_complaints]
+        if missing:
+            raise CeremonyError(
+                f"trustee {self.index}: its complaint about trustee {missing[0].accused} is"
+                " missing from the complaints given"
+            )
+        share = complete_share(setup, self._partial, self._complaints, ordered_answers)
+        joint, verification_keys = compute_keys(setup, self._revealed)
+        if self.group.base_exp_secret(share) != verification_keys[self.index - 1]:
+            raise CeremonyError(f"trustee {self.index}: its share does not match K_{self.index}")
+        self._share = TrusteeShare(self.group, self.index, share, verification_keys[self.index - 1])
         self._transcript_hash = compute_transcript_hash(
-            setup, self._hashes, self._revealed, joint, verification_keys
+            setup,
+            self._hashes,
+            self._revealed,
+            joint,
+            verification_keys,
+            ordered_complaints,
+            ordered_answers,
         )
         # The polynomial has served its purpose: drop it (Python cannot wipe it).
         self._coefficients = []
-        self._stage = Stage.RECEIVED
-        return ()
-
-    def confirm(self) -> Confirmation:
-        """Step 6: prove the share against K_j over the transcript hash."""
-        self._require(Stage.RECEIVED, "confirm")
-        if self._share is None:
-            raise CeremonyError(f"trustee {self.index}: no share")
+        self._partial = 0
         self._stage = Stage.CONFIRMED
         return confirm(self._share, self._transcript_hash)
 
@@ -868,9 +1219,9 @@ def run_with_trustees(
         for trustee in trustees
         for complaint in trustee.receive_shares([s for s in sealed if s.recipient == trustee.index])
     ]
-    raise_for_complaints(complaints)
-    confirmations = [trustee.confirm() for trustee in trustees]
-    result = finalize_ceremony(setup, hashes, revealed, complaints, confirmations)
+    answers = [answer for trustee in trustees for answer in trustee.answer(complaints)]
+    confirmations = [trustee.confirm(complaints, answers) for trustee in trustees]
+    result = finalize_ceremony(setup, hashes, revealed, complaints, confirmations, answers)
     for trustee in trustees:
         if trustee.transcript_hash != result.transcript_hash:
             raise CeremonyError(f"trustee {trustee.index}: its transcript hash differs")

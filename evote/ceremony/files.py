@@ -15,10 +15,16 @@ step                       reads                                  writes (under 
 :func:`trustee_commit`     every announce-*.json                  commit-<i>.json
 :func:`trustee_reveal`     every commit-*.json                    commitments-<i>.json
 :func:`trustee_send`       every commitments-*.json               share-<i>-to-<j>.json
-:func:`trustee_receive`    the share-*-to-<i>.json files          confirm-<i>.json (or
-                                                                  complaint-<i>-about-<j>)
+:func:`trustee_receive`    the share-*-to-<i>.json files          complaints-<i>.json
+:func:`trustee_answer`     every complaints-*.json                answer-<i>-to-<j>.json,
+                           (the accused only)                     one per complaint
+:func:`trustee_confirm`    every complaints-*.json and            confirm-<i>.json
+                           answer-*.json
 :func:`ceremony_finalize`  announce, commit, commitments,         the result file
-                           confirm files (anyone may run it)
+                           complaints, answer, confirm files
+                           (anyone may run it)
+:func:`ceremony_judge`     announce, commit, commitments,         nothing: the verdicts
+                           complaints, answer files
 =========================  =====================================  ========================
 
 The ``evote trustee`` commands (:mod:`evote.cli.trustee`) wrap these functions one to one.
@@ -35,30 +41,37 @@ from evote import jsonstrict
 from evote.ceremony import wire
 from evote.ceremony.dkg import (
     Announcement,
+    Answer,
     CeremonyResult,
     CeremonySetup,
     CommitmentHash,
+    Complaint,
     TrusteeCommitments,
     TrusteeShare,
+    Verdict,
+    answer_complaint,
     ceremony_setup,
     check_commitment_hashes,
     check_commitments,
     check_parameters,
     commitment_hash,
+    complete_share,
     compute_keys,
     compute_transcript_hash,
     confirm,
     draw_polynomial,
     finalize_ceremony,
+    judge_complaints,
     make_commitments,
-    raise_for_complaints,
+    order_complaints,
+    raise_for_cheaters,
     receive_shares,
     seal_shares,
 )
 from evote.ceremony.keyfile import KdfStrength, read_key_file, write_atomically, write_key_file
 from evote.ceremony.transport import TransportKeyPair
 from evote.crypto.groups import Group, group_by_name
-from evote.errors import CeremonyError, InvalidInput, InvalidKeyFile, InvalidShare
+from evote.errors import CeremonyError, InvalidInput, InvalidKeyFile
 
 KEY_FILE: Final = "key.json"
 STATE_FILE: Final = "state.json"
@@ -75,14 +88,14 @@ ANNOUNCED: Final = "announced"
 COMMITTED: Final = "committed"
 REVEALED: Final = "revealed"
 SENT: Final = "sent"
-COMPLAINED: Final = "complained"
+RECEIVED: Final = "received"
 CONFIRMED: Final = "confirmed"
 _NEXT_STEP: Final = {
     ANNOUNCED: "commit",
     COMMITTED: "reveal",
     REVEALED: "send shares",
     SENT: "receive shares",
-    COMPLAINED: "nothing (the ceremony stopped on a complaint; start again)",
+    RECEIVED: "answer the complaints against it, if any, then confirm",
     CONFIRMED: "nothing (the trustee has confirmed; finalize the ceremony)",
 }
 
@@ -456,12 +469,13 @@ def trustee_receive(
     passphrase: str,
     *,
     strength: KdfStrength = KdfStrength.MODERATE,
-) -> Path:
-    """Check the shares sent to this trustee; keep its share and publish its confirmation.
+) -> tuple[Path, tuple[Complaint, ...]]:
+    """Check the shares sent to this trustee; publish its complaints (possibly none).
 
     Share files addressed to other trustees are ignored, so the whole exchange folder may be
-    passed. A bad or missing share writes ``out/complaint-<i>-about-<j>.json`` and raises
-    :class:`InvalidShare` naming the sender.
+    passed. Writes ``out/complaints-<i>.json`` (signed complaints, one per bad or missing
+    share) and returns it with the complaints. The key file keeps the polynomial (to answer
+    complaints) and the sum of the good shares until :func:`trustee_confirm`.
     """
     folder = _Workdir(workdir)
     state = folder.require(SENT, "receive shares")
@@ -484,21 +498,145 @@ def trustee_receive(
     received = receive_shares(
         setup, index, secrets_.transport, secrets_.coefficients, revealed, sealed
     )
-    if received.share is None:
-        for complaint in received.complaints:
-            folder.write(
-                folder.out / f"complaint-{index}-about-{complaint.accused}.json",
-                wire.complaint_to_json(setup, complaint),
-            )
-        folder.write_state(state, COMPLAINED)
-        raise_for_complaints(received.complaints)
-        raise InvalidShare(f"trustee {index}: no share")  # unreachable: complaints raised
-    joint, verification_keys = compute_keys(setup, revealed)
-    share = TrusteeShare(setup.group, index, received.share, verification_keys[index - 1])
-    transcript_hash = compute_transcript_hash(
-        setup, _read_hashes(folder), revealed, joint, verification_keys
+    # The transport key is no longer needed: dropped.
+    write_key_file(
+        folder.path / KEY_FILE,
+        _secret_payload(RECEIVED, None, secrets_.coefficients, received.partial),
+        passphrase,
+        _key_header(state, RECEIVED),
+        strength=strength,
+        overwrite=True,
     )
-    # The final key file keeps the share alone: the polynomial and transport key are dropped.
+    path = folder.write(
+        folder.out / f"complaints-{index}.json",
+        wire.complaints_to_json(setup, index, received.complaints),
+    )
+    folder.write_state(state, RECEIVED)
+    return path, received.complaints
+
+
+# -- step 5a ----------------------------------------------------------------------------------
+
+
+def _read_complaints(
+    setup: CeremonySetup, files: Sequence[str | os.PathLike[str]], *, every_trustee: bool
+) -> list[Complaint]:
+    """The complaints in ``complaints-*.json`` files: one file per trustee at most (or exactly)."""
+    seen: set[int] = set()
+    complaints: list[Complaint] = []
+    for where, data in _read_inputs(files):
+        index, items = wire.complaints_from_json(data, setup, where)
+        if index in seen:
+            raise CeremonyError(f"trustee {index}: two complaints files ({where})")
+        seen.add(index)
+        complaints += items
+    missing = [i for i in setup.indices if i not in seen]
+    if every_trustee and missing:
+        raise CeremonyError(
+            f"trustee {missing[0]}: its complaints file is missing (not yet in: {missing});"
+            " every trustee publishes one at the receive step, even with no complaint"
+        )
+    return complaints
+
+
+def _read_answers(setup: CeremonySetup, files: Sequence[str | os.PathLike[str]]) -> list[Answer]:
+    return [wire.answer_from_json(data, setup, where) for where, data in _read_inputs(files)]
+
+
+def trustee_answer(
+    workdir: str | os.PathLike[str],
+    complaints_files: Sequence[str | os.PathLike[str]],
+    passphrase: str,
+) -> list[Path]:
+    """Answer every complaint against this trustee: publish the disputed share, signed.
+
+    Writes ``out/answer-<i>-to-<j>.json`` per complaint of trustee j against it (none if no
+    one complained about it). The share is public from then on; it is the one j should have
+    received, which j knows anyway.
+    """
+    folder = _Workdir(workdir)
+    state = folder.require(RECEIVED, "answer complaints")
+    setup = folder.setup()
+    index = state["index"]
+    revealed = _stored_commitments(folder, setup)
+    against = [
+        c
+        for c in _read_complaints(setup, complaints_files, every_trustee=False)
+        if c.accused == index
+    ]
+    if not against:
+        return []
+    secrets_ = _open_secrets(
+        folder.path / KEY_FILE, passphrase, setup.group, setup.election_id, index, RECEIVED
+    )
+    paths = []
+    for complaint in against:
+        answer = answer_complaint(setup, index, secrets_.coefficients, revealed, complaint)
+        paths.append(
+            folder.write(
+                folder.out / f"answer-{index}-to-{complaint.accuser}.json",
+                wire.answer_to_json(setup, answer),
+            )
+        )
+    return paths
+
+
+# -- step 6 -----------------------------------------------------------------------------------
+
+
+def trustee_confirm(
+    workdir: str | os.PathLike[str],
+    complaints_files: Sequence[str | os.PathLike[str]],
+    answer_files: Sequence[str | os.PathLike[str]],
+    passphrase: str,
+    *,
+    strength: KdfStrength = KdfStrength.MODERATE,
+) -> tuple[Path, tuple[Verdict, ...]]:
+    """Judge every complaint, complete the share, publish the confirmation.
+
+    Needs every trustee's complaints file and every answer. An upheld complaint raises
+    InvalidShare naming the accused (the ceremony stops); a dismissed one names the
+    complainer, who takes the published share. Returns the confirmation and the verdicts.
+    """
+    folder = _Workdir(workdir)
+    state = folder.require(RECEIVED, "confirm")
+    setup = folder.setup()
+    index = state["index"]
+    revealed = _stored_commitments(folder, setup)
+    complaints = _read_complaints(setup, complaints_files, every_trustee=True)
+    answers = _read_answers(setup, answer_files)
+    verdicts = judge_complaints(setup, revealed, complaints, answers)
+    raise_for_cheaters(verdicts)
+    ordered_complaints, ordered_answers = order_complaints(setup, revealed, complaints, answers)
+    own_where = str(folder.out / f"complaints-{index}.json")
+    _, own = wire.complaints_from_json(
+        (folder.out / f"complaints-{index}.json").read_bytes(), setup, own_where
+    )
+    if any(complaint not in ordered_complaints for complaint in own):
+        raise CeremonyError(
+            f"trustee {index}: the complaints file given for it is not the one it wrote"
+            f" ({own_where})"
+        )
+    secrets_ = _open_secrets(
+        folder.path / KEY_FILE, passphrase, setup.group, setup.election_id, index, RECEIVED
+    )
+    if secrets_.share is None:
+        raise InvalidKeyFile(f"key file {folder.path / KEY_FILE}: no partial share")
+    joint, verification_keys = compute_keys(setup, revealed)
+    value = complete_share(setup, secrets_.share, own, ordered_answers)
+    if setup.group.base_exp_secret(value) != verification_keys[index - 1]:
+        raise CeremonyError(f"trustee {index}: its share does not match its verification key")
+    share = TrusteeShare(setup.group, index, value, verification_keys[index - 1])
+    transcript_hash = compute_transcript_hash(
+        setup,
+        _read_hashes(folder),
+        revealed,
+        joint,
+        verification_keys,
+        ordered_complaints,
+        ordered_answers,
+    )
+    # The final key file keeps the share alone: the polynomial is dropped.
     write_key_file(
         folder.path / KEY_FILE,
         _secret_payload(CONFIRMED, None, [], share.share),
@@ -512,10 +650,51 @@ def trustee_receive(
         wire.confirmation_to_json(setup, transcript_hash, confirm(share, transcript_hash)),
     )
     folder.write_state(state, CONFIRMED)
-    return path
+    return path, verdicts
 
 
-# -- step 6 -----------------------------------------------------------------------------------
+# -- step 7 -----------------------------------------------------------------------------------
+
+
+def _public_setup(
+    announcement_files: Sequence[str | os.PathLike[str]],
+    commit_files: Sequence[str | os.PathLike[str]],
+    commitments_files: Sequence[str | os.PathLike[str]],
+) -> tuple[CeremonySetup, tuple[CommitmentHash, ...], tuple[TrusteeCommitments, ...]]:
+    inputs = _read_inputs(announcement_files)
+    if not inputs:
+        raise CeremonyError("ceremony: no announcement files")
+    group, election_id, n, t, _ = wire.announcement_from_json(inputs[0][1], inputs[0][0])
+    setup = _setup_from_announcements(announcement_files, group, election_id, n, t)
+    hashes = check_commitment_hashes(
+        setup,
+        [
+            wire.commitment_hash_from_json(data, setup, where)
+            for where, data in _read_inputs(commit_files)
+        ],
+    )
+    revealed = check_commitments(setup, hashes, _read_commitments(setup, commitments_files))
+    return setup, hashes, revealed
+
+
+def ceremony_judge(
+    announcement_files: Sequence[str | os.PathLike[str]],
+    commit_files: Sequence[str | os.PathLike[str]],
+    commitments_files: Sequence[str | os.PathLike[str]],
+    complaints_files: Sequence[str | os.PathLike[str]],
+    answer_files: Sequence[str | os.PathLike[str]],
+) -> tuple[Verdict, ...]:
+    """The verdict on every complaint, from the public files alone (no secret needed).
+
+    An unanswered complaint raises CeremonyError naming the accused who must answer.
+    """
+    setup, _, revealed = _public_setup(announcement_files, commit_files, commitments_files)
+    return judge_complaints(
+        setup,
+        revealed,
+        _read_complaints(setup, complaints_files, every_trustee=False),
+        _read_answers(setup, answer_files),
+    )
 
 
 def ceremony_finalize(
@@ -524,39 +703,36 @@ def ceremony_finalize(
     commit_files: Sequence[str | os.PathLike[str]],
     commitments_files: Sequence[str | os.PathLike[str]],
     confirmation_files: Sequence[str | os.PathLike[str]],
-    complaint_files: Sequence[str | os.PathLike[str]] = (),
+    complaints_files: Sequence[str | os.PathLike[str]] = (),
+    answer_files: Sequence[str | os.PathLike[str]] = (),
 ) -> CeremonyResult:
-    """Check every public file and write the ceremony result (no secret needed)."""
-    inputs = _read_inputs(announcement_files)
-    if not inputs:
-        raise CeremonyError("ceremony: no announcement files")
-    group, election_id, n, t, _ = wire.announcement_from_json(inputs[0][1], inputs[0][0])
-    setup = _setup_from_announcements(announcement_files, group, election_id, n, t)
-    complaints = [
-        wire.complaint_from_json(data, setup, where)
-        for where, data in _read_inputs(complaint_files)
-    ]
-    raise_for_complaints(complaints)
-    hashes = [
-        wire.commitment_hash_from_json(data, setup, where)
-        for where, data in _read_inputs(commit_files)
-    ]
-    revealed = _read_commitments(setup, commitments_files)
+    """Check every public file, judge the complaints, write the ceremony result (no secret)."""
+    setup, hashes, revealed = _public_setup(announcement_files, commit_files, commitments_files)
+    complaints = _read_complaints(setup, complaints_files, every_trustee=False)
+    answers = _read_answers(setup, answer_files)
+    raise_for_cheaters(judge_complaints(setup, revealed, complaints, answers))
+    ordered_complaints, ordered_answers = order_complaints(setup, revealed, complaints, answers)
     confirmed = [
         wire.confirmation_from_json(data, setup, where)
         for where, data in _read_inputs(confirmation_files)
     ]
-    ordered_hashes = check_commitment_hashes(setup, hashes)
-    ordered = check_commitments(setup, ordered_hashes, revealed)
-    joint, verification_keys = compute_keys(setup, ordered)
+    joint, verification_keys = compute_keys(setup, revealed)
     transcript_hash = compute_transcript_hash(
-        setup, ordered_hashes, ordered, joint, verification_keys
+        setup, hashes, revealed, joint, verification_keys, ordered_complaints, ordered_answers
     )
     for stated_hash, confirmation in confirmed:
         if stated_hash != transcript_hash:
-            raise CeremonyError(f"trustee {confirmation.index}: confirmed another transcript hash")
+            raise CeremonyError(
+                f"trustee {confirmation.index}: confirmed another transcript hash (a complaints"
+                " or answer file is missing here, or the trustee saw other ones)"
+            )
     result = finalize_ceremony(
-        setup, ordered_hashes, ordered, (), [confirmation for _, confirmation in confirmed]
+        setup,
+        hashes,
+        revealed,
+        complaints,
+        [confirmation for _, confirmation in confirmed],
+        answers,
     )
     target = Path(result_path)
     if os.path.lexists(target):

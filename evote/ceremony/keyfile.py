@@ -53,6 +53,9 @@ AEAD_ALGORITHM = "xchacha20poly1305-ietf"
 SALT_BYTES = 16
 NONCE_BYTES = 24
 KEY_BYTES = 32
+# The passphrase floor of docs/spec.md section 8.5.2 (checked when a key file is written).
+MIN_PASSPHRASE_CHARACTERS = 12
+MIN_DISTINCT_CHARACTERS = 6
 TAG_BYTES = 16
 MAX_FILE_BYTES = 1 << 20
 FILE_MODE = 0o600
@@ -137,11 +140,13 @@ def seal_secret(
 ) -> bytes:
     """Encrypt ``secret`` under ``passphrase``: the bytes of a key file.
 
+    The passphrase must pass :func:`check_passphrase_strength` (InvalidInput saying why not).
     ``header`` (string keys; string or integer values: the election id, the trustee's index and
     name...) is stored in clear and authenticated. Salt and nonce are fresh random values.
     """
     if not isinstance(strength, KdfStrength):
         raise InvalidInput(f"strength must be a KdfStrength, not {type(strength).__name__}")
+    check_passphrase_strength(passphrase)
     return _seal_with(
         secret,
         passphrase,
@@ -276,6 +281,36 @@ def _derive_key(passphrase: bytes, salt: bytes, kdf: KdfParams) -> bytes:
             KEY_BYTES, passphrase, salt, opslimit=kdf.opslimit, memlimit=kdf.memlimit
         )
     )
+
+
+def check_passphrase_strength(passphrase: str) -> None:
+    """Refuse a passphrase too weak to protect a key file, saying why (InvalidInput).
+
+    The rule (docs/spec.md section 8.5.2), on the NFC form, counted in characters (code
+    points): at least 12 characters, at least 6 distinct ones, and not digits only. Argon2id
+    makes each guess cost about a second, which protects a passphrase of some entropy, not a
+    PIN or a word: the rule refuses the passphrases that are weak by construction (short,
+    one character repeated, a short pattern repeated, a number), and cannot tell a strong
+    passphrase from a guessable sentence; docs/ceremony.md asks for several random words.
+    A file is opened whatever its passphrase: the rule binds only what is written.
+    """
+    text = _passphrase_bytes(passphrase).decode("utf-8")
+    length = len(text)
+    if length < MIN_PASSPHRASE_CHARACTERS:
+        raise InvalidInput(
+            f"passphrase too short: {length} characters, at least"
+            f" {MIN_PASSPHRASE_CHARACTERS} are needed (several random words are best)"
+        )
+    distinct = len(set(text))
+    if distinct < MIN_DISTINCT_CHARACTERS:
+        raise InvalidInput(
+            f"passphrase too repetitive: {distinct} different characters, at least"
+            f" {MIN_DISTINCT_CHARACTERS} are needed (several random words are best)"
+        )
+    if text.isdecimal():
+        raise InvalidInput(
+            "passphrase is only digits: add letters (several random words are best)"
+        )
 
 
 def _passphrase_bytes(passphrase: str) -> bytes:

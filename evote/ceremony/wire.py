@@ -14,11 +14,13 @@ Nothing secret has a JSON form here: shares travel only sealed, and key files ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 from evote import jsonstrict
 from evote.ceremony.dkg import (
     Announcement,
+    Answer,
     CeremonyResult,
     CeremonySetup,
     CommitmentHash,
@@ -77,9 +79,9 @@ def _head(kind: str, group: Group, election_id: str) -> dict[str, Any]:
 
 
 def _read_head(
-    data: bytes, kind: str, fields: tuple[str, ...], where: str
+    data: bytes, kind: str, fields: tuple[str, ...], where: str, optional: tuple[str, ...] = ()
 ) -> tuple[dict[str, Any], Group, str]:
-    obj = _READ.object(jsonstrict.loads(data, where), where, (*_HEAD, *fields))
+    obj = _READ.object(jsonstrict.loads(data, where), where, (*_HEAD, *fields), optional)
     if obj["kind"] != kind:
         _READ.fail(f"{where}.kind", f"expected {kind!r}, got {obj['kind']!r}")
     _READ.integer(obj["version"], f"{where}.version", VERSION, VERSION)
@@ -254,24 +256,85 @@ def sealed_share_from_json(
     )
 
 
-def complaint_to_json(setup: CeremonySetup, item: Complaint) -> bytes:
-    return jsonstrict.dumps(
-        {
-            **_head_with_context("complaint", setup),
-            "accuser": item.accuser,
-            "accused": item.accused,
-            "reason": item.reason,
-        }
-    )
+def _complaint_obj(item: Complaint) -> dict[str, Any]:
+    return {
+        "accuser": item.accuser,
+        "accused": item.accused,
+        "reason": item.reason,
+        "proof": _proof(item.proof),
+    }
 
 
-def complaint_from_json(data: bytes, setup: CeremonySetup, where: str = "complaint") -> Complaint:
-    obj = _read_for_setup(data, "complaint", ("accuser", "accused", "reason"), setup, where)
+def _complaint_from_obj(group: Group, value: Any, where: str) -> Complaint:
+    obj = _READ.object(value, where, ("accuser", "accused", "reason", "proof"))
     return Complaint(
         _index(obj["accuser"], f"{where}.accuser"),
         _index(obj["accused"], f"{where}.accused"),
         _READ.string(obj["reason"], f"{where}.reason", 2000),
+        _read_proof(group, obj["proof"], f"{where}.proof"),
     )
+
+
+def _answer_obj(item: Answer) -> dict[str, Any]:
+    return {
+        "accused": item.accused,
+        "accuser": item.accuser,
+        "share": _scalar(item.share),
+        "proof": _proof(item.proof),
+    }
+
+
+def _answer_from_obj(group: Group, value: Any, where: str) -> Answer:
+    obj = _READ.object(value, where, ("accused", "accuser", "share", "proof"))
+    return Answer(
+        _index(obj["accused"], f"{where}.accused"),
+        _index(obj["accuser"], f"{where}.accuser"),
+        _read_scalar(group, obj["share"], f"{where}.share"),
+        _read_proof(group, obj["proof"], f"{where}.proof"),
+    )
+
+
+def complaints_to_json(
+    setup: CeremonySetup, index: int, complaints: Sequence[Complaint]
+) -> bytes:
+    """Trustee ``index``'s outcome of step 5: its complaints, possibly none."""
+    return jsonstrict.dumps(
+        {
+            **_head_with_context("complaints", setup),
+            "index": index,
+            "complaints": [_complaint_obj(item) for item in complaints],
+        }
+    )
+
+
+def complaints_from_json(
+    data: bytes, setup: CeremonySetup, where: str = "complaints"
+) -> tuple[int, tuple[Complaint, ...]]:
+    """(the trustee, its complaints); each complaint must be the trustee's own."""
+    obj = _read_for_setup(data, "complaints", ("index", "complaints"), setup, where)
+    index = _index(obj["index"], f"{where}.index")
+    items = _READ.array(obj["complaints"], f"{where}.complaints", 0, setup.trustee_count)
+    complaints = tuple(
+        _complaint_from_obj(setup.group, value, f"{where}.complaints[{i}]")
+        for i, value in enumerate(items)
+    )
+    for i, item in enumerate(complaints):
+        if item.accuser != index:
+            raise CeremonyError(
+                f"{where}.complaints[{i}]: a complaint of trustee {item.accuser} in trustee"
+                f" {index}'s file"
+            )
+    return index, complaints
+
+
+def answer_to_json(setup: CeremonySetup, item: Answer) -> bytes:
+    return jsonstrict.dumps({**_head_with_context("answer", setup), **_answer_obj(item)})
+
+
+def answer_from_json(data: bytes, setup: CeremonySetup, where: str = "answer") -> Answer:
+    fields = ("accused", "accuser", "share", "proof")
+    obj = _read_for_setup(data, "answer", fields, setup, where)
+    return _answer_from_obj(setup.group, {key: obj[key] for key in fields}, where)
 
 
 def confirmation_to_json(setup: CeremonySetup, transcript_hash: bytes, item: Confirmation) -> bytes:
@@ -310,6 +373,7 @@ _RESULT_FIELDS = (
     "transcript_hash",
     "confirmations",
 )
+_RESULT_OPTIONAL = ("complaints", "answers")
 
 
 def ceremony_result_to_json(result: CeremonyResult) -> bytes:
@@ -330,13 +394,25 @@ def ceremony_result_to_json(result: CeremonyResult) -> bytes:
             "confirmations": [
                 {"index": c.index, "proof": _proof(c.proof)} for c in result.confirmations
             ],
+            # Present only when someone complained: a result without complaints keeps its
+            # bytes (docs/spec.md section 8.4.1).
+            **(
+                {
+                    "complaints": [_complaint_obj(c) for c in result.complaints],
+                    "answers": [_answer_obj(a) for a in result.answers],
+                }
+                if result.complaints or result.answers
+                else {}
+            ),
         }
     )
 
 
 def ceremony_result_from_json(data: bytes, where: str = "ceremony result") -> CeremonyResult:
     """Decode a result strictly. It is not yet checked: call check_ceremony_result."""
-    obj, group, election_id = _read_head(data, "ceremony-result", _RESULT_FIELDS, where)
+    obj, group, election_id = _read_head(
+        data, "ceremony-result", _RESULT_FIELDS, where, _RESULT_OPTIONAL
+    )
     setup = setup_from_obj(obj["setup"], f"{where}.setup")
     if setup.group is not group or setup.election_id != election_id:
         raise CeremonyError(f"{where}: the setup names another group or election")
@@ -357,6 +433,7 @@ def ceremony_result_from_json(data: bytes, where: str = "ceremony result") -> Ce
         for i, value in enumerate(_READ.exact_array(obj["commitments"], f"{where}.commitments", n))
     )
     keys = _READ.exact_array(obj["verification_keys"], f"{where}.verification_keys", n)
+    complaints, answers = _read_result_complaints(group, obj, n, where)
     confirmations = []
     for i, value in enumerate(_READ.exact_array(obj["confirmations"], f"{where}.confirmations", n)):
         item = _READ.object(value, f"{where}.confirmations[{i}]", ("index", "proof"))
@@ -376,4 +453,29 @@ def ceremony_result_from_json(data: bytes, where: str = "ceremony result") -> Ce
         ),
         transcript_hash=_READ.b64(obj["transcript_hash"], f"{where}.transcript_hash", 32),
         confirmations=tuple(confirmations),
+        complaints=complaints,
+        answers=answers,
     )
+
+
+def _read_result_complaints(
+    group: Group, obj: dict[str, Any], n: int, where: str
+) -> tuple[tuple[Complaint, ...], tuple[Answer, ...]]:
+    """Both present and non-empty, or both absent (the canonical form of "no complaint")."""
+    if ("complaints" in obj) != ("answers" in obj):
+        raise InvalidInput(f"{where}: complaints and answers come together")
+    if "complaints" not in obj:
+        return (), ()
+    limit = n * (n - 1)
+    items = _READ.array(obj["complaints"], f"{where}.complaints", 0, limit)
+    if not items:
+        raise InvalidInput(f"{where}.complaints: empty (leave the field out when there is none)")
+    complaints = tuple(
+        _complaint_from_obj(group, value, f"{where}.complaints[{i}]")
+        for i, value in enumerate(items)
+    )
+    answers = tuple(
+        _answer_from_obj(group, value, f"{where}.answers[{i}]")
+        for i, value in enumerate(_READ.array(obj["answers"], f"{where}.answers", 0, limit))
+    )
+    return complaints, answers

@@ -1,4 +1,5 @@
-"""``evote trustee init|commit|reveal|send|receive|decrypt`` and ``evote ceremony finalize``.
+"""``evote trustee init|commit|reveal|send|receive|answer|confirm|decrypt`` and ``evote ceremony
+finalize|judge``.
 
 One trustee per machine, one folder per trustee (``--trustee DIR``): each step reads the public
 files the other trustees produced at the step before (files or whole exchange folders), writes
@@ -23,7 +24,7 @@ from typing import Any, Final
 from evote import jsonstrict
 from evote.ballots.manifest import manifest_from_json
 from evote.ceremony import files
-from evote.ceremony.dkg import CeremonyResult, check_ceremony_result
+from evote.ceremony.dkg import CeremonyResult, Verdict, check_ceremony_result
 from evote.ceremony.keyfile import KdfStrength
 from evote.ceremony.wire import ceremony_result_from_json
 from evote.cli.workspace import (
@@ -89,7 +90,8 @@ _NEXT: Final = {
     files.COMMITTED: "evote trustee reveal",
     files.REVEALED: "evote trustee send",
     files.SENT: "evote trustee receive",
-    files.COMPLAINED: "none: the ceremony stopped on a complaint; start it again",
+    files.RECEIVED: "evote trustee answer (if a complaint names this trustee), then evote"
+    " trustee confirm",
     files.CONFIRMED: "evote ceremony finalize, then evote trustee decrypt once the tally exists",
 }
 
@@ -189,44 +191,138 @@ def _receive(args: argparse.Namespace) -> int:
     inputs = collect_inputs(args.inputs, "share-*-to-*.json", "share")
     passphrase = _passphrase(args)
     try:
-        path = files.trustee_receive(folder, inputs, passphrase, strength=_key_strength(folder))
+        path, complaints = files.trustee_receive(
+            folder, inputs, passphrase, strength=_key_strength(folder)
+        )
     except InvalidKeyFile as error:
         raise _wrong_passphrase(error, folder) from error
-    transcript = base64.b64decode(json.loads(path.read_bytes())["transcript_hash"]).hex()
+    if complaints:
+        for complaint in complaints:
+            print(f"complaint about trustee {complaint.accused}: {complaint.reason}")
+        print(
+            "the accused trustees must answer ('evote trustee answer'); everyone then judges"
+            " the answers at 'evote trustee confirm'"
+        )
+    else:
+        print("every share received checks against its sender's commitments")
+    _outputs([path], "this complaints file (sent even when it lists no complaint)")
     print(
-        "every share received checks against its sender's commitments; transcript hash"
-        f" {transcript}"
+        "next: 'evote trustee answer' if a complaints file names this trustee, then 'evote"
+        " trustee confirm' with every complaints-*.json and answer-*.json"
     )
+    return 0
+
+
+def _optional_inputs(inputs: Sequence[str], pattern: str) -> list[Path]:
+    """Like collect_inputs, but none found is fine (answers exist only after complaints)."""
+    found: list[Path] = []
+    for name in inputs:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(path.glob(pattern))
+        elif path.name.startswith(pattern.split("*", 1)[0]) and path.exists():
+            found.append(path)
+    return found
+
+
+def _print_verdicts(verdicts: Sequence[Verdict]) -> None:
+    for verdict in verdicts:
+        print(("UPHELD: " if verdict.upheld else "dismissed: ") + verdict.describe())
+
+
+def _answer(args: argparse.Namespace) -> int:
+    folder = Path(args.trustee)
+    _read_state(folder, files.RECEIVED, "answer complaints")
+    inputs = collect_inputs(args.inputs, "complaints-*.json", "complaints")
+    passphrase = _passphrase(args)
+    try:
+        paths = files.trustee_answer(folder, inputs, passphrase)
+    except InvalidKeyFile as error:
+        raise _wrong_passphrase(error, folder) from error
+    if not paths:
+        print("no complaint names this trustee: nothing to answer")
+    else:
+        _outputs(paths, "each answer (it publishes the disputed share, as the protocol wants)")
+    print("next: 'evote trustee confirm' with every complaints-*.json and answer-*.json")
+    return 0
+
+
+def _confirm(args: argparse.Namespace) -> int:
+    folder = Path(args.trustee)
+    _read_state(folder, files.RECEIVED, "confirm")
+    complaints = collect_inputs(args.inputs, "complaints-*.json", "complaints")
+    answers = _optional_inputs(args.inputs, "answer-*.json")
+    passphrase = _passphrase(args)
+    try:
+        path, verdicts = files.trustee_confirm(
+            folder, complaints, answers, passphrase, strength=_key_strength(folder)
+        )
+    except InvalidKeyFile as error:
+        raise _wrong_passphrase(error, folder) from error
+    _print_verdicts(verdicts)
+    transcript = base64.b64decode(json.loads(path.read_bytes())["transcript_hash"]).hex()
+    print(f"transcript hash {transcript}")
     _outputs([path], "this confirmation")
     print("next: anyone runs 'evote ceremony finalize' with every public file")
     return 0
+
+
+def _public_inputs(args: argparse.Namespace) -> tuple[list[Path], list[Path], list[Path]]:
+    return (
+        collect_inputs(args.inputs, "announce-*.json", "announcement"),
+        collect_inputs(args.inputs, "commit-*.json", "commitment hash"),
+        collect_inputs(args.inputs, "commitments-*.json", "commitments"),
+    )
 
 
 def _finalize(args: argparse.Namespace) -> int:
     target = Path(args.out)
     if target.exists():
         raise InvalidInput(f"{target}: a file is already there; choose another --out")
-    announcements = collect_inputs(args.inputs, "announce-*.json", "announcement")
-    commits = collect_inputs(args.inputs, "commit-*.json", "commitment hash")
-    commitments = collect_inputs(args.inputs, "commitments-*.json", "commitments")
+    announcements, commits, commitments = _public_inputs(args)
     confirmations = collect_inputs(args.inputs, "confirm-*.json", "confirmation")
-    complaints = [
-        path
-        for name in args.inputs
-        if Path(name).is_dir()
-        for path in sorted(Path(name).glob("complaint-*.json"))
-    ]
     result = files.ceremony_finalize(
-        target, announcements, commits, commitments, confirmations, complaints
+        target,
+        announcements,
+        commits,
+        commitments,
+        confirmations,
+        _optional_inputs(args.inputs, "complaints-*.json"),
+        _optional_inputs(args.inputs, "answer-*.json"),
     )
     setup = result.setup
     print(
         f"ceremony of election {setup.election_id!r}: {setup.trustee_count} trustees,"
-        f" threshold {setup.threshold}, {len(result.confirmations)} confirmations"
+        f" threshold {setup.threshold}, {len(result.confirmations)} confirmations,"
+        f" {len(result.complaints)} complaints (all dismissed)"
     )
     print(f"joint public key {result.joint_key.to_bytes().hex()}")
     print(f"transcript hash  {result.transcript_hash.hex()}")
     print(f"wrote {target}; next: 'evote election attach-ceremony {target} --election DIR'")
+    return 0
+
+
+def _judge(args: argparse.Namespace) -> int:
+    announcements, commits, commitments = _public_inputs(args)
+    verdicts = files.ceremony_judge(
+        announcements,
+        commits,
+        commitments,
+        _optional_inputs(args.inputs, "complaints-*.json"),
+        _optional_inputs(args.inputs, "answer-*.json"),
+    )
+    if not verdicts:
+        print("no complaint")
+        return 0
+    _print_verdicts(verdicts)
+    upheld = [verdict for verdict in verdicts if verdict.upheld]
+    if upheld:
+        print(
+            "the ceremony stops: keep these files with the minutes and start again without"
+            f" trustee {', '.join(str(v.accused) for v in upheld)}"
+        )
+        return 1
+    print("the ceremony continues: every complainer takes the published share")
     return 0
 
 
@@ -393,6 +489,8 @@ def register(commands: Any) -> None:
         ("reveal", _reveal, "every trustee's commit-*.json", False),
         ("send", _send, "every trustee's commitments-*.json", True),
         ("receive", _receive, "the share-*-to-<i>.json", True),
+        ("answer", _answer, "every trustee's complaints-*.json", True),
+        ("confirm", _confirm, "every complaints-*.json and answer-*.json", True),
     ):
         step = steps.add_parser(name, help=f"the ceremony step that reads {what}")
         _trustee_option(step)
@@ -428,6 +526,12 @@ def register(commands: Any) -> None:
         "finalize", help="check every public file and write the ceremony result"
     )
     finalize.add_argument("--out", required=True, metavar="FILE", help="the result file")
-    _inputs(finalize, "the announce, commit, commitments and confirm")
+    _inputs(finalize, "the announce, commit, commitments, complaints, answer and confirm")
     finalize_handler: Handler = _finalize
     finalize.set_defaults(handler=finalize_handler)
+    judge = ceremony_steps.add_parser(
+        "judge", help="judge the complaints from the public files (exit 1 names a cheater)"
+    )
+    _inputs(judge, "the announce, commit, commitments, complaints and answer")
+    judge_handler: Handler = _judge
+    judge.set_defaults(handler=judge_handler)

@@ -38,7 +38,7 @@ from evote.ballots.manifest import Manifest, manifest_from_json
 from evote.board.board import Board
 from evote.board.store import Head
 from evote.ceremony.dkg import CeremonyResult
-from evote.ceremony.keyfile import write_atomically
+from evote.ceremony.keyfile import check_passphrase_strength, write_atomically
 from evote.ceremony.wire import ceremony_result_from_json
 from evote.crypto.elgamal import Ciphertext
 from evote.crypto.groups import Group, group_by_name
@@ -171,7 +171,8 @@ def read_passphrase(args: argparse.Namespace, prompt: str, *, confirm: bool = Fa
     """The passphrase: from ``--passphrase-env NAME``, a terminal prompt, or one stdin line.
 
     It is never taken as a command-line value: those are visible to every user of the machine
-    (``ps``) and end up in shell histories.
+    (``ps``) and end up in shell histories. ``confirm`` marks a new passphrase: it must pass
+    :func:`check_passphrase_strength`, checked before it is asked a second time on a terminal.
     """
     name: str | None = args.passphrase_env
     if name is not None:
@@ -180,11 +181,12 @@ def read_passphrase(args: argparse.Namespace, prompt: str, *, confirm: bool = Fa
             raise InvalidInput(
                 f"--passphrase-env {name}: the environment variable {name} is not set or empty"
             )
-        return value
-    if sys.stdin.isatty():
+    elif sys.stdin.isatty():
         value = getpass.getpass(f"{prompt}: ")
-        if confirm and getpass.getpass(f"{prompt} (again): ") != value:
-            raise InvalidInput("the two passphrases differ: run the command again")
+        if confirm and value:
+            _check_new_passphrase(value)
+            if getpass.getpass(f"{prompt} (again): ") != value:
+                raise InvalidInput("the two passphrases differ: run the command again")
     else:
         value = sys.stdin.readline().rstrip("\r\n")
     if not value:
@@ -192,7 +194,18 @@ def read_passphrase(args: argparse.Namespace, prompt: str, *, confirm: bool = Fa
             "empty passphrase: type it at the prompt, give it as one line on standard input,"
             " or name an environment variable with --passphrase-env"
         )
+    if confirm:
+        _check_new_passphrase(value)
     return value
+
+
+def _check_new_passphrase(value: str) -> None:
+    try:
+        check_passphrase_strength(value)
+    except InvalidInput as error:
+        raise InvalidInput(
+            f"{error}; choose another passphrase and run the command again"
+        ) from None
 
 
 # -- the election directory -------------------------------------------------------------------

@@ -42,6 +42,7 @@ class Purpose(StrEnum):
     CEREMONY_TRANSCRIPT = "ceremony-transcript"
     RESULT = "result"
     BATCH = "batch"
+    NONCE = "nonce"
     TEST = "test"
 
 

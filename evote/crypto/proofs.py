@@ -16,6 +16,10 @@ election key); the verifiers compute g^v · X^c as one simultaneous exponentiati
   by smart cards", J. Cryptology 4(3), 1991).
 * Chaum–Pedersen proof of equality of discrete logarithms (Chaum, Pedersen, "Wallet databases
   with observers", CRYPTO 1992).
+* Proofs about a long-term secret (a trustee's coefficient or share, a credential) take a
+  *hedged* nonce (:func:`hedged_nonce`): a hash of the secret, the whole statement and fresh
+  randomness, so that a repeated random state (a restored virtual machine) cannot give two
+  proofs with one nonce, which would reveal the secret.
 * Disjunctive proof that an ElGamal ciphertext encrypts a value in [0, L], by the OR
   composition of Cramer, Damgård, Schoenmakers ("Proofs of partial knowledge and simplified
   design of witness hiding protocols", CRYPTO 1994), as in Cramer, Gennaro, Schoenmakers
@@ -24,6 +28,7 @@ election key); the verifiers compute g^v · X^c as one simultaneous exponentiati
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,14 +93,61 @@ def check_proof_scalars(group: Group, proof: Proof, where: str) -> None:
         raise InvalidProof(str(error)) from None
 
 
+# -- hedged nonces ----------------------------------------------------------------------------
+
+NONCE_RANDOM_BYTES = 32
+
+
+def hedged_nonce(
+    group: Group,
+    purpose: Purpose,
+    context: ProofContext,
+    secret: int,
+    statement: Sequence[Value],
+) -> int:
+    """The commitment nonce of a proof about a long-term ``secret`` (docs/spec.md section 4.6).
+
+    k = hash_to_scalar_G(NONCE, purpose, fingerprint, [binding...], [statement...],
+    BE(secret, 32), 32 fresh bytes from ``secrets``), drawn again in the negligible case k = 0.
+    Deterministic nonces derived from the secret and the message (RFC 6979 section 3.2,
+    RFC 8032 section 5.1.6) make a nonce reused across two statements impossible whatever the
+    random generator does; the fresh bytes added to the hash ("hedged" signatures:
+    draft-irtf-cfrg-det-sigs-with-noise-04; the XEdDSA specification, Perrin 2016,
+    section 5) keep it unpredictable while the generator works, and blunt the fault and
+    side-channel attacks that a purely deterministic nonce invites. The hash is the wide
+    reduction of section 2.4, so k is uniform up to 2^-250.
+    """
+    secret_bytes = Group.scalar_to_bytes(secret % group.order)
+    while True:
+        nonce = group.hash_to_scalar(
+            Purpose.NONCE,
+            purpose.value,
+            context.fingerprint,
+            list(context.binding),
+            list(statement),
+            secret_bytes,
+            secrets.token_bytes(NONCE_RANDOM_BYTES),
+        )
+        if nonce:
+            return nonce
+
+
 # -- Schnorr ----------------------------------------------------------------------------------
 
 
 def prove_schnorr(
     group: Group, purpose: Purpose, context: ProofContext, secret: int, public: Element
 ) -> Proof:
-    """Prove knowledge of x with public = g^x. The nonce goes through the constant-time path."""
-    nonce = group.random_scalar()
+    """Prove knowledge of x with public = g^x, with a hedged nonce (constant-time path)."""
+    statement = [group.generator, public]
+    nonce = hedged_nonce(group, purpose, context, secret, statement)
+    return _prove_schnorr_with_nonce(group, purpose, context, secret, public, nonce)
+
+
+def _prove_schnorr_with_nonce(
+    group: Group, purpose: Purpose, context: ProofContext, secret: int, public: Element, nonce: int
+) -> Proof:
+    """:func:`prove_schnorr` with the nonce given: for known-answer vectors and tests only."""
     commitment = group.base_exp_secret(nonce)
     c = challenge(group, purpose, context, [group.generator, public], [commitment])
     return Proof(c, (nonce - c * secret) % group.order)
@@ -130,8 +182,29 @@ def prove_equal_logs(
     base2: Element,
     public2: Element,
 ) -> Proof:
-    """Prove log_base1(public1) = log_base2(public2) = secret (constant-time in the secret)."""
-    nonce = group.random_scalar()
+    """Prove log_base1(public1) = log_base2(public2) = secret, with a hedged nonce.
+
+    Constant-time in the secret and the nonce.
+    """
+    statement = [base1, public1, base2, public2]
+    nonce = hedged_nonce(group, purpose, context, secret, statement)
+    return _prove_equal_logs_with_nonce(
+        group, purpose, context, secret, base1, public1, base2, public2, nonce
+    )
+
+
+def _prove_equal_logs_with_nonce(
+    group: Group,
+    purpose: Purpose,
+    context: ProofContext,
+    secret: int,
+    base1: Element,
+    public1: Element,
+    base2: Element,
+    public2: Element,
+    nonce: int,
+) -> Proof:
+    """:func:`prove_equal_logs` with the nonce given: for known-answer vectors and tests only."""
     commitments = [group.exp_secret(base1, nonce), group.exp_secret(base2, nonce)]
     c = challenge(group, purpose, context, [base1, public1, base2, public2], commitments)
     return Proof(c, (nonce - c * secret) % group.order)

@@ -3,11 +3,13 @@
 Trustee j, holding the share s_j with verification key K_j = g^{s_j}, publishes for every
 tally ciphertext (alpha, beta) the factor M_j = alpha^{s_j} with a Chaum–Pedersen proof that
 log_g K_j = log_alpha M_j (Chaum, Pedersen, "Wallet databases with observers", CRYPTO 1992),
-bound to the election fingerprint and to ("trustee", j, "question", q, "option", o) under
-Purpose.DECRYPTION_PROOF. Any t valid factors combine with the Lagrange coefficients at 0 of
-their indices: prod_j M_j^{lambda_j} = alpha^s for the joint secret s (Shamir, CACM 1979;
-Pedersen, EUROCRYPT 1991), so beta / alpha^s = g^m. A bad share is rejected, naming its trustee,
-and the others carry on; fewer than t valid shares raise InsufficientShares. The small m is
+bound to the election fingerprint and to ("trustee", j, "question", q, "option", o, "beta",
+beta) under Purpose.DECRYPTION_PROOF: the proof names the whole ciphertext, not alpha alone,
+so a factor cannot be presented as the decryption of another ciphertext that shares its alpha.
+Any t valid factors combine with the Lagrange coefficients at 0 of their indices:
+prod_j M_j^{lambda_j} = alpha^s for the joint secret s (Shamir, CACM 1979; Pedersen,
+EUROCRYPT 1991), so beta / alpha^s = g^m. A bad share is rejected, naming its trustee, and the
+others carry on; fewer than t valid shares raise InsufficientShares. The small m is
 then found by a bounded discrete logarithm (:mod:`evote.crypto.dlog`).
 """
 
@@ -55,10 +57,14 @@ class CombinedTally:
 
 
 def share_context(
-    context: ProofContext, trustee: int, question: int, option: int | str
+    context: ProofContext, trustee: int, question: int, option: int | str, beta: Element
 ) -> ProofContext:
-    """("trustee", j, "question", q, "option", o) appended to the election's context."""
-    return context.extend("trustee", trustee, "question", question, "option", option)
+    """("trustee", j, "question", q, "option", o, "beta", beta) appended to the context.
+
+    The statement [g, K_j, alpha, M_j] holds alpha only; the binding adds the column's beta so
+    that the proof is about the ciphertext (alpha, beta) (docs/spec.md section 9.2).
+    """
+    return context.extend("trustee", trustee, "question", question, "option", option, "beta", beta)
 
 
 def compute_decryption_share(
@@ -82,7 +88,7 @@ def compute_decryption_share(
             prove_equal_logs(
                 group,
                 Purpose.DECRYPTION_PROOF,
-                share_context(context, index, question, option),
+                share_context(context, index, question, option, ciphertext.beta),
                 trustee_secret_share,
                 group.generator,
                 verification_key,
@@ -118,7 +124,7 @@ def check_decryption_share(
         check_equal_logs(
             group,
             Purpose.DECRYPTION_PROOF,
-            share_context(context, j, question, option),
+            share_context(context, j, question, option, ciphertext.beta),
             group.generator,
             verification_key,
             ciphertext.alpha,

@@ -34,6 +34,7 @@ from evote.crypto.proofs import (
     ProofContext,
     check_range,
     check_schnorr,
+    prove_equal_logs,
     prove_schnorr,
 )
 from evote.crypto.shamir import recover_secret
@@ -502,3 +503,51 @@ def test_b6_invalid_plaintext_in_record(
     forged = with_question(world, 0, honest, index, forge_question(world, 0, index, values, blank))
     replace_entry(record, world, COUNTED, forged.canonical_bytes())
     assert_fails_at(record, "11.7")
+
+
+# -- B7, B8 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.attack("B7")
+def test_b7_repeated_random_state_does_not_reveal_a_share(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two decryption proofs from a restored snapshot: the classic nonce-reuse extraction fails."""
+    group = world.group
+    trustee = world.shares[0]
+    monkeypatch.setattr("evote.crypto.proofs.secrets.token_bytes", bytes)
+    monkeypatch.setattr(type(group), "random_scalar", lambda self: 7)
+    alpha_one, alpha_two = group.base_exp(11), group.base_exp(13)
+    context = world.election.proof_context()
+    proofs = [
+        prove_equal_logs(
+            group, Purpose.DECRYPTION_PROOF, context, trustee.share, group.generator,
+            trustee.verification_key, alpha, group.exp(alpha, trustee.share),
+        )
+        for alpha in (alpha_one, alpha_two)
+    ]  # fmt: skip
+    one, two = proofs
+    # With one nonce w: v1 = w - c1·x and v2 = w - c2·x, so x = (v1 - v2) / (c2 - c1).
+    extracted = (
+        (one.response - two.response) * pow(two.challenge - one.challenge, -1, group.order)
+    ) % group.order
+    assert extracted != trustee.share
+    nonces = {(p.response + p.challenge * trustee.share) % group.order for p in proofs}
+    assert len(nonces) == 2
+
+
+@pytest.mark.attack("B8")
+def test_b8_decryption_factor_carried_to_another_beta(world: World, tmp_path: Path) -> None:
+    """Same alpha, another beta: the proof binds beta, so the factor does not carry over."""
+    board, tally = _closed_tally(world, tmp_path)
+    with board:
+        group = world.group
+        share = world.decryption_shares(tally)[0]
+        context = world.election.proof_context()
+        key = world.ceremony.verification_key(share.trustee)
+        check_decryption_share(group, share, key, tally, context)
+        first = tally.options[0][0]
+        moved = replace(first, beta=first.beta * group.generator)
+        other = replace(tally, options=((moved, *tally.options[0][1:]), *tally.options[1:]))
+        with pytest.raises(InvalidProof, match=r"trustee 1: decryption share for question 0"):
+            check_decryption_share(group, share, key, other, context)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from evote import jsonstrict
+from evote.ceremony import files
 from evote.ceremony.dkg import (
     Announcement,
     CeremonyResult,
@@ -30,13 +31,14 @@ from evote.ceremony.dkg import (
     commitment_hash,
     confirm,
     finalize_ceremony,
+    judge_complaints,
     make_commitments,
-    raise_for_complaints,
-    seal_shares,
+    make_complaint,
 )
+from evote.ceremony.keyfile import write_key_file
 from evote.ceremony.wire import ceremony_result_to_json
 from evote.crypto.groups import Group
-from evote.errors import CeremonyError, InvalidShare
+from evote.errors import CeremonyError, InvalidInput, InvalidShare
 from tests.attacks.conftest import THRESHOLD, TRUSTEES, World
 from tests.attacks.records import assert_fails_at, assert_refused_at_load, rewrite_ceremony
 
@@ -63,18 +65,28 @@ def test_e1_invalid_share_and_the_complaint_naming_its_sender(group: Group) -> N
     trustees, setup = started(group, "e1")
     hashes = [t.commit(setup) for t in trustees]
     revealed = [t.reveal(hashes) for t in trustees]
-    sealed = [box for t in trustees for box in t.send_shares(revealed)]
-    # Trustee 2 sends trustee 1 a share of another polynomial, sealed with its own key.
+    # Trustee 2 deals from another polynomial than the one it committed to (same constant term,
+    # so that it can still sign), then publishes that polynomial's share when accused.
     cheater = trustees[1]
-    wrong = [group.random_scalar() for _ in range(THRESHOLD)]
-    forged = seal_shares(setup, 2, cheater._transport, wrong)
-    to_first = next(box for box in forged if box.recipient == 1)
-    inbox = [to_first if (s.sender, s.recipient) == (2, 1) else s for s in sealed]
-    complaints = trustees[0].receive_shares([s for s in inbox if s.recipient == 1])
-    assert [(c.accuser, c.accused) for c in complaints] == [(1, 2)]
+    cheater._coefficients = [
+        cheater._coefficients[0],
+        *(group.random_scalar() for _ in range(THRESHOLD - 1)),
+    ]
+    sealed = [box for t in trustees for box in t.send_shares(revealed)]
+    complaints = [
+        c for t in trustees for c in t.receive_shares([s for s in sealed if s.recipient == t.index])
+    ]
+    assert {(c.accuser, c.accused) for c in complaints} == {(i, 2) for i in range(1, TRUSTEES + 1)
+                                                            if i != 2}  # fmt: skip
     assert "does not match its commitments" in complaints[0].reason
-    with pytest.raises(InvalidShare, match="trustee 2: trustee 1 complains"):
-        raise_for_complaints(complaints)
+    answers = cheater.answer(complaints)
+    verdicts = judge_complaints(setup, revealed, complaints, answers)
+    assert {(v.cheater, v.upheld) for v in verdicts} == {(2, True)}
+    for trustee in trustees:
+        with pytest.raises(InvalidShare, match="trustee 2: cheated: the share it published"):
+            trustee.confirm(complaints, answers)
+    with pytest.raises(InvalidShare, match="start it again without trustee 2"):
+        finalize_ceremony(setup, hashes, revealed, complaints, [], answers)
     # The check itself, on the value: the sender is named.
     with pytest.raises(InvalidShare, match="trustee 2: its share for trustee 1"):
         check_share(setup, revealed[1], 1, group.random_scalar())
@@ -208,3 +220,42 @@ def test_e4_confirmation_over_another_transcript_in_record(world: World, record:
     forged = dataclasses.replace(ceremony, confirmations=tuple(confirmations))
     rewrite_ceremony(record, world, lambda value: replace_result(value, forged))
     assert_fails_at(record, "11.3", "transcript differs")
+
+
+# -- E5 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.attack("E5")
+@pytest.mark.parametrize("weak", ["x", "aaaaaaaaaaaaaaaa", "abababababab", "123456789012"])
+def test_e5_weak_passphrase_never_protects_a_key_file(
+    group: Group, tmp_path: Path, weak: str
+) -> None:
+    with pytest.raises(InvalidInput, match=r"passphrase (too short|too repetitive|is only)"):
+        write_key_file(tmp_path / "key.json", b"a secret share", weak, {"election_id": "e5"})
+    with pytest.raises(InvalidInput, match="passphrase"):
+        files.trustee_init(tmp_path / "t1", group, "e5", 1, 2, 1, weak)
+    assert not (tmp_path / "key.json").exists()
+    assert not (tmp_path / "t1" / "key.json").exists()
+
+
+# -- E6 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.attack("E6")
+def test_e6_false_complaint_names_the_complainer_and_cannot_abort(group: Group) -> None:
+    trustees, setup = started(group, "e6")
+    hashes = [t.commit(setup) for t in trustees]
+    revealed = [t.reveal(hashes) for t in trustees]
+    sealed = [box for t in trustees for box in t.send_shares(revealed)]
+    for t in trustees:
+        assert t.receive_shares([s for s in sealed if s.recipient == t.index]) == ()
+    # Trustee 1 dislikes the joint key it now knows and accuses honest trustee 2.
+    liar = trustees[0]
+    false = make_complaint(setup, 1, liar._coefficients, revealed[0], 2, "bad share")
+    answers = [a for t in trustees for a in t.answer([false])]
+    (verdict,) = judge_complaints(setup, revealed, [false], answers)
+    assert (verdict.upheld, verdict.cheater) == (False, 1)
+    confirmations = [t.confirm([false], answers) for t in trustees]
+    result = finalize_ceremony(setup, hashes, revealed, [false], confirmations, answers)
+    assert result.joint_key == group.product(item.commitments[0] for item in revealed)
+    assert result.complaints == (false,)

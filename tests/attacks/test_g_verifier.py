@@ -20,6 +20,7 @@ import pytest
 
 import evote.ballots.credentials as credentials_module
 import evote.ceremony.dkg as dkg
+import evote.crypto.proofs as proofs
 from evote.ballots.credentials import CredentialKey
 from evote.ballots.signature import sign_with_key
 from evote.cli import main
@@ -249,20 +250,29 @@ def logged_exponents(group: Group) -> Iterator[ExponentLog]:
 
 @contextmanager
 def drawn_scalars() -> Iterator[list[int]]:
-    """Every scalar drawn with Group.random_scalar (the nonces and the secret coefficients)."""
+    """Every secret scalar drawn: Group.random_scalar (the coefficients) and the proofs' hedged
+    nonces (docs/spec.md section 4.6)."""
     drawn: list[int] = []
     original = Group.random_scalar
+    original_nonce = proofs.hedged_nonce
 
     def draw(self: Group) -> int:
         value = original(self)
         drawn.append(value)
         return value
 
+    def nonce(*args: Any) -> int:
+        value = original_nonce(*args)
+        drawn.append(value)
+        return value
+
     Group.random_scalar = draw  # type: ignore[method-assign]
+    proofs.hedged_nonce = nonce
     try:
         yield drawn
     finally:
         Group.random_scalar = original  # type: ignore[method-assign]
+        proofs.hedged_nonce = original_nonce
 
 
 @pytest.mark.attack("G3")

@@ -73,6 +73,21 @@ def test_signatures_are_randomised(group: Group, keypair: tuple[int, Element]) -
     assert first != sign_message(group, secret, public, FINGERPRINT, MESSAGE)
 
 
+def test_signature_nonces_survive_a_repeated_random_state(
+    group: Group, keypair: tuple[int, Element], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every random draw repeated (a restored VM snapshot), two messages get two nonces."""
+    secret, public = keypair
+    monkeypatch.setattr("evote.crypto.proofs.secrets.token_bytes", bytes)
+    monkeypatch.setattr(type(group), "random_scalar", lambda self: 5)
+    nonces = set()
+    for message in (MESSAGE, MESSAGE + b" ", b"another ballot"):
+        proof = sign_message(group, secret, public, FINGERPRINT, message).proof
+        check_signature(group, public, FINGERPRINT, message, Signature(proof))
+        nonces.add((proof.response + proof.challenge * secret) % group.order)
+    assert len(nonces) == 3
+
+
 def test_json_round_trip(group: Group, signed: Signature) -> None:
     obj = signature_to_json(signed)
     assert isinstance(obj, list)

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from evote.ceremony import wire
 from evote.ceremony.dkg import (
     Announcement,
+    Answer,
+    CeremonyResult,
     CeremonySetup,
     CommitmentHash,
     Complaint,
@@ -25,10 +27,13 @@ from evote.ceremony.dkg import (
     ceremony_setup,
     check_ceremony_result,
     check_commitments,
+    compute_keys,
     draw_polynomial,
     finalize_ceremony,
+    judge_complaints,
     make_commitments,
-    raise_for_complaints,
+    make_complaint,
+    raise_for_cheaters,
     run_ceremony,
     share_context,
 )
@@ -69,6 +74,22 @@ class Run:
         for tr in self.trustees:
             complaints += tr.receive_shares([s for s in sealed if s.recipient == tr.index])
         return complaints
+
+    def answer(self, complaints: Sequence[Complaint]) -> list[Answer]:
+        return [answer for tr in self.trustees for answer in tr.answer(complaints)]
+
+    def finish(
+        self,
+        revealed: Sequence[TrusteeCommitments],
+        complaints: Sequence[Complaint],
+        answers: Sequence[Answer],
+    ) -> CeremonyResult:
+        confirmations = [tr.confirm(complaints, answers) for tr in self.trustees]
+        result = finalize_ceremony(
+            self.setup, self.hashes, revealed, complaints, confirmations, answers
+        )
+        assert {tr.transcript_hash for tr in self.trustees} == {result.transcript_hash}
+        return result
 
 
 def test_ceremony_five_three(group: Group) -> None:
@@ -197,9 +218,11 @@ def test_reveal_waits_for_every_hash() -> None:
         run.trustees[0].reveal(run.hashes[:2])
 
 
-def test_bad_share_complaint_names_sender(group: Group) -> None:
+def test_bad_share_answered_with_a_good_one_is_dismissed(group: Group) -> None:
+    """Trustee 2 seals a bad share for 4 but publishes the right one: 4 is named, 4 carries on."""
     run = Run(group)
-    sealed = run.send(run.reveal())
+    revealed = run.reveal()
+    sealed = run.send(revealed)
     sender = run.trustees[1]
     position = next(i for i, s in enumerate(sealed) if (s.sender, s.recipient) == (2, 4))
     random_share = group.scalar_to_bytes(group.random_scalar())
@@ -215,10 +238,99 @@ def test_bad_share_complaint_names_sender(group: Group) -> None:
     )
     complaints = run.receive(sealed)
     assert [(c.accuser, c.accused) for c in complaints] == [(4, 2)]
-    with pytest.raises(InvalidShare, match=r"trustee 2: trustee 4 complains"):
-        raise_for_complaints(complaints)
-    with pytest.raises(CeremonyError, match=r"cannot confirm"):
-        run.trustees[3].confirm()
+    with pytest.raises(CeremonyError, match=r"trustee 2: has not answered the complaint of"):
+        run.trustees[3].confirm(complaints)
+    answers = run.answer(complaints)
+    assert [(a.accused, a.accuser) for a in answers] == [(2, 4)]
+    (verdict,) = judge_complaints(run.setup, revealed, complaints, answers)
+    assert (verdict.upheld, verdict.cheater) == (False, 4)
+    result = run.finish(revealed, complaints, answers)
+    assert result.complaints == tuple(complaints) and result.answers == tuple(answers)
+    check_ceremony_result(result)
+    fourth = run.trustees[3].share()
+    assert group.base_exp(fourth.share) == result.verification_key(4)
+    # The complaints and answers are in the transcript: without them it is another hash.
+    with pytest.raises(CeremonyError, match=r"confirmation"):
+        finalize_ceremony(
+            run.setup, run.hashes, revealed, (), result.confirmations
+        )
+
+
+def test_false_complaint_names_the_complainer_and_keeps_the_key(group: Group) -> None:
+    """A dishonest trustee 1 complains about trustee 3's good share to abort the ceremony."""
+    run = Run(group, 4, 2)
+    revealed = run.reveal()
+    assert run.receive(run.send(revealed)) == []
+    liar = run.trustees[0]
+    false = make_complaint(run.setup, 1, liar._coefficients, revealed[0], 3, "made up")
+    answers = run.answer([false])
+    (verdict,) = judge_complaints(run.setup, revealed, [false], answers)
+    assert verdict.cheater == 1
+    assert verdict.describe().startswith("trustee 1: its complaint about trustee 3 is false")
+    result = run.finish(revealed, [false], answers)
+    # The joint key is what it would have been: the complaint changed nothing but the record.
+    assert result.joint_key == group.product(c.commitments[0] for c in revealed)
+    assert dict(result.verification_key_map()) == dict(
+        zip(run.setup.indices, compute_keys(run.setup, revealed)[1], strict=True)
+    )
+
+
+def test_verdicts_are_computed_from_the_public_messages_alone(group: Group) -> None:
+    run = Run(group, 3, 2)
+    revealed = run.reveal()
+    cheater = run.trustees[2]
+    # A new polynomial with the committed constant term: it can still sign its answers.
+    cheater._coefficients = [cheater._coefficients[0], *draw_polynomial(run.setup)[1:]]
+    complaints = run.receive(run.send(revealed))
+    answers = run.answer(complaints)
+    # What a bystander gets from the wire: decode every message again, judge.
+    setup = wire.setup_from_obj(json.loads(json.dumps(wire.setup_to_obj(run.setup))), "setup")
+    lists = [
+        wire.complaints_from_json(
+            wire.complaints_to_json(setup, i, [c for c in complaints if c.accuser == i]), setup
+        )[1]
+        for i in setup.indices
+    ]
+    decoded_answers = [wire.answer_from_json(wire.answer_to_json(setup, a), setup) for a in answers]
+    every_complaint = [c for items in lists for c in items]
+    public = judge_complaints(setup, revealed, every_complaint, decoded_answers)
+    assert [(v.accuser, v.accused, v.upheld) for v in public] == [(1, 3, True), (2, 3, True)]
+    for trustee in run.trustees:
+        with pytest.raises(InvalidShare, match=r"trustee 3: cheated: the share it published"):
+            trustee.confirm(complaints, answers)
+    with pytest.raises(InvalidShare, match=r"start it again without trustee 3"):
+        raise_for_cheaters(public)
+
+
+def test_forged_complaints_and_answers_name_nobody(group: Group) -> None:
+    run = Run(group, 3, 2)
+    revealed = run.reveal()
+    assert run.receive(run.send(revealed)) == []
+    third = run.trustees[2]
+    # Trustee 3 files a complaint in trustee 1's name: its signature is not trustee 1's.
+    forged = make_complaint(run.setup, 3, third._coefficients, revealed[2], 2, "framed")
+    in_ones_name = dataclasses.replace(forged, accuser=1)
+    with pytest.raises(CeremonyError, match=r"not signed by trustee 1"):
+        judge_complaints(run.setup, revealed, [in_ones_name], [])
+    with pytest.raises(CeremonyError, match=r"not signed by trustee 1"):
+        run.trustees[1].answer([in_ones_name])
+    # A bad share published in trustee 2's name, to frame it: refused, not a verdict.
+    honest = make_complaint(
+        run.setup, 1, run.trustees[0]._coefficients, revealed[0], 2, "no share received"
+    )
+    (answer,) = run.answer([honest])
+    framed = dataclasses.replace(answer, share=(answer.share + 1) % group.order)
+    with pytest.raises(CeremonyError, match=r"answer of trustee 2 to trustee 1.*not signed by"):
+        judge_complaints(run.setup, revealed, [honest], [framed])
+    for bad, message in [
+        ([honest, honest], "two complaints"),
+        ([dataclasses.replace(honest, accused=1)], "accuses itself"),
+        ([dataclasses.replace(honest, accused=9)], "accused 9 is not a trustee"),
+    ]:
+        with pytest.raises(CeremonyError, match=message):
+            judge_complaints(run.setup, revealed, bad, [answer])
+    with pytest.raises(CeremonyError, match=r"that nobody filed"):
+        judge_complaints(run.setup, revealed, [], [answer])
 
 
 def test_missing_and_unopenable_shares() -> None:
@@ -236,10 +348,13 @@ def test_polynomial_changed_after_commit_is_caught(group: Group) -> None:
     run = Run(group)
     revealed = run.reveal()
     cheater = run.trustees[2]
-    cheater._coefficients = draw_polynomial(run.setup)
+    # A new polynomial with the committed constant term: it can still sign its answers.
+    cheater._coefficients = [cheater._coefficients[0], *draw_polynomial(run.setup)[1:]]
     complaints = run.receive(run.send(revealed))
     assert {c.accused for c in complaints} == {3}
     assert {c.accuser for c in complaints} == {1, 2, 4, 5}
+    verdicts = judge_complaints(run.setup, revealed, complaints, run.answer(complaints))
+    assert {(v.cheater, v.upheld) for v in verdicts} == {(3, True)}
 
 
 def test_out_of_order_steps() -> None:

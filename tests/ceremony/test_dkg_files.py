@@ -9,7 +9,7 @@ import pytest
 
 from evote.ceremony import files, wire
 from evote.ceremony.dkg import check_ceremony_result
-from evote.ceremony.keyfile import KdfStrength
+from evote.ceremony.keyfile import KdfStrength, write_key_file
 from evote.crypto.groups import ED25519, Group
 from evote.crypto.shamir import recover_secret
 from evote.errors import CeremonyError, InvalidKeyFile, InvalidShare
@@ -42,8 +42,12 @@ def run_to_confirm(tmp_path: Path) -> tuple[list[Path], dict[str, list[Path]]]:
     shares = [
         p for i, f in enumerate(folders, 1) for p in files.trustee_send(f, reveals, passphrase(i))
     ]
+    complaints = [
+        files.trustee_receive(f, shares, passphrase(i), strength=FAST)[0]
+        for i, f in enumerate(folders, 1)
+    ]
     confirms = [
-        files.trustee_receive(f, shares, passphrase(i), strength=FAST)
+        files.trustee_confirm(f, complaints, [], passphrase(i), strength=FAST)[0]
         for i, f in enumerate(folders, 1)
     ]
     return folders, {
@@ -51,6 +55,7 @@ def run_to_confirm(tmp_path: Path) -> tuple[list[Path], dict[str, list[Path]]]:
         "commit": commits,
         "reveal": reveals,
         "share": shares,
+        "complaints": complaints,
         "confirm": confirms,
     }
 
@@ -128,7 +133,7 @@ def test_out_of_order_steps_refused(tmp_path: Path) -> None:
 def test_mismatched_announcement_refused(tmp_path: Path) -> None:
     folders, announce = init_all(tmp_path)
     stranger = files.trustee_init(
-        tmp_path / "stranger", ED25519, ELECTION, 3, N, T + 1, "p", strength=FAST
+        tmp_path / "stranger", ED25519, ELECTION, 3, N, T + 1, passphrase(3), strength=FAST
     )
     with pytest.raises(CeremonyError, match=r"trustee 3: announced .* t = 3"):
         files.trustee_commit(folders[0], [*announce[:2], stranger], passphrase(1), strength=FAST)
@@ -172,36 +177,120 @@ def test_share_key_file_checks(tmp_path: Path) -> None:
         files.read_share_key_file(key_path, passphrase(1), result, 1)
 
 
-def test_bad_share_file_writes_complaint(tmp_path: Path) -> None:
+def _up_to_send(tmp_path: Path) -> tuple[list[Path], dict[str, list[Path]]]:
     folders, announce = init_all(tmp_path)
     commits = [
         files.trustee_commit(f, announce, passphrase(i), strength=FAST)
         for i, f in enumerate(folders, 1)
     ]
     reveals = [files.trustee_reveal(f, commits) for f in folders]
-    shares = [
-        p for i, f in enumerate(folders, 1) for p in files.trustee_send(f, reveals, passphrase(i))
+    return folders, {"announce": announce, "commit": commits, "reveal": reveals}
+
+
+def _send_all(folders: list[Path], produced: dict[str, list[Path]]) -> list[Path]:
+    return [
+        p
+        for i, f in enumerate(folders, 1)
+        for p in files.trustee_send(f, produced["reveal"], passphrase(i))
     ]
+
+
+def test_false_complaint_is_judged_and_the_ceremony_continues(tmp_path: Path) -> None:
+    """Trustee 1 complains about trustee 2's good share: the answer names trustee 1."""
+    folders, produced = _up_to_send(tmp_path)
+    shares = _send_all(folders, produced)
     # Trustee 2's share for trustee 1 replaced by its share for trustee 3 (a valid box, but for
     # another pair of trustees): trustee 1 cannot open it and complains about trustee 2.
     to_one = tmp_path / "trustee-2" / "out" / "share-2-to-1.json"
     to_three = json.loads((tmp_path / "trustee-2" / "out" / "share-2-to-3.json").read_bytes())
     to_three["recipient"] = 1
     to_one.write_text(json.dumps(to_three))
-    with pytest.raises(InvalidShare, match=r"trustee 2: trustee 1 complains"):
-        files.trustee_receive(folders[0], shares, passphrase(1), strength=FAST)
-    complaint = folders[0] / "out" / "complaint-1-about-2.json"
-    assert complaint.exists()
+    received = [
+        files.trustee_receive(f, shares, passphrase(i), strength=FAST)
+        for i, f in enumerate(folders, 1)
+    ]
+    complaints = [path for path, _ in received]
+    assert [(c.accuser, c.accused) for _, found in received for c in found] == [(1, 2)]
     with pytest.raises(CeremonyError, match=r"cannot receive shares"):
         files.trustee_receive(folders[0], shares, passphrase(1), strength=FAST)
-    confirms = [
-        files.trustee_receive(f, shares, passphrase(i), strength=FAST)
-        for i, f in enumerate(folders[1:], 2)
+    # Nobody can confirm before the accused answers.
+    with pytest.raises(CeremonyError, match=r"trustee 2: has not answered the complaint of"):
+        files.trustee_confirm(folders[2], complaints, [], passphrase(3), strength=FAST)
+    assert files.trustee_answer(folders[0], complaints, passphrase(1)) == []
+    answers = files.trustee_answer(folders[1], complaints, passphrase(2))
+    assert [p.name for p in answers] == ["answer-2-to-1.json"]
+    public = (produced["announce"], produced["commit"], produced["reveal"])
+    (verdict,) = files.ceremony_judge(*public, complaints, answers)
+    assert (verdict.upheld, verdict.cheater) == (False, 1)
+    assert "trustee 1: its complaint about trustee 2 is false" in verdict.describe()
+    confirmed = [
+        files.trustee_confirm(f, complaints, answers, passphrase(i), strength=FAST)
+        for i, f in enumerate(folders, 1)
     ]
-    with pytest.raises(InvalidShare, match=r"trustee 2: trustee 1 complains"):
-        files.ceremony_finalize(
-            tmp_path / "result.json", announce, commits, reveals, confirms, [complaint]
-        )
+    # Every trustee reached the same verdict from the public files.
+    assert {outcome for _, outcome in confirmed} == {(verdict,)}
+    confirms = [path for path, _ in confirmed]
+    with pytest.raises(CeremonyError, match=r"confirmed another transcript hash"):
+        files.ceremony_finalize(tmp_path / "r0.json", *public, confirms)
+    result = files.ceremony_finalize(tmp_path / "r.json", *public, confirms, complaints, answers)
+    assert [(c.accuser, c.accused) for c in result.complaints] == [(1, 2)]
+    assert [(a.accused, a.accuser) for a in result.answers] == [(2, 1)]
+    decoded = wire.ceremony_result_from_json((tmp_path / "r.json").read_bytes())
+    assert decoded == result
+    check_ceremony_result(decoded)
+    values = {
+        i: files.read_share_key_file(f / files.KEY_FILE, passphrase(i), result, i).share
+        for i, f in enumerate(folders, 1)
+    }
+    for subset in ((1, 2), (1, 3), (2, 3)):
+        secret = recover_secret({i: values[i] for i in subset}, ED25519.order)
+        assert ED25519.base_exp(secret) == result.joint_key
+
+
+def _cheat(folder: Path, index: int) -> None:
+    """Trustee ``index`` changes its polynomial after revealing its commitments."""
+    state = json.loads((folder / files.STATE_FILE).read_bytes())
+    opened = files._open_secrets(
+        folder / files.KEY_FILE, passphrase(index), ED25519, ELECTION, index, files.COMMITTED
+    )
+    coefficients = [opened.coefficients[0], (opened.coefficients[1] + 1) % ED25519.order]
+    write_key_file(
+        folder / files.KEY_FILE,
+        files._secret_payload(files.COMMITTED, opened.transport, coefficients, None),
+        passphrase(index),
+        files._key_header(state, files.COMMITTED),
+        strength=FAST,
+        overwrite=True,
+    )
+
+
+def test_true_complaint_names_the_accused_and_stops_the_ceremony(tmp_path: Path) -> None:
+    folders, produced = _up_to_send(tmp_path)
+    _cheat(folders[1], 2)
+    shares = _send_all(folders, produced)
+    received = [
+        files.trustee_receive(f, shares, passphrase(i), strength=FAST)
+        for i, f in enumerate(folders, 1)
+    ]
+    assert sorted((c.accuser, c.accused) for _, found in received for c in found) == [
+        (1, 2),
+        (3, 2),
+    ]
+    complaints = [path for path, _ in received]
+    answers = files.trustee_answer(folders[1], complaints, passphrase(2))
+    public = (produced["announce"], produced["commit"], produced["reveal"])
+    verdicts = files.ceremony_judge(*public, complaints, answers)
+    assert [(v.accuser, v.accused, v.upheld, v.cheater) for v in verdicts] == [
+        (1, 2, True, 2),
+        (3, 2, True, 2),
+    ]
+    stop = r"trustee 2: cheated: the share it published for trustee 1 does not match"
+    for i, folder in enumerate(folders, 1):
+        with pytest.raises(InvalidShare, match=stop):
+            files.trustee_confirm(folder, complaints, answers, passphrase(i), strength=FAST)
+    with pytest.raises(InvalidShare, match=stop):
+        files.ceremony_finalize(tmp_path / "r.json", *public, [], complaints, answers)
+    assert not (tmp_path / "r.json").exists()
 
 
 def test_message_from_another_ceremony_refused(tmp_path: Path) -> None:

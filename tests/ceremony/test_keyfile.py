@@ -23,6 +23,7 @@ from evote.ceremony import keyfile
 from evote.ceremony.keyfile import (
     KdfStrength,
     SealedSecret,
+    check_passphrase_strength,
     open_secret,
     read_key_file,
     read_public_header,
@@ -82,6 +83,14 @@ def _b64(raw: bytes) -> str:
 # --- round trips ------------------------------------------------------------------------------
 
 
+def _strong_enough(passphrase: str) -> bool:
+    try:
+        check_passphrase_strength(passphrase)
+    except InvalidInput:
+        return False
+    return True
+
+
 def test_round_trip(sealed: bytes) -> None:
     opened = open_secret(sealed, PASSPHRASE)
     assert opened.secret == SECRET
@@ -91,8 +100,8 @@ def test_round_trip(sealed: bytes) -> None:
 @settings(max_examples=4, deadline=None)
 @given(
     secret=st.binary(min_size=1, max_size=300),
-    passphrase=st.text(min_size=1, max_size=40).filter(
-        lambda p: not any(0xD800 <= ord(c) <= 0xDFFF for c in p)
+    passphrase=st.text(min_size=12, max_size=40).filter(
+        lambda p: not any(0xD800 <= ord(c) <= 0xDFFF for c in p) and _strong_enough(p)
     ),
     header=st.dictionaries(
         st.text(min_size=1, max_size=10),
@@ -513,6 +522,45 @@ def test_empty_passphrase_is_not_a_key_file_error(sealed: bytes) -> None:
 def test_bad_arguments_are_refused(secret: Any, passphrase: Any, header: Any, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         seal_secret(secret, passphrase, header, strength=FAST)
+
+
+@pytest.mark.parametrize(
+    ("weak", "message"),
+    [
+        ("x", "passphrase too short: 1 characters, at least 12"),
+        ("eleven char", "passphrase too short: 11 characters"),
+        ("cafe\u0301 laits!", "passphrase too short: 11 characters"),  # 12 before NFC
+        ("aaaaaaaaaaaaaaaaaaaa", "passphrase too repetitive: 1 different characters"),
+        ("abcabcabcabcabc", "passphrase too repetitive: 3 different characters"),
+        ("314159265358979", "passphrase is only digits"),
+    ],
+)
+def test_weak_passphrases_are_refused_when_writing(
+    tmp_path: Path, sealed: bytes, weak: str, message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        check_passphrase_strength(weak)
+    with pytest.raises(InvalidInput, match=message):
+        seal_secret(SECRET, weak, HEADER, strength=FAST)
+    with pytest.raises(InvalidInput, match=message):
+        write_key_file(tmp_path / "weak.key", SECRET, weak, HEADER, strength=FAST)
+    assert not (tmp_path / "weak.key").exists()
+
+
+def test_passphrase_rule_boundaries() -> None:
+    check_passphrase_strength("abcdef123456")  # 12 characters, 12 distinct
+    check_passphrase_strength("aaaaaabcdefg")  # 12 characters, exactly 6 distinct
+    check_passphrase_strength(PASSPHRASE)
+    with pytest.raises(InvalidInput, match="5 different characters"):
+        check_passphrase_strength("aaaaaaabcdea")
+
+
+def test_a_file_with_a_weak_passphrase_still_opens() -> None:
+    """The rule binds what is written: an older file under a short passphrase stays readable."""
+    data = keyfile._seal_with(
+        SECRET, "short", HEADER, KdfStrength.INTERACTIVE.params, salt=bytes(16), nonce=bytes(24)
+    )
+    assert open_secret(data, "short").secret == SECRET
 
 
 def test_strength_must_be_a_preset() -> None:

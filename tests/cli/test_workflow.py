@@ -26,7 +26,11 @@ from evote.board.chain import EntryKind
 ROOT = Path(__file__).resolve().parents[2]
 REFERENDUM = ROOT / "examples" / "referendum.json"
 ELECTION_ID = "metro-2027-tram"
-PASSPHRASES = {1: "correct horse one", 2: "battery staple two", 3: "trois chevaux"}
+PASSPHRASES = {
+    1: "correct horse one staple",
+    2: "battery staple two horse",
+    3: "trois chevaux de bataille",
+}
 
 
 def run_cli(
@@ -126,6 +130,10 @@ class Ceremony:
         self.deliver("share-*-to-*.json", only_addressed=True)
         for i in everyone:
             out = self.step(i, "receive", self.inbox(i))
+            assert "every share received checks" in out
+        self.deliver("complaints-*.json")
+        for i in everyone:
+            out = self.step(i, "confirm", self.inbox(i))
             assert "transcript hash" in out
         exchange.mkdir()
         for i in everyone:

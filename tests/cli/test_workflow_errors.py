@@ -320,19 +320,24 @@ def test_trustee_decrypt_before_the_tally(tmp_path: Path, world: World) -> None:
 
 def test_ceremony_step_out_of_order(tmp_path: Path) -> None:
     trustee = tmp_path / "t1"
-    ok(*init_trustee_args(trustee), stdin="pass\n")
+    ok(*init_trustee_args(trustee), stdin="a passphrase for tests\n")
     line = fails("trustee", "reveal", "--trustee", trustee, trustee / "out")
     assert "next step is evote trustee commit" in line
     line = fails(
-        "trustee", "commit", "--trustee", trustee, tmp_path / "empty-inbox", stdin="pass\n"
+        "trustee",
+        "commit",
+        "--trustee",
+        trustee,
+        tmp_path / "empty-inbox",
+        stdin="a passphrase for tests\n",
     )
     assert "no such file or directory" in line
 
 
 def test_trustee_init_twice(tmp_path: Path) -> None:
     args = init_trustee_args(tmp_path / "t1")
-    ok(*args, stdin="pass\n")
-    assert "already lives here" in fails(*args, stdin="pass\n")
+    ok(*args, stdin="a passphrase for tests\n")
+    assert "already lives here" in fails(*args, stdin="a passphrase for tests\n")
 
 
 # -- passphrases ------------------------------------------------------------------------------
@@ -460,14 +465,14 @@ def _args(env: str | None = None) -> argparse.Namespace:
 
 
 def test_passphrase_prompted_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter(["typed secret", "typed secret"])
+    answers = iter(["typed secret words", "typed secret words"])
     monkeypatch.setattr(sys, "stdin", _Terminal(""))
     monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
-    assert read_passphrase(_args(), "trustee passphrase", confirm=True) == "typed secret"
+    assert read_passphrase(_args(), "trustee passphrase", confirm=True) == "typed secret words"
 
 
 def test_passphrase_confirmation_must_match(monkeypatch: pytest.MonkeyPatch) -> None:
-    answers = iter(["one", "two"])
+    answers = iter(["one horse battery", "two horse battery"])
     monkeypatch.setattr(sys, "stdin", _Terminal(""))
     monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
     with pytest.raises(InvalidInput, match="differ"):
@@ -479,3 +484,37 @@ def test_passphrase_from_stdin_and_environment(monkeypatch: pytest.MonkeyPatch) 
     assert read_passphrase(_args(), "p") == "from stdin"
     monkeypatch.setenv("EVOTE_TEST_PASSPHRASE", "from env")
     assert read_passphrase(_args("EVOTE_TEST_PASSPHRASE"), "p") == "from env"
+
+
+def test_weak_new_passphrase_refused_before_the_confirmation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prompts: list[str] = []
+
+    def typed(prompt: str) -> str:
+        prompts.append(prompt)
+        return "x"
+
+    monkeypatch.setattr(sys, "stdin", _Terminal(""))
+    monkeypatch.setattr(getpass, "getpass", typed)
+    with pytest.raises(InvalidInput, match=r"passphrase too short: 1 characters, at least 12"):
+        read_passphrase(_args(), "trustee passphrase", confirm=True)
+    assert prompts == ["trustee passphrase: "]
+
+
+@pytest.mark.parametrize(
+    ("weak", "why"),
+    [
+        ("x", "too short: 1 characters"),
+        ("aaaaaaaaaaaaaaaa", "too repetitive: 1 different characters"),
+        ("abababababab", "too repetitive: 2 different characters"),
+        ("123456789012", "is only digits"),
+    ],
+)
+def test_weak_passphrase_refused_by_trustee_init(tmp_path: Path, weak: str, why: str) -> None:
+    args = ["trustee", "init", "--trustee", tmp_path / "t1", "--election-id", "e-2025"]
+    args += ["--index", "1", "--trustees", "2", "--threshold", "1", "--kdf", "interactive"]
+    line = fails(*args, stdin=weak + "\n")
+    assert f"passphrase {why}" in line
+    assert "choose another passphrase" in line
+    assert not (tmp_path / "t1" / "key.json").exists()

@@ -28,6 +28,7 @@ from evote.crypto.proofs import (
     check_proof_scalars,
     check_range,
     check_schnorr,
+    hedged_nonce,
     prove_equal_logs,
     prove_range,
     prove_schnorr,
@@ -429,3 +430,88 @@ def test_out_of_range_value_cannot_be_proven(
     check_range(public_key, purpose, context, two, 2, wide)
     with pytest.raises(InvalidProof):
         check_range(public_key, purpose, context, two, 1, DisjunctiveProof(wide.branches[:2]))
+
+
+# -- hedged nonces ----------------------------------------------------------------------------
+
+
+def _schnorr_nonce(group: Group, proof: Proof, secret: int) -> int:
+    """The nonce w behind a Schnorr or Chaum–Pedersen proof, from v = w - c·x."""
+    return (proof.response + proof.challenge * secret) % group.order
+
+
+def _repeat_the_random_state(monkeypatch: pytest.MonkeyPatch, group: Group) -> None:
+    """What a restored VM snapshot does: every draw of randomness gives the same bytes."""
+    monkeypatch.setattr("evote.crypto.proofs.secrets.token_bytes", lambda n: b"\x07" * n)
+    monkeypatch.setattr(type(group), "random_scalar", lambda self: 5)
+
+
+def test_hedged_nonces_differ_between_calls(group: Group, context: ProofContext) -> None:
+    secret = group.random_scalar()
+    public = group.base_exp(secret)
+    proofs = [prove_schnorr(group, Purpose.SCHNORR, context, secret, public) for _ in range(3)]
+    nonces = {_schnorr_nonce(group, proof, secret) for proof in proofs}
+    assert len(nonces) == 3
+
+
+def test_hedged_nonces_with_a_repeated_random_state(
+    group: Group, context: ProofContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = group.random_scalar()
+    other_secret = group.random_scalar()
+    public, other_public = group.base_exp(secret), group.base_exp(other_secret)
+    base2 = group.base_exp(group.random_scalar())
+    _repeat_the_random_state(monkeypatch, group)
+
+    def schnorr(ctx: ProofContext, x: int, pub: object) -> int:
+        proof = prove_schnorr(group, Purpose.SCHNORR, ctx, x, pub)  # type: ignore[arg-type]
+        check_schnorr(group, Purpose.SCHNORR, ctx, pub, proof)  # type: ignore[arg-type]
+        return _schnorr_nonce(group, proof, x)
+
+    def equal_logs(ctx: ProofContext) -> int:
+        proof = prove_equal_logs(
+            group, Purpose.CHAUM_PEDERSEN, ctx, secret, group.generator, public, base2,
+            base2 ** secret,
+        )
+        check_equal_logs(
+            group, Purpose.CHAUM_PEDERSEN, ctx, group.generator, public, base2, base2 ** secret,
+            proof,
+        )
+        return _schnorr_nonce(group, proof, secret)
+
+    messages = [context.extend("message", i) for i in range(4)]
+    by_message = [schnorr(ctx, secret, public) for ctx in messages]
+    # The same secret over different messages never shares a nonce, even with no randomness.
+    assert len(set(by_message)) == len(messages)
+    # With the randomness fixed the nonce is a function of (secret, statement) alone...
+    assert schnorr(messages[0], secret, public) == by_message[0]
+    # ...and another secret on the same message gets another nonce.
+    assert schnorr(messages[0], other_secret, other_public) != by_message[0]
+    cp_nonces = {equal_logs(ctx) for ctx in messages}
+    assert len(cp_nonces) == len(messages)
+    assert not cp_nonces & set(by_message)
+
+
+def test_hedged_nonce_is_the_documented_hash(
+    group: Group, context: ProofContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """k = hash_to_scalar(NONCE, purpose, fingerprint, binding, statement, secret, random)."""
+    statement = [group.generator, group.base_exp(3)]
+    monkeypatch.setattr("evote.crypto.proofs.secrets.token_bytes", lambda n: b"\x01" * n)
+    base = hedged_nonce(group, Purpose.SCHNORR, context, 3, statement)
+    assert base == group.hash_to_scalar(
+        Purpose.NONCE,
+        "schnorr",
+        context.fingerprint,
+        list(context.binding),
+        statement,
+        (3).to_bytes(32, "big"),
+        b"\x01" * 32,
+    )
+    variants = [
+        hedged_nonce(group, Purpose.KEY_PROOF, context, 3, statement),
+        hedged_nonce(group, Purpose.SCHNORR, context.extend(0), 3, statement),
+        hedged_nonce(group, Purpose.SCHNORR, context, 4, statement),
+        hedged_nonce(group, Purpose.SCHNORR, context, 3, [*statement, group.generator]),
+    ]
+    assert base not in variants and len(set(variants)) == len(variants)

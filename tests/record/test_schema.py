@@ -17,6 +17,14 @@ import pytest
 jsonschema = pytest.importorskip("jsonschema")
 referencing = pytest.importorskip("referencing")
 
+from evote.ceremony.dkg import (  # noqa: E402
+    Trustee,
+    ceremony_setup,
+    finalize_ceremony,
+    make_complaint,
+)
+from evote.ceremony.wire import ceremony_result_to_json  # noqa: E402
+from evote.crypto.groups import ED25519  # noqa: E402
 from tests.record.conftest import Published  # noqa: E402
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schema"
@@ -117,3 +125,26 @@ def test_mutated_documents_do_not_validate(published: Published, file: str) -> N
         if how == "add" and path and path[-1] in {"label", "title"}:
             continue  # texts may hold any language
         assert not check.is_valid(mutated), (file, path, how)
+
+
+def test_ceremony_result_with_a_dismissed_complaint_validates() -> None:
+    """The optional complaints and answers of spec 8.4.1: valid together, refused apart."""
+    trustees = [Trustee(ED25519, "schema-2025", i) for i in (1, 2, 3)]
+    setup = ceremony_setup(ED25519, "schema-2025", 3, 2, [t.announcement() for t in trustees])
+    hashes = [t.commit(setup) for t in trustees]
+    revealed = [t.reveal(hashes) for t in trustees]
+    sealed = [box for t in trustees for box in t.send_shares(revealed)]
+    for t in trustees:
+        t.receive_shares([s for s in sealed if s.recipient == t.index])
+    false = make_complaint(setup, 1, trustees[0]._coefficients, revealed[0], 2, "made up")
+    answers = [a for t in trustees for a in t.answer([false])]
+    confirmations = [t.confirm([false], answers) for t in trustees]
+    result = finalize_ceremony(setup, hashes, revealed, [false], confirmations, answers)
+    document = json.loads(ceremony_result_to_json(result))
+    assert [c["accuser"] for c in document["complaints"]] == [1]
+    check = validator("ceremony")
+    check.validate(document)
+    for field in ("complaints", "answers"):
+        alone = {k: v for k, v in document.items() if k != field}
+        with pytest.raises(jsonschema.ValidationError):
+            check.validate(alone)

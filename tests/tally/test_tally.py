@@ -198,6 +198,27 @@ def test_bad_shares_rejected_and_tally_completes(setup: TallySetup) -> None:
         combine_shares(tally, [*bad, honest[3]], 3, keys, context)
 
 
+def test_share_checked_against_a_tally_with_swapped_betas_fails(setup: TallySetup) -> None:
+    """The proof binds the column's beta (spec 9.2): same alphas, betas of two columns swapped."""
+    tally, _ = small_tally(setup, count=2)
+    context = setup.election.proof_context()
+    keys = setup.ceremony.verification_key_map()
+    (share,) = decryption_shares(setup, tally, [2])
+    check_decryption_share(tally.group, share, keys[2], tally, context)
+    first, second = tally.options[0][0], tally.options[0][1]
+    assert first.beta != second.beta
+    swapped_row = (
+        dataclasses.replace(first, beta=second.beta),
+        dataclasses.replace(second, beta=first.beta),
+        *tally.options[0][2:],
+    )
+    swapped = dataclasses.replace(tally, options=(swapped_row, *tally.options[1:]))
+    with pytest.raises(
+        InvalidProof, match=r"trustee 2: decryption share for question 0 option 0: Chaum"
+    ):
+        check_decryption_share(tally.group, share, keys[2], swapped, context)
+
+
 def test_unknown_trustee_rejected(setup: TallySetup) -> None:
     tally, _ = small_tally(setup, count=1)
     shares = decryption_shares(setup, tally, [1, 2, 3])

@@ -51,10 +51,10 @@ from evote.crypto.groups import (
 from evote.crypto.hashing import PROTOCOL, Purpose, digest, digest32
 from evote.crypto.proofs import (
     ProofContext,
+    _prove_equal_logs_with_nonce,
+    _prove_schnorr_with_nonce,
     challenge,
-    prove_equal_logs,
     prove_range,
-    prove_schnorr,
 )
 
 VECTORS_PATH = Path(__file__).with_name("crypto.json")
@@ -346,7 +346,11 @@ def proof_vectors() -> list[JSON]:
         with deterministic_scalars(group, "proofs"):
             secret = fixed_secret(group)
             key = SecretKey(group, secret).public_key()
-            schnorr = prove_schnorr(group, Purpose.KEY_PROOF, context, secret, key.element)
+            # prove_schnorr and prove_equal_logs hedge their nonces with fresh randomness
+            # (section 4.6); the vectors take theirs from the deterministic generator instead.
+            schnorr = _prove_schnorr_with_nonce(
+                group, Purpose.KEY_PROOF, context, secret, key.element, group.random_scalar()
+            )
             vectors.append(
                 {
                     "kind": "schnorr",
@@ -360,7 +364,7 @@ def proof_vectors() -> list[JSON]:
             )
             ciphertext = encrypt_with_nonce(key, 1, 12345)
             share = group.exp_secret(ciphertext.alpha, secret)
-            equal = prove_equal_logs(
+            equal = _prove_equal_logs_with_nonce(
                 group,
                 Purpose.DECRYPTION_PROOF,
                 context,
@@ -369,6 +373,7 @@ def proof_vectors() -> list[JSON]:
                 key.element,
                 ciphertext.alpha,
                 share,
+                group.random_scalar(),
             )
             vectors.append(
                 {

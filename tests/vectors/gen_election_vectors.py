@@ -44,7 +44,7 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +58,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import evote.board.checkpoint as checkpoint_module
+import evote.crypto.proofs as proofs
 from evote import jsonstrict
 from evote.ballots.audit import spoil_ballot
 from evote.ballots.credentials import (
@@ -99,7 +100,6 @@ from evote.ceremony.dkg import (
     confirm,
     finalize_ceremony,
     make_commitments,
-    raise_for_complaints,
     receive_shares,
     seal_shares,
 )
@@ -169,9 +169,22 @@ def pinned_scalars(group: Group, label: str) -> Iterator[list[int]]:
 
     group.random_scalar = next_scalar  # type: ignore[method-assign]
     try:
-        yield drawn
+        with pinned_hedged_nonces(next_scalar):
+            yield drawn
     finally:
         del group.random_scalar
+
+
+@contextmanager
+def pinned_hedged_nonces(next_scalar: Callable[[], int]) -> Iterator[None]:
+    """Proofs about long-term secrets draw their nonce k from ``next_scalar`` too.
+
+    Their nonces are hedged (spec 4.6: a hash of the secret, the statement and fresh bytes);
+    a vector pins k itself, the one value a second implementation needs to rebuild the proof,
+    whatever way it derives its nonces.
+    """
+    with mock.patch.object(proofs, "hedged_nonce", lambda *_args: next_scalar()):
+        yield
 
 
 class _Clock:
@@ -332,10 +345,9 @@ def ceremony_from_parts(
         received = receive_shares(
             setup, j, pair, coefficients, revealed, [box for box in sealed if box.recipient == j]
         )
-        raise_for_complaints(received.complaints)
-        if received.share is None:
-            raise RuntimeError(f"trustee {j}: no share")
-        shares.append(TrusteeShare(group, j, received.share, verification_keys[j - 1]))
+        if received.complaints:
+            raise RuntimeError(f"trustee {j}: complained about an honest dealer")
+        shares.append(TrusteeShare(group, j, received.partial, verification_keys[j - 1]))
     transcript = compute_transcript_hash(setup, hashes, revealed, joint, verification_keys)
     confirmations = [confirm(share, transcript) for share in shares]
     result = finalize_ceremony(setup, hashes, revealed, (), confirmations)

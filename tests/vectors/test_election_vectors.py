@@ -79,7 +79,8 @@ def replayed_scalars(group: Group, draws: Sequence[str]) -> Iterator[None]:
 
     group.random_scalar = next_scalar  # type: ignore[method-assign]
     try:
-        yield
+        with gen.pinned_hedged_nonces(next_scalar):
+            yield
     finally:
         del group.random_scalar
     if queue:
