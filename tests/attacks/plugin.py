@@ -65,7 +65,6 @@ class _RowTally:
 @dataclass
 class _AttackReport:
     rows: dict[str, _RowTally] = field(default_factory=lambda: defaultdict(_RowTally))
-    marks: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
 
 
@@ -102,22 +101,28 @@ def _row_of(item: pytest.Item, marker: pytest.Mark) -> tuple[str, str, str | Non
     return row, path, group
 
 
+_PROPERTY: Final = "evote-attack-rows"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    report = config.stash[_REPORT_KEY]
+    # The rows travel with each test's report (user_properties): under pytest-xdist the workers
+    # collect and run the tests, and only their reports reach the process that writes the table.
     for item in items:
         found = _rows_of(item)
         if found:
-            report.marks[item.nodeid] = found
+            item.user_properties.append((_PROPERTY, [list(row) for row in found]))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     # The config is not passed to this hook; the stash is reached through the plugin manager.
     config = _CONFIG.get("config")
-    if config is None:
-        return
+    if config is None or hasattr(config, "workerinput"):
+        return  # a pytest-xdist worker: the controller records its reports
     attack = config.stash[_REPORT_KEY]
-    for row, path, group in attack.marks.get(report.nodeid, []):
-        _record(attack, report, row, path, group)
+    for name, rows in report.user_properties:
+        if name == _PROPERTY:
+            for row, path, group in rows:
+                _record(attack, report, row, path, group)
 
 
 def _record(
