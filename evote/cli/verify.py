@@ -221,12 +221,8 @@ def read_checkpoint_file(path: Path) -> Checkpoint:
     Read strictly (exact fields, types, base64), whitespace allowed; its signature and place
     on the board are checked by the verifier (step 11.6). InvalidInput naming the file.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as fault:
-        raise InvalidInput(f"--checkpoint {path}: cannot be read ({fault.strerror})") from None
     return Checkpoint.from_json_obj(
-        jsonstrict.loads(data, f"--checkpoint {path}"), f"--checkpoint {path}: checkpoint"
+        _read_json_file(path, "--checkpoint"), f"--checkpoint {path}: checkpoint"
     )
 
 
@@ -250,13 +246,16 @@ def save_last_checkpoint(report: VerificationReport, path: Path, status: int) ->
 
 def read_receipt_file(path: Path) -> Receipt:
     """A voter's signed receipt (the JSON ``evote cast --receipt`` writes), read strictly."""
+    return Receipt.from_json_obj(_read_json_file(path, "--receipt"), f"--receipt {path}: receipt")
+
+
+def _read_json_file(path: Path, option: str) -> Any:
+    """The JSON value of a file an auditor or voter kept (InvalidInput naming the option)."""
     try:
         data = path.read_bytes()
     except OSError as fault:
-        raise InvalidInput(f"--receipt {path}: cannot be read ({fault.strerror})") from None
-    return Receipt.from_json_obj(
-        jsonstrict.loads(data, f"--receipt {path}"), f"--receipt {path}: receipt"
-    )
+        raise InvalidInput(f"{option} {path}: cannot be read ({fault.strerror})") from None
+    return jsonstrict.loads(data, f"{option} {path}")
 
 
 def _ballot_code(args: argparse.Namespace, receipt: Receipt | None) -> str:
