@@ -93,11 +93,15 @@ def generate_keypair(group: Group) -> tuple[SecretKey, PublicKey]:
 
 
 def encrypt_with_nonce(key: PublicKey, message: int, nonce: int) -> Ciphertext:
-    """(g^nonce, g^message · K^nonce), with every exponentiation on a fixed base."""
+    """(g^nonce, g^message · K^nonce), with every exponentiation on a fixed base.
+
+    The message is a voter's choice: g^message goes through :meth:`Group.mul_base_exp`, so that
+    the same group operations run for every message (docs/spec.md section 4.1).
+    """
     group = key.group
     if not 0 <= nonce < group.order:
         raise InvalidInput("nonce out of range [0, order)")
-    return Ciphertext(group.base_exp(nonce), group.base_exp(message) * key.table.exp(nonce))
+    return Ciphertext(group.base_exp(nonce), group.mul_base_exp(key.table.exp(nonce), message))
 
 
 def encrypt(key: PublicKey, message: int) -> Encryption:

@@ -44,6 +44,11 @@ from evote.errors import (
     not_one_of,
 )
 
+#: The public offset R of :meth:`Group.mul_base_exp`: every 8-bit digit is 0x80, so that
+#: R + m keeps the 32 nonzero digits of a full-size exponent for every small m (0 <= m < 128),
+#: and the modp4096 comb does the same 32 multiplications for each (docs/spec.md section 4.1).
+EXPONENT_OFFSET: Final = int("80" * 32, 16)
+
 
 class Element:
     """An element of a :class:`Group`, known to be a valid member.
@@ -190,6 +195,29 @@ class Group(ABC):
     def base_exp_secret(self, exponent: int) -> Element:
         """g^exponent through a constant-time path: for secret exponents."""
         return self.exp_secret(self.generator, exponent)
+
+    def mul_base_exp(self, element: Element, exponent: int) -> Element:
+        """element · g^exponent by the same group operations whatever the exponent, 0 included.
+
+        For an exponent that depends on the vote (docs/spec.md section 4.1): a voter's choice
+        m in 0..M, or (m - j) · c in a range proof, which is 0 in the real branch. Computed as
+        (element · g^(exponent + R)) · g^-R with R = :data:`EXPONENT_OFFSET`, a fixed public
+        scalar: the fixed-base exponentiation never sees a zero or small scalar (libsodium
+        refuses 0, and shortcuts for 0 or the identity would show the choice in the time
+        taken), and neither multiplication has the identity as an operand, except with
+        negligible probability. The result is the same element, hence the same bytes, as
+        ``element * base_exp(exponent)``.
+        """
+        shifted = self.mul(element, self.base_exp(exponent + EXPONENT_OFFSET))
+        return self.mul(shifted, self._offset_inverse())
+
+    def _offset_inverse(self) -> Element:
+        """g^-R for :meth:`mul_base_exp`, computed once per group."""
+        cached: Element | None = self.__dict__.get("_offset_inverse_element")
+        if cached is None:
+            cached = self.base_exp(-EXPONENT_OFFSET)
+            self.__dict__["_offset_inverse_element"] = cached
+        return cached
 
     def exp2(self, base1: Element, exp1: int, base2: Element, exp2: int) -> Element:
         """base1^exp1 · base2^exp2 (public exponents), the verifier's workhorse."""
