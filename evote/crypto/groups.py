@@ -44,7 +44,7 @@ from evote.errors import (
     not_one_of,
 )
 
-#: The public offset R of :meth:`Group.mul_base_exp`: every 8-bit digit is 0x80, so that
+#: The default offset of :meth:`Group.mul_base_exp`: every 8-bit digit is 0x80, so that
 #: R + m keeps the 32 nonzero digits of a full-size exponent for every small m (0 <= m < 128),
 #: and the modp4096 comb does the same 32 multiplications for each (docs/spec.md section 4.1).
 EXPONENT_OFFSET: Final = int("80" * 32, 16)
@@ -196,28 +196,35 @@ class Group(ABC):
         """g^exponent through a constant-time path: for secret exponents."""
         return self.exp_secret(self.generator, exponent)
 
-    def mul_base_exp(self, element: Element, exponent: int) -> Element:
+    def mul_base_exp(
+        self, element: Element, exponent: int, offset: int = EXPONENT_OFFSET
+    ) -> Element:
         """element · g^exponent by the same group operations whatever the exponent, 0 included.
 
         For an exponent that depends on the vote (docs/spec.md section 4.1): a voter's choice
         m in 0..M, or (m - j) · c in a range proof, which is 0 in the real branch. Computed as
-        (element · g^(exponent + R)) · g^-R with R = :data:`EXPONENT_OFFSET`, a fixed public
-        scalar: the fixed-base exponentiation never sees a zero or small scalar (libsodium
-        refuses 0, and shortcuts for 0 or the identity would show the choice in the time
-        taken), and neither multiplication has the identity as an operand, except with
-        negligible probability. The result is the same element, hence the same bytes, as
+        (element · g^(exponent + offset)) · g^-offset with a fixed public offset: the fixed-base
+        exponentiation never sees a zero scalar (libsodium refuses 0, and a shortcut for 0
+        or for the identity would show the choice in the time taken), and neither
+        multiplication has the identity as an operand, except with negligible probability.
+        The result is the same element, hence the same bytes, as
         ``element * base_exp(exponent)``.
-        """
-        shifted = self.mul(element, self.base_exp(exponent + EXPONENT_OFFSET))
-        return self.mul(shifted, self._offset_inverse())
 
-    def _offset_inverse(self) -> Element:
-        """g^-R for :meth:`mul_base_exp`, computed once per group."""
-        cached: Element | None = self.__dict__.get("_offset_inverse_element")
-        if cached is None:
-            cached = self.base_exp(-EXPONENT_OFFSET)
-            self.__dict__["_offset_inverse_element"] = cached
-        return cached
+        The offset sets what the modp4096 comb sees (it multiplies once per nonzero 8-bit
+        digit): :data:`EXPONENT_OFFSET` makes exponent + offset full-size, 32 nonzero digits
+        for 0 <= exponent < 128, the cost of a random exponent (the real branch of a range
+        proof against the simulated ones); an offset of 1 makes a small choice m cost one
+        multiplication for every 0 <= m < 255 (the ciphertexts).
+        """
+        shifted = self.mul(element, self.base_exp(exponent + offset))
+        return self.mul(shifted, self._base_exp_negated(offset))
+
+    def _base_exp_negated(self, offset: int) -> Element:
+        """g^-offset for :meth:`mul_base_exp`, computed once per group and offset."""
+        cache: dict[int, Element] = self.__dict__.setdefault("_negated_offsets", {})
+        if offset not in cache:
+            cache[offset] = self.base_exp(-offset)
+        return cache[offset]
 
     def exp2(self, base1: Element, exp1: int, base2: Element, exp2: int) -> Element:
         """base1^exp1 · base2^exp2 (public exponents), the verifier's workhorse."""

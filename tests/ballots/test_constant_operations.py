@@ -68,9 +68,8 @@ def _shape(group: Group, value: object) -> str:
         reduced = value % group.order
         return "zero" if reduced == 0 else "small" if reduced < 2**128 else "scalar"
     if isinstance(value, bytes) and len(value) == 32 and group.name == "ed25519":
+        # A scalar or a point: the identity's encoding reads as the scalar 1, "small".
         scalar = int.from_bytes(value, "little")
-        if value == groups.Ed25519Group._IDENTITY_BYTES:
-            return "identity-point"
         return "zero" if scalar == 0 else "small" if scalar < 2**128 else "bytes32"
     return type(value).__name__
 
@@ -81,18 +80,19 @@ def recording(group: Group, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[st
     calls: list[str] = []
 
     def spy(name: str, original: Callable[..., Any], skip_self: bool = False) -> Callable[..., Any]:
-        def wrapper(*args: Any) -> Any:
-            shown = args[1:] if skip_self else args
+        def wrapper(*args: Any, **keywords: Any) -> Any:
+            shown = [*(args[1:] if skip_self else args), *keywords.values()]
             if name in _TAKES_THE_SECRET:
-                shown = ()  # its operands are the vote by design: what it calls is recorded
+                shown = []  # its operands are the vote by design: what it calls is recorded
             calls.append(f"{name}({', '.join(_shape(group, a) for a in shown)})")
-            return original(*args)
+            return original(*args, **keywords)
 
         return wrapper
 
     with monkeypatch.context() as patch:
         for name in _GROUP_METHODS:
-            patch.setattr(group, name, spy(name, getattr(group, name)))
+            if hasattr(group, name):
+                patch.setattr(group, name, spy(name, getattr(group, name)))
         for table in _TABLE_CLASSES:
             patch.setattr(table, "exp", spy(f"{table.__name__}.exp", table.exp, skip_self=True))
         for name in _SODIUM_FUNCTIONS:
@@ -177,5 +177,10 @@ def test_the_recorder_sees_an_early_return_for_zero(
     with recording(group, monkeypatch) as one_blinded:
         group.mul_base_exp(group.generator, 1)
     assert zero_blinded == one_blinded
+    with recording(group, monkeypatch) as zero_offset_one:
+        group.mul_base_exp(group.generator, 0, offset=1)
+    with recording(group, monkeypatch) as many_offset_one:
+        group.mul_base_exp(group.generator, 200, offset=1)
+    assert zero_offset_one == many_offset_one
     assert group.mul_base_exp(group.generator, 0) == group.generator
     assert group.mul_base_exp(group.generator, 5) == group.generator * group.base_exp(5)
