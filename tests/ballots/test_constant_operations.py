@@ -17,13 +17,15 @@ from typing import Any
 import gmpy2
 import nacl.bindings as sodium
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evote.ballots.credentials import CredentialKey
 from evote.ballots.encrypted import encrypt_ballot_for_audit
 from evote.ballots.manifest import Question
 from evote.ballots.plaintext import PlaintextBallot, Selection
 from evote.crypto import groups
-from evote.crypto.groups import Element, Group
+from evote.crypto.groups import EXPONENT_OFFSET, Element, Group, all_groups
 from tests.ballots.conftest import (
     ElectionFixture,
     approval,
@@ -136,6 +138,11 @@ CASES: dict[str, tuple[Question, tuple[Selection, ...]]] = {
     "approval": (approval(), (["c0"], ["c4"], ["c1", "c2", "c3"], None)),
     "score": (score(), ({"s0": 0}, {"s0": 1}, {"s0": 5, "s1": 3}, {"s2": 5, "s1": 3})),
     "budget": (budget(), ({"p0"}, {"p1"}, {"p2", "p3"}, {"p0", "p2", "p3"})),
+    # Scores up to 100: each option's range is proven by bits (docs/spec.md section 4.5).
+    "score-by-bits": (
+        score(count=2, max_score=100, max_total=None),
+        ({"s0": 0}, {"s0": 1}, {"s0": 100, "s1": 37}),
+    ),
 }
 
 
@@ -184,3 +191,19 @@ def test_the_recorder_sees_an_early_return_for_zero(
     assert zero_offset_one == many_offset_one
     assert group.mul_base_exp(group.generator, 0) == group.generator
     assert group.mul_base_exp(group.generator, 5) == group.generator * group.base_exp(5)
+
+
+@pytest.mark.parametrize("chosen", all_groups(), ids=lambda g: g.name)
+@settings(max_examples=15, deadline=None)
+@given(
+    exponent=st.one_of(
+        st.integers(-(2**300), 2**300),
+        st.sampled_from([0, 1, -1, 254, 255, -EXPONENT_OFFSET, 2**256 - 189 - 1]),
+    ),
+    offset=st.sampled_from([1, EXPONENT_OFFSET]),
+)
+def test_mul_base_exp_is_the_plain_product(chosen: Group, exponent: int, offset: int) -> None:
+    """The blinded product is the same element (so the same bytes) for every exponent."""
+    element = chosen.base_exp(123456789)
+    expected = element * chosen.base_exp(exponent)
+    assert chosen.mul_base_exp(element, exponent, offset=offset) == expected
