@@ -21,7 +21,10 @@ Exponentiations come in two kinds:
 * with a *public* exponent (challenges, responses, weights, verification): the fastest path;
 * with a *secret* exponent (key shares, credential secrets, nonces of proofs about them):
   :meth:`Group.exp_secret` and :meth:`Group.base_exp_secret`, which go through constant-time
-  code (libsodium's scalar multiplication, ``gmpy2.powmod_sec``).
+  code (libsodium's scalar multiplication, ``gmpy2.powmod_sec``);
+* with an exponent that depends on the vote (a choice m, or the term (m - j)·c of a range
+  proof): :meth:`Group.mul_base_exp`, which runs the same group operations for every value,
+  0 included (docs/spec.md section 4.1).
 """
 
 from __future__ import annotations
