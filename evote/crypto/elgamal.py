@@ -93,11 +93,19 @@ def generate_keypair(group: Group) -> tuple[SecretKey, PublicKey]:
 
 
 def encrypt_with_nonce(key: PublicKey, message: int, nonce: int) -> Ciphertext:
-    """(g^nonce, g^message · K^nonce), with every exponentiation on a fixed base."""
+    """(g^nonce, g^message · K^nonce), with every exponentiation on a fixed base.
+
+    The message is a voter's choice: g^message goes through :meth:`Group.mul_base_exp`, so that
+    the same group operations run for every message (docs/spec.md section 4.1); on modp4096
+    the comb's multiplications are also the same for every message below 255.
+    """
     group = key.group
     if not 0 <= nonce < group.order:
         raise InvalidInput("nonce out of range [0, order)")
-    return Ciphertext(group.base_exp(nonce), group.base_exp(message) * key.table.exp(nonce))
+    # Offset 1: g^(message + 1) · g^-1, one comb multiplication on modp4096 for every choice
+    # below 255, and never a zero scalar for libsodium.
+    masked = group.mul_base_exp(key.table.exp(nonce), message, offset=1)
+    return Ciphertext(group.base_exp(nonce), masked)
 
 
 def encrypt(key: PublicKey, message: int) -> Encryption:

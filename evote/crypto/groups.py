@@ -21,7 +21,10 @@ Exponentiations come in two kinds:
 * with a *public* exponent (challenges, responses, weights, verification): the fastest path;
 * with a *secret* exponent (key shares, credential secrets, nonces of proofs about them):
   :meth:`Group.exp_secret` and :meth:`Group.base_exp_secret`, which go through constant-time
-  code (libsodium's scalar multiplication, ``gmpy2.powmod_sec``).
+  code (libsodium's scalar multiplication, ``gmpy2.powmod_sec``);
+* with an exponent that depends on the vote (a choice m, or the term (m - j)·c of a range
+  proof): :meth:`Group.mul_base_exp`, which runs the same group operations for every value,
+  0 included (docs/spec.md section 4.1).
 """
 
 from __future__ import annotations
@@ -43,6 +46,11 @@ from evote.errors import (
     UnsafeDependency,
     not_one_of,
 )
+
+#: The default offset of :meth:`Group.mul_base_exp`: every 8-bit digit is 0x80, so that
+#: R + m keeps the 32 nonzero digits of a full-size exponent for every small m (0 <= m < 128),
+#: and the modp4096 comb does the same 32 multiplications for each (docs/spec.md section 4.1).
+EXPONENT_OFFSET: Final = int("80" * 32, 16)
 
 
 class Element:
@@ -190,6 +198,36 @@ class Group(ABC):
     def base_exp_secret(self, exponent: int) -> Element:
         """g^exponent through a constant-time path: for secret exponents."""
         return self.exp_secret(self.generator, exponent)
+
+    def mul_base_exp(
+        self, element: Element, exponent: int, offset: int = EXPONENT_OFFSET
+    ) -> Element:
+        """element · g^exponent by the same group operations whatever the exponent, 0 included.
+
+        For an exponent that depends on the vote (docs/spec.md section 4.1): a voter's choice
+        m in 0..M, or (m - j) · c in a range proof, which is 0 in the real branch. Computed as
+        (element · g^(exponent + offset)) · g^-offset with a fixed public offset: the fixed-base
+        exponentiation never sees a zero scalar (libsodium refuses 0, and a shortcut for 0
+        or for the identity would show the choice in the time taken), and neither
+        multiplication has the identity as an operand, except with negligible probability.
+        The result is the same element, hence the same bytes, as
+        ``element * base_exp(exponent)``.
+
+        The offset sets what the modp4096 comb sees (it multiplies once per nonzero 8-bit
+        digit): :data:`EXPONENT_OFFSET` makes exponent + offset full-size, 32 nonzero digits
+        for 0 <= exponent < 128, the cost of a random exponent (the real branch of a range
+        proof against the simulated ones); an offset of 1 makes a small choice m cost one
+        multiplication for every 0 <= m < 255 (the ciphertexts).
+        """
+        shifted = self.mul(element, self.base_exp(exponent + offset))
+        return self.mul(shifted, self._base_exp_negated(offset))
+
+    def _base_exp_negated(self, offset: int) -> Element:
+        """g^-offset for :meth:`mul_base_exp`, computed once per group and offset."""
+        cache: dict[int, Element] = self.__dict__.setdefault("_negated_offsets", {})
+        if offset not in cache:
+            cache[offset] = self.base_exp(-offset)
+        return cache[offset]
 
     def exp2(self, base1: Element, exp1: int, base2: Element, exp2: int) -> Element:
         """base1^exp1 · base2^exp2 (public exponents), the verifier's workhorse."""

@@ -254,6 +254,11 @@ def prove_range(
     b_j = K^(v_j + r·c_j) · g^((value - j)·c_j), which equal g^v_j·alpha^c_j and
     K^v_j·(beta/g^j)^c_j; the real branch commits a = g^w, b = K^w. Knowing r, the prover thus
     needs only fixed-base exponentiations.
+
+    Every branch, the real one included, runs the same group operations (docs/spec.md
+    section 4.1): the real branch's b = K^w is computed as K^w · g^0 through
+    :meth:`Group.mul_base_exp`, like the simulated K^s · g^((value - j)·c_j), so neither the
+    count nor the kind of operations shows which branch is real, that is the value.
     """
     group = key.group
     q = group.order
@@ -264,15 +269,15 @@ def prove_range(
     real_nonce = group.random_scalar()
     for j in range(maximum + 1):
         if j == value:
+            c_j, exponent = 0, real_nonce
             branches.append((0, 0))
-            commitments += [group.base_exp(real_nonce), key.table.exp(real_nonce)]
-            continue
-        c_j, v_j = group.random_scalar(), group.random_scalar()
-        shifted = (v_j + nonce * c_j) % q
-        branches.append((c_j, v_j))
+        else:
+            c_j, v_j = group.random_scalar(), group.random_scalar()
+            exponent = (v_j + nonce * c_j) % q
+            branches.append((c_j, v_j))
         commitments += [
-            group.base_exp(shifted),
-            key.table.exp(shifted) * group.base_exp((value - j) * c_j),
+            group.base_exp(exponent),
+            group.mul_base_exp(key.table.exp(exponent), (value - j) * c_j),
         ]
     c = challenge(group, purpose, context, _range_statement(key, ciphertext, maximum), commitments)
     c_real = (c - sum(c_j for c_j, _ in branches)) % q

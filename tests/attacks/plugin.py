@@ -36,7 +36,7 @@ LAYERS: Final[dict[str, str]] = {
 ROWS: Final[tuple[str, ...]] = (
     *(f"A{i}" for i in range(1, 7)),
     *(f"B{i}" for i in range(1, 9)),
-    *(f"C{i}" for i in range(1, 12)),
+    *(f"C{i}" for i in range(1, 13)),
     *(f"D{i}" for i in range(1, 5)),
     *(f"E{i}" for i in range(1, 7)),
     *(f"F{i}" for i in range(1, 6)),
