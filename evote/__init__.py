@@ -7,7 +7,8 @@ The top level gathers the recipes a portal developer needs (docs/guide.md walks 
   :func:`group_by_name`, :func:`run_ceremony` (the key ceremony in one process, for tests and
   demos; trustees on their own machines use ``evote trustee``), :class:`Registrar`,
   :meth:`Election.create` (docs/spec.md sections 6.2, 6.3, 7, 8);
-* the board: :class:`Board`, :class:`Receipt` (section 10);
+* the board: :class:`Board`, :class:`Receipt` and :func:`check_receipt_signature` (section
+  10);
 * the voter's device: :meth:`CredentialKey.derive`, :func:`parse_credential_code`,
   :meth:`PlaintextBallot.from_selection`, :func:`encrypt_ballot`, the Benaloh audit
   (:func:`encrypt_ballot_for_audit`, :func:`spoil_ballot`, :func:`check_audit`), tracking
@@ -15,7 +16,7 @@ The top level gathers the recipes a portal developer needs (docs/guide.md walks 
 * the tally: :func:`run_tally`, or its parts :func:`encrypted_tally`,
   :func:`trustee_decryption_share`, :func:`combine_and_publish` (section 9);
 * the record: :func:`export_record`, :func:`load_record`, :func:`verify_record` and its
-  :class:`VerificationReport` (section 11);
+  :class:`VerificationReport`, a voter's :func:`verify_ballot_on_record` (section 11);
 * every error evote raises on purpose, from :mod:`evote.errors`.
 
 The names are imported on first use, so that ``import evote`` stays light: the board and the
@@ -86,7 +87,7 @@ if TYPE_CHECKING:
     )
     from evote.ballots.plaintext import PlaintextBallot
     from evote.board.board import Board
-    from evote.board.receipt import Receipt
+    from evote.board.receipt import Receipt, check_receipt_signature
     from evote.ceremony.dkg import CeremonyResult, TrusteeShare, run_ceremony
     from evote.crypto.groups import Group, group_by_name
     from evote.election import Election
@@ -101,8 +102,9 @@ if TYPE_CHECKING:
         run_tally,
         trustee_decryption_share,
     )
-    from evote.verify.report import VerificationReport
+    from evote.verify.report import BallotStatus, VerificationReport
     from evote.verify.verifier import verify_record
+    from evote.verify.voter import verify_ballot_on_record
 
 __version__ = "0.1.0"
 
@@ -134,6 +136,7 @@ _LAZY: dict[str, str] = {
     "PlaintextBallot": "evote.ballots.plaintext",
     "Board": "evote.board.board",
     "Receipt": "evote.board.receipt",
+    "check_receipt_signature": "evote.board.receipt",
     "CeremonyResult": "evote.ceremony.dkg",
     "TrusteeShare": "evote.ceremony.dkg",
     "run_ceremony": "evote.ceremony.dkg",
@@ -150,8 +153,10 @@ _LAZY: dict[str, str] = {
     "encrypted_tally": "evote.tallying",
     "run_tally": "evote.tallying",
     "trustee_decryption_share": "evote.tallying",
+    "BallotStatus": "evote.verify.report",
     "VerificationReport": "evote.verify.report",
     "verify_record": "evote.verify.verifier",
+    "verify_ballot_on_record": "evote.verify.voter",
 }
 
 __all__ = [
@@ -159,6 +164,7 @@ __all__ = [
     "AuditedBallot",
     "BallotNotFound",
     "BallotSecrets",
+    "BallotStatus",
     "Board",
     "BoardIntegrityError",
     "BudgetQuestion",
@@ -210,6 +216,7 @@ __all__ = [
     "WinnerRule",
     "__version__",
     "check_audit",
+    "check_receipt_signature",
     "combine_and_publish",
     "encrypt_ballot",
     "encrypt_ballot_for_audit",
@@ -225,6 +232,7 @@ __all__ = [
     "run_tally",
     "spoil_ballot",
     "trustee_decryption_share",
+    "verify_ballot_on_record",
     "verify_record",
 ]
 
