@@ -167,7 +167,9 @@ def combine_and_publish(
     return _publish(board, election, tally, shares)
 
 
-def _event_body(board: Board, election_id: str, position: int) -> Any:
+def event_body(board: Board, election_id: str, position: int) -> Any:
+    """The body of the life-cycle event at ``position`` (spec 10.3); BoardIntegrityError if the
+    entry holds no event payload."""
     where = f"election {election_id!r}: board entry {position}"
     value = jsonstrict.loads(board.entry_at(election_id, position).payload, where)
     if not isinstance(value, dict) or "body" not in value:
@@ -203,7 +205,7 @@ def run_tally(
         ]
         return _publish(board, election, tally, decryption_shares)
     election = board.load_election(election_id)
-    body = _event_body(board, election_id, head.position)
+    body = event_body(board, election_id, head.position)
     if head.kind is EntryKind.TALLY:
         published = tally_from_body(body, election, f"board entry {head.position}")
         ceremony = board_ceremony(board, election)
