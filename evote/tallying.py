@@ -177,6 +177,18 @@ def event_body(board: Board, election_id: str, position: int) -> Any:
     return value["body"]
 
 
+def _decryption_share(
+    election: Election, tally: EncryptedTally, share: object
+) -> DecryptionShare:
+    if isinstance(share, DecryptionShare):
+        return share
+    if isinstance(share, TrusteeShare):
+        return trustee_decryption_share(election, tally, share)
+    raise InvalidInput(
+        f"run_tally: expected a DecryptionShare or a TrusteeShare, got {type(share).__name__}"
+    )
+
+
 def run_tally(
     board: Board, election_id: str, shares: Iterable[DecryptionShare | TrusteeShare]
 ) -> ElectionResult:
@@ -197,12 +209,7 @@ def run_tally(
     _require_closed(head)
     if head.kind is EntryKind.CLOSE:
         election, tally = encrypted_tally(board, election_id)
-        decryption_shares = [
-            share
-            if isinstance(share, DecryptionShare)
-            else trustee_decryption_share(election, tally, share)
-            for share in shares
-        ]
+        decryption_shares = [_decryption_share(election, tally, share) for share in shares]
         return _publish(board, election, tally, decryption_shares)
     election = board.load_election(election_id)
     body = event_body(board, election_id, head.position)

@@ -232,3 +232,10 @@ def test_election_create_refuses_a_ceremony_of_another_election(setting: Setting
         BOARD_KEY.verify_key,
     )
     assert same.fingerprint == setting.election.fingerprint
+
+
+def test_run_tally_refuses_what_is_no_share(setting: Setting, tmp_path: Path) -> None:
+    with setting.closed_board(tmp_path) as board:
+        with pytest.raises(evote.InvalidInput, match=r"got Trustee$"):
+            evote.run_tally(board, ELECTION_ID, [setting.trustees[0]])  # type: ignore[list-item]
+        assert _head_kind(board) is EntryKind.CLOSE
