@@ -11,11 +11,11 @@ checkpoint or receipt signed by any other key is not this election's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from nacl.bindings import crypto_core_ed25519_is_valid_point
 from nacl.exceptions import CryptoError
-from nacl.signing import VerifyKey
+from nacl.signing import SigningKey, VerifyKey
 
 from evote.ballots.credentials import CredentialList
 from evote.ballots.manifest import Manifest
@@ -26,6 +26,9 @@ from evote.crypto.groups import Group
 from evote.crypto.hashing import Purpose, digest32
 from evote.crypto.proofs import ProofContext
 from evote.errors import ContextMismatch, InvalidInput
+
+if TYPE_CHECKING:
+    from evote.ceremony.dkg import CeremonyResult
 
 CEREMONY_DIGEST_BYTES: Final = 32
 BOARD_KEY_BYTES: Final = 32
@@ -72,6 +75,39 @@ class Election:
             self.board_key,
         )
         object.__setattr__(self, "_fingerprint", fingerprint)
+
+    @classmethod
+    def create(
+        cls,
+        manifest: Manifest,
+        ceremony: CeremonyResult,
+        credentials: CredentialList,
+        board_key: bytes | VerifyKey | SigningKey,
+    ) -> Election:
+        """The election of ``manifest`` with the key ceremony's joint key and transcript digest.
+
+        ``board_key`` is the board's Ed25519 public key (32 bytes or a ``VerifyKey``), or the
+        board's ``SigningKey``, whose public half is taken (docs/spec.md section 6.3). Raises
+        ContextMismatch if the ceremony was run for another election id or another group, and
+        whatever the constructor raises.
+        """
+        if ceremony.setup.election_id != manifest.election_id:
+            raise ContextMismatch(
+                f"election {manifest.election_id!r}: the key ceremony was run for election"
+                f" {ceremony.setup.election_id!r}"
+            )
+        if isinstance(board_key, SigningKey):
+            board_key = board_key.verify_key
+        if isinstance(board_key, VerifyKey):
+            board_key = bytes(board_key)
+        return cls(
+            manifest,
+            manifest.group,
+            ceremony.public_key,
+            credentials,
+            ceremony.transcript_hash,
+            board_key,
+        )
 
     @property
     def election_id(self) -> str:

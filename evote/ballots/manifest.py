@@ -56,6 +56,8 @@ class QuestionKind(StrEnum):
 
 
 class RevotePolicy(StrEnum):
+    """Which ballot of a credential counts: its last one, or its only one (docs/spec.md 6.2)."""
+
     LAST_COUNTS = "last-counts"
     SINGLE = "single"
 

@@ -44,16 +44,8 @@ from evote.crypto.groups import DEFAULT_GROUP, Group, all_groups, group_by_name
 from evote.election import Election
 from evote.errors import BoardIntegrityError, EvoteError, InvalidInput
 from evote.record import export_record, load_record
-from evote.record.publish import publish_result, publish_tally
-from evote.tally import (
-    ElectionResult,
-    aggregate,
-    check_result,
-    compute_decryption_share,
-    compute_result,
-    decrypt_counts,
-)
-from evote.tally.result import turnout_of
+from evote.tally import ElectionResult
+from evote.tallying import run_tally
 from evote.verify import VerificationReport, verify_record
 
 ELECTION_ID = "metropolis-2027"
@@ -213,29 +205,9 @@ def _vote(
     return accepted, len(revoters)
 
 
-def _tally(
-    board: Board, election: Election, ceremony: CeremonyResult, trustees: tuple[Trustee, ...]
-) -> ElectionResult:
-    counted = board.counted_ballots(election.election_id)
-    encrypted = aggregate(election, counted)
-    context = election.proof_context()
+def _tally(board: Board, election: Election, trustees: tuple[Trustee, ...]) -> ElectionResult:
     present = [trustee for trustee in trustees if trustee.index != ABSENT_TRUSTEE]
-    shares = []
-    for trustee in present:
-        own = trustee.share()
-        shares.append(
-            compute_decryption_share(
-                election.group, own.share, own.index, own.verification_key, encrypted, context
-            )
-        )
-    counts, combined = decrypt_counts(
-        election.manifest, encrypted, shares, THRESHOLD, ceremony.verification_key_map(), context
-    )
-    turnout = turnout_of(encrypted)
-    result = compute_result(election.manifest, counts, turnout)
-    check_result(election.manifest, counts, turnout, result)
-    publish_tally(board, election, ceremony, encrypted, shares, combined)
-    publish_result(board, election, result)
+    result = run_tally(board, election.election_id, [trustee.share() for trustee in present])
     print(f"   trustees {[t.index for t in present]} decrypted; trustee {ABSENT_TRUSTEE} absent")
     return result
 
@@ -258,10 +230,7 @@ def run_demo(
         registration = _register(group, voters)
     manifest = demo_manifest(group)
     board_key = SigningKey.generate()
-    election = Election(
-        manifest, group, ceremony.public_key, registration.credential_list,
-        ceremony.transcript_hash, bytes(board_key.verify_key),
-    )
+    election = Election.create(manifest, ceremony, registration.credential_list, board_key)
     (out / "ceremony.json").write_bytes(ceremony_result_to_json(ceremony))
     with Board(str(board_path), board_key) as board:
         with timings.phase("board setup and opening"):
@@ -274,7 +243,7 @@ def run_demo(
         with timings.phase("closing"):
             board.close_election(ELECTION_ID)
         with timings.phase("tally"):
-            result = _tally(board, election, ceremony, trustees)
+            result = _tally(board, election, trustees)
         with timings.phase("export of the record"):
             record_path = export_record(
                 board, ELECTION_ID, out / "record", archive=out / "record.tar.gz"

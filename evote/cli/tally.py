@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from evote import jsonstrict
 from evote.board.board import Board
 from evote.board.chain import EntryKind
 from evote.board.store import Head
@@ -31,7 +30,7 @@ from evote.cli.workspace import (
     write_public,
 )
 from evote.election import Election
-from evote.errors import BoardIntegrityError, ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
 from evote.record import export_record, load_record, publish_result, publish_tally
 from evote.record.archive import write_archive
 from evote.record.documents import INDEX as RECORD_INDEX
@@ -46,6 +45,7 @@ from evote.tally.result import (
     turnout_of,
 )
 from evote.tally.wire import decryption_share_from_json, result_to_json
+from evote.tallying import event_body
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -194,19 +194,11 @@ def _combine_from_shares(
     return result
 
 
-def _event_body(board: Board, election_id: str, position: int) -> Any:
-    where = f"election {election_id!r}: board entry {position}"
-    value = jsonstrict.loads(board.entry_at(election_id, position).payload, where)
-    if not isinstance(value, dict) or "body" not in value:
-        raise BoardIntegrityError(f"{where}: not a life-cycle event payload")
-    return value["body"]
-
-
 def _result_from_board_tally(election_dir: ElectionDir, board: Board, head: Head) -> ElectionResult:
     """The result of the TALLY event at the head: its own shares, combined again."""
     election = board.load_election(election_dir.election_id)
     published = tally_from_body(
-        _event_body(board, election_dir.election_id, head.position), election
+        event_body(board, election_dir.election_id, head.position), election
     )
     ceremony = election_dir.ceremony()
     if ceremony.transcript_hash != election.ceremony_digest:
@@ -234,7 +226,7 @@ def _result_from_board_tally(election_dir: ElectionDir, board: Board, head: Head
 
 def _result_on_board(election_dir: ElectionDir, board: Board, head: Head) -> ElectionResult:
     election = board.load_election(election_dir.election_id)
-    body = _event_body(board, election_dir.election_id, head.position)
+    body = event_body(board, election_dir.election_id, head.position)
     return result_from_body(body, election, f"board entry {head.position}")
 
 

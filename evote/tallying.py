@@ -1,0 +1,224 @@
+"""The tally of a closed election on a board, as one call (docs/spec.md sections 9 and 10.3).
+
+The steps the ``evote`` command line spreads over ``evote tally``, ``evote trustee decrypt``
+and ``evote tally combine``, for a program that holds the board:
+
+* the officer's first part, :func:`encrypted_tally`: the election of a closed board and the
+  product of its counted ballots (spec 9.1, the counted ballots of 10.6);
+* the trustee's part, :func:`trustee_decryption_share`: its factors with their proofs
+  (spec 9.2), computed where the trustee's secret share is;
+* the officer's last part, :func:`combine_and_publish`: check the shares, combine any t valid
+  ones (spec 9.3; a bad share is left out, naming its trustee, the others carry on), solve the
+  counts (9.4), compute and check the result (9.5), and put the TALLY and the RESULT events on
+  the board (10.3);
+* :func:`run_tally`: all of it, for shares at hand (computed elsewhere, or secret shares of
+  trustees in this process, for tests and demos).
+
+Run again after a stop, :func:`run_tally` finishes what is left, as ``evote tally combine``
+does: a board whose head is the TALLY event gets the RESULT from its own published shares; a
+board that holds the result already returns it, writing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from evote import jsonstrict
+from evote.board.board import Board
+from evote.board.chain import EntryKind
+from evote.board.store import Head
+from evote.ceremony.dkg import CeremonyResult, TrusteeShare, check_ceremony_result
+from evote.ceremony.wire import ceremony_result_from_json
+from evote.election import Election
+from evote.errors import BoardIntegrityError, ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.record.publish import publish_result, publish_tally, result_from_body, tally_from_body
+from evote.tally.aggregate import EncryptedTally, aggregate
+from evote.tally.decryption import CombinedTally, DecryptionShare, compute_decryption_share
+from evote.tally.result import (
+    ElectionResult,
+    check_result,
+    compute_result,
+    decrypt_counts,
+    turnout_of,
+)
+
+__all__ = [
+    "board_ceremony",
+    "combine_and_publish",
+    "encrypted_tally",
+    "run_tally",
+    "trustee_decryption_share",
+]
+
+
+def _require_closed(head: Head) -> None:
+    if head.kind is EntryKind.SETUP:
+        raise ElectionNotOpen(
+            f"election {head.election_id!r} was never opened: open it, let the voters vote,"
+            " close it, then tally"
+        )
+    if head.is_open:
+        raise ElectionNotOpen(f"election {head.election_id!r} is still open: close it first")
+
+
+def encrypted_tally(board: Board, election_id: str) -> tuple[Election, EncryptedTally]:
+    """The election and the encrypted tally of its counted ballots (spec 9.1, 10.6).
+
+    Raises ElectionNotOpen unless the election is closed (or tallied: the tally of a board is
+    the same after its TALLY event), UnknownElection for an id the board does not hold.
+    """
+    _require_closed(board.head(election_id))
+    election = board.load_election(election_id)
+    return election, aggregate(election, board.counted_ballots(election_id))
+
+
+def board_ceremony(board: Board, election: Election) -> CeremonyResult:
+    """The key ceremony's result that the board's setup entry publishes (spec 10.3), checked.
+
+    Raises CeremonyError if it does not check, ContextMismatch if it is not the ceremony the
+    election's fingerprint binds.
+    """
+    trustees = board.setup_record(election.election_id).trustees
+    where = f"election {election.election_id!r}: the setup entry's ceremony result"
+    ceremony = ceremony_result_from_json(jsonstrict.dumps(trustees), where)
+    check_ceremony_result(ceremony)
+    if ceremony.transcript_hash != election.ceremony_digest:
+        raise ContextMismatch(f"{where}: not the ceremony the election's fingerprint binds")
+    return ceremony
+
+
+def trustee_decryption_share(
+    election: Election, tally: EncryptedTally, trustee: TrusteeShare
+) -> DecryptionShare:
+    """The trustee's part: its factor and Chaum–Pedersen proof per tally column (spec 9.2).
+
+    Raises InvalidInput if the share is of another group or does not match its verification
+    key.
+    """
+    return compute_decryption_share(
+        election.group,
+        trustee.share,
+        trustee.index,
+        trustee.verification_key,
+        tally,
+        election.proof_context(),
+    )
+
+
+def _result_of(
+    election: Election,
+    ceremony: CeremonyResult,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+) -> tuple[ElectionResult, CombinedTally]:
+    counts, combined = decrypt_counts(
+        election.manifest,
+        tally,
+        shares,
+        ceremony.threshold,
+        ceremony.verification_key_map(),
+        election.proof_context(),
+    )
+    turnout = turnout_of(tally)
+    result = compute_result(election.manifest, counts, turnout)
+    check_result(election.manifest, counts, turnout, result)
+    return result, combined
+
+
+def _publish(
+    board: Board,
+    election: Election,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+) -> ElectionResult:
+    ceremony = board_ceremony(board, election)
+    result, combined = _result_of(election, ceremony, tally, shares)
+    publish_tally(board, election, ceremony, tally, shares, combined)
+    publish_result(board, election, result)
+    return result
+
+
+def combine_and_publish(
+    board: Board, election_id: str, tally: EncryptedTally, shares: Sequence[DecryptionShare]
+) -> ElectionResult:
+    """The officer's last part: combine the shares, publish the tally and the result (spec 9.3
+    to 9.5, 10.3); return the result.
+
+    ``tally`` is the one :func:`encrypted_tally` gave the trustees; it must still be the tally
+    of the board's counted ballots (ContextMismatch otherwise). A share with a bad proof, of an
+    unknown trustee or of a trustee already counted is left out (listed in the published
+    tally); fewer than the threshold of valid shares raise InsufficientShares and nothing is
+    written. A count beyond its bound raises TallyOutOfRange. ElectionNotOpen unless the board's
+    head is the CLOSE event (see :func:`run_tally` to finish a tally that stopped halfway).
+    """
+    head = board.head(election_id)
+    _require_closed(head)
+    if head.kind is not EntryKind.CLOSE:
+        raise ElectionNotOpen(
+            f"election {election_id!r}: the tally is on the board already; run_tally finishes it"
+        )
+    election, recomputed = encrypted_tally(board, election_id)
+    if recomputed != tally:
+        raise ContextMismatch(
+            f"election {election_id!r}: not the tally of the counted ballots on the board;"
+            " compute it again and have the trustees decrypt the new one"
+        )
+    return _publish(board, election, tally, shares)
+
+
+def event_body(board: Board, election_id: str, position: int) -> Any:
+    """The body of the life-cycle event at ``position`` (spec 10.3); BoardIntegrityError if the
+    entry holds no event payload."""
+    where = f"election {election_id!r}: board entry {position}"
+    value = jsonstrict.loads(board.entry_at(election_id, position).payload, where)
+    if not isinstance(value, dict) or "body" not in value:
+        raise BoardIntegrityError(f"{where}: not a life-cycle event payload")
+    return value["body"]
+
+
+def _decryption_share(
+    election: Election, tally: EncryptedTally, share: object
+) -> DecryptionShare:
+    if isinstance(share, DecryptionShare):
+        return share
+    if isinstance(share, TrusteeShare):
+        return trustee_decryption_share(election, tally, share)
+    raise InvalidInput(
+        f"run_tally: expected a DecryptionShare or a TrusteeShare, got {type(share).__name__}"
+    )
+
+
+def run_tally(
+    board: Board, election_id: str, shares: Iterable[DecryptionShare | TrusteeShare]
+) -> ElectionResult:
+    """Tally a closed election on ``board`` and publish it; return the result (spec 9, 10.3).
+
+    ``shares`` are the present trustees' decryption shares, or for in-process use (tests,
+    demos) their secret :class:`~evote.ceremony.dkg.TrusteeShare`, each turned into its
+    decryption share here (:func:`trustee_decryption_share`); the two may be mixed. Any
+    threshold of valid ones suffice: see :func:`combine_and_publish` for what is checked and
+    raised. The ceremony is the one published in the board's setup entry.
+
+    Run again, it resumes as ``evote tally combine`` does: if the TALLY event is on the board
+    but not the RESULT, the result is computed from the board's own published shares
+    (``shares`` is not read) and published; if the result is there, it is returned and nothing
+    is written. ElectionNotOpen while the election is not closed.
+    """
+    head = board.head(election_id)
+    _require_closed(head)
+    if head.kind is EntryKind.CLOSE:
+        election, tally = encrypted_tally(board, election_id)
+        decryption_shares = [_decryption_share(election, tally, share) for share in shares]
+        return _publish(board, election, tally, decryption_shares)
+    election = board.load_election(election_id)
+    body = event_body(board, election_id, head.position)
+    if head.kind is EntryKind.TALLY:
+        published = tally_from_body(body, election, f"board entry {head.position}")
+        ceremony = board_ceremony(board, election)
+        result, _ = _result_of(election, ceremony, published.tally, published.shares)
+        publish_result(board, election, result)
+        return result
+    if head.kind is EntryKind.RESULT:
+        return result_from_body(body, election, f"board entry {head.position}")
+    raise InvalidInput(f"election {election_id!r}: no tally after a {head.kind.value} event")
