@@ -106,12 +106,17 @@ def trustee_decryption_share(
     )
 
 
-def _result_of(
+def tally_result(
     election: Election,
     ceremony: CeremonyResult,
     tally: EncryptedTally,
     shares: Sequence[DecryptionShare],
 ) -> tuple[ElectionResult, CombinedTally]:
+    """Combine the shares, solve the counts and compute the checked result (spec 9.3 to 9.5).
+
+    Writes nothing: the recipes here and ``evote tally combine`` publish what it returns.
+    Raises InsufficientShares, TallyOutOfRange, InvalidResult.
+    """
     counts, combined = decrypt_counts(
         election.manifest,
         tally,
@@ -133,7 +138,7 @@ def _publish(
     shares: Sequence[DecryptionShare],
 ) -> ElectionResult:
     ceremony = board_ceremony(board, election)
-    result, combined = _result_of(election, ceremony, tally, shares)
+    result, combined = tally_result(election, ceremony, tally, shares)
     publish_tally(board, election, ceremony, tally, shares, combined)
     publish_result(board, election, result)
     return result
@@ -216,7 +221,7 @@ def run_tally(
     if head.kind is EntryKind.TALLY:
         published = tally_from_body(body, election, f"board entry {head.position}")
         ceremony = board_ceremony(board, election)
-        result, _ = _result_of(election, ceremony, published.tally, published.shares)
+        result, _ = tally_result(election, ceremony, published.tally, published.shares)
         publish_result(board, election, result)
         return result
     if head.kind is EntryKind.RESULT:

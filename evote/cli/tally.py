@@ -39,13 +39,10 @@ from evote.tally.aggregate import EncryptedTally, aggregate
 from evote.tally.decryption import DecryptionShare
 from evote.tally.result import (
     ElectionResult,
-    check_result,
-    compute_result,
-    decrypt_counts,
     turnout_of,
 )
 from evote.tally.wire import decryption_share_from_json, result_to_json
-from evote.tallying import event_body
+from evote.tallying import event_body, tally_result
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -167,17 +164,8 @@ def _combine_from_shares(
             " with; restore the attached file"
         )
     shares = _read_shares(shares_paths, election)
-    counts, combined = decrypt_counts(
-        election.manifest,
-        tally,
-        shares,
-        ceremony.threshold,
-        ceremony.verification_key_map(),
-        election.proof_context(),
-    )
+    result, combined = tally_result(election, ceremony, tally, shares)
     turnout = turnout_of(tally)
-    result = compute_result(election.manifest, counts, turnout)
-    check_result(election.manifest, counts, turnout, result)
     publish_tally(board, election, ceremony, tally, shares, combined)
     for rejection in combined.rejected:
         print(f"share of trustee {rejection.trustee} left out: {rejection.reason}")
@@ -206,17 +194,8 @@ def _result_from_board_tally(election_dir: ElectionDir, board: Board, head: Head
             f"{election_dir.path}/ceremony.json: not the ceremony the election was opened"
             " with; restore the attached file"
         )
-    counts, _ = decrypt_counts(
-        election.manifest,
-        published.tally,
-        published.shares,
-        ceremony.threshold,
-        ceremony.verification_key_map(),
-        election.proof_context(),
-    )
+    result, _ = tally_result(election, ceremony, published.tally, published.shares)
     turnout = turnout_of(published.tally)
-    result = compute_result(election.manifest, counts, turnout)
-    check_result(election.manifest, counts, turnout, result)
     print(
         f"{turnout.ballots} ballots counted (weight {turnout.weight}), decrypted with the"
         f" shares of trustees {list(published.combined)} on the board"

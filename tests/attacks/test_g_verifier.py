@@ -162,7 +162,7 @@ def test_g2_cast_path_and_verifier_call_the_same_checks(
             "evote.ceremony.dkg.check_ceremony_result", "evote.cli.election.check_ceremony_result",
             "evote.verify.verifier.check_ceremony_result"]),
         "check_result": install(monkeypatch, [
-            "evote.tally.result.check_result", "evote.cli.tally.check_result",
+            "evote.tally.result.check_result", "evote.tallying.check_result",
             "evote.verify.verifier.check_result"]),
     }  # fmt: skip
     for spy in spies.values():
