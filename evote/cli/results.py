@@ -14,7 +14,10 @@ published record: the result as CSV and JSON, the last signed checkpoint, a Fric
 Package describing them and DCAT-AP metadata (:mod:`evote.pages.opendata`). ``--base-url`` (where
 the folder will be downloaded from) and ``--publisher`` are required; ``--licence``,
 ``--publisher-url``, ``--spatial`` and ``--issued`` are optional. The files are byte-stable:
-two runs on the same record give the same bytes.
+two runs on the same record give the same bytes. ``html`` writes the results page as static
+files (``--out DIR``: ``results.en.html``, ``results.fr.html``, ``pages.css``,
+``checkpoint.json``) for a city to publish without running ``evote serve``; ``--record-url``
+is where the page links the record's download (default ``record.tar.gz``, beside the pages).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 from evote.ballots.manifest import Manifest
 from evote.cli.workspace import CONFIG_FILE, ElectionDir, read_file, write_public
 from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.pages.html import static_results_files
 from evote.pages.opendata import DEFAULT_LICENCE, LICENCES, Publication, open_data_files
 from evote.pages.view import ElectionView, view_from_record
 from evote.record import load_record
@@ -38,9 +42,9 @@ from evote.tally.result import ElectionResult
 from evote.tally.wire import result_from_json
 
 Handler = Callable[[argparse.Namespace], int]
-FORMATS = ("table", "json", "csv", "opendata")
+FORMATS = ("table", "json", "csv", "opendata", "html")
 #: Formats that write a folder (``--out``) from a published record, rather than print.
-FOLDER_FORMATS = ("opendata",)
+FOLDER_FORMATS = ("opendata", "html")
 RECORD_INDEX = "record.json"
 
 
@@ -265,10 +269,14 @@ def _write_folder(out: Path, files: Mapping[str, bytes]) -> None:
 def _results_folder(args: argparse.Namespace, source: Path) -> int:
     if args.out is None:
         raise InvalidInput(f"--format {args.format} needs --out DIR (the folder to write)")
-    publication = _publication(args)
-    view = _record_view(source, args.format)
+    if args.format == "html":
+        view = _record_view(source, args.format)
+        files = static_results_files(view, args.record_url)
+    else:
+        publication = _publication(args)
+        files = open_data_files(_record_view(source, args.format), publication)
     # Everything is rendered before the first file is written: an error writes nothing.
-    _write_folder(Path(args.out), open_data_files(view, publication))
+    _write_folder(Path(args.out), files)
     return 0
 
 
@@ -293,9 +301,14 @@ def register(commands: Any) -> None:
     )
     results.add_argument(
         "--format", default="table", choices=FORMATS,
-        help="table (default), json, csv; opendata writes a publication folder (--out)",
+        help="table (default), json, csv; opendata (open data) and html (the results page as"
+        " static files) write a folder (--out)",
     )  # fmt: skip
-    results.add_argument("--out", metavar="DIR", help="the folder --format opendata writes")
+    results.add_argument("--out", metavar="DIR", help="the folder opendata or html writes")
+    results.add_argument(
+        "--record-url", metavar="URL", default="record.tar.gz",
+        help="html: where the page links the record's download (record.tar.gz)",
+    )  # fmt: skip
     results.add_argument(
         "--base-url", metavar="URL", help="the folder's public address (opendata; required)"
     )

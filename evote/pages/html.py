@@ -28,7 +28,7 @@ from urllib.parse import quote
 from evote import jsonstrict
 from evote.ballots.manifest import BudgetQuestion, Question, QuestionKind
 from evote.board.checkpoint import Checkpoint
-from evote.errors import InvalidInput
+from evote.errors import ElectionNotOpen, InvalidInput
 from evote.pages.i18n import LANGUAGES, check_language, number, percent, word
 from evote.pages.opendata import text_in
 from evote.pages.svg import Bar, bar_chart
@@ -218,7 +218,8 @@ def _checkpoint_facts(checkpoint: Checkpoint, lang: str) -> str:
 
 def _lookup_form(view: ElectionView, lang: str, links: PageLinks, typed: str = "") -> list[str]:
     if not links.lookup:
-        return []
+        # A static page has no service behind it: the voter checks the record themselves.
+        return [f"<p>{_e(word(lang, 'lookup_offline'))}</p>"]
     value = f' value="{_e(typed)}"' if typed else ""
     return [
         f'<form class="lookup" method="get" action="{_e(links.lookup)}">',
@@ -244,6 +245,22 @@ def _lookup_section(view: ElectionView, lang: str, links: PageLinks) -> list[str
 
 def _title(view: ElectionView, lang: str) -> str:
     return text_in(view.manifest.title, lang)
+
+
+def static_results_files(view: ElectionView, record_url: str) -> dict[str, bytes]:
+    """The results pages as static files: ``results.en.html``, ``results.fr.html``, the
+    stylesheet and ``checkpoint.json`` (the pages' download), for a site without the service."""
+    if view.result is None:
+        raise ElectionNotOpen(f"election {view.election_id}: no result yet: tally it first")
+    links = PageLinks.static(record_url)
+    files = {
+        f"results.{lang}.html": render_results_page(view, lang, links).encode("utf-8")
+        for lang in LANGUAGES
+    }
+    files[STYLESHEET] = stylesheet_bytes()
+    if view.last_checkpoint is not None:
+        files["checkpoint.json"] = checkpoint_file_bytes(view.last_checkpoint)
+    return files
 
 
 def render_status_page(view: ElectionView, lang: str = "en", links: PageLinks | None = None) -> str:

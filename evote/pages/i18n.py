@@ -97,6 +97,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "lookup_label": "Tracking code",
         "lookup_hint": "21 letters and digits, for example 7K3M-Q2PA-9XRT-B4WD-H6N8C",
         "lookup_button": "Check",
+        "lookup_offline": "Check it against the record with: evote verify-ballot RECORD CODE",
         "lookup_counted": "Your ballot {code} is on the board at position {position}, and it is"
         " counted.",
         "lookup_superseded": (
@@ -206,6 +207,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "lookup_label": "Code de suivi",
         "lookup_hint": "21 lettres et chiffres, par exemple 7K3M-Q2PA-9XRT-B4WD-H6N8C",
         "lookup_button": "Vérifier",
+        "lookup_offline": ("Vérifiez-le dans le registre avec : evote verify-ballot REGISTRE CODE"),
         "lookup_counted": "Votre bulletin {code} est dans le registre à la position {position},"
         " et il est compté.",
         "lookup_superseded": (

@@ -15,9 +15,9 @@ from html import escape
 from typing import Final
 
 WIDTH: Final = 480
-BAR_SPACE: Final = 290
-ROW: Final = 50
-LABEL_CHARS: Final = 52
+BAR_SPACE: Final = 230
+ROW: Final = 56
+LABEL_CHARS: Final = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +59,9 @@ def bar_chart(
         kind = "bar emphasis" if bar.emphasis else "bar"
         parts += [
             f'<g class="mark" data-value="{bar.value}">',
-            f'<text class="label" x="0" y="{top + 16}">{escape(_short(bar.label))}</text>',
-            f'<rect class="{kind}" x="0" y="{top + 22}" width="{length}" height="20"/>',
-            f'<text class="value" x="{length + 8}" y="{top + 37}">{escape(bar.text)}</text>',
+            f'<text class="label" x="0" y="{top + 18}">{escape(_short(bar.label))}</text>',
+            f'<rect class="{kind}" x="0" y="{top + 25}" width="{length}" height="20"/>',
+            f'<text class="value" x="{length + 8}" y="{top + 41}">{escape(bar.text)}</text>',
             "</g>",
         ]
     parts.append("</svg>")

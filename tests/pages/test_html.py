@@ -8,10 +8,12 @@ import base64
 import json
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from evote.ballots.manifest import Option
+from evote.cli import main
 from evote.errors import InvalidInput
 from evote.pages.html import (
     LookupAnswer,
@@ -358,3 +360,40 @@ def test_static_links_and_stylesheet(demo: Demo) -> None:
     assert root.find_all("link")[0].attrs["href"] == "pages.css"
     css = stylesheet_bytes().decode()
     assert "svg.chart rect.bar" in css and "@media" in css
+
+
+def test_the_cli_writes_the_static_results_page(
+    demo: Demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "site"
+    args = ["results", str(demo.record_path), "--format", "html", "--out", str(out)]
+    assert main([*args, "--record-url", "https://data.example.org/r.tgz"]) == 0
+    assert sorted(path.name for path in out.iterdir()) == [
+        "checkpoint.json", "pages.css", "results.en.html", "results.fr.html",
+    ]  # fmt: skip
+    checkpoint = demo.view.last_checkpoint
+    assert checkpoint is not None
+    assert (out / "checkpoint.json").read_bytes() == checkpoint_file_bytes(checkpoint)
+    for lang in ("en", "fr"):
+        root = parse((out / f"results.{lang}.html").read_text(encoding="utf-8"))
+        check_accessible(root, lang)
+        assert "https://data.example.org/r.tgz" in {a.attrs["href"] for a in root.find_all("a")}
+        assert WORDS[lang]["lookup_offline"] in root.all_text()
+    first = (out / "results.fr.html").read_bytes()
+    assert main([*args]) == 0
+    assert b"record.tar.gz" in (out / "results.fr.html").read_bytes()
+    assert first != (out / "results.fr.html").read_bytes()
+    capsys.readouterr()
+
+
+def test_the_cli_wants_a_record_for_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    election = tmp_path / "election"
+    election.mkdir()
+    (election / "election.json").write_text("{}")
+    code = main(["results", str(election), "--format", "html", "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--format html needs the published record, not the election directory" in err
+    assert not (tmp_path / "o").exists()
