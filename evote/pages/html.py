@@ -18,7 +18,7 @@ static files.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html import escape
 from importlib import resources
@@ -278,7 +278,7 @@ def render_status_page(view: ElectionView, lang: str = "en", links: PageLinks | 
         )
     body += [
         '<section aria-labelledby="anchors">',
-        f'<h2 id="anchors">{_e(word(lang, "checkpoint"))}</h2>',
+        f'<h2 id="anchors">{_e(word(lang, "signed_state"))}</h2>',
         *_checkpoint_section(view, lang, links),
         "</section>",
         *_lookup_section(view, lang, links),
@@ -524,6 +524,9 @@ def render_lookup_page(
     """The answer to a tracking-code lookup (``None``: no code typed yet), and the form again."""
     lang = check_language(lang)
     links = links or PageLinks.served(view.election_id)
+    if answer is not None and links.lang_switch.startswith("?"):
+        # The other language's page answers the same code.
+        links = replace(links, lang_switch=links.lang_switch + "&code=" + quote(answer.typed))
     title = _title(view, lang)
     body = [f'<h1>{_e(title)} <span class="subtitle">{_e(word(lang, "page_lookup"))}</span></h1>']
     if answer is not None:

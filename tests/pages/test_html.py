@@ -331,6 +331,8 @@ def test_the_lookup_page(
     if position is not None:
         assert number(lang, position) in said.all_text()
     assert root.find_all("input", name="code")[0].attrs["value"] == "7k3m q2pa"
+    (switch,) = root.find_all("nav")[0].find_all("a")
+    assert switch.attrs["href"].endswith("&code=7k3m%20q2pa")
 
 
 def test_the_lookup_page_refuses_an_unknown_status(demo: Demo) -> None:
