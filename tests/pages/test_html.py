@@ -14,13 +14,14 @@ import pytest
 
 from evote.ballots.manifest import Option
 from evote.cli import main
-from evote.errors import InvalidInput
+from evote.errors import ElectionNotOpen, InvalidInput
 from evote.pages.html import (
     LookupAnswer,
     PageLinks,
     render_lookup_page,
     render_results_page,
     render_status_page,
+    static_results_files,
     stylesheet_bytes,
 )
 from evote.pages.i18n import WORDS, number
@@ -399,3 +400,8 @@ def test_the_cli_wants_a_record_for_a_folder(
     err = capsys.readouterr().err
     assert "--format html needs the published record, not the election directory" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_no_static_page_before_the_result(demo: Demo) -> None:
+    with pytest.raises(ElectionNotOpen, match="no result yet"):
+        static_results_files(replace(demo.view, result=None), "record.tar.gz")

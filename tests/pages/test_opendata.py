@@ -336,3 +336,24 @@ def test_the_cli_says_what_is_missing(
     assert message in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_no_publication_without_a_checkpoint_or_a_dated_issue(
+    demo: Demo, publication: Publication
+) -> None:
+    with pytest.raises(InvalidInput, match="no signed checkpoint to publish"):
+        open_data_files(replace(demo.view, last_checkpoint=None), publication)
+    with pytest.raises(InvalidInput, match="issued: give a date and time with a timezone"):
+        replace(publication, issued=datetime(2027, 1, 1))
+
+
+def test_the_cli_refuses_a_file_as_its_folder(
+    demo: Demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    code = cli(str(demo.record_path), "--format", "opendata", "--out", str(target),
+               "--base-url", "https://x.example/", "--publisher", "V")  # fmt: skip
+    assert code == 2
+    assert f"--out {target}: not a directory" in capsys.readouterr().err
+    assert target.read_text() == "mine"
