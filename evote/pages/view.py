@@ -26,7 +26,7 @@ from evote.board.checkpoint import Checkpoint
 from evote.board.payloads import spoiled_parts
 from evote.crypto.hashing import Purpose, digest32
 from evote.election import Election
-from evote.errors import InvalidRecord
+from evote.errors import InvalidInput, InvalidRecord
 from evote.record.model import ElectionRecord
 from evote.tally.result import ElectionResult
 
@@ -68,6 +68,16 @@ class ElectionView:
     last_checkpoint: Checkpoint | None
     result: ElectionResult | None = None
     audits: tuple[AuditLine, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.state not in STATES:
+            raise InvalidInput(
+                f"election state {self.state!r}: expected one of {', '.join(STATES)}"
+            )
+        for name in ("ballots", "spoiled"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 0:
+                raise InvalidInput(f"{name} {value!r}: expected a count (an integer >= 0)")
 
     @property
     def election_id(self) -> str:

@@ -405,3 +405,10 @@ def test_the_cli_wants_a_record_for_a_folder(
 def test_no_static_page_before_the_result(demo: Demo) -> None:
     with pytest.raises(ElectionNotOpen, match="no result yet"):
         static_results_files(replace(demo.view, result=None), "record.tar.gz")
+
+
+def test_a_view_refuses_an_unknown_state_or_a_bad_count(demo: Demo) -> None:
+    with pytest.raises(InvalidInput, match="election state 'paused': expected one of setup"):
+        replace(demo.view, state="paused")
+    with pytest.raises(InvalidInput, match="ballots -1: expected a count"):
+        replace(demo.view, ballots=-1)
