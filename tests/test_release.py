@@ -62,6 +62,7 @@ def test_the_wheel_holds_the_package_and_builds_byte_for_byte(
     assert first.read_bytes() == second.read_bytes()
     names = zipfile.ZipFile(first).namelist()
     assert "evote/py.typed" in names
+    assert "evote/pages/static/pages.css" in names  # the public pages' stylesheet
     assert "evote/__init__.py" in names and "evote/cli/__init__.py" in names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert any(name.endswith(".dist-info/entry_points.txt") for name in names)

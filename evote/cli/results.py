@@ -1,4 +1,4 @@
-"""``evote results SOURCE --format table|json|csv``: the result as open data.
+"""``evote results SOURCE --format table|json|csv|opendata``: the result as open data.
 
 SOURCE is a published election record (directory or archive; the result is read from it and
 the record is decoded strictly, but not verified: run ``evote verify`` for that) or the
@@ -8,6 +8,16 @@ one for the blank in CSV (columns: question_id, question, option_id, option, vot
 winner). ``--lang`` (en, fr: the languages every manifest has) chooses the language of every
 label, the result's own words ("blank", "cost", "funded", the winner mark) included; the
 column names and ids stay as they are (they are the data's schema).
+
+``opendata`` writes a publication folder (``--out DIR``) for a city's open-data portal from a
+published record: the result as CSV and JSON, the last signed checkpoint, a Frictionless Data
+Package describing them and DCAT-AP metadata (:mod:`evote.pages.opendata`). ``--base-url`` (where
+the folder will be downloaded from) and ``--publisher`` are required; ``--licence``,
+``--publisher-url``, ``--spatial`` and ``--issued`` are optional. The files are byte-stable:
+two runs on the same record give the same bytes. ``html`` writes the results page as static
+files (``--out DIR``: ``results.en.html``, ``results.fr.html``, ``pages.css``,
+``checkpoint.json``) for a city to publish without running ``evote serve``; ``--record-url``
+is where the page links the record's download (default ``record.tar.gz``, beside the pages).
 """
 
 from __future__ import annotations
@@ -17,18 +27,24 @@ import csv
 import io
 import json
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from evote.ballots.manifest import Manifest
-from evote.cli.workspace import CONFIG_FILE, ElectionDir, read_file
+from evote.cli.workspace import CONFIG_FILE, ElectionDir, read_file, write_public
 from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.pages.html import static_results_files
+from evote.pages.opendata import DEFAULT_LICENCE, LICENCES, Publication, open_data_files
+from evote.pages.view import ElectionView, view_from_record
 from evote.record import load_record
 from evote.tally.result import ElectionResult
 from evote.tally.wire import result_from_json
 
 Handler = Callable[[argparse.Namespace], int]
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "opendata", "html")
+#: Formats that write a folder (``--out``) from a published record, rather than print.
+FOLDER_FORMATS = ("opendata", "html")
 RECORD_INDEX = "record.json"
 
 
@@ -194,10 +210,82 @@ _RENDERERS: dict[str, Callable[[Manifest, ElectionResult, str], str]] = {
 }
 
 
+def _record_view(source: Path, what: str) -> ElectionView:
+    """The view of a published record (a folder format needs the record's anchors)."""
+    if (source / CONFIG_FILE).exists() and not (source / RECORD_INDEX).exists():
+        raise InvalidInput(
+            f"{source}: --format {what} needs the published record, not the election"
+            f" directory: run 'evote publish' and give the record"
+        )
+    view = view_from_record(load_record(source))
+    if view.result is None:
+        raise ElectionNotOpen(
+            f"{source}: this record was published before the result; publish it again"
+            " after 'evote tally combine'"
+        )
+    return view
+
+
+def _parse_issued(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise InvalidInput(
+            f"--issued {text!r}: expected an ISO 8601 date and time with a timezone,"
+            " e.g. 2027-03-09T12:00:00+01:00"
+        )
+    return moment
+
+
+def _publication(args: argparse.Namespace) -> Publication:
+    for option in ("base_url", "publisher"):
+        if getattr(args, option) is None:
+            flag = "--" + option.replace("_", "-")
+            raise InvalidInput(f"--format {args.format} needs {flag}")
+    return Publication(
+        base_url=args.base_url,
+        publisher=args.publisher,
+        licence=args.licence,
+        publisher_url=args.publisher_url,
+        spatial=args.spatial,
+        issued=_parse_issued(args.issued),
+    )
+
+
+def _write_folder(out: Path, files: Mapping[str, bytes]) -> None:
+    """Write every file (each whole or not at all), then name them on standard output."""
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"--out {out}: not a directory")
+    for name, data in files.items():
+        write_public(out / name, data)
+    for name in files:
+        print(out / name)
+
+
+def _results_folder(args: argparse.Namespace, source: Path) -> int:
+    if args.out is None:
+        raise InvalidInput(f"--format {args.format} needs --out DIR (the folder to write)")
+    if args.format == "html":
+        view = _record_view(source, args.format)
+        files = static_results_files(view, args.record_url)
+    else:
+        publication = _publication(args)
+        files = open_data_files(_record_view(source, args.format), publication)
+    # Everything is rendered before the first file is written: an error writes nothing.
+    _write_folder(Path(args.out), files)
+    return 0
+
+
 def _results(args: argparse.Namespace) -> int:
     source = Path(args.source)
     if not source.exists():
         raise InvalidInput(f"{source}: no such record or election directory")
+    if args.format in FOLDER_FORMATS:
+        return _results_folder(args, source)
     manifest, result = load_result(source)
     text = _RENDERERS[args.format](manifest, result, args.lang)
     print(text, end="")
@@ -205,11 +293,40 @@ def _results(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    results = commands.add_parser("results", help="print the result (table, JSON or CSV)")
+    results = commands.add_parser(
+        "results", help="print the result (table, JSON, CSV) or write it as open data"
+    )
     results.add_argument(
         "source", metavar="RECORD_OR_DIR", help="a published record, or the election directory"
     )
-    results.add_argument("--format", default="table", choices=FORMATS, help="table (default)")
+    results.add_argument(
+        "--format", default="table", choices=FORMATS,
+        help="table (default), json, csv; opendata (open data) and html (the results page as"
+        " static files) write a folder (--out)",
+    )  # fmt: skip
+    results.add_argument("--out", metavar="DIR", help="the folder opendata or html writes")
+    results.add_argument(
+        "--record-url", metavar="URL", default="record.tar.gz",
+        help="html: where the page links the record's download (record.tar.gz)",
+    )  # fmt: skip
+    results.add_argument(
+        "--base-url", metavar="URL", help="the folder's public address (opendata; required)"
+    )
+    results.add_argument(
+        "--publisher", metavar="NAME", help="the publishing body (opendata; required)"
+    )
+    results.add_argument("--publisher-url", metavar="IRI", help="the publisher's web address")
+    results.add_argument(
+        "--licence", default=DEFAULT_LICENCE, choices=tuple(LICENCES),
+        help=f"the open-data licence ({DEFAULT_LICENCE}: Etalab Licence Ouverte 2.0)",
+    )  # fmt: skip
+    results.add_argument(
+        "--spatial", metavar="IRI", help="the place the election covers (a gazetteer IRI)"
+    )
+    results.add_argument(
+        "--issued", metavar="DATETIME",
+        help="the issue date (ISO 8601 with timezone); default: the record's last checkpoint",
+    )  # fmt: skip
     results.add_argument(
         "--lang",
         default="en",
