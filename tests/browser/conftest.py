@@ -55,7 +55,9 @@ def chromium() -> Iterator[Any]:
     except ImportError:
         _unavailable("playwright is not installed (pip install -e '.[dev]')")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS))
+        # Playwright adds its own headless flag.
+        flags = [flag for flag in CHROMIUM_FLAGS if not flag.startswith("--headless")]
+        browser = playwright.chromium.launch(executable_path=executable, args=flags)
         try:
             yield browser
         finally:
