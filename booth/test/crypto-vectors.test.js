@@ -6,6 +6,7 @@ import {
   bytesToHex, challenge, checkEqualLogs, checkRange, checkSchnorr, digest, digest32, encode,
   encryptWithNonce, groupByName, hexToBytes, proofContext, publicKey, InvalidProof,
 } from '../src/index.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { bigintToBytes, bytesToBigint, PROTOCOL } from '../src/encoding.js';
 import { loadVectors, scalar, typedValue } from './vectors.js';
 
@@ -63,6 +64,33 @@ test('hash_to_element on modp4096 (section 2.5)', () => {
       if (value > 1n) element = value;
     }
     assert.equal(bytesToHex(bigintToBytes(element, 512)), vector.element);
+  }
+});
+
+test('hash_to_element on ed25519 (section 2.5: libsodium from_uniform, Elligator 2)', () => {
+  const group = groupByName('ed25519');
+  const Fp = ed25519.Point.Fp;
+  const p = Fp.ORDER;
+  const A = 486662n;
+  const isSquare = (v) => v === 0n || Fp.pow(v, (p - 1n) / 2n) === 1n;
+  const inv0 = (v) => (v === 0n ? 0n : Fp.inv(v));
+  const vectors = V.hash_to_element.filter((v) => v.group === 'ed25519');
+  assert.ok(vectors.length > 0);
+  for (const vector of vectors) {
+    const u = digest(vector.purpose, 'ed25519', ...vector.items.map(typedValue)).slice(0, 32);
+    const xSign = u[31] >> 7;
+    const le = Uint8Array.from(u);
+    le[31] &= 0x7f;
+    const r = Fp.create(bytesToBigint(le.reverse()));
+    const x1 = Fp.mul(Fp.neg(A), inv0(Fp.add(1n, Fp.mul(2n, Fp.sqr(r)))));
+    const gx1 = Fp.add(Fp.add(Fp.mul(Fp.sqr(x1), x1), Fp.mul(A, Fp.sqr(x1))), x1);
+    const w = isSquare(gx1) ? x1 : Fp.sub(Fp.neg(x1), A);
+    const y = Fp.mul(Fp.sub(w, 1n), inv0(Fp.add(w, 1n)));
+    const encoding = bigintToBytes(y, 32).reverse();
+    encoding[31] |= xSign << 7;
+    const point = ed25519.Point.fromBytes(encoding).clearCofactor();
+    assert.equal(bytesToHex(point.toBytes()), vector.element);
+    void group;
   }
 });
 
