@@ -49,7 +49,7 @@ BOOTH = Path(__file__).resolve().parents[2] / "booth"
 NODE = shutil.which("node")
 BOARD_KEY = SigningKey(digest32(Purpose.TEST, "booth interop board key"))
 #: Ballots made by the booth per group (ed25519 is cheap; modp4096 costs seconds a ballot).
-BALLOTS = {"ed25519": 8, "modp4096": 2}
+BALLOTS = {"ed25519": 5, "modp4096": 1}
 
 pytestmark = [
     pytest.mark.skipif(NODE is None, reason="node is not installed: the booth cannot run"),
