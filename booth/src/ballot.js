@@ -206,14 +206,14 @@ function encryptQuestion(election, position, question, answer, nonces, rng) {
   const group = election.group;
   const rule = rules(question);
   const options = answer.values.map((value, j) => {
-    const ciphertext = encryptWithNonce(key, BigInt(value), nonces.options[j]);
+    const ciphertext = encryptWithNonce(key, BigInt(value), nonces.options[j], rule.optionMax);
     const proof = proveBounded(key, Purpose.OPTION_PROOF, position.option(j), ciphertext, value, nonces.options[j], 0, rule.optionMax, rng);
     return { ciphertext, proof };
   });
   const result = { options, blank: null, sum: null, count: null, spend: null };
   const blankValue = answer.blank ? 1n : 0n;
   if (rule.blank) {
-    const ciphertext = encryptWithNonce(key, blankValue, nonces.blank);
+    const ciphertext = encryptWithNonce(key, blankValue, nonces.blank, 1);
     const proof = proveRange(key, Purpose.OPTION_PROOF, position.named('blank'), ciphertext, blankValue, nonces.blank, 1, rng);
     result.blank = { ciphertext, proof: { cds: proof } };
   }

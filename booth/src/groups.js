@@ -31,6 +31,8 @@ import { InvalidGroupElement, InvalidInput, InvalidScalar } from './errors.js';
 /** R of docs/spec.md section 4.1: the 32-byte scalar whose every byte is 0x80, mod q. */
 const OFFSET_BYTES = new Uint8Array(32).fill(0x80);
 
+const SMALL_POWERS = 16;
+
 /** A group element: immutable, with its canonical encoding cached. */
 export class Element {
   constructor(group, value) {
@@ -111,6 +113,24 @@ class GroupBase {
   mulBaseExp(x, e, offset = this.offset) {
     const shifted = this.baseExp(this.reduce(BigInt(e) + offset));
     return x.mul(shifted).mul(this._negOffset(offset));
+  }
+  /**
+   * g^m for a small vote value m ≤ bound < 16 (public bound), read from a table of g^0..g^15 by
+   * a scan of every entry: the constant-time table that docs/spec.md section 4.1 allows, one
+   * multiplication instead of an exponentiation. g^0 is the identity, which the curve's
+   * complete addition (and modular multiplication) handle at the same cost as any entry.
+   */
+  smallBasePower(m, bound) {
+    if (!(bound >= 0 && bound < SMALL_POWERS)) throw new InvalidInput('small power: bound out of range');
+    if (!this._smallPowers) {
+      const powers = [this.identity];
+      for (let i = 1; i < SMALL_POWERS; i++) powers.push(powers[i - 1].mul(this.generator));
+      this._smallPowers = powers;
+    }
+    const wanted = Number(m);
+    let selected = this._smallPowers[0];
+    for (let i = 1; i < SMALL_POWERS; i++) selected = i === wanted ? this._smallPowers[i] : selected;
+    return selected;
   }
   _negOffset(offset) {
     this._negOffsets ??= new Map();

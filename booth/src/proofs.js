@@ -128,11 +128,19 @@ export function checkRange(key, purpose, context, ciphertext, maximum, proof, wh
   if (total !== expected) throw new InvalidProof(`${where}: range proof for [0, ${maximum}] does not verify`);
 }
 
-/** Exponential ElGamal with a given nonce (section 4.1): (g^r, g^m · K^r), g^m as g^(m+1)·g^−1. */
-export function encryptWithNonce(key, message, nonce) {
+/**
+ * Exponential ElGamal with a given nonce (section 4.1): (g^r, g^m · K^r). With the public bound
+ * of m below 16 (a 0/1 choice, a small score), g^m comes from a constant-time table; otherwise
+ * as g^(m+1)·g^−1. Either way the same operations run for every m within the bound.
+ */
+export function encryptWithNonce(key, message, nonce, bound = undefined) {
   const group = key.group;
   if (nonce < 0n || nonce >= group.order) throw new InvalidInput('nonce out of range [0, order)');
-  const beta = group.mulBaseExp(key.table.exp(nonce), BigInt(message), 1n);
+  const m = BigInt(message);
+  const masked = key.table.exp(nonce);
+  const small = bound !== undefined && bound < 16;
+  if (small && (m < 0n || m > BigInt(bound))) throw new InvalidInput(`message ${m} is outside [0, ${bound}]`);
+  const beta = small ? masked.mul(group.smallBasePower(m, bound)) : group.mulBaseExp(masked, m, 1n);
   return { alpha: group.baseExp(nonce), beta };
 }
 
@@ -182,7 +190,7 @@ function proveSide(key, purpose, context, value, nonce, bits, rng) {
   const side = { bits: [], proofs: [] };
   nonces.forEach((r, i) => {
     const bit = (value >> BigInt(i)) & 1n;
-    const ciphertext = encryptWithNonce(key, bit, r);
+    const ciphertext = encryptWithNonce(key, bit, r, 1);
     side.bits.push(ciphertext);
     side.proofs.push(proveRange(key, purpose, context.extend('bit', BigInt(i)), ciphertext, bit, r, 1, rng));
   });
