@@ -324,19 +324,23 @@ function onChoose(event) {
   const { selection, fault } = readSelection();
   state.selection = selection;
   let error = null;
+  let questionId = fault?.question.id ?? null;
   if (fault) error = choiceMessage(fault, selection);
   else {
     try {
       state.plaintext = plaintextFromSelection(state.election.manifest, selection);
     } catch (caught) {
       if (caught instanceof InvalidBallot && caught.reason && caught.question) {
+        questionId = caught.question;
         error = choiceMessage({ ...caught, question: { id: caught.question } }, selection);
       } else error = tr('error.other', { detail: caught.message });
     }
   }
   if (error) {
     setError('choose-error', error);
-    $('choose-error').focus?.();
+    // Keyboard and screen-reader users land on the question to correct (the alert is read).
+    const index = state.election.manifest.questions.findIndex((q) => q.id === questionId);
+    $(`question-${index}`)?.querySelector('input')?.focus();
     return;
   }
   setError('choose-error', null);
