@@ -157,6 +157,9 @@ async function loadElection(id) {
     return;
   }
   chooseLanguage();
+  // Shown so that the voter can compare it with the one the officers announced (the kit has no
+  // credential list, so the page cannot recompute it alone: docs/spec.md section 6.3).
+  $('election-fingerprint').textContent = bytesToHex(state.election.fingerprint);
   show('screen-code', { focus: false });
   applyTexts();
   if (state.info.state !== 'open') {
