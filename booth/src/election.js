@@ -2,7 +2,7 @@
 // manifest, the group, the joint key K, the fingerprint, the board key; built from the
 // record's own documents (the service's voter-kit: election.json, group.json, manifest.json).
 
-import { digest32, equalBytes, Purpose } from './encoding.js';
+import { digest32, equalBytes, hexToBytes, Purpose } from './encoding.js';
 import { ContextMismatch, InvalidInput, InvalidManifest } from './errors.js';
 import { groupByName } from './groups.js';
 import { b64decode, canonicalBytes } from './json.js';
@@ -64,7 +64,11 @@ export function electionFromVoterKit(kit) {
   const mDigest = manifestDigest(manifest);
   let listDigest = null;
   if (kit.credentials) listDigest = credentialListDigest(group, kit.credentials);
-  else if (typeof kit.credential_list_digest === 'string') listDigest = Uint8Array.from(kit.credential_list_digest.match(/../g).map((h) => parseInt(h, 16)));
+  else if (typeof kit.credential_list_digest === 'string') {
+    // 32 bytes, as lower-case hex (the API's way with hashes) or base64 (the record's).
+    const text = kit.credential_list_digest;
+    listDigest = /^[0-9a-f]{64}$/.test(text) ? hexToBytes(text) : b64decode(text, 'voter-kit.credential_list_digest', 32);
+  }
   let fingerprintChecked = false;
   if (listDigest !== null) {
     const computed = computeFingerprint(group, mDigest, key, ceremonyDigest, listDigest, boardKey);

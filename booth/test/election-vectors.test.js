@@ -116,6 +116,10 @@ for (const name of ['ed25519', 'modp4096']) {
     const fromKit = electionFromVoterKit({ ...kit, credentials: { group: credentials.group, entries: credentials.entries } });
     assert.ok(fromKit.fingerprintChecked);
     assert.equal(bytesToHex(fromKit.fingerprint), fp.fingerprint);
+    for (const digest of [fp.credential_list_digest, Buffer.from(fp.credential_list_digest, 'hex').toString('base64')]) {
+      assert.ok(electionFromVoterKit({ ...kit, credential_list_digest: digest }).fingerprintChecked);
+    }
+    assert.throws(() => electionFromVoterKit({ ...kit, credential_list_digest: fp.manifest_digest }), ContextMismatch);
     const unchecked = electionFromVoterKit(kit);
     assert.equal(unchecked.fingerprintChecked, false);
     const tampered = structuredClone(kit);
