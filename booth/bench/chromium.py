@@ -1,7 +1,7 @@
 """The booth's encryption benchmark (bench/cases.js) in headless Chromium.
 
 Bundles bench/cases.js with the locked esbuild, loads it into a blank page of the system's
-Chromium (Debian's /usr/bin/chromium, or $CHROMIUM) through Playwright's Python API, and
+Chromium (Debian's /usr/bin/chromium, or $EVOTE_CHROMIUM) through Playwright's Python API, and
 prints the medians. A browser has no CPU clock: the figures are wall times.
 
     python booth/bench/chromium.py          # from the repository, with playwright installed
@@ -30,7 +30,7 @@ def main() -> int:
         )  # fmt: skip
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+                executable_path=os.environ.get("EVOTE_CHROMIUM") or "/usr/bin/chromium",
                 args=["--no-sandbox"],
             )
             page = browser.new_page()
