@@ -1,0 +1,92 @@
+// The election as the voter's device sees it (docs/spec.md sections 6.2, 6.3, 7.4): the
+// manifest, the group, the joint key K, the fingerprint, the board key; built from the
+// record's own documents (the service's voter-kit: election.json, group.json, manifest.json).
+
+import { digest32, equalBytes, hexToBytes, Purpose } from './encoding.js';
+import { ContextMismatch, InvalidInput, InvalidManifest } from './errors.js';
+import { groupByName } from './groups.js';
+import { b64decode, canonicalBytes } from './json.js';
+import { publicKey } from './proofs.js';
+
+/** digest32(MANIFEST, canonical JSON of the manifest). */
+export function manifestDigest(manifest) {
+  return digest32(Purpose.MANIFEST, canonicalBytes(manifest));
+}
+
+/** An element's canonical bytes for hashing, without group validation (digests only). */
+const rawElement = (bytes) => ({ isElement: true, toBytes: () => bytes });
+
+/**
+ * credentials_digest = H32("credential-list", group name, [[P_1, w_1], ...]) of the list's
+ * JSON form {"group", "entries": [{"public", "weight"}]} (section 7.4), in list order.
+ */
+export function credentialListDigest(group, list) {
+  if (list.group !== group.name) throw new InvalidInput(`credentials.group: ${JSON.stringify(list.group)} is not ${group.name}`);
+  const entries = list.entries.map((entry, i) => [rawElement(b64decode(entry.public, `credentials.entries[${i}].public`, group.elementSize)), BigInt(entry.weight)]);
+  return digest32(Purpose.CREDENTIAL_LIST, group.name, entries);
+}
+
+/** digest32(FINGERPRINT, group name, manifest digest, K, H_T, credential list digest, board key). */
+export function computeFingerprint(group, manifestDigestBytes, key, ceremonyDigest, listDigest, boardKey) {
+  return digest32(Purpose.FINGERPRINT, group.name, manifestDigestBytes, key, ceremonyDigest, listDigest, boardKey);
+}
+
+function checkManifestShape(manifest) {
+  if (manifest === null || typeof manifest !== 'object' || !Array.isArray(manifest.questions) || manifest.questions.length === 0) {
+    throw new InvalidManifest('manifest: expected an object with questions');
+  }
+  manifest.questions.forEach((q, i) => {
+    const where = `manifest.questions[${i}]`;
+    if (!['single', 'approval', 'score', 'budget'].includes(q.kind)) throw new InvalidManifest(`${where}.kind: unknown kind ${JSON.stringify(q.kind)}`);
+    const options = q.kind === 'budget' ? q.projects : q.options;
+    if (!Array.isArray(options) || options.length === 0) throw new InvalidManifest(`${where}: no options`);
+  });
+}
+
+/**
+ * An election from the voter-kit {election, group, manifest} (API: GET .../voter-kit). What can
+ * be recomputed is: the manifest's group and election id are election.json's; K decodes in the
+ * group; and when the kit also carries the credential list (`credentials`, or its digest
+ * `credential_list_digest` in hex), the fingerprint is recomputed and must be election.json's.
+ * Anything else is refused with ContextMismatch or InvalidInput.
+ */
+export function electionFromVoterKit(kit) {
+  const { election: doc, manifest } = kit;
+  if (!doc || !manifest || !kit.group) throw new InvalidInput('voter-kit: expected election, group and manifest');
+  const group = groupByName(kit.group.name);
+  if (doc.group !== group.name || manifest.group !== group.name) throw new ContextMismatch('voter-kit: the election, group and manifest name different groups');
+  if (doc.election_id !== manifest.election_id) throw new ContextMismatch('voter-kit: election.json and manifest.json name different elections');
+  checkManifestShape(manifest);
+  const key = group.decode(b64decode(doc.public_key, 'election.public_key', group.elementSize), 'election.public_key');
+  const fingerprint = b64decode(doc.fingerprint, 'election.fingerprint', 32);
+  const boardKey = b64decode(doc.board_key, 'election.board_key', 32);
+  const ceremonyDigest = b64decode(doc.ceremony_digest, 'election.ceremony_digest', 32);
+  const mDigest = manifestDigest(manifest);
+  let listDigest = null;
+  if (kit.credentials) listDigest = credentialListDigest(group, kit.credentials);
+  else if (typeof kit.credential_list_digest === 'string') {
+    // 32 bytes, as lower-case hex (the API's way with hashes) or base64 (the record's).
+    const text = kit.credential_list_digest;
+    listDigest = /^[0-9a-f]{64}$/.test(text) ? hexToBytes(text) : b64decode(text, 'voter-kit.credential_list_digest', 32);
+  }
+  let fingerprintChecked = false;
+  if (listDigest !== null) {
+    const computed = computeFingerprint(group, mDigest, key, ceremonyDigest, listDigest, boardKey);
+    if (!equalBytes(computed, fingerprint)) throw new ContextMismatch('voter-kit: the fingerprint does not match the manifest, key, ceremony, credential list and board key');
+    fingerprintChecked = true;
+  }
+  return {
+    electionId: manifest.election_id, group, manifest, manifestDigest: mDigest,
+    publicKey: publicKey(group, key), fingerprint, boardKey, ceremonyDigest, fingerprintChecked,
+  };
+}
+
+/** An election from its parts, its fingerprint computed (tests and portals). */
+export function buildElection({ manifest, group, publicKeyElement, ceremonyDigest, credentialListDigest: listDigest, boardKey }) {
+  const mDigest = manifestDigest(manifest);
+  return {
+    electionId: manifest.election_id, group, manifest, manifestDigest: mDigest,
+    publicKey: publicKey(group, publicKeyElement), boardKey, ceremonyDigest, fingerprintChecked: true,
+    fingerprint: computeFingerprint(group, mDigest, publicKeyElement, ceremonyDigest, listDigest, boardKey),
+  };
+}
