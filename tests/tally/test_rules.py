@@ -87,7 +87,7 @@ rankings = st.integers(2, 5).flatmap(
 )  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rankings)
 def test_a_condorcet_winner_is_the_only_schulze_winner(
     data: tuple[int, list[tuple[int, ...]]],
@@ -157,7 +157,7 @@ grade_ballots = st.integers(1, 4).flatmap(
 )  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(grade_ballots)
 def test_a_ballot_of_the_majority_grades_changes_no_majority_grade(
     data: tuple[int, list[tuple[int, ...]]],
@@ -251,7 +251,7 @@ def _instant_runoff(ballots: Sequence[tuple[int, ...]], options: int) -> int | N
         remaining.remove(losers[0])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rankings)
 def test_stv_with_one_seat_is_instant_runoff(data: tuple[int, list[tuple[int, ...]]]) -> None:
     options, ballots = data
@@ -261,7 +261,7 @@ def test_stv_with_one_seat_is_instant_runoff(data: tuple[int, list[tuple[int, ..
     assert stv(ballots, options, 1).elected == (expected,)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rankings, st.integers(1, 5))
 def test_stv_fills_every_seat_and_keeps_every_vote(
     data: tuple[int, list[tuple[int, ...]]], seats: int
