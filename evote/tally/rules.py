@@ -29,7 +29,7 @@ from typing import Final
 
 from evote.errors import InvalidInput
 
-#: Scottish rule 48: transfer values are computed to five decimal places, fractions beyond
+#: The Scottish rules compute transfer values are computed to five decimal places, fractions beyond
 #: ignored. Votes are counted in units of 10^-5 so that every value is an exact integer.
 STV_UNIT: Final = 100_000
 
@@ -294,7 +294,7 @@ class _StvCount:
     def __init__(self, options: int, seats: int, valid: int) -> None:
         self.options = options
         self.seats = seats
-        # Rule 46: the quota is ⌊valid votes / (seats + 1)⌋ + 1 (in whole votes).
+        # The Droop quota: ⌊valid votes / (seats + 1)⌋ + 1 (in whole votes).
         self.quota = (valid // (seats + 1) + 1) * STV_UNIT
         self.piles: dict[int, list[_Paper]] = {option: [] for option in range(options)}
         self.elected: list[int] = []
@@ -324,7 +324,7 @@ class _StvCount:
         self.non_transferable += paper.value
 
     def record(self, action: str, option: int | None) -> None:
-        """Elect who reached the quota (rule 49, largest vote first), then log the stage."""
+        """Elect who reached the quota (largest vote first), then log the stage."""
         reached = sorted(
             (o for o in self.continuing() if self.total(o) >= self.quota),
             key=self.key,
@@ -347,12 +347,12 @@ class _StvCount:
         )
 
     def fill(self, remaining: list[int]) -> None:
-        """Rule 50: as many continuing candidates as seats left: all of them are elected."""
+        """As many continuing candidates as seats left: all of them are elected."""
         self.elected.extend(sorted(remaining, key=self.key, reverse=True))
         self.record("fill", None)
 
     def transfer_surplus(self) -> None:
-        """Rule 48: the largest surplus first, every paper at surplus × value / total."""
+        """Transfer the largest surplus (weighted inclusive Gregory method)."""
         option = max(self.pending_surplus, key=self.key)
         self.pending_surplus.remove(option)
         pile_total = self.total(option)
@@ -373,7 +373,7 @@ class _StvCount:
         self.record("surplus", option)
 
     def exclude_lowest(self, remaining: list[int]) -> None:
-        """Rule 51: exclude the continuing option with the fewest votes, move its papers on."""
+        """Exclude the continuing option with the fewest votes, move its papers on."""
         option = min(remaining, key=self.key)
         self.excluded.append(option)
         transferred, self.piles[option] = self.piles[option], []
