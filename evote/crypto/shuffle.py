@@ -13,7 +13,9 @@ Cryptography 2017 workshops (Voting'17), LNCS 10323; it is the proof that Verifi
 and Belenios implement. Answers of width w > 1 are shuffled with one permutation and the
 re-encryption randomness lives in Z_q^w, the product ciphertext space of Wikström, "How to
 implement a stand-alone verifier for the Verificatum mix-net", version 1.4.1, sections 7.3
-and 8.3 (``omega`` ciphertexts of width > 1). The proof is made non-interactive as there:
+and 8.3 (``omega`` ciphertexts of width > 1); Haines, "A description and proof of a
+generalised and optimised variant of Wikström's mixnet", arXiv:1901.08371, 2019, proves this
+parallel variant of Haenni et al.'s algorithms secure. The proof is made non-interactive as there:
 the vector u is expanded from a hash of the whole statement and the permutation commitment,
 and the challenge hashes the statement and every commitment, with evote's domain tags, the
 group, the election fingerprint and the caller's binding (strong Fiat–Shamir, section 4).
