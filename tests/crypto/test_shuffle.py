@@ -322,3 +322,11 @@ def test_any_permutation_verifies_and_any_swap_of_outputs_fails(
     swapped[i], swapped[i + 1] = swapped[i + 1], swapped[i]
     with pytest.raises(InvalidProof):
         check_shuffle(public_key, CONTEXT, inputs, swapped, proof)
+
+
+def test_a_commitment_of_another_group_is_refused(public_key: PublicKey, mixed: Mixed) -> None:
+    other = ED25519 if public_key.group is MODP4096 else MODP4096
+    chain = (other.generator, *mixed.proof.chain[1:])
+    proof = dataclasses.replace(mixed.proof, chain=chain)
+    with pytest.raises(InvalidGroupElement, match=r"shuffle.proof.chain\[0\]: element of another"):
+        check_shuffle(public_key, CONTEXT, mixed.inputs, mixed.shuffled.outputs, proof)
