@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cmp_to_key
 from typing import Final
 
 from evote.errors import InvalidInput
@@ -53,17 +54,6 @@ def _check_ranking(ranking: Sequence[int], options: int, where: str) -> None:
         if option in seen:
             raise InvalidInput(f"{where}[{position}]: option {option} is ranked twice")
         seen.add(option)
-
-
-def _groups_by_key(order: Sequence[int], key: Sequence[object]) -> tuple[tuple[int, ...], ...]:
-    """Split ``order`` (already sorted by ``key``) into runs of equal keys."""
-    groups: list[list[int]] = []
-    for option in order:
-        if groups and key[groups[-1][0]] == key[option]:
-            groups[-1].append(option)
-        else:
-            groups.append([option])
-    return tuple(tuple(group) for group in groups)
 
 
 # -- majority judgment --------------------------------------------------------------------------
@@ -114,20 +104,25 @@ def majority_value(grades: Sequence[int]) -> tuple[int, ...]:
 
 
 def majority_judgment(
-    ballots: Sequence[Sequence[int]], options: int, grades: int
+    ballots: Sequence[Sequence[int]],
+    options: int,
+    grades: int,
+    weights: Sequence[int] | None = None,
 ) -> MajorityJudgmentResult:
     """Rank ``options`` by majority judgment.
 
     Each ballot gives every option a grade in 0..grades − 1, **higher is better**. An option
     ranks above another when its majority value is lexicographically greater (the first
-    majority grade that differs decides); equal majority values are a tie.
+    majority grade that differs decides); equal majority values are a tie. A ballot of weight
+    w counts as w identical ballots (``weights``, one per ballot, default 1 each).
     """
     _check_options(options)
     if type(grades) is not int or grades < 2:
         raise InvalidInput(f"grades: expected at least 2 grades, got {grades!r}")
     if not ballots:
         raise InvalidInput("ballots: majority judgment needs at least one ballot")
-    columns: list[list[int]] = [[] for _ in range(options)]
+    ballot_weights = _check_weights(weights, len(ballots))
+    counts = [[0] * grades for _ in range(options)]
     for index, ballot in enumerate(ballots):
         if len(ballot) != options:
             raise InvalidInput(f"ballots[{index}]: {len(ballot)} grades for {options} options")
@@ -136,13 +131,115 @@ def majority_judgment(
                 raise InvalidInput(
                     f"ballots[{index}][{option}]: {grade!r} is not a grade in 0..{grades - 1}"
                 )
-            columns[option].append(grade)
-    values = [majority_value(column) for column in columns]
-    order = sorted(range(options), key=lambda option: values[option], reverse=True)
+            counts[option][grade] += ballot_weights[index]
+    values = [_RunLengthMajorityValue.of(row) for row in counts]
+
+    def better_first(a: int, b: int) -> int:
+        return values[b].compare(values[a])
+
+    order = sorted(range(options), key=cmp_to_key(better_first))
+    ranking: list[list[int]] = []
+    for option in order:
+        if ranking and values[ranking[-1][0]].compare(values[option]) == 0:
+            ranking[-1].append(option)
+        else:
+            ranking.append([option])
     return MajorityJudgmentResult(
-        majority_grades=tuple(value[0] for value in values),
-        ranking=_groups_by_key(order, values),
+        majority_grades=tuple(value.head[0] for value in values),
+        ranking=tuple(tuple(group) for group in ranking),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _RunLengthMajorityValue:
+    """A majority value in run-length form, for weights too large to expand.
+
+    With the ascending grades a_0..a_(n−1) and m = ⌊(n − 1)/2⌋, the majority value
+    (:func:`majority_value`) is a ``head`` (a_m when n is odd; a_m, a_(m+1) when even) followed
+    by pairs (a_(m−i), a_(m+i)) for odd n, (a_(m−i), a_(m+1+i)) for even n, i = 1, 2, ...:
+    one grade below the middle, then one above. ``pairs`` holds those pairs as runs.
+    """
+
+    head: tuple[int, ...]
+    pairs: tuple[tuple[tuple[int, int], int], ...]
+
+    @staticmethod
+    def of(counts: Sequence[int]) -> _RunLengthMajorityValue:
+        runs = [(grade, count) for grade, count in enumerate(counts) if count]
+        n = sum(counts)
+        middle = (n - 1) // 2
+        head_length = 1 if n % 2 else 2
+        head = tuple(_grade_at(runs, middle + k) for k in range(head_length))
+        below = list(reversed(_slice_runs(runs, 0, middle)))
+        above = _slice_runs(runs, middle + head_length, n)
+        return _RunLengthMajorityValue(head, _zip_runs(below, above))
+
+    def compare(self, other: _RunLengthMajorityValue) -> int:
+        """-1, 0 or 1 as this value is lexicographically below, equal to or above ``other``."""
+        if self.head != other.head:
+            return -1 if self.head < other.head else 1
+        mine, theirs = list(self.pairs), list(other.pairs)
+        i = j = 0
+        left = right = 0
+        while i < len(mine) and j < len(theirs):
+            pair, left = mine[i][0], left or mine[i][1]
+            other_pair, right = theirs[j][0], right or theirs[j][1]
+            if pair != other_pair:
+                return -1 if pair < other_pair else 1
+            step = min(left, right)
+            left, right = left - step, right - step
+            i += left == 0
+            j += right == 0
+        return 0
+
+
+def _grade_at(runs: Sequence[tuple[int, int]], index: int) -> int:
+    for grade, count in runs:
+        if index < count:
+            return grade
+        index -= count
+    raise IndexError(index)
+
+
+def _slice_runs(runs: Sequence[tuple[int, int]], start: int, stop: int) -> list[tuple[int, int]]:
+    """The runs of the ascending positions start..stop − 1."""
+    sliced = []
+    offset = 0
+    for grade, count in runs:
+        low, high = max(start, offset), min(stop, offset + count)
+        if low < high:
+            sliced.append((grade, high - low))
+        offset += count
+    return sliced
+
+
+def _zip_runs(
+    first: list[tuple[int, int]], second: list[tuple[int, int]]
+) -> tuple[tuple[tuple[int, int], int], ...]:
+    """Runs of (first[i], second[i]) for two run lists of equal length."""
+    pairs: list[tuple[tuple[int, int], int]] = []
+    i = j = 0
+    left = right = 0
+    while i < len(first) and j < len(second):
+        left = left or first[i][1]
+        right = right or second[j][1]
+        step = min(left, right)
+        pairs.append(((first[i][0], second[j][0]), step))
+        left, right = left - step, right - step
+        i += left == 0
+        j += right == 0
+    return tuple(pairs)
+
+
+def _check_weights(weights: Sequence[int] | None, count: int) -> list[int]:
+    if weights is None:
+        return [1] * count
+    if len(weights) != count:
+        raise InvalidInput(f"weights: {len(weights)} weights for {count} ballots")
+    for index, weight in enumerate(weights):
+        if type(weight) is not int or weight < 1:
+            raise InvalidInput(f"weights[{index}]: expected a positive integer, got {weight!r}")
+    return list(weights)
 
 
 # -- Schulze ------------------------------------------------------------------------------------
@@ -168,30 +265,35 @@ class SchulzeResult:
 
 
 def pairwise_preferences(
-    ballots: Sequence[Sequence[int]], options: int
+    ballots: Sequence[Sequence[int]], options: int, weights: Sequence[int] | None = None
 ) -> tuple[tuple[int, ...], ...]:
-    """d[i][j]: ballots ranking i above j; an unranked option is below every ranked one."""
+    """d[i][j]: the weight of the ballots ranking i above j (unranked options rank last)."""
     _check_options(options)
+    ballot_weights = _check_weights(weights, len(ballots))
     d = [[0] * options for _ in range(options)]
     for index, ballot in enumerate(ballots):
+        weight = ballot_weights[index]
         _check_ranking(ballot, options, f"ballots[{index}]")
         unranked = set(range(options)) - set(ballot)
         for position, preferred in enumerate(ballot):
             row = d[preferred]
             for other in ballot[position + 1 :]:
-                row[other] += 1
+                row[other] += weight
             for other in unranked:
-                row[other] += 1
+                row[other] += weight
     return tuple(tuple(row) for row in d)
 
 
-def schulze(ballots: Sequence[Sequence[int]], options: int) -> SchulzeResult:
+def schulze(
+    ballots: Sequence[Sequence[int]], options: int, weights: Sequence[int] | None = None
+) -> SchulzeResult:
     """Rank ``options`` by Schulze's method (winning votes).
 
     Each ballot is a ranking: distinct option indices, most preferred first; options it leaves
-    out are ranked below all it lists and equal among themselves.
+    out are ranked below all it lists and equal among themselves. A ballot of weight w counts
+    as w identical ballots.
     """
-    d = pairwise_preferences(ballots, options)
+    d = pairwise_preferences(ballots, options, weights)
     p = [
         [d[i][j] if i != j and d[i][j] > d[j][i] else 0 for j in range(options)]
         for i in range(options)
@@ -215,9 +317,11 @@ def schulze(ballots: Sequence[Sequence[int]], options: int) -> SchulzeResult:
     return SchulzeResult(d, tuple(tuple(row) for row in p), tuple(ranking))
 
 
-def condorcet_winner(ballots: Sequence[Sequence[int]], options: int) -> int | None:
+def condorcet_winner(
+    ballots: Sequence[Sequence[int]], options: int, weights: Sequence[int] | None = None
+) -> int | None:
     """The option that beats every other one pairwise, if there is one."""
-    d = pairwise_preferences(ballots, options)
+    d = pairwise_preferences(ballots, options, weights)
     for i in range(options):
         if all(d[i][j] > d[j][i] for j in range(options) if j != i):
             return i
@@ -254,26 +358,44 @@ class StvResult:
 
 @dataclass(slots=True)
 class _Paper:
+    """``weight`` identical ballot papers, each worth ``value`` units (one vote: STV_UNIT)."""
+
     ranking: tuple[int, ...]
     value: int
+    weight: int = 1
     position: int = 0
 
+    @property
+    def votes(self) -> int:
+        return self.value * self.weight
 
-def stv(ballots: Sequence[Sequence[int]], options: int, seats: int) -> StvResult:
+
+def stv(
+    ballots: Sequence[Sequence[int]],
+    options: int,
+    seats: int,
+    weights: Sequence[int] | None = None,
+) -> StvResult:
     """Elect ``seats`` options by STV under the Scottish rules (docs/spec.md section 13.3).
 
     Each ballot is a ranking (most preferred first, possibly partial); an empty ranking is not
-    a valid vote and is not counted.
+    a valid vote and is not counted. A ballot of weight w counts as w identical ballots (the
+    transfer value is truncated per ballot, then multiplied by w).
     """
     _check_options(options)
     if type(seats) is not int or not 1 <= seats <= options:
         raise InvalidInput(f"seats: expected 1..{options} seats, got {seats!r}")
+    ballot_weights = _check_weights(weights, len(ballots))
     for index, ballot in enumerate(ballots):
         _check_ranking(ballot, options, f"ballots[{index}]")
-    papers = [_Paper(tuple(ballot), STV_UNIT) for ballot in ballots if ballot]
+    papers = [
+        _Paper(tuple(ballot), STV_UNIT, weight)
+        for ballot, weight in zip(ballots, ballot_weights, strict=True)
+        if ballot
+    ]
     if not papers:
         raise InvalidInput("ballots: STV needs at least one non-empty ballot")
-    count = _StvCount(options, seats, len(papers))
+    count = _StvCount(options, seats, sum(paper.weight for paper in papers))
     for paper in papers:
         count.place(paper)
     count.record("first", None)
@@ -307,7 +429,7 @@ class _StvCount:
         return [o for o in range(self.options) if o not in self.elected and o not in self.excluded]
 
     def total(self, option: int) -> int:
-        return sum(paper.value for paper in self.piles[option])
+        return sum(paper.votes for paper in self.piles[option])
 
     def key(self, option: int) -> tuple[int, ...]:
         return _stv_order_key(option, self.total(option), self.stages)
@@ -321,7 +443,7 @@ class _StvCount:
                 self.piles[option].append(paper)
                 return
             paper.position += 1
-        self.non_transferable += paper.value
+        self.non_transferable += paper.votes
 
     def record(self, action: str, option: int | None) -> None:
         """Elect who reached the quota (largest vote first), then log the stage."""
@@ -362,7 +484,7 @@ class _StvCount:
         for paper in transferred:
             # The transfer value, truncated to 10^-5 of a vote.
             new_value = surplus * paper.value // pile_total
-            kept += paper.value - new_value
+            kept += (paper.value - new_value) * paper.weight
             paper.value = new_value
             paper.position += 1
             self.place(paper)

@@ -273,3 +273,60 @@ def test_stv_fills_every_seat_and_keeps_every_vote(
     valid = sum(1 for b in ballots if b) * STV_UNIT
     for stage in result.stages:
         assert sum(stage.votes) + stage.non_transferable == valid
+
+
+# -- weights -----------------------------------------------------------------------------------
+
+
+def _repeated(ballots: Sequence[tuple[int, ...]], weights: Sequence[int]) -> list[tuple[int, ...]]:
+    return [ballot for ballot, weight in zip(ballots, weights, strict=True) for _ in range(weight)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(grade_ballots, st.data())
+def test_a_weighted_grade_ballot_counts_as_that_many_ballots(
+    data: tuple[int, list[tuple[int, ...]]], draw: st.DataObject
+) -> None:
+    options, ballots = data
+    weights = draw.draw(st.lists(st.integers(1, 4), min_size=len(ballots), max_size=len(ballots)))
+    weighted = majority_judgment(ballots, options, 5, weights)
+    assert weighted == majority_judgment(_repeated(ballots, weights), options, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rankings, st.data())
+def test_a_weighted_ranking_counts_as_that_many_ballots(
+    data: tuple[int, list[tuple[int, ...]]], draw: st.DataObject
+) -> None:
+    options, ballots = data
+    assume(any(ballots))
+    weights = draw.draw(st.lists(st.integers(1, 4), min_size=len(ballots), max_size=len(ballots)))
+    repeated = _repeated(ballots, weights)
+    assert schulze(ballots, options, weights) == schulze(repeated, options)
+    seats = draw.draw(st.integers(1, options))
+    assert stv(ballots, options, seats, weights) == stv(repeated, options, seats)
+
+
+def test_huge_weights_are_counted_without_expanding_them() -> None:
+    # 2^32 − 1 is evote's largest credential weight: A's lower median is 1, B's is 2.
+    big = 2**32 - 1
+    result = majority_judgment([(1, 2), (3, 1)], 2, 4, [big, big - 1])
+    assert result.majority_grades == (1, 2)
+    assert result.ranking == ((1,), (0,))
+    # The same medians, told apart only deep in the majority values (1,3,1,3,... vs 1,2,...).
+    close = majority_judgment([(1, 1), (3, 2)], 2, 4, [big, big])
+    assert close.ranking == ((0,), (1,))
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [([1], "weights: 1 weights for 2 ballots"),
+     ([1, 0], r"weights\[1\]: expected a positive integer, got 0")],
+)  # fmt: skip
+def test_malformed_weights_are_refused(weights: list[int], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        majority_judgment([(0,), (1,)], 1, 2, weights)
+    with pytest.raises(InvalidInput, match=message):
+        schulze([(0,), (1,)], 2, weights)
+    with pytest.raises(InvalidInput, match=message):
+        stv([(0,), (1,)], 2, 1, weights)
