@@ -44,7 +44,13 @@ from evote.crypto.encoding import Value
 from evote.crypto.groups import MODP4096, MODP_P, Element, Group, _multi_exp_mod, group_by_name
 from evote.crypto.hashing import Purpose, digest
 from evote.crypto.proofs import ProofContext
-from evote.errors import ContextMismatch, InvalidGroupElement, InvalidInput, InvalidProof
+from evote.errors import (
+    ContextMismatch,
+    InvalidGroupElement,
+    InvalidInput,
+    InvalidProof,
+    InvalidScalar,
+)
 
 #: An answer: one ciphertext per option of the question.
 Answer = tuple[Ciphertext, ...]
@@ -331,8 +337,9 @@ def check_shuffle(
 
     Malformed statements raise :class:`InvalidInput` (no answers, answers of unequal widths);
     an output list of another length, a proof whose vectors have the wrong lengths or that
-    does not verify raises :class:`InvalidProof`; a scalar out of [0, q) raises
-    :class:`InvalidScalar`, an element of another group :class:`InvalidGroupElement`.
+    does not verify raises :class:`InvalidProof`, as does a scalar of the proof out of [0, q)
+    (as in :func:`evote.crypto.proofs.check_proof_scalars`); an element of another group
+    raises :class:`InvalidGroupElement`.
     """
     group = key.group
     q = group.order
@@ -468,20 +475,24 @@ def _check_proof_shape(group: Group, proof: ShuffleProof, n: int, width: int, wh
         for i, element in enumerate(elements):
             if element.group is not group:
                 raise InvalidGroupElement(f"{where}.proof.{name}[{i}]: element of another group")
-    for name, value in (
-        ("challenge", proof.challenge),
-        ("s1", proof.s1),
-        ("s2", proof.s2),
-        ("s3", proof.s3),
-    ):
-        group.check_scalar(value, f"{where}.proof.{name}")
-    for name, values in (
-        ("s4", proof.s4),
-        ("chain_responses", proof.chain_responses),
-        ("permutation_responses", proof.permutation_responses),
-    ):
-        for i, value in enumerate(values):
-            group.check_scalar(value, f"{where}.proof.{name}[{i}]")
+    # A non-canonical scalar inside a proof is a proof that does not verify (section 4).
+    try:
+        for name, value in (
+            ("challenge", proof.challenge),
+            ("s1", proof.s1),
+            ("s2", proof.s2),
+            ("s3", proof.s3),
+        ):
+            group.check_scalar(value, f"{where}.proof.{name}")
+        for name, values in (
+            ("s4", proof.s4),
+            ("chain_responses", proof.chain_responses),
+            ("permutation_responses", proof.permutation_responses),
+        ):
+            for i, value in enumerate(values):
+                group.check_scalar(value, f"{where}.proof.{name}[{i}]")
+    except InvalidScalar as error:
+        raise InvalidProof(str(error)) from None
 
 
 # -- JSON ---------------------------------------------------------------------------------------

@@ -228,10 +228,10 @@ def test_a_vector_of_the_wrong_length_is_refused(
 def test_an_out_of_range_scalar_is_refused(public_key: PublicKey, mixed: Mixed) -> None:
     q = public_key.group.order
     proof = dataclasses.replace(mixed.proof, s2=mixed.proof.s2 + q)
-    with pytest.raises(InvalidScalar, match=r"shuffle.proof.s2: scalar out of range"):
+    with pytest.raises(InvalidProof, match=r"shuffle.proof.s2: scalar out of range"):
         check_shuffle(public_key, CONTEXT, mixed.inputs, mixed.shuffled.outputs, proof)
     proof = dataclasses.replace(mixed.proof, permutation_responses=(-1,) * 5)
-    with pytest.raises(InvalidScalar, match=r"permutation_responses\[0\]"):
+    with pytest.raises(InvalidProof, match=r"permutation_responses\[0\]: scalar out of range"):
         check_shuffle(public_key, CONTEXT, mixed.inputs, mixed.shuffled.outputs, proof)
 
 
