@@ -32,6 +32,7 @@ verifier's exponents are public and use simultaneous exponentiation.
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -99,6 +100,7 @@ class ShuffleProof:
 # -- generators ---------------------------------------------------------------------------------
 
 _GENERATORS: dict[str, list[Element]] = {}
+_GENERATORS_LOCK: Final = threading.Lock()
 
 
 def shuffle_generators(group: Group, count: int) -> tuple[Element, ...]:
@@ -108,10 +110,12 @@ def shuffle_generators(group: Group, count: int) -> tuple[Element, ...]:
     computed once per process and extended on demand (on modp4096 each costs an exponentiation
     by the 3,840-bit cofactor).
     """
-    known = _GENERATORS.setdefault(group.name, [])
-    while len(known) <= count:
-        known.append(group.hash_to_element(Purpose.GENERATOR, "shuffle", len(known)))
-    return tuple(known[: count + 1])
+    with _GENERATORS_LOCK:
+        # Under the lock: two threads extending the list at once would append one index twice.
+        known = _GENERATORS.setdefault(group.name, [])
+        while len(known) <= count:
+            known.append(group.hash_to_element(Purpose.GENERATOR, "shuffle", len(known)))
+        return tuple(known[: count + 1])
 
 
 # -- shuffling ----------------------------------------------------------------------------------
