@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import nacl.bindings as sodium
 import pytest
 from nacl.signing import SigningKey
 
@@ -30,11 +31,16 @@ from evote.board.chain import EntryKind, genesis_hash, link_hash, payload_hash
 from evote.board.checkpoint import checkpoint_message
 from evote.board.receipt import receipt_message
 from evote.ceremony.dkg import CeremonyResult, Trustee, run_ceremony
+from evote.crypto.elgamal import PublicKey
 from evote.crypto.groups import ED25519, Element
 from evote.crypto.proofs import DisjunctiveProof
 from evote.crypto.rangeproof import IntervalProof
+from evote.crypto.shuffle import shuffle_proof_from_json
 from evote.election import Election
+from evote.jsonstrict import dumps
 from evote.tally import aggregate, compute_decryption_share
+from tests.vectors.gen_shuffle_vectors import CONTEXT as SHUFFLE_CONTEXT
+from tests.vectors.gen_shuffle_vectors import build as build_shuffle_vector
 
 GROUP = ED25519
 ELECTION_ID = "spec-2.6"
@@ -395,3 +401,76 @@ def test_decryption_share_bindings(setup: Setup) -> None:
         statement = [e(g), e(own.verification_key), e(ciphertext.alpha), e(factor)]
         got = challenge("decryption-proof", election.fingerprint, binding, statement, commitments)
         assert got == proof.challenge
+
+
+def test_shuffle_seed_vector_and_challenge() -> None:
+    """Section 12.4 and the rows of the proof of shuffle, on the known-answer vector."""
+    vector = build_shuffle_vector(GROUP)
+    q, g = GROUP.order, GROUP.generator
+    key = PublicKey(GROUP, GROUP.decode(bytes.fromhex(vector["public_key"])))
+    proof = shuffle_proof_from_json(dumps(vector["proof"]), GROUP)
+    hs = [GROUP.decode(bytes.fromhex(h)) for h in vector["generators"]]
+    for index, h in enumerate(hs):
+        uniform = digest("generator", t(GROUP.name), t("shuffle"), i(index))[:32]
+        assert h == GROUP.decode(sodium.crypto_core_ed25519_from_uniform(uniform))
+
+    def answers(rows: list[list[list[str]]]) -> list[list[tuple[Element, Element]]]:
+        return [
+            [(GROUP.decode(bytes.fromhex(a)), GROUP.decode(bytes.fromhex(bb))) for a, bb in row]
+            for row in rows
+        ]
+
+    inputs, outputs = answers(vector["inputs"]), answers(vector["outputs"])
+    n, w = len(inputs), len(inputs[0])
+    statement = [
+        e(g), e(key.element), i(n), i(w),
+        [[[e(a), e(bb)] for a, bb in row] for row in inputs],
+        [[[e(a), e(bb)] for a, bb in row] for row in outputs],
+    ]  # fmt: skip
+    binding = [t("mix"), i(1), t("question"), i(0)]
+    commitments = list(proof.permutation_commitments)
+    seed = digest(
+        "shuffle-vector", t(GROUP.name), b(SHUFFLE_CONTEXT.fingerprint), binding, statement,
+        [e(c) for c in commitments],
+    )  # fmt: skip
+    u = [int.from_bytes(digest("shuffle-vector", t(GROUP.name), b(seed), i(j)), "big") % q
+         for j in range(n)]  # fmt: skip
+    assert [GROUP.scalar_to_bytes(x).hex() for x in u] == vector["u"]
+    # Section 12.5, step 3, then the challenge of section 12.4, step 5.
+    c = proof.challenge
+    prod_u = 1
+    for x in u:
+        prod_u = prod_u * x % q
+    chain = list(proof.chain)
+    c_bar = GROUP.product(commitments) / GROUP.product(hs[1:])
+    c_hat = chain[-1] / GROUP.exp(hs[0], prod_u)
+    c_tilde = GROUP.product(GROUP.exp(cj, uj) for cj, uj in zip(commitments, u, strict=True))
+    s_prime = proof.permutation_responses
+
+    def weighted(bases: list[Element], exponents: Any) -> Element:
+        return GROUP.product(GROUP.exp(x, y) for x, y in zip(bases, exponents, strict=True))
+
+    t1 = GROUP.exp2(c_bar, c, g, proof.s1)
+    t2 = GROUP.exp2(c_hat, c, g, proof.s2)
+    t3 = GROUP.exp2(c_tilde, c, g, proof.s3) * weighted(hs[1:], s_prime)
+    t4 = []
+    for k in range(w):
+        big_a = weighted([row[k][0] for row in inputs], u)
+        big_b = weighted([row[k][1] for row in inputs], u)
+        t4.append([
+            e(GROUP.exp2(big_a, c, g, -proof.s4[k])
+              * weighted([r[k][0] for r in outputs], s_prime)),
+            e(GROUP.exp2(big_b, c, key.element, -proof.s4[k])
+              * weighted([r[k][1] for r in outputs], s_prime)),
+        ])  # fmt: skip
+    previous = [hs[0], *chain[:-1]]
+    t_hat = [
+        weighted([chain[j], g, previous[j]], [c, proof.chain_responses[j], s_prime[j]])
+        for j in range(n)
+    ]
+    items = [
+        t(GROUP.name), b(SHUFFLE_CONTEXT.fingerprint), binding, statement,
+        [[e(x) for x in commitments], [e(x) for x in chain], e(t1), e(t2), e(t3), t4,
+         [e(x) for x in t_hat]],
+    ]  # fmt: skip
+    assert int.from_bytes(digest("shuffle-proof", *items), "big") % q == c

@@ -28,6 +28,8 @@ class Purpose(StrEnum):
     BIT_PROOF = "bit-proof"
     BUDGET_PROOF = "budget-proof"
     DECRYPTION_PROOF = "decryption-proof"
+    SHUFFLE_VECTOR = "shuffle-vector"
+    SHUFFLE_PROOF = "shuffle-proof"
     CREDENTIAL_SIGNATURE = "credential-signature"
     CREDENTIAL_KDF = "credential-kdf"
     CREDENTIAL_LIST = "credential-list"
