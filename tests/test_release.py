@@ -63,6 +63,9 @@ def test_the_wheel_holds_the_package_and_builds_byte_for_byte(
     names = zipfile.ZipFile(first).namelist()
     assert "evote/py.typed" in names
     assert "evote/__init__.py" in names and "evote/cli/__init__.py" in names
+    # The board's migrations, run from the installed package (evote.board.migrations).
+    assert "evote/board/migrations/env.py" in names
+    assert "evote/board/migrations/versions/v0001_initial.py" in names
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert any(name.endswith(".dist-info/entry_points.txt") for name in names)
     top = {name.split("/")[0] for name in names}

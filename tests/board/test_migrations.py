@@ -1,0 +1,282 @@
+"""The board's schema migrations (evote.board.migrations), on SQLite and on PostgreSQL.
+
+The migration test proper makes a board at the first revision, fills it with an election
+through the public API (cast, revote, spoil, close, tally), upgrades it to whatever the head
+is, and checks that no row changed and that the election still exports a record the verifier
+accepts. The board is filled by this evote's code on the first revision's schema, as the
+release of that revision did; a later migration that changes how an entry is written must make
+this test write as that release did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from nacl.signing import SigningKey
+
+import evote
+from evote.board import board as board_module
+from evote.board import migrations
+from evote.board.migrations import (
+    FIRST_REVISION,
+    HEAD_REVISION,
+    MIGRATIONS_DIRECTORY,
+    VERSION_TABLE,
+    schema_status,
+    upgrade,
+)
+from evote.board.schema import BOARD_TABLE_NAMES, Base
+from evote.board.storage import make_engine
+from evote.cli import main
+from evote.errors import SchemaVersionMismatch
+
+MANIFEST = """{
+  "version": 1, "election_id": "migrated-2027", "group": "ed25519",
+  "title": {"en": "A referendum across a schema upgrade", "fr": "Un référendum migré"},
+  "opens": "2027-03-01T08:00:00+01:00", "closes": "2027-03-14T20:00:00+01:00",
+  "revote": "last-counts",
+  "questions": [{"id": "tram", "kind": "single", "blank": true,
+    "title": {"en": "Build the tram?", "fr": "Construire le tram ?"},
+    "options": [{"id": "yes", "label": {"en": "Yes", "fr": "Oui"}},
+                {"id": "no", "label": {"en": "No", "fr": "Non"}}]}]
+}""".encode()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    made = make_engine(database_url)
+    yield made
+    made.dispose()
+
+
+def _rows(engine: sa.Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every board table, in key order."""
+    found: dict[str, list[tuple[object, ...]]] = {}
+    with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            query = sa.select(table).order_by(*table.primary_key.columns)
+            found[table.name] = [tuple(row) for row in connection.execute(query)]
+    return found
+
+
+def _set_revision(engine: sa.Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = :r"), {"r": revision})
+
+
+def _fill_with_an_election(database_url: str, tmp_path: Path) -> None:
+    """docs/guide.md's election on the board at ``database_url``, tallied; nothing exported."""
+    manifest = evote.manifest_from_json(MANIFEST)
+    ceremony, trustees = evote.run_ceremony(manifest.group, manifest.election_id, 3, 2)
+    registration = evote.Registrar.generate(manifest.group, manifest.election_id, ["a", "b", "c"])
+    board_key = SigningKey(bytes(range(32)))
+    election = evote.Election.create(manifest, ceremony, registration.credential_list, board_key)
+    election_id = election.election_id
+
+    def ballot(voter: str, choice: list[str] | None) -> evote.EncryptedBallot:
+        key = evote.CredentialKey.derive(election.group, election_id, registration.codes[voter])
+        plain = evote.PlaintextBallot.from_selection(election.manifest, {"tram": choice})
+        return evote.encrypt_ballot(election, key, plain)
+
+    with evote.Board(database_url, board_key) as board:
+        board.setup(election, ceremony)
+        board.open_election(election_id)
+        board.cast(election_id, ballot("a", ["yes"]))
+        board.cast(election_id, ballot("a", ["no"]))  # a revote
+        key_b = evote.CredentialKey.derive(election.group, election_id, registration.codes["b"])
+        challenged, secrets = evote.encrypt_ballot_for_audit(
+            election, key_b, evote.PlaintextBallot.from_selection(manifest, {"tram": ["yes"]})
+        )
+        board.spoil(election_id, challenged, evote.spoil_ballot(challenged, secrets))
+        board.cast(election_id, ballot("b", ["yes"]))
+        board.cast(election_id, ballot("c", None))
+        board.close_election(election_id)
+        result = evote.run_tally(board, election_id, [trustees[0].share(), trustees[2].share()])
+    assert result.question("tram").counts == (("yes", 1), ("no", 1))
+
+
+def _verified(database_url: str, out: Path) -> evote.VerificationReport:
+    with evote.Board(database_url) as board:
+        path = evote.export_record(board, "migrated-2027", out)
+    return evote.verify_record(evote.load_record(path))
+
+
+def test_head_revision_is_the_scripts_head() -> None:
+    scripts = ScriptDirectory(str(MIGRATIONS_DIRECTORY))
+    assert scripts.get_heads() == [HEAD_REVISION]
+    assert migrations.known_revisions()[0] == FIRST_REVISION
+    assert migrations.known_revisions()[-1] == HEAD_REVISION
+
+
+def test_the_models_are_the_migrated_schema(database_url: str, engine: sa.Engine) -> None:
+    """What the code queries (evote.board.schema) is what the migrations made, column by
+    column and index by index."""
+    upgrade(engine, database_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert [d for d in differences if d[0] != "remove_table" or d[1].name != VERSION_TABLE] == []
+
+
+def test_an_election_of_the_first_revision_verifies_after_the_upgrade(
+    database_url: str, engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert upgrade(engine, database_url, target=FIRST_REVISION) == (None, FIRST_REVISION)
+    assert schema_status(engine).current == FIRST_REVISION
+    with monkeypatch.context() as patched:
+        # The board of the first revision's release: it opened at its own head.
+        patched.setattr(board_module, "open_schema", lambda engine, location: None)
+        _fill_with_an_election(database_url, tmp_path)
+        before_report = _verified(database_url, tmp_path / "before")
+    assert before_report.ok and before_report.complete
+    rows = _rows(engine)
+    # setup, open, 4 ballots, the spoiled one, close, tally, result
+    assert [row[2] for row in rows["evote_board_entries"]].count("ballot") == 4
+    assert len(rows["evote_board_entries"]) == 10
+
+    assert upgrade(engine, database_url) == (FIRST_REVISION, HEAD_REVISION)
+
+    assert _rows(engine) == rows  # no entry, mark, checkpoint or election rewritten or lost
+    report = _verified(database_url, tmp_path / "after")
+    assert report.ok and report.complete
+    assert (tmp_path / "after" / "board.jsonl").read_bytes() == (
+        tmp_path / "before" / "board.jsonl"
+    ).read_bytes()
+
+
+def test_a_new_board_is_at_the_head_and_opens_with_one_query(
+    database_url: str, engine: sa.Engine
+) -> None:
+    evote.Board(database_url).dispose()
+    assert schema_status(engine).current == HEAD_REVISION
+    statements: list[str] = []
+    with evote.Board(database_url) as board:
+        pass
+    opened = make_engine(database_url)
+    sa.event.listen(opened, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    migrations.open_schema(opened, database_url)
+    opened.dispose()
+    assert [s for s in statements if "evote_board" in s] == [
+        f"SELECT version_num FROM {VERSION_TABLE}"
+    ]
+    assert board is not None
+
+
+def test_a_database_newer_than_the_code_is_refused(
+    database_url: str, engine: sa.Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    evote.Board(database_url).dispose()
+    _set_revision(engine, "9999")
+    with pytest.raises(
+        SchemaVersionMismatch, match=r"revision '9999' is newer than this evote's.*upgrade evote"
+    ):
+        evote.Board(database_url)
+    with pytest.raises(SchemaVersionMismatch, match="newer than this evote's"):
+        upgrade(engine, database_url)
+    assert schema_status(engine).current == "9999"
+    assert main(["db", "upgrade", "--database", database_url]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "SchemaVersionMismatch" in error and "upgrade evote" in error
+
+
+def test_a_database_older_than_the_code_is_refused_until_upgraded(
+    database_url: str, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    evote.Board(database_url).dispose()
+    # A release whose head is one revision past this board's.
+    monkeypatch.setattr(migrations, "HEAD_REVISION", "0002")
+    monkeypatch.setattr(migrations, "known_revisions", lambda: (FIRST_REVISION, "0002"))
+    with pytest.raises(
+        SchemaVersionMismatch,
+        match=rf"revision {FIRST_REVISION} is older than this evote's \(0002\); run `evote db",
+    ):
+        evote.Board(database_url)
+
+
+def test_a_board_made_before_versioning_is_refused_then_recognised(
+    database_url: str, engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upgrade(engine, database_url, target=FIRST_REVISION)
+    with monkeypatch.context() as patched:
+        patched.setattr(board_module, "open_schema", lambda engine, location: None)
+        _fill_with_an_election(database_url, tmp_path)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
+    rows = _rows(engine)
+    with pytest.raises(SchemaVersionMismatch, match="made before evote versioned its schema; run"):
+        evote.Board(database_url)
+    assert schema_status(engine).current is None and not schema_status(engine).empty
+
+    assert upgrade(engine, database_url) == (None, HEAD_REVISION)
+
+    assert _rows(engine) == rows
+    assert _verified(database_url, tmp_path / "record").ok
+
+
+def test_a_board_made_before_versioning_with_other_tables_is_refused(
+    database_url: str, engine: sa.Engine
+) -> None:
+    evote.Board(database_url).dispose()
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
+        connection.exec_driver_sql("DROP INDEX evote_board_entries_credential_ix")
+    with pytest.raises(
+        SchemaVersionMismatch,
+        match=r"not revision 0001's tables .evote_board_entries lacks index"
+        r" evote_board_entries_credential_ix.; export its elections",
+    ):
+        upgrade(engine, database_url)
+    assert schema_status(engine).current is None  # nothing recorded
+
+
+def test_db_upgrade_and_status(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "status", "--database", database_url]) == 0
+    assert "current revision: none (no board yet)" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database", database_url]) == 0
+    assert f"upgraded from revision none to {HEAD_REVISION}" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database", database_url]) == 0
+    assert f"already at revision {HEAD_REVISION}, nothing to do" in capsys.readouterr().out
+    assert main(["db", "status", "--database", database_url]) == 0
+    out = capsys.readouterr().out
+    assert f"current revision: {HEAD_REVISION}\nhead revision: {HEAD_REVISION}\nup to date" in out
+
+
+def test_db_status_of_a_database_that_cannot_be_opened(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "status", "--database", str(tmp_path / "no" / "board.db")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "StorageUnavailable" in error
+
+
+def test_the_board_tables_are_the_first_revision_s() -> None:
+    first = migrations._revision_module(FIRST_REVISION)
+    assert set(first.TABLES) == BOARD_TABLE_NAMES
+
+
+@pytest.mark.postgres
+def test_a_board_made_before_versioning_with_a_former_cast_function_is_refused(
+    _postgres_database_url: str,
+) -> None:
+    url = _postgres_database_url
+    engine = make_engine(url)
+    try:
+        evote.Board(url).dispose()
+        former = "text, text, bytea, bytea, bytea, text, bytea, bytea, text[], boolean, bytea"
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
+            connection.exec_driver_sql(
+                f"CREATE FUNCTION evote_board_cast({former}, bytea, bytea) RETURNS integer"
+                " LANGUAGE sql AS 'SELECT 1'"
+            )
+        with pytest.raises(SchemaVersionMismatch, match=r"function evote_board_cast\(text,text,"):
+            upgrade(engine, url)
+        assert schema_status(engine).current is None
+    finally:
+        engine.dispose()
