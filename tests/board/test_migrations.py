@@ -153,19 +153,18 @@ def test_an_election_of_the_first_revision_verifies_after_the_upgrade(
 def test_a_new_board_is_at_the_head_and_opens_with_one_query(
     database_url: str, engine: sa.Engine
 ) -> None:
+    assert schema_status(engine).empty
     evote.Board(database_url).dispose()
     assert schema_status(engine).current == HEAD_REVISION
     statements: list[str] = []
-    with evote.Board(database_url) as board:
-        pass
     opened = make_engine(database_url)
     sa.event.listen(opened, "before_cursor_execute", lambda *args: statements.append(args[2]))
     migrations.open_schema(opened, database_url)
     opened.dispose()
-    assert [s for s in statements if "evote_board" in s] == [
-        f"SELECT version_num FROM {VERSION_TABLE}"
-    ]
-    assert board is not None
+    # Whatever the engine runs at connecting (SQLite's PRAGMAs), one query of the schema.
+    assert [
+        s for s in statements if not s.startswith(("PRAGMA", "BEGIN", "select pg_", "show "))
+    ] == [f"SELECT version_num FROM {VERSION_TABLE}"]
 
 
 def test_a_database_newer_than_the_code_is_refused(
