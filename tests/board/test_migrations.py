@@ -10,6 +10,7 @@ this test write as that release did.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -279,3 +280,27 @@ def test_a_board_made_before_versioning_with_a_former_cast_function_is_refused(
         assert schema_status(engine).current is None
     finally:
         engine.dispose()
+
+
+def test_boards_opened_at_once_on_an_empty_database_make_the_schema_once(
+    database_url: str, engine: sa.Engine
+) -> None:
+    """Four threads, each with its own engine, open a new board together: the write lock
+    (BEGIN IMMEDIATE, the advisory lock) lets one make the schema; the others find it."""
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def open_board() -> None:
+        try:
+            barrier.wait()
+            evote.Board(database_url).dispose()
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=open_board) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert schema_status(engine).current == HEAD_REVISION
