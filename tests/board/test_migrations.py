@@ -188,15 +188,23 @@ def test_a_database_newer_than_the_code_is_refused(
 def test_a_database_older_than_the_code_is_refused_until_upgraded(
     database_url: str, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    evote.Board(database_url).dispose()
-    # A release whose head is one revision past this board's.
-    monkeypatch.setattr(migrations, "HEAD_REVISION", "0002")
-    monkeypatch.setattr(migrations, "known_revisions", lambda: (FIRST_REVISION, "0002"))
+    revisions = migrations.known_revisions()
+    if len(revisions) > 1:
+        older, head = revisions[-2], HEAD_REVISION
+        upgrade(engine, database_url, target=older)
+    else:  # one revision so far: it plays the older one, a release with a 0002 the newer
+        older, head = HEAD_REVISION, "0002"
+        evote.Board(database_url).dispose()
+        monkeypatch.setattr(migrations, "HEAD_REVISION", head)
+        monkeypatch.setattr(migrations, "known_revisions", lambda: (*revisions, head))
     with pytest.raises(
         SchemaVersionMismatch,
-        match=rf"revision {FIRST_REVISION} is older than this evote's \(0002\); run `evote db",
+        match=rf"revision {older} is older than this evote's \({head}\); run `evote db upgrade",
     ):
         evote.Board(database_url)
+    if len(revisions) > 1:
+        assert upgrade(engine, database_url) == (older, HEAD_REVISION)
+        evote.Board(database_url).dispose()
 
 
 def test_a_board_made_before_versioning_is_refused_then_recognised(
