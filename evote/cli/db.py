@@ -11,13 +11,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 
 from evote.board.migrations import schema_status, upgrade
-from evote.board.storage import make_engine, shown_location, storage_unavailable
+from evote.board.storage import database_url, make_engine, shown_location, storage_unavailable
+from evote.errors import InvalidInput
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -34,6 +36,10 @@ def _engine(location: str) -> Iterator[sa.Engine]:
 
 
 def _status(args: argparse.Namespace) -> int:
+    url = sa.make_url(database_url(args.database))
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+        # Connecting would create the file: a status asked of a mistyped path must not.
+        raise InvalidInput(f"board database {args.database}: no such file")
     with _engine(args.database) as engine:
         status = schema_status(engine)
     if status.current is not None:

@@ -280,6 +280,8 @@ def test_a_board_made_before_versioning_with_other_tables_is_refused(
 
 
 def test_db_upgrade_and_status(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).touch()  # an empty database file
     assert main(["db", "status", "--database", database_url]) == 0
     assert "current revision: none (no board yet)" in capsys.readouterr().out
     assert main(["db", "upgrade", "--database", database_url]) == 0
@@ -294,9 +296,14 @@ def test_db_upgrade_and_status(database_url: str, capsys: pytest.CaptureFixture[
 def test_db_status_of_a_database_that_cannot_be_opened(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["db", "status", "--database", str(tmp_path / "no" / "board.db")]) == 2
+    assert main(["db", "upgrade", "--database", str(tmp_path / "no" / "board.db")]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "StorageUnavailable" in error
+    missing = tmp_path / "board.db"
+    assert main(["db", "status", "--database", str(missing)]) == 2
+    error = capsys.readouterr().err
+    assert error == f"evote: InvalidInput: board database {missing}: no such file\n"
+    assert not missing.exists()
 
 
 def test_the_board_tables_are_the_first_revision_s() -> None:
