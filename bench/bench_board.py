@@ -260,5 +260,18 @@ def test_store_append_one_process(benchmark: Any, tmp_path: Path) -> None:
         benchmark.pedantic(append, rounds=250)
 
 
+def test_board_create(benchmark: Any, tmp_path: Path) -> None:
+    """pytest-benchmark: a new SQLite board, from an empty file to an open Board (the schema)."""
+    paths = iter(tmp_path / f"new-{number}.db" for number in range(10_000))
+    benchmark.pedantic(lambda: Board(str(next(paths))).dispose(), rounds=40)
+
+
+def test_board_open(benchmark: Any, tmp_path: Path) -> None:
+    """pytest-benchmark: opening an existing SQLite board (its schema revision checked)."""
+    location = str(tmp_path / "board.db")
+    Board(location).dispose()
+    benchmark.pedantic(lambda: Board(location).dispose(), rounds=200)
+
+
 if __name__ == "__main__":
     main()

@@ -119,3 +119,8 @@ class UnknownElection(EvoteError, LookupError):
 
 class InvalidResult(EvoteError, ValueError):
     """A published election result does not follow from the decrypted counts."""
+
+
+class SchemaVersionMismatch(EvoteError, RuntimeError):
+    """The board database's schema is not this evote's: older (run ``evote db upgrade``),
+    newer (upgrade evote), or made before evote versioned it and not recognised."""

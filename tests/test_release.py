@@ -64,6 +64,13 @@ def test_the_wheel_holds_the_package_and_builds_byte_for_byte(
     assert "evote/py.typed" in names
     assert "evote/pages/static/pages.css" in names  # the public pages' stylesheet
     assert "evote/__init__.py" in names and "evote/cli/__init__.py" in names
+    # The board's migrations, run from the installed package (evote.board.migrations).
+    assert "evote/board/migrations/env.py" in names
+    assert "evote/board/migrations/versions/v0001_initial.py" in names
+    # The JSON Schemas of the record (evote.record.schemas reads them), every one of them.
+    schemas = sorted(path.name for path in (ROOT / "evote" / "record" / "schema").iterdir())
+    assert schemas and all(name.endswith(".schema.json") for name in schemas)
+    assert {f"evote/record/schema/{name}" for name in schemas} <= set(names)
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
     assert any(name.endswith(".dist-info/entry_points.txt") for name in names)
     top = {name.split("/")[0] for name in names}

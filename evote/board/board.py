@@ -33,9 +33,9 @@ from evote.ballots.encrypted import (
 from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, ChainHead, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import Checkpoint, check_checkpoint, check_consistent
+from evote.board.migrations import open_schema
 from evote.board.payloads import event_payload, spoiled_payload
 from evote.board.receipt import Receipt
-from evote.board.schema import create_schema
 from evote.board.setup import SetupRecord, decode_setup, new_launch_code
 from evote.board.storage import make_engine, storage_unavailable
 from evote.board.store import BallotColumns, BoardStore, Head
@@ -108,9 +108,11 @@ class Board:
     ``signing_key`` is the board's Ed25519 key, whose public key every election on this board
     names (:attr:`Election.board_key`, bound by its fingerprint): opening and closing an
     election publish a checkpoint signed with it, and casting returns a receipt signed with
-    it, so these need it; reading does not. The schema is created if missing (tables,
-    indexes, append-only triggers). A database that cannot be opened raises
-    StorageUnavailable naming it (password masked) and the cause.
+    it, so these need it; reading does not. An empty database gets the schema (every migration
+    of :mod:`evote.board.migrations`); a board whose schema revision is older or newer than this
+    evote's is refused with SchemaVersionMismatch (``evote db upgrade`` upgrades it). A
+    database that cannot be opened raises StorageUnavailable naming it (password masked) and
+    the cause.
     """
 
     def __init__(
@@ -125,12 +127,15 @@ class Board:
             location, sqlite_synchronous=sqlite_synchronous, busy_timeout=busy_timeout
         )
         try:
-            create_schema(self.engine)
+            open_schema(self.engine, location)
         except SQLAlchemyError as fault:
             # The first connection: a server down, a wrong password, a missing directory, a
             # file that is no database or a damaged one all end here.
             self.engine.dispose()
             raise storage_unavailable(location, fault) from fault
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.store = BoardStore(self.engine)
         self._signing_key = signing_key
         self._setups: dict[str, SetupRecord] = {}

@@ -3,7 +3,7 @@
 One strict codec for both callers: the board builds every payload here and decodes it back
 before it appends (so it never writes what a reader would refuse), and the record's reader and
 the verifier decode with the same functions. A payload is refused unless it is the canonical
-JSON (section 6.1) of its schema (docs/schema/event-payload.schema.json):
+JSON (section 6.1) of its schema (evote/record/schema/event-payload.schema.json):
 
 * ``open``, ``close``, ``tally``, ``result``: ``{"body", "event", "version": 1}``, ``event``
   the entry's kind; the body of ``open`` and ``close`` is ``null``; the body of ``tally`` and

@@ -15,6 +15,10 @@ Nothing is ever updated or deleted. Two guards back that up besides the code its
 triggers, created with the schema on SQLite and PostgreSQL, that abort any UPDATE or DELETE
 (and TRUNCATE on PostgreSQL) of the four tables; and an engine event listener
 (:func:`install_statement_guard`) that refuses such statements before they reach the database.
+
+These models are what the code queries; the database itself is made and changed only by the
+migrations of :mod:`evote.board.migrations` (which also hold the triggers and the PostgreSQL
+functions). A test checks that the migrated schema and these models agree.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.schema import CreateIndex
 
 from evote.errors import BoardIntegrityError
 
@@ -55,11 +58,10 @@ class EntryRow(Base):
     __table_args__ = (
         sa.PrimaryKeyConstraint("election_id", "position", name="evote_board_entries_pk"),
         sa.Index("evote_board_entries_credential_ix", "election_id", "credential", "position"),
-        # Code first: lookups name the code alone (evote.board.store explains why). A board
-        # made before these indexes had (election_id, ...) ones; create_schema adds these.
+        # Code first: lookups name the code alone (evote.board.store explains why).
         # The tracking code is the ballot hash's first 104 bits, so this index also finds a
-        # ballot by its hash, and its uniqueness implies the hash's: boards made before kept
-        # a (ballot_hash, election_id) index too, one more b-tree written at every cast.
+        # ballot by its hash, and its uniqueness implies the hash's: no hash index, which would
+        # be one more b-tree written at every cast.
         sa.Index("evote_board_entries_by_code_uq", "tracking_code", "election_id", unique=True),
         sa.CheckConstraint("position >= 1", name="evote_board_entries_position_ck"),
     )
@@ -125,169 +127,6 @@ BOARD_TABLES = (elections_table, entries_table, marks_table, checkpoints_table)
 BOARD_TABLE_NAMES = frozenset(table.name for table in BOARD_TABLES)
 
 APPEND_ONLY_MESSAGE = "evote board tables are append-only"
-
-_POSTGRES_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION evote_board_refuse_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION USING MESSAGE =
-        '{APPEND_ONLY_MESSAGE}: ' || TG_OP || ' on ' || TG_TABLE_NAME || ' refused';
-END;
-$$ LANGUAGE plpgsql
-"""
-
-
-# The link hash's integer item (evote.crypto.encoding): 0x03, sign 0x00, the magnitude's length
-# in 4 big-endian bytes, the magnitude in minimal big-endian bytes (positions start at 1).
-_POSTGRES_INT_ITEM = """
-CREATE OR REPLACE FUNCTION evote_board_int_item(value bigint) RETURNS bytea
-LANGUAGE plpgsql IMMUTABLE STRICT AS $$
-DECLARE
-    magnitude bytea := int8send(value);
-BEGIN
-    IF value < 1 THEN
-        RAISE EXCEPTION USING MESSAGE =
-            'evote_board_int_item: ' || value || ' is not a board position';
-    END IF;
-    WHILE get_byte(magnitude, 0) = 0 LOOP
-        magnitude := substring(magnitude FROM 2);
-    END LOOP;
-    RETURN '\\x0300'::bytea || int4send(length(magnitude)) || magnitude;
-END
-$$
-"""
-
-# A cast in one statement, hence one round trip in autocommit (evote.board.store explains the
-# checks, which are the check query's, and evote.board.chain.LinkInput the hash). Statements of
-# a VOLATILE function at READ COMMITTED each take a new snapshot: the head is read after the
-# election's row lock is held. Nothing is inserted when a check fails; the client reads the
-# returned row and raises the error the other databases raise. INSERT is its only change.
-_POSTGRES_CAST = """
-CREATE OR REPLACE FUNCTION evote_board_cast(
-    p_election text, p_kind text, p_payload bytea, p_payload_hash bytea, p_credential bytea,
-    p_tracking_code text, p_ballot_hash bytea, p_allowed_heads text,
-    p_one_per_credential boolean, p_link_before bytea, p_link_between bytea, p_link_after bytea,
-    p_marks bytea
-) RETURNS TABLE (
-    o_inserted boolean, o_position bigint, o_chain_hash bytea, o_kind text,
-    o_same bigint, o_clash bigint, o_last bigint, o_previous_hash bytea
-)
-LANGUAGE plpgsql VOLATILE
--- Its lookups are by index whatever the values, so one generic plan serves every cast (the
--- custom plans PL/pgSQL tries first cost a planning of four queries per cast).
-SET plan_cache_mode = force_generic_plan
-AS $$
-BEGIN
-    PERFORM 1 FROM evote_board_elections AS e WHERE e.election_id = p_election FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    SELECT head.position, head.chain_hash, head.kind,
-        (SELECT max(CASE WHEN same.election_id = p_election
-                          AND same.ballot_hash = p_ballot_hash THEN same.position END)
-           FROM evote_board_entries AS same WHERE same.tracking_code = p_tracking_code),
-        -- p_marks: the ballot's 32-byte ciphertext marks, concatenated (one bytea, not an
-        -- array: no array adaptation per cast); one primary-key lookup per mark, correlated,
-        -- so that no plan can join by walking the election's marks.
-        (SELECT min((SELECT clash.position FROM evote_board_marks AS clash
-                      WHERE clash.election_id = p_election
-                        AND clash.mark = substring(p_marks FROM 32 * slot + 1 FOR 32)))
-           FROM generate_series(0, length(p_marks) / 32 - 1) AS slot),
-        (SELECT max(mine.position) FROM evote_board_entries AS mine
-           WHERE mine.election_id = p_election AND mine.credential = p_credential
-             AND mine.kind = 'ballot')
-      INTO o_position, o_previous_hash, o_kind, o_same, o_clash, o_last
-      FROM evote_board_entries AS head
-     WHERE head.election_id = p_election
-     ORDER BY head.position DESC LIMIT 1;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    o_chain_hash := o_previous_hash;
-    o_inserted := false;
-    IF o_same IS NOT NULL OR o_clash IS NOT NULL
-       OR NOT (o_kind = ANY (string_to_array(p_allowed_heads, ' ')))
-       OR (p_one_per_credential AND p_kind = 'ballot' AND o_last IS NOT NULL) THEN
-        RETURN NEXT;
-        RETURN;
-    END IF;
-    o_position := o_position + 1;
-    o_chain_hash := substring(sha512(p_link_before || evote_board_int_item(o_position)
-                                     || p_link_between || o_previous_hash || p_link_after)
-                              FROM 1 FOR 32);
-    o_kind := p_kind;
-    INSERT INTO evote_board_entries (election_id, position, kind, payload, payload_hash,
-                                     chain_hash, credential, tracking_code, ballot_hash)
-    VALUES (p_election, o_position, p_kind, p_payload, p_payload_hash, o_chain_hash,
-            p_credential, p_tracking_code, p_ballot_hash);
-    INSERT INTO evote_board_marks (election_id, mark, position)
-    SELECT p_election, substring(p_marks FROM 32 * slot + 1 FOR 32), o_position
-      FROM generate_series(0, length(p_marks) / 32 - 1) AS slot;
-    o_inserted := true;
-    RETURN NEXT;
-END
-$$
-"""
-# Former signatures of the cast function: its allowed heads as a text[] (an array adaptation
-# per cast), then one whole-ballot marker instead of the ciphertext marks. Stale overloads,
-# dropped.
-_POSTGRES_FORMER_CAST = """
-DROP FUNCTION IF EXISTS evote_board_cast(text, text, bytea, bytea, bytea, text, bytea, bytea,
-                                         text[], boolean, bytea, bytea, bytea)
-"""
-_POSTGRES_MARKER_CAST = """
-DROP FUNCTION IF EXISTS evote_board_cast(text, text, bytea, bytea, bytea, text, bytea, bytea,
-                                         text, boolean, bytea, bytea, bytea)
-"""
-POSTGRES_FUNCTIONS = (
-    _POSTGRES_FUNCTION,
-    _POSTGRES_INT_ITEM,
-    _POSTGRES_FORMER_CAST,
-    _POSTGRES_MARKER_CAST,
-    _POSTGRES_CAST,
-)
-
-
-def _postgres_triggers(table: str) -> list[str]:
-    return [
-        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION evote_board_refuse_change()",
-        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION evote_board_refuse_change()",
-    ]
-
-
-def _sqlite_triggers(table: str) -> list[str]:
-    refuse = f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
-    return [
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} {refuse}",
-        f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} {refuse}",
-    ]
-
-
-def create_schema(engine: sa.Engine) -> None:
-    """Create the board's tables, indexes and append-only triggers if missing (idempotent).
-
-    Indexes are also created on tables that already exist, so that a board made by an earlier
-    version gets the indexes its queries now rely on (on a large board the first opening then
-    builds them, and PostgreSQL holds off writes meanwhile).
-    """
-    with engine.begin() as connection:
-        Base.metadata.create_all(connection)
-        if connection.dialect.name == "postgresql":
-            # Two processes creating the schema at once would race on CREATE OR REPLACE.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(2025051701)")
-            for function in POSTGRES_FUNCTIONS:
-                connection.exec_driver_sql(function)
-            for table in BOARD_TABLE_NAMES:
-                for statement in _postgres_triggers(table):
-                    connection.exec_driver_sql(statement)
-        elif connection.dialect.name == "sqlite":
-            for table in BOARD_TABLE_NAMES:
-                for statement in _sqlite_triggers(table):
-                    connection.exec_driver_sql(statement)
-        for index in sorted(entries_table.indexes, key=lambda index: str(index.name)):
-            connection.execute(CreateIndex(index, if_not_exists=True))
-
 
 _CHANGE_STATEMENT = re.compile(
     r"^\s*(UPDATE|DELETE|TRUNCATE|REPLACE|INSERT\s+OR\s+REPLACE)\b", re.I

@@ -15,7 +15,7 @@ go to their own table, keyed (election_id, mark), and travel as one bytes value,
 marks concatenated, which the SQL splits (a recursive CTE on SQLite, ``generate_series`` on
 PostgreSQL): one statement whatever the number of ciphertexts. On
 PostgreSQL, where each statement is a round trip to the server, the whole cast is one call of
-the ``evote_board_cast`` function (:mod:`evote.board.schema`) in autocommit: it locks the
+the ``evote_board_cast`` function (:mod:`evote.board.migrations`) in autocommit: it locks the
 election's row, runs the same lookups, and inserts the entry with its link hash
 (:class:`~evote.board.chain.LinkInput`) only if every check passes; the client then applies
 the board's rules to the row it returns exactly as on SQLite, and recomputes the link hash.
@@ -312,7 +312,7 @@ class CastStatements:
     last_of_credential: DriverStatement
     insert: DriverStatement
     insert_marks: DriverStatement
-    #: PostgreSQL: the whole cast in one statement (evote.board.schema's evote_board_cast).
+    #: PostgreSQL: the whole cast in one statement (evote_board_cast, made by the migrations).
     cast_function: DriverStatement | None
 
     @classmethod

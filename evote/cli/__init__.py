@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from evote import __version__
-from evote.cli import credentials, demo, election, results, tally, trustee, verify
+from evote.cli import credentials, db, demo, election, results, tally, trustee, verify
 from evote.errors import EvoteError
 
 EXIT_OK = 0
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     election.register_cast(commands)
     tally.register(commands)
     results.register(commands)
+    db.register(commands)
     return parser
 
 

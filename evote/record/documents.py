@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
-from evote import jsonstrict
+from evote import __version__, jsonstrict
 from evote.board.checkpoint import KEY_LENGTH, Checkpoint
 from evote.board.setup import MAX_SETUP_BYTES, split_credential_list
 from evote.crypto.groups import MODP_COFACTOR, MODP_P, Group, all_groups
@@ -204,11 +204,20 @@ def read_checkpoints(value: Any, election_id: str) -> tuple[bytes, tuple[Checkpo
 # -- record.json ------------------------------------------------------------------------------
 
 
-def index_document(election_id: str, files: list[tuple[str, int, str]]) -> dict[str, Any]:
+#: What ``record.json`` names as the program that wrote the record: information for a reader,
+#: never an input of a check or of the fingerprint (docs/record-format.md).
+GENERATOR: Final = f"evote {__version__}"
+MAX_GENERATOR_LENGTH: Final = 200
+
+
+def index_document(
+    election_id: str, files: list[tuple[str, int, str]], generator: str = GENERATOR
+) -> dict[str, Any]:
     """``files`` are (name, size, SHA-256 hex) of every other file of the record."""
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
+        "generator": generator,
         "election_id": election_id,
         "files": [
             {"name": name, "size": size, "sha256": digest} for name, size, digest in sorted(files)
@@ -219,7 +228,9 @@ def index_document(election_id: str, files: list[tuple[str, int, str]]) -> dict[
 def read_index(value: Any) -> tuple[str, dict[str, tuple[int, str, str]]]:
     """(election id, {file name: (size, SHA-256 hex, field path in record.json)})."""
     root = "record"
-    fields = _READ.object(value, _where(INDEX, root), ("format", "version", "election_id", "files"))
+    fields = _READ.object(
+        value, _where(INDEX, root), ("format", "version", "election_id", "files"), ("generator",)
+    )
     name = _READ.string(fields["format"], _where(INDEX, f"{root}.format"), 100)
     if name != FORMAT_NAME:
         fail(INDEX, DOCUMENT_LINE, f"{root}.format", f"{name!r} is not {FORMAT_NAME!r}")
@@ -237,6 +248,8 @@ def read_index(value: Any) -> tuple[str, dict[str, tuple[int, str, str]]]:
             f"{where}: unknown format version {version} (this evote reads version"
             f" {FORMAT_VERSION})"
         )
+    if "generator" in fields:  # any program may write a record; its name is not judged
+        _READ.string(fields["generator"], _where(INDEX, f"{root}.generator"), MAX_GENERATOR_LENGTH)
     election_id = _READ.string(fields["election_id"], _where(INDEX, f"{root}.election_id"))
     items = _READ.array(fields["files"], _where(INDEX, f"{root}.files"), 1, MAX_FILES)
     files: dict[str, tuple[int, str, str]] = {}

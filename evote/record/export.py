@@ -54,12 +54,15 @@ def export_record(
     *,
     archive: Path | None = None,
     check: bool = True,
+    generator: str = doc.GENERATOR,
 ) -> Path:
     """Write ``election_id``'s public record into the directory ``out``; return ``out``.
 
     ``out`` must not exist or be an empty directory. With ``archive`` (a path ending in
     ``.tar.gz``, ``.tgz`` or ``.zip``) the same files are also written as one archive. With
     ``check`` (the default) the record is loaded back strictly before it is moved into place.
+    ``generator`` is what ``record.json`` names as the program that wrote the record
+    (information only; the default, ``evote VERSION``, suits every use but fixed test records).
     The board is streamed: memory stays bounded whatever the number of ballots. Raises
     InvalidInput (``out`` not empty, the board's key unknown), UnknownElection, InvalidRecord.
     """
@@ -72,7 +75,7 @@ def export_record(
     scratch = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     scratch.mkdir()
     try:
-        _write_record(board, election_id, scratch)
+        _write_record(board, election_id, scratch, generator)
         if check:
             load_directory(scratch)
         if out.exists():
@@ -86,7 +89,7 @@ def export_record(
     return out
 
 
-def _write_record(board: Board, election_id: str, directory: Path) -> None:
+def _write_record(board: Board, election_id: str, directory: Path, generator: str) -> None:
     # Checkpoints first: the entries read afterwards reach at least every checkpoint's head.
     checkpoints = board.checkpoints(election_id)
     board_key = checkpoints[0].board_key if checkpoints else board.board_key
@@ -116,7 +119,7 @@ def _write_record(board: Board, election_id: str, directory: Path) -> None:
     files.append(
         _write_file(directory / doc.CREDENTIALS, doc.credentials_document_chunks(election))
     )
-    index = doc.index_document(election_id, files)
+    index = doc.index_document(election_id, files, generator)
     _write_file(directory / doc.INDEX, [document_bytes(index)])
 
 
@@ -169,5 +172,6 @@ def reseal_record(directory: Path) -> None:
             continue
         data = path.read_bytes()
         files.append((path.name, len(data), hashlib.sha256(data).hexdigest()))
-    rewritten = doc.index_document(str(index["election_id"]), files)
+    generator = str(index.get("generator", doc.GENERATOR))
+    rewritten = doc.index_document(str(index["election_id"]), files, generator)
     (directory / doc.INDEX).write_bytes(document_bytes(rewritten))

@@ -444,18 +444,6 @@ def test_board_with_the_former_hash_index_still_casts_and_finds(
         assert found is not None and found.position == receipt.position
 
 
-def test_schema_adds_missing_indexes_to_an_older_board(database_url: str) -> None:
-    wanted = {str(index.name) for index in entries_table.indexes}
-    with Board(database_url, BOARD_KEY) as board:
-        with board.engine.begin() as connection:
-            for name in sorted(wanted):
-                connection.exec_driver_sql(f"DROP INDEX {name}")
-        assert not wanted & {ix["name"] for ix in sa.inspect(board.engine).get_indexes(TABLE)}
-    with Board(database_url, BOARD_KEY) as reopened:
-        present = {str(ix["name"]) for ix in sa.inspect(reopened.engine).get_indexes(TABLE)}
-        assert wanted <= present
-
-
 def test_casts_reuse_one_kept_connection_and_give_it_back(
     board: Board, referendum: BoardElection
 ) -> None:

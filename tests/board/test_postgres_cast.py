@@ -154,22 +154,3 @@ def test_function_refuses_without_inserting(board: Board, item: BoardElection) -
         board.cast(ELECTION, item.ballot(0))
     assert board.head(ELECTION) == head
     assert board.entry_at(ELECTION, head.position).kind is EntryKind.CLOSE
-
-
-@pytest.mark.parametrize(
-    "former",
-    [
-        # Its allowed heads as text[]; then one whole-ballot marker before the allowed heads.
-        "text, text, bytea, bytea, bytea, text, bytea, bytea, text[], boolean, bytea, bytea, bytea",
-        "text, text, bytea, bytea, bytea, text, bytea, bytea, text, boolean, bytea, bytea, bytea",
-    ],
-)
-def test_schema_drops_the_former_cast_function(postgres_url: str, former: str) -> None:
-    """A board made with a former signature of the cast function keeps no stale overload."""
-    with Board(postgres_url, BOARD_KEY) as board, board.engine.begin() as connection:
-        connection.exec_driver_sql(
-            f"CREATE FUNCTION evote_board_cast({former}) RETURNS integer LANGUAGE sql AS 'SELECT 1'"
-        )
-    count = sa.text("SELECT count(*) FROM pg_proc WHERE proname = 'evote_board_cast'")
-    with Board(postgres_url, BOARD_KEY) as reopened, reopened.engine.connect() as connection:
-        assert connection.execute(count).scalar_one() == 1

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evote import jsonstrict
+from evote import __version__, jsonstrict
 from evote.ballots.credentials import parse_credential_code
 from evote.board.board import Board
 from evote.board.chain import EntryKind, genesis_hash, verify_chain
@@ -39,6 +39,7 @@ from evote.record import (
 )
 from evote.record import archive as archive_module
 from evote.tally.decryption import CombinedTally, DecryptionShare
+from evote.verify import verify_record
 from tests.record.conftest import ELECTION_ID, VOTERS, Published, run_election
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -226,6 +227,21 @@ def _record_version(d: Path) -> None:
     write_doc(d, "record.json", value, reseal=False)
 
 
+def _record_generator(value: object) -> Callable[[Path], None]:
+    def mutate(d: Path) -> None:
+        index = read_doc(d, "record.json")
+        index["generator"] = value
+        write_doc(d, "record.json", index, reseal=False)
+
+    return mutate
+
+
+def _record_unknown_field(d: Path) -> None:
+    index = read_doc(d, "record.json")
+    index["writer"] = "evote 0.1.0"
+    write_doc(d, "record.json", index, reseal=False)
+
+
 def _record_version_1(d: Path) -> None:
     value = read_doc(d, "record.json")
     value["version"] = 1
@@ -377,6 +393,18 @@ CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...]]] = {
             " earlier evote; this evote verifies format 2 only",
         ),
     ),
+    "generator not a string": (
+        _record_generator(["evote", "0.1.0"]),
+        ("record.json: line 1: record.generator", "expected a string"),
+    ),
+    "generator too long": (
+        _record_generator("e" * 201),
+        ("record.json: line 1: record.generator", "longer than 200"),
+    ),
+    "unknown field in record.json": (
+        _record_unknown_field,
+        ("record.json: line 1: record.writer", "unknown field"),
+    ),
     "unknown document version": (
         _document_version,
         ("election.json: line 1: election.version", "unknown version 2"),
@@ -457,6 +485,24 @@ def test_strict_import_refuses(published: Published, tmp_path: Path, case: str) 
     mutate(record)
     message = refused(record, *parts)
     assert re.match(r"^[a-z.]+(jsonl?|json): line \d+: ", message), message
+
+
+def test_the_generator_is_information_only(published: Published, tmp_path: Path) -> None:
+    """record.json names the evote that wrote it; any name, or none, reads and verifies alike."""
+    assert read_doc(published.record, "record.json")["generator"] == f"evote {__version__}"
+    original = load_record(published.record)
+    for name, generator in (("other", "другой writer 9.9 ✓"), ("none", None)):
+        record = published.copy(tmp_path / name)
+        index = read_doc(record, "record.json")
+        if generator is None:
+            del index["generator"]
+        else:
+            index["generator"] = generator
+        write_doc(record, "record.json", index, reseal=False)
+        loaded = load_record(record)
+        assert loaded.election.fingerprint == original.election.fingerprint
+        report = verify_record(loaded)
+        assert report.ok and report.complete, name
 
 
 def test_missing_record_json(published: Published, tmp_path: Path) -> None:

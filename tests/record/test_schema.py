@@ -1,4 +1,4 @@
-"""Every document of an exported record validates against its JSON Schema (docs/schema/).
+"""Every document of an exported record validates against its JSON Schema (evote/record/schema/).
 
 The schemas are what an independent verifier is written from: an exported record must pass
 them, and a document mutated field by field must not.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,9 +24,9 @@ from evote.ceremony.dkg import (  # noqa: E402
 )
 from evote.ceremony.wire import ceremony_result_to_json  # noqa: E402
 from evote.crypto.groups import ED25519  # noqa: E402
+from evote.record.schemas import json_schemas, schema_files  # noqa: E402
 from tests.record.conftest import Published  # noqa: E402
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schema"
 URN = "urn:evote:record:1:"
 DOCUMENTS = {
     "record.json": "record",
@@ -44,10 +43,9 @@ DOCUMENTS = {
 
 def _registry() -> Any:
     resources = []
-    for path in sorted(SCHEMAS.glob("*.schema.json")):
-        schema = json.loads(path.read_text())
+    for identifier, schema in json_schemas().items():
         jsonschema.Draft202012Validator.check_schema(schema)
-        resources.append((schema["$id"], referencing.Resource.from_contents(schema)))
+        resources.append((identifier, referencing.Resource.from_contents(schema)))
     return referencing.Registry().with_resources(resources)
 
 
@@ -60,7 +58,7 @@ def validator(name: str) -> Any:
 
 
 def test_every_schema_has_its_document() -> None:
-    names = {path.name.removesuffix(".schema.json") for path in SCHEMAS.glob("*.schema.json")}
+    names = set(schema_files())
     assert set(DOCUMENTS.values()) | {"board-entry", "setup-payload", "event-payload"} == names
 
 

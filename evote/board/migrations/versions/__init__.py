@@ -1,0 +1,1 @@
+"""The board's schema migrations, one module a revision (evote.board.migrations explains them)."""
