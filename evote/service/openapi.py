@@ -88,9 +88,13 @@ def builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
                               "description": "A portal's API key (docs/service.md)"},
             }  # fmt: skip
             for path, item in document["paths"].items():
-                if path.startswith("/api/v1/portal/"):
-                    for operation in item.values():
+                for operation in item.values():
+                    # FastAPI's 422: the service answers a validation error with a 400 problem.
+                    operation.get("responses", {}).pop("422", None)
+                    if path.startswith("/api/v1/portal/"):
                         operation["security"] = [{"portalKey": []}]
+            for unused in ("HTTPValidationError", "ValidationError"):
+                document["components"]["schemas"].pop(unused, None)
             app.openapi_schema = document
         return app.openapi_schema
 
