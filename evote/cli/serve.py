@@ -104,6 +104,12 @@ def register(commands: Any) -> None:
         help="SQLite's synchronous pragma (FULL: a receipt survives a power cut)",
     )
     other.add_argument(
+        "--cast-threads",
+        type=int,
+        metavar="N",
+        help="casts at once in each worker (1 on SQLite, 4 on PostgreSQL)",
+    )
+    other.add_argument(
         "--print-openapi",
         metavar="FILE",
         nargs="?",

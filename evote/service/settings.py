@@ -57,6 +57,8 @@ class ServiceSettings:
     record_cache: str | None = None
     static_dir: str | None = None
     sqlite_synchronous: str = "FULL"
+    #: Threads of a worker process that cast at once (see evote.service.app).
+    cast_threads: int = 1
 
     def to_environment(self) -> str:
         return json.dumps(asdict(self))
