@@ -94,6 +94,7 @@ class BoardView:
         self.board = board
         self.signing_key = signing_key
         self._kits: dict[str, bytes] = {}
+        self._counts: dict[str, tuple[tuple[int, bytes], Counts]] = {}
         self._own_cache = record_cache is None
         self.record_cache = (
             Path(tempfile.mkdtemp(prefix="evote-records-")) if record_cache is None
@@ -118,13 +119,26 @@ class BoardView:
     def election_ids(self) -> list[str]:
         return self.board.election_ids()
 
-    def counts(self, election_id: str) -> Counts:
+    def counts(self, election_id: str, head: Head | None = None) -> Counts:
+        """The counts at ``head`` (read if not given). Counted once per head and kept: the
+        board is append-only, so the same head position means the same entries; counting a
+        large board at every request would let any client load the database."""
+        at = self.head(election_id) if head is None else head
+        kept = self._counts.get(election_id)
+        if kept is not None and kept[0] == (at.position, at.chain_hash):
+            return kept[1]
+        counts = self._count(election_id, at.position)
+        self._counts[election_id] = ((at.position, at.chain_hash), counts)
+        return counts
+
+    def _count(self, election_id: str, last: int) -> Counts:
         entries = entries_table.c
         query = (
             sa.select(entries.kind, sa.func.count(), sa.func.count(sa.distinct(entries.credential)))
             .where(
                 entries.election_id == election_id,
                 entries.kind.in_([EntryKind.BALLOT.value, EntryKind.SPOILED.value]),
+                entries.position <= last,
             )
             .group_by(entries.kind)
         )
@@ -137,7 +151,7 @@ class BoardView:
     def summary(self, election_id: str) -> dict[str, Any]:
         election = self.election(election_id)
         head = self.head(election_id)
-        counts = self.counts(election_id)
+        counts = self.counts(election_id, head)
         manifest = election.manifest
         return {
             "election_id": election_id,
