@@ -14,7 +14,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from evote.service.runner import run  # noqa: PLC0415 - the web framework, on demand
+    from evote.cli.serving import run  # noqa: PLC0415 - the web framework, on demand
 
     return run(args)
 

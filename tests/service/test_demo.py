@@ -8,14 +8,13 @@ import pytest
 
 from evote.ballots.credentials import CredentialKey
 from evote.board.board import Board
-from evote.cli.demo import ELECTION_ID
+from evote.cli.demo import CODES_FILE, ELECTION_ID, prepare_served_demo
 from evote.errors import InvalidInput
-from evote.service.demo import CODES_FILE, prepare_demo
 from tests.cli.test_workflow import fails
 
 
 def test_the_demo_is_open_with_one_code_a_line_and_is_reused(tmp_path: Path) -> None:
-    demo = prepare_demo(tmp_path, 3)
+    demo = prepare_served_demo(tmp_path, 3)
     assert not demo.reused
     codes = (tmp_path / CODES_FILE).read_text().splitlines()
     assert len(codes) == 3
@@ -27,21 +26,21 @@ def test_the_demo_is_open_with_one_code_a_line_and_is_reused(tmp_path: Path) -> 
         assert CredentialKey.derive(election.group, ELECTION_ID, code).public in (
             election.credentials
         )
-    again = prepare_demo(tmp_path, 5)
+    again = prepare_served_demo(tmp_path, 5)
     assert again.reused
     assert (tmp_path / CODES_FILE).read_text().splitlines() == codes
 
 
 def test_a_demo_stopped_before_its_codes_is_made_anew(tmp_path: Path) -> None:
     (tmp_path / "board.sqlite").write_bytes(b"half a board")
-    demo = prepare_demo(tmp_path, 2)
+    demo = prepare_served_demo(tmp_path, 2)
     assert not demo.reused and len(demo.codes.read_text().splitlines()) == 2
 
 
 def test_codes_without_a_board_are_refused(tmp_path: Path) -> None:
     (tmp_path / CODES_FILE).write_text("x\n")
     with pytest.raises(InvalidInput, match="choose another --data"):
-        prepare_demo(tmp_path, 2)
+        prepare_served_demo(tmp_path, 2)
 
 
 def test_the_command_says_what_is_missing(tmp_path: Path) -> None:

@@ -18,10 +18,10 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from evote.board.storage import shown_location
+from evote.cli.demo import CODES_FILE, prepare_served_demo
 from evote.cli.workspace import BOARD_KEY_FILE, ElectionDir
 from evote.errors import InvalidInput
 from evote.service.app import create_app
-from evote.service.demo import CODES_FILE, prepare_demo
 from evote.service.settings import (
     SETTINGS_VARIABLE,
     RateLimit,
@@ -38,7 +38,7 @@ def _settings(args: argparse.Namespace) -> ServiceSettings:
     if args.demo:
         if args.data is None:
             raise InvalidInput("--demo needs --data DIR: where the demo's board and codes live")
-        demo = prepare_demo(Path(args.data), args.demo_voters)
+        demo = prepare_served_demo(Path(args.data), args.demo_voters)
         database, board_key = str(demo.database), str(demo.board_key)
         what = "reused" if demo.reused else "created and opened"
         print(f"demo election {demo.election_id!r} {what} in {args.data};"
