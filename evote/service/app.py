@@ -176,7 +176,11 @@ async def _on_http_error(request: Request, error: Exception) -> Response:
         return problem_response(
             MethodNotAllowed(f"{request.method} {request.url.path}: not allowed here")
         )
-    return problem_response(NotFound(f"{request.url.path}: no such resource"))
+    if code == 404:
+        return problem_response(NotFound(f"{request.url.path}: no such resource"))
+    # Starlette's other refusals (a malformed request it could not route or read).
+    detail = getattr(error, "detail", "") or "malformed request"
+    return problem_response(InvalidInput(f"{request.method} {request.url.path}: {detail}"))
 
 
 async def _on_validation_error(_: Request, error: Exception) -> Response:
