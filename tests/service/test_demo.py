@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from evote.ballots.credentials import CredentialKey
 from evote.board.board import Board
 from evote.cli.demo import CODES_FILE, ELECTION_ID, prepare_served_demo
 from evote.errors import InvalidInput
-from tests.cli.test_workflow import fails
+from evote.service.settings import key_digest, parse_portal_keys
+from tests.cli.test_workflow import fails, ok
 
 
 def test_the_demo_is_open_with_one_code_a_line_and_is_reused(tmp_path: Path) -> None:
@@ -51,3 +53,19 @@ def test_the_command_says_what_is_missing(tmp_path: Path) -> None:
     loose.chmod(0o644)
     line = fails("serve", "--database", tmp_path / "b.sqlite", "--board-key", loose)
     assert "chmod 600" in line and "Traceback" not in line
+
+
+def test_new_portal_key_prints_the_key_and_its_line(tmp_path: Path) -> None:
+    out = ok("serve", "--new-portal-key", "city")
+    key = out.split("keep it secret): ")[1].split()[0]
+    line = out.split("--portal-keys file: ")[1].strip()
+    [parsed] = parse_portal_keys(line, "keys")
+    assert parsed.portal == "city" and parsed.digest == key_digest(key)
+    assert "not a portal name" in fails("serve", "--new-portal-key", "a b")
+
+
+def test_print_openapi_writes_the_kept_document(tmp_path: Path) -> None:
+    target = tmp_path / "openapi.json"
+    ok("serve", "--print-openapi", target)
+    kept = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+    assert json.loads(target.read_text()) == json.loads(kept.read_text())
