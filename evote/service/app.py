@@ -6,7 +6,8 @@ on the hot path: the ballot's canonical JSON is the one format a ballot has (doc
 and ``decode_ballot`` is its strict reader. Answers are JSON written by
 :func:`evote.jsonstrict.dumps`; every error is a problem document (:mod:`evote.service.errors`).
 The board's calls block (SQLAlchemy, the proofs' arithmetic), so the routes that make them
-run in Starlette's thread pool.
+run in threads: the reads in Starlette's thread pool, the casts in at most
+``settings.cast_threads`` threads of each worker process.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the routes' Annotated dependencies
@@ -67,9 +68,8 @@ IMMUTABLE: Final = "public, max-age=86400, immutable"
 BOOTH_DIR: Final = Path(__file__).parent / "static" / "booth"
 
 
-def _json(value: Any, status: int = 200, cache: str | None = None) -> Response:
-    headers = {"cache-control": cache} if cache else None
-    return Response(jsonstrict.dumps(value), status, headers, media_type=JSON)
+def _json(value: Any, status: int = 200) -> Response:
+    return Response(jsonstrict.dumps(value), status, media_type=JSON)
 
 
 def problem_response(error: EvoteError) -> Response:
