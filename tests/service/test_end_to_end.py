@@ -19,6 +19,9 @@ import httpx
 import pytest
 
 from evote import jsonstrict
+from evote.ballots.encrypted import encrypt_ballot
+from evote.ballots.plaintext import PlaintextBallot
+from evote.board.board import Board
 from evote.board.receipt import Receipt, check_receipt_signature
 from evote.ceremony.wire import ceremony_result_to_json
 from evote.cli.workspace import (
@@ -104,8 +107,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Se
     url = request.getfixturevalue("_postgres_database_url")
     served = serve_election(tmp_path, "e2e-postgres")
     # The same election, set up on the PostgreSQL board instead of the SQLite file.
-    from evote.board.board import Board  # noqa: PLC0415
-
     with Board(url, BOARD_KEY) as board:
         board.setup(served.election, served.ceremony)
         board.open_election(served.election_id)
@@ -165,3 +166,28 @@ def test_a_voter_casts_over_http_and_the_officer_s_record_verifies(
         server.stop()
     verified = ok("verify", archive)  # exit status 0, or ok() fails
     assert "record verified" in verified
+
+
+def test_serve_demo_serves_an_open_election_a_demo_code_can_vote_in(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    server = Server("--demo", "--data", data, "--demo-voters", "2")
+    try:
+        with httpx.Client(timeout=60) as client:
+            server.wait_ready(client)
+            [listed] = client.get(f"{server.base}/api/v1/elections").json()["elections"]
+            assert listed["state"] == "open"
+            api = f"{server.base}/api/v1/elections/{listed['election_id']}"
+            kit = client.get(f"{api}/voter-kit").json()
+            assert kit["election"]["fingerprint"]
+            assert "openapi.json" in client.get(server.base + "/").text
+            code = (data / "demo-codes.txt").read_text().splitlines()[0]
+            with Board(str(data / "board.sqlite")) as board:
+                election = board.load_election(listed["election_id"])
+            selection = {"tram-north": ["yes"], "budget-2027": ["school-gardens"]}
+            plaintext = PlaintextBallot.from_selection(election.manifest, selection)
+            ballot = encrypt_ballot(election, code, plaintext)
+            posted = client.post(f"{api}/ballots", content=ballot.canonical_bytes(),
+                                 headers=JSON)  # fmt: skip
+            assert posted.status_code == 201, posted.text
+    finally:
+        server.stop()
