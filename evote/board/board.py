@@ -254,6 +254,17 @@ class Board:
         InvalidBallot, InvalidProof, InvalidSignature, ElectionNotOpen, DuplicateBallot,
         StorageUnavailable; InvalidInput without a signing key.
         """
+        receipt, _ = self.cast_ballot(election_id, ballot)
+        return receipt
+
+    def cast_ballot(
+        self, election_id: str, ballot: EncryptedBallot | bytes
+    ) -> tuple[Receipt, bool]:
+        """:meth:`cast`, and whether the ballot was on the board already (a retried cast).
+
+        A web service answers a retry differently (HTTP 200 instead of 201) with the same
+        receipt; the flag comes from the append's own transaction, so no second lookup races.
+        """
         key = self._require_key("a receipt")
         election = self.load_election(election_id)
         if not hmac.compare_digest(election.board_key, bytes(key.verify_key)):
@@ -266,14 +277,14 @@ class Board:
         election.credentials.weight_of(ballot.credential)
         ballot = validated_ballot(election, ballot)
         check_ballot(election, ballot)
-        entry, _ = self.store.append_ballot(
+        entry, retried = self.store.append_ballot(
             election_id,
             EntryKind.BALLOT,
             ballot.canonical_bytes(),
             ballot_columns(ballot),
             one_ballot_per_credential=election.manifest.revote is RevotePolicy.SINGLE,
         )
-        return Receipt.of(entry, key)
+        return Receipt.of(entry, key), retried
 
     def spoil(self, election_id: str, ballot: EncryptedBallot, audit: AuditedBallot) -> BoardEntry:
         """Publish a spoiled (Benaloh-audited) ballot; it can never be cast afterwards.

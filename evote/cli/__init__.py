@@ -1,4 +1,4 @@
-"""The ``evote`` command: demo, officers' and trustees' ceremony, verification.
+"""The ``evote`` command: demo, officers' and trustees' ceremony, verification, service.
 
 Every command turns bad input into one line on standard error that says what is wrong and
 what to do, and a non-zero exit status (2 for bad input or a step run out of order, 1 for a
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from evote import __version__
-from evote.cli import credentials, db, demo, election, results, tally, trustee, verify
+from evote.cli import credentials, db, demo, election, results, serve, tally, trustee, verify
 from evote.errors import EvoteError
 
 EXIT_OK = 0
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     tally.register(commands)
     results.register(commands)
     db.register(commands)
+    serve.register(commands)
     return parser
 
 

@@ -4,6 +4,8 @@ A referendum and a participatory budget; a key ceremony of 3 trustees with thres
 credentials for every simulated voter; ballots encrypted on all cores and cast on the board
 (some voters revote, one audits a ballot with a Benaloh challenge); the tally decrypted with one
 trustee absent and published; the record exported and checked by the auditor's verifier.
+The same election, open and waiting for voters, is what ``evote serve --demo`` serves
+(:func:`prepare_served_demo`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from nacl.signing import SigningKey
 
@@ -40,6 +42,7 @@ from evote.ceremony.dkg import CeremonyResult, Trustee, run_ceremony
 from evote.ceremony.wire import ceremony_result_to_json
 from evote.cli.progress import Progress
 from evote.cli.verify import ProgressBars, ballot_executor, format_report
+from evote.cli.workspace import BOARD_FILE, BOARD_KEY_FILE, ElectionDir, write_secret
 from evote.crypto.groups import DEFAULT_GROUP, Group, all_groups, group_by_name
 from evote.election import Election
 from evote.errors import BoardIntegrityError, EvoteError, InvalidInput
@@ -340,3 +343,58 @@ def register(commands: Any) -> None:
     parser.add_argument("--seed", type=int, help="seed of the simulated voters' choices")
     handler: Callable[[argparse.Namespace], int] = _handle
     parser.set_defaults(handler=handler)
+
+
+# -- the served demo (evote serve --demo) -----------------------------------------------------
+#
+# The same election, open, on an embedded SQLite board in a directory, with a one-process key
+# ceremony; its voters' credential codes go to ``demo-codes.txt``, one a line, written last: a
+# directory that has it holds a complete demo and is reused as it is.
+
+CODES_FILE: Final = "demo-codes.txt"
+DEMO_GROUP: Final = "ed25519"
+
+
+@dataclass(frozen=True, slots=True)
+class ServedDemo:
+    database: Path
+    board_key: Path
+    codes: Path
+    election_id: str
+    reused: bool
+
+
+def prepare_served_demo(directory: Path, voters: int) -> ServedDemo:
+    """The demo in ``directory``: reused if complete, else made anew (and opened)."""
+    if voters < 1:
+        raise InvalidInput(f"--demo-voters {voters}: give at least 1")
+    directory.mkdir(parents=True, exist_ok=True)
+    database, key_file, codes_file = (
+        directory / BOARD_FILE, directory / BOARD_KEY_FILE, directory / CODES_FILE,
+    )  # fmt: skip
+    if codes_file.is_file() and database.is_file() and key_file.is_file():
+        return ServedDemo(database, key_file, codes_file, ELECTION_ID, reused=True)
+    if codes_file.exists():
+        raise InvalidInput(
+            f"{directory}: has {CODES_FILE} without its board or key; choose another --data"
+        )
+    # A demo stopped halfway: its board and key are of no use without the codes.
+    for leftover in (database, key_file):
+        leftover.unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    group = group_by_name(DEMO_GROUP)
+    ceremony, _ = run_ceremony(group, ELECTION_ID, TRUSTEES, THRESHOLD)
+    voter_ids = [f"voter-{number:05d}" for number in range(1, voters + 1)]
+    registration = Registrar.generate(group, ELECTION_ID, voter_ids)
+    board_key = SigningKey.generate()
+    election = Election.create(
+        demo_manifest(group), ceremony, registration.credential_list, board_key
+    )
+    write_secret(key_file, ElectionDir.signing_key_bytes(board_key))
+    with Board(str(database), board_key) as board:
+        board.setup(election, ceremony)
+        board.open_election(ELECTION_ID)
+    codes = "".join(f"{registration.codes[voter]}\n" for voter in voter_ids)
+    write_secret(codes_file, codes.encode())
+    return ServedDemo(database, key_file, codes_file, ELECTION_ID, reused=False)

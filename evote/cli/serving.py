@@ -1,0 +1,132 @@
+"""What ``evote serve`` does once its arguments are read (evote.cli.serve registers them).
+
+A module apart from the command's registration, so that ``evote --help`` and the other
+commands never import the web framework.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+from evote.board.storage import shown_location
+from evote.cli.demo import CODES_FILE, prepare_served_demo
+from evote.cli.workspace import BOARD_KEY_FILE, ElectionDir
+from evote.errors import InvalidInput
+from evote.service.app import create_app
+from evote.service.settings import (
+    SETTINGS_VARIABLE,
+    RateLimit,
+    ServiceSettings,
+    new_portal_key,
+)
+
+APP_FACTORY = "evote.service.app:app_from_environment"
+
+
+def _settings(args: argparse.Namespace) -> ServiceSettings:
+
+    database, board_key = args.database, args.board_key
+    if args.demo:
+        if args.data is None:
+            raise InvalidInput("--demo needs --data DIR: where the demo's board and codes live")
+        demo = prepare_served_demo(Path(args.data), args.demo_voters)
+        database, board_key = str(demo.database), str(demo.board_key)
+        what = "reused" if demo.reused else "created and opened"
+        print(f"demo election {demo.election_id!r} {what} in {args.data};"
+              f" voters' codes in {Path(args.data) / CODES_FILE}")  # fmt: skip
+    elif args.election is not None:
+        election_dir = ElectionDir(args.election)
+        database = database or election_dir.board_location
+        board_key = board_key or str(election_dir.path / BOARD_KEY_FILE)
+    if database is None:
+        raise InvalidInput("give --database URL (or --election DIR, or --demo --data DIR)")
+    if board_key is None:
+        print("evote serve: no --board-key: read-only, casting is refused", file=sys.stderr)
+    print(f"board: {shown_location(database)}")
+    return ServiceSettings(
+        database=database,
+        board_key_file=board_key,
+        max_body_bytes=args.max_body,
+        cast_limit=RateLimit(args.cast_rate, args.cast_burst),
+        lookup_limit=RateLimit(args.lookup_rate, args.lookup_burst),
+        cors_origins=tuple(args.cors_origin),
+        portal_keys_file=args.portal_keys,
+        record_cache=args.record_cache,
+        static_dir=args.static,
+        sqlite_synchronous=args.sqlite_synchronous,
+        cast_threads=args.cast_threads or _default_cast_threads(database),
+    )
+
+
+def _default_cast_threads(database: str) -> int:
+    """1 on SQLite (one writer at a time anyway), 4 on PostgreSQL (a cast waits on the
+    server's round trip, when another thread may check the next ballot)."""
+    return 1 if "://" not in database or database.startswith("sqlite") else 4
+
+
+def _log_config(level: str) -> dict[str, Any]:
+
+    config: dict[str, Any] = json.loads(json.dumps(LOGGING_CONFIG))
+    config["loggers"]["evote.service"] = {"handlers": ["default"], "level": level.upper()}
+    config["loggers"]["evote.service.access"] = {
+        "handlers": ["default"], "level": level.upper(), "propagate": False,
+    }  # fmt: skip
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``evote serve`` with the parsed ``args``; the exit status."""
+    if args.new_portal_key is not None:
+        key, line = new_portal_key(args.new_portal_key)
+        print(f"API key (give it to the portal, keep it secret): {key}")
+        print(f"line for the --portal-keys file: {line}")
+        return 0
+    if args.print_openapi:
+        return _print_openapi(args)
+    if args.workers < 1:
+        raise InvalidInput(f"--workers {args.workers}: give at least 1")
+    settings = _settings(args)
+
+    # Read the key files and open the board once here: a fault is one clear line before any
+    # worker starts, not a traceback per worker.
+    probe = create_app(settings)
+    probe.state.view.close()
+
+    os.environ[SETTINGS_VARIABLE] = settings.to_environment()
+    print(f"evote serve: http://{args.host}:{args.port}/ ({args.workers} worker(s))", flush=True)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # its lines hold the client's address: evote's own log has none
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_config=_log_config(args.log_level),
+        log_level=args.log_level,
+        server_header=False,
+    )
+    return 0
+
+
+def _print_openapi(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="evote-openapi-") as scratch:
+        app = create_app(ServiceSettings(database=str(Path(scratch) / "empty.sqlite")))
+        document = app.openapi()
+        app.state.view.close()
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if args.print_openapi == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.print_openapi).write_text(text, encoding="utf-8")
+    return 0
