@@ -74,6 +74,8 @@ STATUS_OF: Final[dict[type[BaseException], int]] = {
     errors.UnknownElection: 404,
     errors.BallotNotFound: 404,
     errors.StorageUnavailable: 503,
+    # The operator must upgrade the database or evote: the service cannot serve until then.
+    errors.SchemaVersionMismatch: 503,
     errors.BoardIntegrityError: 500,
     NotFound: 404,
     MethodNotAllowed: 405,

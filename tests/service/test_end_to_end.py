@@ -179,7 +179,7 @@ def test_serve_demo_serves_an_open_election_a_demo_code_can_vote_in(tmp_path: Pa
             api = f"{server.base}/api/v1/elections/{listed['election_id']}"
             kit = client.get(f"{api}/voter-kit").json()
             assert kit["election"]["fingerprint"]
-            assert "openapi.json" in client.get(server.base + "/").text
+            assert "/static/booth/booth.js" in client.get(server.base + "/").text  # the booth
             code = (data / "demo-codes.txt").read_text().splitlines()[0]
             with Board(str(data / "board.sqlite")) as board:
                 election = board.load_election(listed["election_id"])

@@ -35,6 +35,7 @@ EXPECTED = {
     "UnreadableRecord": 500,
     "UnsafeDependency": 500,
     "StorageUnavailable": 503,
+    "SchemaVersionMismatch": 503,
     "BoardIntegrityError": 500,
     "BallotNotFound": 404,
     "UnknownElection": 404,
