@@ -27,6 +27,7 @@ from evote.ceremony import files, stages
 from evote.ceremony.dkg import CeremonyResult, Verdict, check_ceremony_result
 from evote.ceremony.keyfile import KdfStrength
 from evote.ceremony.wire import ceremony_result_from_json
+from evote.cli.progress import Progress
 from evote.cli.workspace import (
     TALLY_FORMAT,
     ElectionDir,
@@ -40,11 +41,9 @@ from evote.cli.workspace import (
     write_public,
 )
 from evote.crypto.groups import DEFAULT_GROUP, all_groups, group_by_name
-from evote.crypto.proofs import ProofContext
 from evote.errors import ContextMismatch, InvalidInput, InvalidKeyFile
-from evote.tally.aggregate import aggregate
-from evote.tally.decryption import compute_decryption_share
 from evote.tally.wire import decryption_share_to_json
+from evote.tallying import decryption_share_of, encrypted_tally
 
 Handler = Callable[[argparse.Namespace], int]
 _T = TypeVar("_T")
@@ -404,14 +403,7 @@ def _decrypt(args: argparse.Namespace) -> int:
         share = files.read_share_key_file(key_path, passphrase, ceremony, index)
     except InvalidKeyFile as error:
         raise _wrong_passphrase(error, folder) from error
-    decryption = compute_decryption_share(
-        setup.group,
-        share.share,
-        index,
-        share.verification_key,
-        tally,
-        ProofContext(fingerprint, ()),
-    )
+    decryption = decryption_share_of(fingerprint, tally, share)
     out = Path(args.out) if args.out else folder / files.OUT_DIR / f"decryption-share-{index}.json"
     write_public(out, decryption_share_to_json(setup.group, election_id, decryption))
     print(
@@ -453,9 +445,8 @@ def _confirm_decryption(
 
 def _check_tally_against_board(election_dir: ElectionDir, fingerprint: bytes, tally: Any) -> None:
     """Recompute the tally from the board: a trustee decrypts only the product of the ballots."""
-    with election_dir.board() as board:
-        election = board.load_election(election_dir.election_id)
-        recomputed = aggregate(election, board.counted_ballots(election_dir.election_id))
+    with election_dir.board() as board, Progress("checking the tally: ballots", None) as bar:
+        election, recomputed = encrypted_tally(board, election_dir.election_id, bar.advance)
     if election.fingerprint != fingerprint or recomputed != tally:
         raise ContextMismatch(
             "the encrypted tally is not the product of the counted ballots on the board:"
