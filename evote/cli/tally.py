@@ -207,7 +207,10 @@ def _publish(args: argparse.Namespace) -> int:
             )
             written = [] if archive is None else [write_archive(out, archive)]
         else:
-            export_record(board, election_dir.election_id, out, archive=archive)
+            with Progress("publish: board entries", head.position) as bar:
+                export_record(
+                    board, election_dir.election_id, out, archive=archive, progress=bar.advance
+                )
             written = [out] if archive is None else [out, archive]
     print(
         f"election record of {election_dir.election_id!r} at board position {head.position}"

@@ -17,7 +17,7 @@ import hashlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -54,13 +54,15 @@ def export_record(
     *,
     archive: Path | None = None,
     check: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write ``election_id``'s public record into the directory ``out``; return ``out``.
 
     ``out`` must not exist or be an empty directory. With ``archive`` (a path ending in
     ``.tar.gz``, ``.tgz`` or ``.zip``) the same files are also written as one archive. With
     ``check`` (the default) the record is loaded back strictly before it is moved into place.
-    The board is streamed: memory stays bounded whatever the number of ballots. Raises
+    The board is streamed: memory stays bounded whatever the number of ballots; ``progress``,
+    if given, is called with 1 for each board entry written (a progress bar). Raises
     InvalidInput (``out`` not empty, the board's key unknown), UnknownElection, InvalidRecord.
     """
     out = Path(out)
@@ -72,7 +74,7 @@ def export_record(
     scratch = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     scratch.mkdir()
     try:
-        _write_record(board, election_id, scratch)
+        _write_record(board, election_id, scratch, progress)
         if check:
             load_directory(scratch)
         if out.exists():
@@ -86,7 +88,12 @@ def export_record(
     return out
 
 
-def _write_record(board: Board, election_id: str, directory: Path) -> None:
+def _write_record(
+    board: Board,
+    election_id: str,
+    directory: Path,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     # Checkpoints first: the entries read afterwards reach at least every checkpoint's head.
     checkpoints = board.checkpoints(election_id)
     board_key = checkpoints[0].board_key if checkpoints else board.board_key
@@ -96,7 +103,7 @@ def _write_record(board: Board, election_id: str, directory: Path) -> None:
             " and the Board was given no signing key)"
         )
     files: list[tuple[str, int, str]] = []
-    setup_payload, events = _write_board(board, election_id, directory, files)
+    setup_payload, events = _write_board(board, election_id, directory, files, progress)
     setup = decode_setup(setup_payload, f"election {election_id!r}: setup entry")
     election = setup.election
     # The manifest as the setup entry spells it; the credential list streamed from its
@@ -121,7 +128,11 @@ def _write_record(board: Board, election_id: str, directory: Path) -> None:
 
 
 def _write_board(
-    board: Board, election_id: str, directory: Path, files: list[tuple[str, int, str]]
+    board: Board,
+    election_id: str,
+    directory: Path,
+    files: list[tuple[str, int, str]],
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[bytes, dict[str, Any]]:
     """Stream board.jsonl; return the setup payload and the bodies of the last TALLY/RESULT."""
     setup_payload: bytes | None = None
@@ -131,6 +142,8 @@ def _write_board(
         writer = _HashingWriter(stream)
         for entry in board.entries(election_id):
             writer.write(entry_line(entry))
+            if progress is not None:
+                progress(1)
             if entry.kind is EntryKind.SETUP:
                 setup_payload = entry.payload
             elif entry.kind is EntryKind.TALLY:

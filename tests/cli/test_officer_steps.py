@@ -419,3 +419,23 @@ def test_tally_prints_progress_lines_when_not_on_a_terminal(
         f"tally: ballots: {n}" for n in range(1, ballots + 1)
     ]
     assert lines[-1].startswith(f"tally: ballots: {ballots}, ") and "/s, " in lines[-1]
+
+
+def test_publish_prints_progress_lines_when_not_on_a_terminal(
+    closed: Closed,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("evote.cli.progress.LINE_INTERVAL", 0.0)
+    status, out, err = run(
+        capsys, "publish", "--election", closed.election, "--out", tmp_path / "record"
+    )
+    assert status == 0, err
+    position = re.search(r"at board position (\d+)", out)
+    assert position is not None, out
+    entries = int(position.group(1))
+    lines = [line.split(",")[0] for line in err.splitlines()]
+    expected = [f"publish: board entries: {n}/{entries} ({n / entries:.0%})" for n in range(1, 4)]
+    assert lines[:3] == expected, err
+    assert lines[-1] == f"publish: board entries: {entries}/{entries} (100%)"
