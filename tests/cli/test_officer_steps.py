@@ -439,3 +439,9 @@ def test_publish_prints_progress_lines_when_not_on_a_terminal(
     expected = [f"publish: board entries: {n}/{entries} ({n / entries:.0%})" for n in range(1, 4)]
     assert lines[:3] == expected, err
     assert lines[-1] == f"publish: board entries: {entries}/{entries} (100%)"
+    # The auditor's verification of it, likewise.
+    status, out, err = run(capsys, "verify", tmp_path / "record", "--jobs", "1")
+    assert status == 0, out + err
+    counted = re.findall(r"^(.+): (\d+)/(\d+) \(\d+%\), \d+/s, \d+ s$", err, re.MULTILINE)
+    assert counted, err
+    assert all(int(done) <= int(total) for _, done, total in counted)
