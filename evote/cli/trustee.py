@@ -81,6 +81,8 @@ class _Face:
     def next_line(self, step: stages.Step) -> str:
         if step.gives == stages.Stage.CONFIRMED:
             return "next: anyone runs 'evote ceremony finalize' with every public file"
+        if step == stages.ANSWER:  # the stage stays; what is left of it is the confirmation
+            return f"next: '{stages.CONFIRM.command}' with {self.then}"
         return f"next: '{stages.next_step(step.gives)}' with {self.then}"
 
 

@@ -212,3 +212,23 @@ def test_a_journal_naming_a_file_outside_the_folder_is_refused(
     status, _, err = run(capsys, *step_args("confirm", folder, ceremony.exchange))
     assert status == 2 and "is not in the folder" in err
     assert not (tmp_path / "elsewhere.json").exists()
+
+
+def test_each_step_says_whom_its_files_go_to_as_the_runbook_does(
+    ceremony: Ceremony,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRUSTEE_PASS", PASSPHRASE)
+    said = {}
+    for step in ("send", "answer"):
+        folder = shutil.copytree(ceremony.before[step], tmp_path / step)
+        index = SUBJECT.get(step, 1)
+        status, out, err = run(capsys, *step_args(step, folder, ceremony.exchange, index))
+        assert status == 0, err
+        said[step] = out
+    assert "give each share-<i>-to-<j>.json to trustee j only" in said["send"]
+    assert "every other trustee" not in said["send"] and "officer" not in said["send"]
+    assert "next: 'evote trustee receive'" in said["send"]
+    assert "next: 'evote trustee confirm'" in said["answer"]
