@@ -232,3 +232,23 @@ def test_each_step_says_whom_its_files_go_to_as_the_runbook_does(
     assert "every other trustee" not in said["send"] and "officer" not in said["send"]
     assert "next: 'evote trustee receive'" in said["send"]
     assert "next: 'evote trustee confirm'" in said["answer"]
+
+
+def test_a_journal_of_an_unknown_step_is_refused(
+    ceremony: Ceremony, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = shutil.copytree(ceremony.after["confirm"], tmp_path / "trustee")
+    (folder / files.PENDING_FILE).write_text(json.dumps({"step": "vote", "writes": []}))
+    status, _, err = run(capsys, *step_args("confirm", folder, ceremony.exchange))
+    assert status == 2 and "pending.json.step: unknown step 'vote'" in err
+
+
+def test_a_state_of_an_unknown_stage_is_refused(
+    ceremony: Ceremony, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = shutil.copytree(ceremony.after["confirm"], tmp_path / "trustee")
+    state = json.loads((folder / files.STATE_FILE).read_bytes())
+    state["stage"] = "decrypted"
+    (folder / files.STATE_FILE).write_text(json.dumps(state))
+    status, _, err = run(capsys, *step_args("confirm", folder, ceremony.exchange))
+    assert status == 2 and "state.json.stage: unknown trustee stage 'decrypted'" in err
