@@ -21,8 +21,8 @@ board that holds the result already returns it, writing nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from evote import jsonstrict
 from evote.board.board import Board
@@ -30,9 +30,16 @@ from evote.board.chain import EntryKind
 from evote.board.store import Head
 from evote.ceremony.dkg import CeremonyResult, TrusteeShare, check_ceremony_result
 from evote.ceremony.wire import ceremony_result_from_json
+from evote.crypto.proofs import ProofContext
 from evote.election import Election
 from evote.errors import BoardIntegrityError, ContextMismatch, ElectionNotOpen, InvalidInput
-from evote.record.publish import publish_result, publish_tally, result_from_body, tally_from_body
+from evote.record.publish import (
+    PublishedTally,
+    publish_result,
+    publish_tally,
+    result_from_body,
+    tally_from_body,
+)
 from evote.tally.aggregate import EncryptedTally, aggregate
 from evote.tally.decryption import CombinedTally, DecryptionShare, compute_decryption_share
 from evote.tally.result import (
@@ -46,10 +53,16 @@ from evote.tally.result import (
 __all__ = [
     "board_ceremony",
     "combine_and_publish",
+    "combine_and_publish_combined",
+    "decryption_share_of",
     "encrypted_tally",
+    "publish_result_of_board_tally",
+    "published_result",
     "run_tally",
     "trustee_decryption_share",
 ]
+
+_Item = TypeVar("_Item")
 
 
 def _require_closed(head: Head) -> None:
@@ -62,15 +75,28 @@ def _require_closed(head: Head) -> None:
         raise ElectionNotOpen(f"election {head.election_id!r} is still open: close it first")
 
 
-def encrypted_tally(board: Board, election_id: str) -> tuple[Election, EncryptedTally]:
+def encrypted_tally(
+    board: Board, election_id: str, progress: Callable[[int], None] | None = None
+) -> tuple[Election, EncryptedTally]:
     """The election and the encrypted tally of its counted ballots (spec 9.1, 10.6).
 
-    Raises ElectionNotOpen unless the election is closed (or tallied: the tally of a board is
-    the same after its TALLY event), UnknownElection for an id the board does not hold.
+    ``progress``, if given, is called with 1 for each counted ballot multiplied in (a
+    progress bar at city scale). Raises ElectionNotOpen unless the election is closed (or
+    tallied: the tally of a board is the same after its TALLY event), UnknownElection for an id
+    the board does not hold.
     """
     _require_closed(board.head(election_id))
     election = board.load_election(election_id)
-    return election, aggregate(election, board.counted_ballots(election_id))
+    ballots = board.counted_ballots(election_id)
+    if progress is not None:
+        ballots = _counting(ballots, progress)
+    return election, aggregate(election, ballots)
+
+
+def _counting(items: Iterator[_Item], progress: Callable[[int], None]) -> Iterator[_Item]:
+    for item in items:
+        yield item
+        progress(1)
 
 
 def board_ceremony(board: Board, election: Election) -> CeremonyResult:
@@ -96,13 +122,26 @@ def trustee_decryption_share(
     Raises InvalidInput if the share is of another group or does not match its verification
     key.
     """
+    if tally.group is not election.group:
+        raise InvalidInput(
+            f"election {election.election_id!r}: the tally is on {tally.group.name}, the"
+            f" election on {election.group.name}"
+        )
+    return decryption_share_of(election.fingerprint, tally, trustee)
+
+
+def decryption_share_of(
+    fingerprint: bytes, tally: EncryptedTally, trustee: TrusteeShare
+) -> DecryptionShare:
+    """:func:`trustee_decryption_share` for a trustee who holds the tally and the election's
+    fingerprint only (not the election): its proofs are bound to the fingerprint (spec 9.2)."""
     return compute_decryption_share(
-        election.group,
+        tally.group,
         trustee.share,
         trustee.index,
         trustee.verification_key,
         tally,
-        election.proof_context(),
+        ProofContext(fingerprint, ()),
     )
 
 
@@ -136,20 +175,33 @@ def _publish(
     election: Election,
     tally: EncryptedTally,
     shares: Sequence[DecryptionShare],
-) -> ElectionResult:
+) -> tuple[ElectionResult, CombinedTally]:
     ceremony = board_ceremony(board, election)
     result, combined = tally_result(election, ceremony, tally, shares)
     publish_tally(board, election, ceremony, tally, shares, combined)
     publish_result(board, election, result)
-    return result
+    return result, combined
 
 
 def combine_and_publish(
     board: Board, election_id: str, tally: EncryptedTally, shares: Sequence[DecryptionShare]
 ) -> ElectionResult:
+    """The officer's last part (see :func:`combine_and_publish_combined`): the result."""
+    result, _ = combine_and_publish_combined(board, election_id, tally, shares)
+    return result
+
+
+def combine_and_publish_combined(
+    board: Board,
+    election_id: str,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[ElectionResult, CombinedTally]:
     """The officer's last part: combine the shares, publish the tally and the result (spec 9.3
     to 9.5, 10.3); return the result.
 
+    Also returns which shares were combined and which left out, and why (to report them).
     ``tally`` is the one :func:`encrypted_tally` gave the trustees; it must still be the tally
     of the board's counted ballots (ContextMismatch otherwise). A share with a bad proof, of an
     unknown trustee or of a trustee already counted is left out (listed in the published
@@ -163,7 +215,7 @@ def combine_and_publish(
         raise ElectionNotOpen(
             f"election {election_id!r}: the tally is on the board already; run_tally finishes it"
         )
-    election, recomputed = encrypted_tally(board, election_id)
+    election, recomputed = encrypted_tally(board, election_id, progress)
     if recomputed != tally:
         raise ContextMismatch(
             f"election {election_id!r}: not the tally of the counted ballots on the board;"
@@ -215,15 +267,41 @@ def run_tally(
     if head.kind is EntryKind.CLOSE:
         election, tally = encrypted_tally(board, election_id)
         decryption_shares = [_decryption_share(election, tally, share) for share in shares]
-        return _publish(board, election, tally, decryption_shares)
+        result, _ = _publish(board, election, tally, decryption_shares)
+        return result
+    if head.kind is EntryKind.TALLY:
+        result, _ = publish_result_of_board_tally(board, election_id)
+        return result
+    return published_result(board, election_id)
+
+
+def publish_result_of_board_tally(
+    board: Board, election_id: str
+) -> tuple[ElectionResult, PublishedTally]:
+    """Finish a tally stopped after its TALLY event: the result from the event's own shares.
+
+    Publishes the RESULT event; returns the result and the published tally (whose shares were
+    combined). ElectionNotOpen unless the board's head is the TALLY event.
+    """
+    head = board.head(election_id)
+    if head.kind is not EntryKind.TALLY:
+        raise ElectionNotOpen(
+            f"election {election_id!r}: the head is a {head.kind.value} event, not the tally"
+        )
     election = board.load_election(election_id)
     body = event_body(board, election_id, head.position)
-    if head.kind is EntryKind.TALLY:
-        published = tally_from_body(body, election, f"board entry {head.position}")
-        ceremony = board_ceremony(board, election)
-        result, _ = tally_result(election, ceremony, published.tally, published.shares)
-        publish_result(board, election, result)
-        return result
-    if head.kind is EntryKind.RESULT:
-        return result_from_body(body, election, f"board entry {head.position}")
-    raise InvalidInput(f"election {election_id!r}: no tally after a {head.kind.value} event")
+    published = tally_from_body(body, election, f"board entry {head.position}")
+    ceremony = board_ceremony(board, election)
+    result, _ = tally_result(election, ceremony, published.tally, published.shares)
+    publish_result(board, election, result)
+    return result, published
+
+
+def published_result(board: Board, election_id: str) -> ElectionResult:
+    """The result the board's RESULT event holds (its head); InvalidInput if there is none."""
+    head = board.head(election_id)
+    if head.kind is not EntryKind.RESULT:
+        raise InvalidInput(f"election {election_id!r}: no result after a {head.kind.value} event")
+    election = board.load_election(election_id)
+    body = event_body(board, election_id, head.position)
+    return result_from_body(body, election, f"board entry {head.position}")

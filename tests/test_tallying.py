@@ -207,6 +207,13 @@ def test_an_open_election_is_not_tallied(setting: Setting, tmp_path: Path) -> No
             evote.run_tally(board, ELECTION_ID, [])
 
 
+def test_encrypted_tally_reports_each_counted_ballot(setting: Setting, tmp_path: Path) -> None:
+    with setting.closed_board(tmp_path) as board:
+        counted: list[int] = []
+        _, tally = evote.tallying.encrypted_tally(board, ELECTION_ID, counted.append)
+    assert counted == [1] * tally.ballot_count and tally.ballot_count == len(CHOICES)
+
+
 def test_combine_and_publish_refuses_another_tally(setting: Setting, tmp_path: Path) -> None:
     with setting.closed_board(tmp_path) as board:
         _, tally = evote.encrypted_tally(board, ELECTION_ID)

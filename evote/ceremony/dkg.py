@@ -56,8 +56,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
+from typing import Final
 
+from evote.ceremony import stages
+from evote.ceremony.stages import Stage
 from evote.ceremony.transport import (
     ShareContext,
     TransportKeyPair,
@@ -996,15 +998,11 @@ def check_ceremony_result(result: CeremonyResult) -> None:
 # -- one trustee in memory --------------------------------------------------------------------
 
 
-class Stage(IntEnum):
-    """How far a trustee has gone; each step needs the one before."""
-
-    CREATED = 0
-    COMMITTED = 1
-    REVEALED = 2
-    SENT = 3
-    RECEIVED = 4
-    CONFIRMED = 5
+# What a confirmed trustee gives (not ceremony steps: they leave the stage as it is).
+_GIVE_TRANSCRIPT_HASH: Final = stages.Step(
+    "transcript-hash", "give its transcript hash", Stage.CONFIRMED, Stage.CONFIRMED
+)
+_GIVE_SHARE: Final = stages.Step("share", "give its share", Stage.CONFIRMED, Stage.CONFIRMED)
 
 
 class Trustee:
@@ -1044,7 +1042,7 @@ class Trustee:
         self.election_id = election_id
         self.index = index
         self._transport = transport if transport is not None else TransportKeyPair.generate()
-        self._stage = Stage.CREATED
+        self._stage = Stage.ANNOUNCED
         self._setup: CeremonySetup | None = None
         self._coefficients: list[int] = []
         self._commitments: TrusteeCommitments | None = None
@@ -1068,12 +1066,8 @@ class Trustee:
     def announcement(self) -> Announcement:
         return Announcement(self.index, self._transport.public)
 
-    def _require(self, stage: Stage, action: str) -> None:
-        if self._stage != stage:
-            raise CeremonyError(
-                f"trustee {self.index}: cannot {action} at stage {self._stage.name}"
-                f" (it needs stage {stage.name})"
-            )
+    def _require(self, step: stages.Step) -> None:
+        stages.require(self.index, self._stage, step)
 
     def _checked_setup(self) -> CeremonySetup:
         if self._setup is None:
@@ -1082,7 +1076,7 @@ class Trustee:
 
     def commit(self, setup: CeremonySetup) -> CommitmentHash:
         """Step 2: draw the polynomial, commit to it, publish only the hash."""
-        self._require(Stage.CREATED, "commit")
+        self._require(stages.COMMIT)
         if setup.group is not self.group or setup.election_id != self.election_id:
             raise CeremonyError(f"trustee {self.index}: the setup is for another election")
         if self.index not in setup.indices:
@@ -1092,12 +1086,12 @@ class Trustee:
         self._setup = setup
         self._coefficients = draw_polynomial(setup)
         self._commitments = make_commitments(setup, self.index, self._coefficients)
-        self._stage = Stage.COMMITTED
+        self._stage = stages.COMMIT.gives
         return commitment_hash(setup, self._commitments)
 
     def reveal(self, hashes: Sequence[CommitmentHash]) -> TrusteeCommitments:
         """Step 3: reveal the commitments, only once every trustee's hash is in."""
-        self._require(Stage.COMMITTED, "reveal")
+        self._require(stages.REVEAL)
         setup = self._checked_setup()
         ordered = check_commitment_hashes(setup, hashes)
         if self._commitments is None:
@@ -1105,32 +1099,32 @@ class Trustee:
         if ordered[self.index - 1].digest != commitment_hash(setup, self._commitments).digest:
             raise CeremonyError(f"trustee {self.index}: the published hash is not its own")
         self._hashes = ordered
-        self._stage = Stage.REVEALED
+        self._stage = stages.REVEAL.gives
         return self._commitments
 
     def send_shares(self, revealed: Sequence[TrusteeCommitments]) -> tuple[SealedShare, ...]:
         """Step 4: check every reveal, then seal f(j) for every other trustee j."""
-        self._require(Stage.REVEALED, "send shares")
+        self._require(stages.SEND)
         setup = self._checked_setup()
         self._revealed = check_commitments(setup, self._hashes, revealed)
-        self._stage = Stage.SENT
+        self._stage = stages.SEND.gives
         return seal_shares(setup, self.index, self._transport, self._coefficients)
 
     def receive_shares(self, sealed: Sequence[SealedShare]) -> tuple[Complaint, ...]:
         """Step 5: check the shares received; signed complaints name the senders of bad ones."""
-        self._require(Stage.SENT, "receive shares")
+        self._require(stages.RECEIVE)
         setup = self._checked_setup()
         received = receive_shares(
             setup, self.index, self._transport, self._coefficients, self._revealed, sealed
         )
         self._partial = received.partial
         self._complaints = received.complaints
-        self._stage = Stage.RECEIVED
+        self._stage = stages.RECEIVE.gives
         return received.complaints
 
     def answer(self, complaints: Sequence[Complaint]) -> tuple[Answer, ...]:
         """Step 5a: publish the disputed share for every complaint against this trustee."""
-        self._require(Stage.RECEIVED, "answer complaints")
+        self._require(stages.ANSWER)
         setup = self._checked_setup()
         return tuple(
             answer_complaint(setup, self.index, self._coefficients, self._revealed, complaint)
@@ -1146,7 +1140,7 @@ class Trustee:
         ``complaints`` and ``answers``: every trustee's (public); an upheld complaint raises
         InvalidShare naming the accused, and this trustee does not confirm.
         """
-        self._require(Stage.RECEIVED, "confirm")
+        self._require(stages.CONFIRM)
         setup = self._checked_setup()
         raise_for_cheaters(judge_complaints(setup, self._revealed, complaints, answers))
         ordered_complaints, ordered_answers = order_complaints(
@@ -1175,17 +1169,17 @@ class Trustee:
         # The polynomial has served its purpose: drop it (Python cannot wipe it).
         self._coefficients = []
         self._partial = 0
-        self._stage = Stage.CONFIRMED
+        self._stage = stages.CONFIRM.gives
         return confirm(self._share, self._transcript_hash)
 
     @property
     def transcript_hash(self) -> bytes:
-        self._require(Stage.CONFIRMED, "give its transcript hash")
+        self._require(_GIVE_TRANSCRIPT_HASH)
         return self._transcript_hash
 
     def share(self) -> TrusteeShare:
         """The secret share (after confirming): for the tally or a key file."""
-        self._require(Stage.CONFIRMED, "give its share")
+        self._require(_GIVE_SHARE)
         if self._share is None:
             raise CeremonyError(f"trustee {self.index}: no share")
         return self._share

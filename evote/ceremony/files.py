@@ -5,8 +5,10 @@ trustees produced at the previous step, writes its own public files under ``work
 be carried to the others) and returns their paths. Secrets (the transport private key, the
 polynomial, finally the share) live only in ``workdir/key.json``, a passphrase-protected key
 file (:mod:`evote.ceremony.keyfile`), rewritten at each step that changes them. Public progress
-is in ``workdir/state.json``; a step run out of order raises :class:`CeremonyError` saying which
-step comes next.
+is in ``workdir/state.json``; the stages and the steps between them are
+:mod:`evote.ceremony.stages`', and a step run out of order raises :class:`CeremonyError` saying
+which step comes next. A step writes its files in one transaction (``pending.json``, see
+:class:`_Workdir`), so that a crash between two of its writes never strands the trustee.
 
 =========================  =====================================  ========================
 step                       reads                                  writes (under out/)
@@ -34,11 +36,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from evote import jsonstrict
-from evote.ceremony import wire
+from evote.ceremony import keyfile, stages, wire
 from evote.ceremony.dkg import (
     Announcement,
     Answer,
@@ -68,13 +71,15 @@ from evote.ceremony.dkg import (
     receive_shares,
     seal_shares,
 )
-from evote.ceremony.keyfile import KdfStrength, read_key_file, write_atomically, write_key_file
+from evote.ceremony.keyfile import KdfParams, KdfStrength, read_key_file, seal_secret
+from evote.ceremony.stages import Stage
 from evote.ceremony.transport import TransportKeyPair
 from evote.crypto.groups import Group, group_by_name
 from evote.errors import CeremonyError, InvalidInput, InvalidKeyFile
 
 KEY_FILE: Final = "key.json"
 STATE_FILE: Final = "state.json"
+PENDING_FILE: Final = "pending.json"
 SETUP_FILE: Final = "setup.json"
 OWN_COMMITMENTS_FILE: Final = "own-commitments.json"
 HASHES_FILE: Final = "commitment-hashes.json"
@@ -83,61 +88,106 @@ OUT_DIR: Final = "out"
 MAX_INPUT_BYTES: Final = 16 * 1024 * 1024
 _READ = jsonstrict.Reader(InvalidInput)
 
-# The stages, in order; each step needs the stage before it.
-ANNOUNCED: Final = "announced"
-COMMITTED: Final = "committed"
-REVEALED: Final = "revealed"
-SENT: Final = "sent"
-RECEIVED: Final = "received"
-CONFIRMED: Final = "confirmed"
-_NEXT_STEP: Final = {
-    ANNOUNCED: "commit",
-    COMMITTED: "reveal",
-    REVEALED: "send shares",
-    SENT: "receive shares",
-    RECEIVED: "answer the complaints against it, if any, then confirm",
-    CONFIRMED: "nothing (the trustee has confirmed; finalize the ceremony)",
-}
+# The stages, in order (the table is evote.ceremony.stages'); the values state.json holds.
+ANNOUNCED: Final = Stage.ANNOUNCED
+COMMITTED: Final = Stage.COMMITTED
+REVEALED: Final = Stage.REVEALED
+SENT: Final = Stage.SENT
+RECEIVED: Final = Stage.RECEIVED
+CONFIRMED: Final = Stage.CONFIRMED
 
 
 # -- the trustee's folder ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TrusteeState:
+    """A trustee's public state (``state.json``): who it is, in which ceremony, how far."""
+
+    group: str
+    election_id: str
+    index: int
+    trustee_count: int
+    threshold: int
+    stage: Stage
+
+    def to_json(self) -> bytes:
+        return jsonstrict.dumps(
+            {
+                "group": self.group,
+                "election_id": self.election_id,
+                "index": self.index,
+                "trustee_count": self.trustee_count,
+                "threshold": self.threshold,
+                "stage": self.stage.value,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, data: bytes, where: str) -> TrusteeState:
+        obj = _READ.object(
+            jsonstrict.loads(data, where),
+            where,
+            ("group", "election_id", "index", "trustee_count", "threshold", "stage"),
+        )
+        return cls(
+            _READ.string(obj["group"], f"{where}.group"),
+            _READ.string(obj["election_id"], f"{where}.election_id"),
+            _READ.integer(obj["index"], f"{where}.index"),
+            _READ.integer(obj["trustee_count"], f"{where}.trustee_count"),
+            _READ.integer(obj["threshold"], f"{where}.threshold"),
+            stages.stage_from_text(obj["stage"], f"{where}.stage"),
+        )
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A step found stopped halfway and finished: which one, and the public files it wrote."""
+
+    step: stages.Step
+    outputs: tuple[Path, ...]
+
+
 class _Workdir:
-    """A trustee's folder: its public state, its key file and its outbox."""
+    """A trustee's folder: its public state, its key file and its outbox.
+
+    A step changes the folder in one transaction, written ahead: every file the step writes
+    (the key file, the public state, the outbox) goes first into ``pending.json``, written
+    whole or not at all; then each file is written; then ``pending.json`` is removed. A step
+    stopped before ``pending.json`` exists changed nothing; one stopped after it is finished
+    by :func:`complete_pending`, which every step runs first. So the key file and
+    ``state.json`` never disagree, whatever the moment of a crash.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.out = self.path / OUT_DIR
 
-    def read_state(self) -> dict[str, Any]:
+    def read_state(self) -> TrusteeState:
+        complete_pending(self.path)
         state_path = self.path / STATE_FILE
         if not state_path.exists():
-            raise CeremonyError(f"{self.path}: no trustee here (run the init step first)")
-        where = str(state_path)
-        obj = _READ.object(
-            jsonstrict.loads(state_path.read_bytes(), where),
-            where,
-            ("group", "election_id", "index", "trustee_count", "threshold", "stage"),
-        )
-        return obj
+            raise CeremonyError(f"{self.path}: no trustee here (run '{stages.INIT.command}' first)")
+        return TrusteeState.from_json(state_path.read_bytes(), str(state_path))
 
-    def require(self, stage: str, action: str) -> dict[str, Any]:
+    def require(self, step: stages.Step) -> TrusteeState:
         state = self.read_state()
-        if state["stage"] != stage:
-            raise CeremonyError(
-                f"trustee {state['index']}: cannot {action} now; it is at stage"
-                f" {state['stage']!r} and its next step is {_NEXT_STEP.get(state['stage'], '?')}"
-            )
+        stages.require(state.index, state.stage, step)
         return state
 
-    def write_state(self, state: dict[str, Any], stage: str) -> None:
-        self.write(self.path / STATE_FILE, jsonstrict.dumps({**state, "stage": stage}))
-
-    def write(self, path: Path, data: bytes) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, data)
-        return path
+    def apply(self, step: stages.Step, state: TrusteeState, writes: Sequence[_Write]) -> None:
+        """Write ``writes`` and the state after ``step`` as one transaction (see the class)."""
+        after = replace(state, stage=step.gives)
+        journal = {
+            "step": step.name,
+            "writes": [
+                {"path": name, "data": jsonstrict.b64encode(data)}
+                for name, data in (*writes, (STATE_FILE, after.to_json()))
+            ],
+        }
+        self.path.mkdir(parents=True, exist_ok=True)
+        keyfile.write_atomically(self.path / PENDING_FILE, jsonstrict.dumps(journal))
+        _replay(self.path)
 
     def setup(self) -> CeremonySetup:
         where = str(self.path / SETUP_FILE)
@@ -146,12 +196,66 @@ class _Workdir:
         )
 
 
+# One file a step writes: its path in the trustee's folder ("key.json", "out/commit-1.json").
+_Write = tuple[str, bytes]
+
+
+def _read_journal(folder: Path) -> tuple[stages.Step, list[_Write]]:
+    where = str(folder / PENDING_FILE)
+    obj = _READ.object(
+        jsonstrict.loads((folder / PENDING_FILE).read_bytes(), where), where, ("step", "writes")
+    )
+    step = stages.STEPS_BY_NAME.get(obj["step"])
+    if step is None:
+        raise CeremonyError(f"{where}.step: unknown step {obj['step']!r}")
+    writes: list[_Write] = []
+    for k, item in enumerate(_READ.array(obj["writes"], f"{where}.writes")):
+        entry = _READ.object(item, f"{where}.writes[{k}]", ("path", "data"))
+        name = _READ.string(entry["path"], f"{where}.writes[{k}].path")
+        parts = Path(name).parts
+        # The folder's own files only: nothing absolute, nothing above it.
+        if not parts or Path(name).is_absolute() or ".." in parts or len(parts) > 2:
+            raise CeremonyError(f"{where}.writes[{k}].path: {name!r} is not in the folder")
+        writes.append((name, _READ.b64(entry["data"], f"{where}.writes[{k}].data")))
+    return step, writes
+
+
+def _replay(folder: Path) -> tuple[stages.Step, list[_Write]]:
+    step, writes = _read_journal(folder)
+    for name, data in writes:
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        keyfile.write_atomically(target, data)
+    (folder / PENDING_FILE).unlink()
+    keyfile.fsync_directory(folder)
+    return step, writes
+
+
+def complete_pending(workdir: str | os.PathLike[str]) -> Completed | None:
+    """Finish a step stopped after it wrote ``pending.json``; None when there is none.
+
+    Run first by every step (and by the ``evote trustee`` commands, which say what they
+    found): the files the stopped step decided on are written, exactly as it would have.
+    """
+    folder = Path(workdir)
+    if not (folder / PENDING_FILE).exists():
+        return None
+    step, writes = _replay(folder)
+    outputs = tuple(folder / name for name, _ in writes if Path(name).parts[0] == OUT_DIR)
+    return Completed(step, outputs)
+
+
+def check_step(workdir: str | os.PathLike[str], step: stages.Step) -> TrusteeState:
+    """The trustee's state, if it may take ``step`` now; CeremonyError naming the next step."""
+    return _Workdir(workdir).require(step)
+
+
 def _secret_payload(
-    stage: str, transport: TransportKeyPair | None, coefficients: Sequence[int], share: int | None
+    stage: Stage, transport: TransportKeyPair | None, coefficients: Sequence[int], share: int | None
 ) -> bytes:
     return jsonstrict.dumps(
         {
-            "stage": stage,
+            "stage": stage.value,
             "transport": None
             if transport is None
             else jsonstrict.b64encode(transport.private_bytes()),
@@ -161,34 +265,70 @@ def _secret_payload(
     )
 
 
-def _key_header(state: dict[str, Any], stage: str) -> dict[str, str | int]:
+def _key_header(state: TrusteeState, stage: Stage) -> dict[str, str | int]:
     return {
         "kind": "evote-trustee",
-        "group": state["group"],
-        "election_id": state["election_id"],
-        "index": state["index"],
-        "stage": stage,
+        "group": state.group,
+        "election_id": state.election_id,
+        "index": state.index,
+        "stage": stage.value,
     }
+
+
+def _strength_of(kdf: KdfParams) -> KdfStrength:
+    """The Argon2id preset a key file was sealed with, kept when the file is rewritten."""
+    for strength in KdfStrength:
+        if (strength.params.passes, strength.params.memory_kib) == (kdf.passes, kdf.memory_kib):
+            return strength
+    return KdfStrength.MODERATE
+
+
+def _sealed_key(
+    state: TrusteeState,
+    step: stages.Step,
+    secrets_: _Secrets,
+    passphrase: str,
+    strength: KdfStrength | None,
+    *,
+    transport: TransportKeyPair | None,
+    coefficients: Sequence[int],
+    share: int | None,
+) -> _Write:
+    """The key file after ``step``: the secrets kept, sealed with the same Argon2id cost."""
+    return (
+        KEY_FILE,
+        seal_secret(
+            _secret_payload(step.gives, transport, coefficients, share),
+            passphrase,
+            _key_header(state, step.gives),
+            strength=secrets_.strength if strength is None else strength,
+        ),
+    )
 
 
 class _Secrets:
     """The opened key file; the secrets stay in this object, which has no repr of them."""
 
-    __slots__ = ("coefficients", "share", "transport")
+    __slots__ = ("coefficients", "share", "strength", "transport")
 
     def __init__(
-        self, transport: TransportKeyPair | None, coefficients: list[int], share: int | None
+        self,
+        transport: TransportKeyPair | None,
+        coefficients: list[int],
+        share: int | None,
+        strength: KdfStrength,
     ) -> None:
         self.transport = transport
         self.coefficients = coefficients
         self.share = share
+        self.strength = strength
 
     def __repr__(self) -> str:
         return "_Secrets(<hidden>)"
 
 
 def _open_secrets(
-    key_path: Path, passphrase: str, group: Group, election_id: str, index: int, stage: str
+    key_path: Path, passphrase: str, group: Group, election_id: str, index: int, stage: Stage
 ) -> _Secrets:
     opened = read_key_file(key_path, passphrase)
     expected = {
@@ -196,7 +336,7 @@ def _open_secrets(
         "group": group.name,
         "election_id": election_id,
         "index": index,
-        "stage": stage,
+        "stage": stage.value,
     }
     if dict(opened.header) != expected:
         raise InvalidKeyFile(
@@ -219,7 +359,7 @@ def _open_secrets(
     share = None
     if obj["share"] is not None:
         share = group.scalar_from_bytes(reader.b64(obj["share"], f"{where}.share", 32))
-    return _Secrets(transport, coefficients, share)
+    return _Secrets(transport, coefficients, share, _strength_of(opened.kdf))
 
 
 def _read_inputs(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[str, bytes]]:
@@ -252,6 +392,7 @@ def trustee_init(
 ) -> Path:
     """Create trustee ``index``'s folder and key file; return its announcement file."""
     folder = _Workdir(workdir)
+    complete_pending(folder.path)
     if (folder.path / STATE_FILE).exists() or (folder.path / KEY_FILE).exists():
         raise CeremonyError(f"{folder.path}: a trustee already lives here")
     check_parameters(trustee_count, threshold)
@@ -259,17 +400,9 @@ def trustee_init(
         raise CeremonyError(f"trustee {index!r}: index must be in [1, n = {trustee_count}]")
     if not isinstance(election_id, str) or not election_id:
         raise CeremonyError("ceremony: election_id must be a non-empty string")
-    folder.path.mkdir(parents=True, exist_ok=True)
-    state = {
-        "group": group.name,
-        "election_id": election_id,
-        "index": index,
-        "trustee_count": trustee_count,
-        "threshold": threshold,
-    }
+    state = TrusteeState(group.name, election_id, index, trustee_count, threshold, ANNOUNCED)
     transport = TransportKeyPair.generate()
-    write_key_file(
-        folder.path / KEY_FILE,
+    key = seal_secret(
         _secret_payload(ANNOUNCED, transport, [], None),
         passphrase,
         _key_header(state, ANNOUNCED),
@@ -278,9 +411,9 @@ def trustee_init(
     announcement = wire.announcement_to_json(
         group, election_id, trustee_count, threshold, Announcement(index, transport.public)
     )
-    path = folder.write(folder.out / f"announce-{index}.json", announcement)
-    folder.write_state(state, ANNOUNCED)
-    return path
+    name = f"{OUT_DIR}/announce-{index}.json"
+    folder.apply(stages.INIT, state, [(KEY_FILE, key), (name, announcement)])
+    return folder.path / name
 
 
 # -- step 2 -----------------------------------------------------------------------------------
@@ -311,43 +444,49 @@ def trustee_commit(
     announcement_files: Sequence[str | os.PathLike[str]],
     passphrase: str,
     *,
-    strength: KdfStrength = KdfStrength.MODERATE,
+    strength: KdfStrength | None = None,
 ) -> Path:
-    """Fix the setup from every announcement, draw the polynomial, publish its hash only."""
+    """Fix the setup from every announcement, draw the polynomial, publish its hash only.
+
+    ``strength``: the Argon2id cost of the rewritten key file (by default the one chosen at
+    :func:`trustee_init`), as at every step that rewrites it.
+    """
     folder = _Workdir(workdir)
-    state = folder.require(ANNOUNCED, "commit")
-    group = group_by_name(state["group"])
-    index = state["index"]
+    state = folder.require(stages.COMMIT)
+    group = group_by_name(state.group)
+    index = state.index
     setup = _setup_from_announcements(
-        announcement_files,
-        group,
-        state["election_id"],
-        state["trustee_count"],
-        state["threshold"],
+        announcement_files, group, state.election_id, state.trustee_count, state.threshold
     )
     secrets_ = _open_secrets(
-        folder.path / KEY_FILE, passphrase, group, state["election_id"], index, ANNOUNCED
+        folder.path / KEY_FILE, passphrase, group, state.election_id, index, ANNOUNCED
     )
     if secrets_.transport is None or setup.transport_key(index) != secrets_.transport.public:
         raise CeremonyError(f"trustee {index}: the announcements hold another transport key")
     coefficients = draw_polynomial(setup)
     commitments = make_commitments(setup, index, coefficients)
-    write_key_file(
-        folder.path / KEY_FILE,
-        _secret_payload(COMMITTED, secrets_.transport, coefficients, None),
+    key = _sealed_key(
+        state,
+        stages.COMMIT,
+        secrets_,
         passphrase,
-        _key_header(state, COMMITTED),
-        strength=strength,
-        overwrite=True,
+        strength,
+        transport=secrets_.transport,
+        coefficients=coefficients,
+        share=None,
     )
-    folder.write(folder.path / SETUP_FILE, jsonstrict.dumps(wire.setup_to_obj(setup)))
-    folder.write(folder.path / OWN_COMMITMENTS_FILE, wire.commitments_to_json(setup, commitments))
-    path = folder.write(
-        folder.out / f"commit-{index}.json",
-        wire.commitment_hash_to_json(setup, commitment_hash(setup, commitments)),
+    name = f"{OUT_DIR}/commit-{index}.json"
+    folder.apply(
+        stages.COMMIT,
+        state,
+        [
+            key,
+            (SETUP_FILE, jsonstrict.dumps(wire.setup_to_obj(setup))),
+            (OWN_COMMITMENTS_FILE, wire.commitments_to_json(setup, commitments)),
+            (name, wire.commitment_hash_to_json(setup, commitment_hash(setup, commitments))),
+        ],
     )
-    folder.write_state(state, COMMITTED)
-    return path
+    return folder.path / name
 
 
 # -- step 3 -----------------------------------------------------------------------------------
@@ -379,9 +518,9 @@ def trustee_reveal(
 ) -> Path:
     """Reveal the commitments, once every trustee's commitment hash is in."""
     folder = _Workdir(workdir)
-    state = folder.require(COMMITTED, "reveal")
+    state = folder.require(stages.REVEAL)
     setup = folder.setup()
-    index = state["index"]
+    index = state.index
     hashes = check_commitment_hashes(
         setup,
         [
@@ -394,10 +533,9 @@ def trustee_reveal(
     own = wire.commitments_from_json(own_data, setup, own_where)
     if hashes[index - 1] != commitment_hash(setup, own):
         raise CeremonyError(f"trustee {index}: the commitment hash given for it is not its own")
-    folder.write(folder.path / HASHES_FILE, _hashes_obj(hashes))
-    path = folder.write(folder.out / f"commitments-{index}.json", own_data)
-    folder.write_state(state, REVEALED)
-    return path
+    name = f"{OUT_DIR}/commitments-{index}.json"
+    folder.apply(stages.REVEAL, state, [(HASHES_FILE, _hashes_obj(hashes)), (name, own_data)])
+    return folder.path / name
 
 
 # -- step 4 -----------------------------------------------------------------------------------
@@ -416,9 +554,9 @@ def trustee_send(
 ) -> list[Path]:
     """Check every reveal against its hash, then seal a share for every other trustee."""
     folder = _Workdir(workdir)
-    state = folder.require(REVEALED, "send shares")
+    state = folder.require(stages.SEND)
     setup = folder.setup()
-    index = state["index"]
+    index = state.index
     revealed = check_commitments(
         setup, _read_hashes(folder), _read_commitments(setup, commitments_files)
     )
@@ -428,21 +566,18 @@ def trustee_send(
     if secrets_.transport is None:
         raise InvalidKeyFile(f"key file {folder.path / KEY_FILE}: no transport key")
     sealed = seal_shares(setup, index, secrets_.transport, secrets_.coefficients)
-    folder.write(
-        folder.path / COMMITMENTS_FILE,
-        jsonstrict.dumps(
-            [jsonstrict.loads(wire.commitments_to_json(setup, c), "c") for c in revealed]
-        ),
-    )
-    paths = [
-        folder.write(
-            folder.out / f"share-{index}-to-{item.recipient}.json",
+    shares = [
+        (
+            f"{OUT_DIR}/share-{index}-to-{item.recipient}.json",
             wire.sealed_share_to_json(setup, item),
         )
         for item in sealed
     ]
-    folder.write_state(state, SENT)
-    return paths
+    stored = jsonstrict.dumps(
+        [jsonstrict.loads(wire.commitments_to_json(setup, c), "c") for c in revealed]
+    )
+    folder.apply(stages.SEND, state, [(COMMITMENTS_FILE, stored), *shares])
+    return [folder.path / name for name, _ in shares]
 
 
 # -- step 5 -----------------------------------------------------------------------------------
@@ -468,7 +603,7 @@ def trustee_receive(
     share_files: Sequence[str | os.PathLike[str]],
     passphrase: str,
     *,
-    strength: KdfStrength = KdfStrength.MODERATE,
+    strength: KdfStrength | None = None,
 ) -> tuple[Path, tuple[Complaint, ...]]:
     """Check the shares sent to this trustee; publish its complaints (possibly none).
 
@@ -478,9 +613,9 @@ def trustee_receive(
     complaints) and the sum of the good shares until :func:`trustee_confirm`.
     """
     folder = _Workdir(workdir)
-    state = folder.require(SENT, "receive shares")
+    state = folder.require(stages.RECEIVE)
     setup = folder.setup()
-    index = state["index"]
+    index = state.index
     revealed = _stored_commitments(folder, setup)
     sealed = [
         item
@@ -499,20 +634,23 @@ def trustee_receive(
         setup, index, secrets_.transport, secrets_.coefficients, revealed, sealed
     )
     # The transport key is no longer needed: dropped.
-    write_key_file(
-        folder.path / KEY_FILE,
-        _secret_payload(RECEIVED, None, secrets_.coefficients, received.partial),
+    key = _sealed_key(
+        state,
+        stages.RECEIVE,
+        secrets_,
         passphrase,
-        _key_header(state, RECEIVED),
-        strength=strength,
-        overwrite=True,
+        strength,
+        transport=None,
+        coefficients=secrets_.coefficients,
+        share=received.partial,
     )
-    path = folder.write(
-        folder.out / f"complaints-{index}.json",
-        wire.complaints_to_json(setup, index, received.complaints),
+    name = f"{OUT_DIR}/complaints-{index}.json"
+    folder.apply(
+        stages.RECEIVE,
+        state,
+        [key, (name, wire.complaints_to_json(setup, index, received.complaints))],
     )
-    folder.write_state(state, RECEIVED)
-    return path, received.complaints
+    return folder.path / name, received.complaints
 
 
 # -- step 5a ----------------------------------------------------------------------------------
@@ -555,9 +693,9 @@ def trustee_answer(
     received, which j knows anyway.
     """
     folder = _Workdir(workdir)
-    state = folder.require(RECEIVED, "answer complaints")
+    state = folder.require(stages.ANSWER)
     setup = folder.setup()
-    index = state["index"]
+    index = state.index
     revealed = _stored_commitments(folder, setup)
     against = [
         c
@@ -569,16 +707,17 @@ def trustee_answer(
     secrets_ = _open_secrets(
         folder.path / KEY_FILE, passphrase, setup.group, setup.election_id, index, RECEIVED
     )
-    paths = []
-    for complaint in against:
-        answer = answer_complaint(setup, index, secrets_.coefficients, revealed, complaint)
-        paths.append(
-            folder.write(
-                folder.out / f"answer-{index}-to-{complaint.accuser}.json",
-                wire.answer_to_json(setup, answer),
-            )
+    answers = [
+        (
+            f"{OUT_DIR}/answer-{index}-to-{complaint.accuser}.json",
+            wire.answer_to_json(
+                setup, answer_complaint(setup, index, secrets_.coefficients, revealed, complaint)
+            ),
         )
-    return paths
+        for complaint in against
+    ]
+    folder.apply(stages.ANSWER, state, answers)
+    return [folder.path / name for name, _ in answers]
 
 
 # -- step 6 -----------------------------------------------------------------------------------
@@ -590,7 +729,7 @@ def trustee_confirm(
     answer_files: Sequence[str | os.PathLike[str]],
     passphrase: str,
     *,
-    strength: KdfStrength = KdfStrength.MODERATE,
+    strength: KdfStrength | None = None,
 ) -> tuple[Path, tuple[Verdict, ...]]:
     """Judge every complaint, complete the share, publish the confirmation.
 
@@ -599,9 +738,9 @@ def trustee_confirm(
     complainer, who takes the published share. Returns the confirmation and the verdicts.
     """
     folder = _Workdir(workdir)
-    state = folder.require(RECEIVED, "confirm")
+    state = folder.require(stages.CONFIRM)
     setup = folder.setup()
-    index = state["index"]
+    index = state.index
     revealed = _stored_commitments(folder, setup)
     complaints = _read_complaints(setup, complaints_files, every_trustee=True)
     answers = _read_answers(setup, answer_files)
@@ -637,20 +776,24 @@ def trustee_confirm(
         ordered_answers,
     )
     # The final key file keeps the share alone: the polynomial is dropped.
-    write_key_file(
-        folder.path / KEY_FILE,
-        _secret_payload(CONFIRMED, None, [], share.share),
+    key = _sealed_key(
+        state,
+        stages.CONFIRM,
+        secrets_,
         passphrase,
-        _key_header(state, CONFIRMED),
-        strength=strength,
-        overwrite=True,
+        strength,
+        transport=None,
+        coefficients=[],
+        share=share.share,
     )
-    path = folder.write(
-        folder.out / f"confirm-{index}.json",
-        wire.confirmation_to_json(setup, transcript_hash, confirm(share, transcript_hash)),
+    name = f"{OUT_DIR}/confirm-{index}.json"
+    confirmation = confirm(share, transcript_hash)
+    folder.apply(
+        stages.CONFIRM,
+        state,
+        [key, (name, wire.confirmation_to_json(setup, transcript_hash, confirmation))],
     )
-    folder.write_state(state, CONFIRMED)
-    return path, verdicts
+    return folder.path / name, verdicts
 
 
 # -- step 7 -----------------------------------------------------------------------------------
@@ -737,7 +880,7 @@ def ceremony_finalize(
     target = Path(result_path)
     if os.path.lexists(target):
         raise CeremonyError(f"{target}: a ceremony result is already there")
-    write_atomically(target, wire.ceremony_result_to_json(result))
+    keyfile.write_atomically(target, wire.ceremony_result_to_json(result))
     return result
 
 

@@ -115,6 +115,7 @@ class SealedSecret:
 
     header: Header
     secret: bytes
+    kdf: KdfParams = _PRESETS[KdfStrength.MODERATE]  # its Argon2id cost, kept on a rewrite
 
     def __repr__(self) -> str:
         return f"SealedSecret(header={dict(self.header)!r}, secret=<hidden>)"
@@ -174,7 +175,7 @@ def open_secret(data: bytes, passphrase: str, *, source: str = "<bytes>") -> Sea
         )
     except nacl.exceptions.CryptoError:
         raise InvalidKeyFile(f"wrong passphrase or tampered key file {source}") from None
-    return SealedSecret(header=envelope.header, secret=bytes(secret))
+    return SealedSecret(header=envelope.header, secret=bytes(secret), kdf=envelope.kdf)
 
 
 def read_public_header(data: bytes, *, source: str = "<bytes>") -> Header:
@@ -381,10 +382,10 @@ def write_atomically(target: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     # Makes the rename itself durable (POSIX); Windows cannot open a directory this way.
     if os.name != "posix":
         return

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -225,41 +226,63 @@ def run_demo(
     board_path = out / "board.sqlite"
     if board_path.exists():
         raise InvalidInput(f"{board_path} exists already: choose another --out directory")
-    rng = random.Random(seed)  # noqa: S311 - simulated voters' choices, not cryptography
-    timings = Timings()
-    with timings.phase("key ceremony"):
-        ceremony, trustees = _ceremony(group)
-    with timings.phase(f"credentials for {voters} voters"):
-        registration = _register(group, voters)
-    manifest = demo_manifest(group)
-    board_key = SigningKey.generate()
-    election = Election.create(manifest, ceremony, registration.credential_list, board_key)
-    (out / "ceremony.json").write_bytes(ceremony_result_to_json(ceremony))
-    with Board(str(board_path), board_key) as board:
-        with timings.phase("board setup and opening"):
-            board.setup(election, ceremony)
-            board.open_election(ELECTION_ID)
-        with timings.phase("voting"):
-            accepted, revotes = _vote(
-                board, election, list(registration.codes.values()), workers, rng
-            )
-        with timings.phase("closing"):
-            board.close_election(ELECTION_ID)
-        with timings.phase("tally"):
-            result = _tally(board, election, trustees)
-        with timings.phase("export of the record"):
-            record_path = export_record(
-                board, ELECTION_ID, out / "record", archive=out / "record.tar.gz"
-            )
-    with timings.phase("evote verify"):
-        report = _verify(record_path, workers)
-    (out / "result.json").write_text(json.dumps(result_to_json_obj(result), indent=2) + "\n")
+    made = [path for path in _demo_files(out) if not os.path.lexists(path)]
+    try:
+        rng = random.Random(seed)  # noqa: S311 - simulated voters' choices, not cryptography
+        timings = Timings()
+        with timings.phase("key ceremony"):
+            ceremony, trustees = _ceremony(group)
+        with timings.phase(f"credentials for {voters} voters"):
+            registration = _register(group, voters)
+        manifest = demo_manifest(group)
+        board_key = SigningKey.generate()
+        election = Election.create(manifest, ceremony, registration.credential_list, board_key)
+        (out / "ceremony.json").write_bytes(ceremony_result_to_json(ceremony))
+        with Board(str(board_path), board_key) as board:
+            with timings.phase("board setup and opening"):
+                board.setup(election, ceremony)
+                board.open_election(ELECTION_ID)
+            with timings.phase("voting"):
+                accepted, revotes = _vote(
+                    board, election, list(registration.codes.values()), workers, rng
+                )
+            with timings.phase("closing"):
+                board.close_election(ELECTION_ID)
+            with timings.phase("tally"):
+                result = _tally(board, election, trustees)
+            with timings.phase("export of the record"):
+                record_path = export_record(
+                    board, ELECTION_ID, out / "record", archive=out / "record.tar.gz"
+                )
+        with timings.phase("evote verify"):
+            report = _verify(record_path, workers)
+        (out / "result.json").write_text(json.dumps(result_to_json_obj(result), indent=2) + "\n")
+    except BaseException:
+        # A demo stopped halfway leaves nothing of its own: the same command runs again.
+        _remove(made)
+        raise
     print("\n" + format_report(report))
     if not report.ok or not report.complete:
         raise BoardIntegrityError("the demo's own record does not verify: see the table above")
     _print_result(manifest, result, accepted, revotes)
     _print_timings(timings)
     return DemoOutcome(result, accepted, revotes, board_path)
+
+
+def _demo_files(out: Path) -> list[Path]:
+    """Everything the demo writes in ``out``."""
+    board = out / "board.sqlite"
+    sqlite_side_files = [out / f"board.sqlite{suffix}" for suffix in ("-wal", "-shm", "-journal")]
+    return [board, *sqlite_side_files, out / "ceremony.json", out / "record", out / "record.tar.gz",
+            out / "result.json"]  # fmt: skip
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.lexists(path):
+            path.unlink()
 
 
 def _verify(record_path: Path, workers: int) -> VerificationReport:

@@ -19,9 +19,11 @@ LINE_INTERVAL = 5.0
 class Progress:
     """``with Progress("casting", total) as bar: bar.advance()`` draws ``casting [####  ] 40%``."""
 
-    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
+    def __init__(self, label: str, total: int | None, stream: TextIO | None = None) -> None:
+        """``total`` None: a count not known in advance (the counted ballots of a board), shown
+        without a bar or a percentage."""
         self.label = label
-        self.total = max(total, 1)
+        self.total = None if total is None else max(total, 1)
         self.done = 0
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = self.stream.isatty()
@@ -66,6 +68,10 @@ class Progress:
         if not force and now - self._last_draw < 0.1:
             return
         self._last_draw = now
+        if self.total is None:
+            self.stream.write(f"\r{self.label:<24} {self.done}")
+            self.stream.flush()
+            return
         fraction = min(self.done / self.total, 1.0)
         filled = int(fraction * 30)
         bar = "#" * filled + " " * (30 - filled)
@@ -76,9 +82,9 @@ class Progress:
         self._last_line = now
         self._lines += 1
         elapsed = max(now - self._started, 1e-9)
-        fraction = min(self.done / self.total, 1.0)
-        self.stream.write(
-            f"{self.label}: {self.done}/{self.total} ({fraction:.0%}),"
-            f" {self.done / elapsed:.0f}/s, {elapsed:.0f} s\n"
-        )
+        if self.total is None:
+            count = f"{self.done}"
+        else:
+            count = f"{self.done}/{self.total} ({min(self.done / self.total, 1.0):.0%})"
+        self.stream.write(f"{self.label}: {count}, {self.done / elapsed:.0f}/s, {elapsed:.0f} s\n")
         self.stream.flush()

@@ -17,6 +17,7 @@ from typing import Any
 from evote.board.board import Board
 from evote.board.chain import EntryKind
 from evote.board.store import Head
+from evote.cli.progress import Progress
 from evote.cli.workspace import (
     TALLY_FORMAT,
     ElectionDir,
@@ -31,18 +32,19 @@ from evote.cli.workspace import (
 )
 from evote.election import Election
 from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
-from evote.record import export_record, load_record, publish_result, publish_tally
+from evote.record import export_record, load_record
 from evote.record.archive import write_archive
 from evote.record.documents import INDEX as RECORD_INDEX
-from evote.record.publish import result_from_body, tally_from_body
-from evote.tally.aggregate import EncryptedTally, aggregate
 from evote.tally.decryption import DecryptionShare
-from evote.tally.result import (
-    ElectionResult,
-    turnout_of,
-)
+from evote.tally.result import ElectionResult, turnout_of
 from evote.tally.wire import decryption_share_from_json, result_to_json
-from evote.tallying import event_body, tally_result
+from evote.tallying import (
+    board_ceremony,
+    combine_and_publish_combined,
+    encrypted_tally,
+    publish_result_of_board_tally,
+    published_result,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -60,19 +62,14 @@ def _require_closed(election_dir: ElectionDir, head: Head) -> None:
         )
 
 
-def _board_tally(board: Board, election_dir: ElectionDir) -> tuple[Election, EncryptedTally]:
-    election = board.load_election(election_dir.election_id)
-    return election, aggregate(election, board.counted_ballots(election_dir.election_id))
-
-
 # -- tally ------------------------------------------------------------------------------------
 
 
 def _tally(args: argparse.Namespace) -> int:
     election_dir = ElectionDir(require_election_option(args))
-    with election_dir.board() as board:
+    with election_dir.board() as board, Progress("tally: ballots", None) as bar:
         _require_closed(election_dir, election_dir.head(board))
-        election, tally = _board_tally(board, election_dir)
+        election, tally = encrypted_tally(board, election_dir.election_id, bar.advance)
     path = write_public(election_dir.tally_path, tally_to_json(election, tally))
     print(
         f"encrypted tally of {tally.ballot_count} counted ballots (total weight"
@@ -122,10 +119,14 @@ def _combine(args: argparse.Namespace) -> int:
             )
             if args.shares:
                 print("the share files given are not read: the board's tally holds the shares")
-            result = _result_from_board_tally(election_dir, board, head)
-            publish_result(board, board.load_election(election_dir.election_id), result)
+            result, published = publish_result_of_board_tally(board, election_dir.election_id)
+            turnout = turnout_of(published.tally)
+            print(
+                f"{turnout.ballots} ballots counted (weight {turnout.weight}), decrypted with"
+                f" the shares of trustees {list(published.combined)} on the board"
+            )
         else:
-            result = _result_on_board(election_dir, board, head)
+            result = published_result(board, election_dir.election_id)
             print("found: the tally and the result are on the board already")
     if _result_file_holds(election_dir.result_path, result):
         print(f"{election_dir.result_path} holds the result already")
@@ -149,24 +150,20 @@ def _combine_from_shares(
     )
     require_kind(tally_data, tally_path, TALLY_FORMAT, "'evote tally combine'")
     _, fingerprint, tally = tally_from_json(tally_data, str(tally_path))
-    ceremony = election_dir.ceremony()
     shares_paths = collect_inputs(args.shares, "decryption-share-*.json", "decryption share")
-    election, recomputed = _board_tally(board, election_dir)
-    if recomputed != tally or fingerprint != election.fingerprint:
+    election = board.load_election(election_dir.election_id)
+    if fingerprint != election.fingerprint:
         raise ContextMismatch(
-            f"{tally_path}: not the tally of the counted ballots on the board; run"
-            f" 'evote tally --election {election_dir.path}' again and have the trustees"
-            " decrypt the new file"
-        )
-    if ceremony.transcript_hash != election.ceremony_digest:
-        raise ContextMismatch(
-            f"{election_dir.path}/ceremony.json: not the ceremony the election was opened"
-            " with; restore the attached file"
+            f"{tally_path}: the tally of another election (fingerprint"
+            f" {short_hex(fingerprint)}); run 'evote tally --election {election_dir.path}'"
+            " again and have the trustees decrypt the new file"
         )
     shares = _read_shares(shares_paths, election)
-    result, combined = tally_result(election, ceremony, tally, shares)
-    turnout = turnout_of(tally)
-    publish_tally(board, election, ceremony, tally, shares, combined)
+    ceremony = board_ceremony(board, election)
+    with Progress("tally combine: ballots", None) as bar:
+        result, combined = combine_and_publish_combined(
+            board, election_dir.election_id, tally, shares, bar.advance
+        )
     for rejection in combined.rejected:
         print(f"share of trustee {rejection.trustee} left out: {rejection.reason}")
     absent = sorted(set(ceremony.setup.indices) - {share.trustee for share in shares})
@@ -174,39 +171,12 @@ def _combine_from_shares(
         f"decrypted with the shares of trustees {list(combined.trustees)}"
         f" (threshold {ceremony.threshold}" + (f"; absent: {absent}" if absent else "") + ")"
     )
-    publish_result(board, election, result)
+    turnout = turnout_of(tally)
     print(
         f"{turnout.ballots} ballots counted (weight {turnout.weight}); the tally and the result"
         " are on the board"
     )
     return result
-
-
-def _result_from_board_tally(election_dir: ElectionDir, board: Board, head: Head) -> ElectionResult:
-    """The result of the TALLY event at the head: its own shares, combined again."""
-    election = board.load_election(election_dir.election_id)
-    published = tally_from_body(
-        event_body(board, election_dir.election_id, head.position), election
-    )
-    ceremony = election_dir.ceremony()
-    if ceremony.transcript_hash != election.ceremony_digest:
-        raise ContextMismatch(
-            f"{election_dir.path}/ceremony.json: not the ceremony the election was opened"
-            " with; restore the attached file"
-        )
-    result, _ = tally_result(election, ceremony, published.tally, published.shares)
-    turnout = turnout_of(published.tally)
-    print(
-        f"{turnout.ballots} ballots counted (weight {turnout.weight}), decrypted with the"
-        f" shares of trustees {list(published.combined)} on the board"
-    )
-    return result
-
-
-def _result_on_board(election_dir: ElectionDir, board: Board, head: Head) -> ElectionResult:
-    election = board.load_election(election_dir.election_id)
-    body = event_body(board, election_dir.election_id, head.position)
-    return result_from_body(body, election, f"board entry {head.position}")
 
 
 def _result_file_holds(path: Path, result: ElectionResult) -> bool:
@@ -237,7 +207,10 @@ def _publish(args: argparse.Namespace) -> int:
             )
             written = [] if archive is None else [write_archive(out, archive)]
         else:
-            export_record(board, election_dir.election_id, out, archive=archive)
+            with Progress("publish: board entries", head.position) as bar:
+                export_record(
+                    board, election_dir.election_id, out, archive=archive, progress=bar.advance
+                )
             written = [out] if archive is None else [out, archive]
     print(
         f"election record of {election_dir.election_id!r} at board position {head.position}"

@@ -18,15 +18,16 @@ import base64
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from evote import jsonstrict
 from evote.ballots.manifest import manifest_from_json
-from evote.ceremony import files
+from evote.ceremony import files, stages
 from evote.ceremony.dkg import CeremonyResult, Verdict, check_ceremony_result
 from evote.ceremony.keyfile import KdfStrength
 from evote.ceremony.wire import ceremony_result_from_json
+from evote.cli.progress import Progress
 from evote.cli.workspace import (
     TALLY_FORMAT,
     ElectionDir,
@@ -40,33 +41,18 @@ from evote.cli.workspace import (
     write_public,
 )
 from evote.crypto.groups import DEFAULT_GROUP, all_groups, group_by_name
-from evote.crypto.proofs import ProofContext
-from evote.errors import CeremonyError, ContextMismatch, InvalidInput, InvalidKeyFile
-from evote.tally.aggregate import aggregate
-from evote.tally.decryption import compute_decryption_share
+from evote.errors import ContextMismatch, InvalidInput, InvalidKeyFile
 from evote.tally.wire import decryption_share_to_json
+from evote.tallying import decryption_share_of, encrypted_tally
 
 Handler = Callable[[argparse.Namespace], int]
+_T = TypeVar("_T")
 PROMPT: Final = "trustee passphrase"
 _STRENGTHS: Final = {strength.value: strength for strength in KdfStrength}
 
 
 def _passphrase(args: argparse.Namespace, *, confirm: bool = False) -> str:
     return read_passphrase(args, PROMPT, confirm=confirm)
-
-
-def _key_strength(folder: Path) -> KdfStrength:
-    """The Argon2id preset the trustee chose at init, kept when the key file is rewritten."""
-    try:
-        document = json.loads((folder / files.KEY_FILE).read_bytes())
-        kdf = document["kdf"]
-        params = (kdf["passes"], kdf["memory_kib"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return KdfStrength.MODERATE  # the step itself reports a missing or broken key file
-    for strength in KdfStrength:
-        if (strength.params.passes, strength.params.memory_kib) == params:
-            return strength
-    return KdfStrength.MODERATE
 
 
 def _wrong_passphrase(error: InvalidKeyFile, folder: Path) -> InvalidKeyFile:
@@ -76,47 +62,123 @@ def _wrong_passphrase(error: InvalidKeyFile, folder: Path) -> InvalidKeyFile:
     )
 
 
-def _outputs(paths: Sequence[Path], what: str) -> None:
-    for path in paths:
-        print(f"wrote {path}")
-    print(f"give {what} to every other trustee (and to the officer)")
-
-
 # -- the ceremony steps -----------------------------------------------------------------------
+#
+# Each command is a face over one step of the state machine (evote.ceremony.stages) kept in the
+# trustee's folder (evote.ceremony.files): finish a step found stopped halfway, check that this
+# step may run now, gather its inputs, run it, say what it wrote, to whom, and what comes next.
 
-_READ = jsonstrict.Reader(InvalidInput)
-_NEXT: Final = {
-    files.ANNOUNCED: "evote trustee commit",
-    files.COMMITTED: "evote trustee reveal",
-    files.REVEALED: "evote trustee send",
-    files.SENT: "evote trustee receive",
-    files.RECEIVED: "evote trustee answer (if a complaint names this trustee), then evote"
-    " trustee confirm",
-    files.CONFIRMED: "evote ceremony finalize, then evote trustee decrypt once the tally exists",
+
+@dataclass(frozen=True)
+class _Face:
+    """What one step's command reads, and what it tells the trustee to do with its output."""
+
+    pattern: str
+    what: str
+    give: str
+    then: str  # what the next step reads
+
+    def next_line(self, step: stages.Step) -> str:
+        if step.gives == stages.Stage.CONFIRMED:
+            return "next: anyone runs 'evote ceremony finalize' with every public file"
+        if step == stages.ANSWER:  # the stage stays; what is left of it is the confirmation
+            return f"next: '{stages.CONFIRM.command}' with {self.then}"
+        return f"next: '{stages.next_step(step.gives)}' with {self.then}"
+
+
+_FACES: Final = {
+    stages.INIT: _Face(
+        "", "", "give this announcement to every other trustee", "every announce-*.json"
+    ),
+    stages.COMMIT: _Face(
+        "announce-*.json",
+        "announcement",
+        "give this commitment hash to every other trustee",
+        "every trustee's commit-*.json",
+    ),
+    stages.REVEAL: _Face(
+        "commit-*.json",
+        "commitment hash",
+        "give these commitments to every other trustee",
+        "every trustee's commitments-*.json",
+    ),
+    stages.SEND: _Face(
+        "commitments-*.json",
+        "commitments",
+        "give each share-<i>-to-<j>.json to trustee j only (it is encrypted for j alone)",
+        "the share files sent to this trustee",
+    ),
+    stages.RECEIVE: _Face(
+        "share-*-to-*.json",
+        "share",
+        "give this complaints file to every other trustee (sent even when it lists no"
+        " complaint)",
+        "every complaints-*.json and answer-*.json",
+    ),
+    stages.ANSWER: _Face(
+        "complaints-*.json",
+        "complaints",
+        "give each answer to every other trustee (it publishes the disputed share, as the"
+        " protocol wants)",
+        "every complaints-*.json and answer-*.json",
+    ),
+    stages.CONFIRM: _Face(
+        "complaints-*.json",
+        "complaints",
+        "give this confirmation to every other trustee and to the officer",
+        "",
+    ),
 }
 
 
-def _read_state(folder: Path, stage: str, action: str) -> dict[str, Any]:
-    """The trustee's public state; CeremonyError naming the next step if not at ``stage``.
+def _outputs(step: stages.Step, paths: Sequence[Path]) -> None:
+    face = _FACES[step]
+    for path in paths:
+        print(f"wrote {path}")
+    if paths:
+        print(face.give)
+    print(face.next_line(step))
 
-    Checked before the inputs are gathered, so that a step run out of order says so first.
+
+def _finished(args: argparse.Namespace, step: stages.Step) -> bool:
+    """Finish a step found stopped halfway; True if it was this very one (nothing left to do).
+
+    Otherwise ``step`` must be allowed now (checked before its inputs are gathered, so that a
+    step run out of order says so first).
     """
-    path = folder / files.STATE_FILE
-    data = read_file(path, "trustee folder", "run 'evote trustee init --trustee DIR' first")
-    state = _READ.object(
-        jsonstrict.loads(data, str(path)),
-        str(path),
-        ("group", "election_id", "index", "trustee_count", "threshold", "stage"),
-    )
-    if state["stage"] != stage:
-        raise CeremonyError(
-            f"trustee {state['index']}: cannot {action} now; it is at stage"
-            f" {state['stage']!r} and its next step is {_NEXT.get(state['stage'], '?')}"
+    folder = Path(args.trustee)
+    completed = files.complete_pending(folder)
+    if completed is not None:
+        print(
+            f"found: '{completed.step.command}' had stopped halfway after deciding what to"
+            " write: its files are written now"
         )
-    return state
+        if completed.step == step:
+            _outputs(step, completed.outputs)
+            return True
+    if step != stages.INIT:
+        files.check_step(folder, step)
+    return False
+
+
+def _inputs_of(args: argparse.Namespace, step: stages.Step) -> list[Path]:
+    face = _FACES[step]
+    return collect_inputs(args.inputs, face.pattern, face.what)
+
+
+def _with_passphrase(args: argparse.Namespace, run: Callable[[str], _T]) -> _T:
+    """``run`` with the passphrase read once; a wrong one says how to recover."""
+    passphrase = _passphrase(args)
+    try:
+        return run(passphrase)
+    except InvalidKeyFile as error:
+        raise _wrong_passphrase(error, Path(args.trustee)) from error
 
 
 def _init(args: argparse.Namespace) -> int:
+    folder = Path(args.trustee)
+    if _finished(args, stages.INIT):
+        return 0
     if args.manifest is not None:
         manifest = manifest_from_json(
             read_file(Path(args.manifest), "manifest", "ask the officer for it")
@@ -126,7 +188,6 @@ def _init(args: argparse.Namespace) -> int:
         election_id, group = args.election_id, group_by_name(args.group)
     else:
         raise InvalidInput("give --manifest FILE, or --election-id ID (and --group)")
-    folder = Path(args.trustee)
     passphrase = _passphrase(args, confirm=True)
     path = files.trustee_init(
         folder,
@@ -143,59 +204,43 @@ def _init(args: argparse.Namespace) -> int:
         f" {election_id!r} on {group.name}"
     )
     print(f"secret: {folder / files.KEY_FILE} (keep it and a backup; never send it)")
-    _outputs([path], "this announcement")
-    print("next: 'evote trustee commit' with every trustee's announce-*.json")
+    _outputs(stages.INIT, [path])
     return 0
 
 
 def _commit(args: argparse.Namespace) -> int:
-    folder = Path(args.trustee)
-    _read_state(folder, files.ANNOUNCED, "commit")
-    inputs = collect_inputs(args.inputs, "announce-*.json", "announcement")
-    passphrase = _passphrase(args)
-    try:
-        path = files.trustee_commit(folder, inputs, passphrase, strength=_key_strength(folder))
-    except InvalidKeyFile as error:
-        raise _wrong_passphrase(error, folder) from error
-    _outputs([path], "this commitment hash")
-    print("next: 'evote trustee reveal' with every trustee's commit-*.json")
+    if _finished(args, stages.COMMIT):
+        return 0
+    inputs = _inputs_of(args, stages.COMMIT)
+    path = _with_passphrase(args, lambda p: files.trustee_commit(args.trustee, inputs, p))
+    _outputs(stages.COMMIT, [path])
     return 0
 
 
 def _reveal(args: argparse.Namespace) -> int:
-    _read_state(Path(args.trustee), files.COMMITTED, "reveal")
-    inputs = collect_inputs(args.inputs, "commit-*.json", "commitment hash")
-    path = files.trustee_reveal(Path(args.trustee), inputs)
-    _outputs([path], "these commitments")
-    print("next: 'evote trustee send' with every trustee's commitments-*.json")
+    if _finished(args, stages.REVEAL):
+        return 0
+    path = files.trustee_reveal(args.trustee, _inputs_of(args, stages.REVEAL))
+    _outputs(stages.REVEAL, [path])
     return 0
 
 
 def _send(args: argparse.Namespace) -> int:
-    folder = Path(args.trustee)
-    _read_state(folder, files.REVEALED, "send shares")
-    inputs = collect_inputs(args.inputs, "commitments-*.json", "commitments")
-    passphrase = _passphrase(args)
-    try:
-        paths = files.trustee_send(folder, inputs, passphrase)
-    except InvalidKeyFile as error:
-        raise _wrong_passphrase(error, folder) from error
-    _outputs(paths, "each share-<i>-to-<j>.json to trustee j (it is encrypted for j alone)")
-    print("next: 'evote trustee receive' with the share files sent to this trustee")
+    if _finished(args, stages.SEND):
+        return 0
+    inputs = _inputs_of(args, stages.SEND)
+    paths = _with_passphrase(args, lambda p: files.trustee_send(args.trustee, inputs, p))
+    _outputs(stages.SEND, paths)
     return 0
 
 
 def _receive(args: argparse.Namespace) -> int:
-    folder = Path(args.trustee)
-    _read_state(folder, files.SENT, "receive shares")
-    inputs = collect_inputs(args.inputs, "share-*-to-*.json", "share")
-    passphrase = _passphrase(args)
-    try:
-        path, complaints = files.trustee_receive(
-            folder, inputs, passphrase, strength=_key_strength(folder)
-        )
-    except InvalidKeyFile as error:
-        raise _wrong_passphrase(error, folder) from error
+    if _finished(args, stages.RECEIVE):
+        return 0
+    inputs = _inputs_of(args, stages.RECEIVE)
+    path, complaints = _with_passphrase(
+        args, lambda p: files.trustee_receive(args.trustee, inputs, p)
+    )
     if complaints:
         for complaint in complaints:
             print(f"complaint about trustee {complaint.accused}: {complaint.reason}")
@@ -205,11 +250,7 @@ def _receive(args: argparse.Namespace) -> int:
         )
     else:
         print("every share received checks against its sender's commitments")
-    _outputs([path], "this complaints file (sent even when it lists no complaint)")
-    print(
-        "next: 'evote trustee answer' if a complaints file names this trustee, then 'evote"
-        " trustee confirm' with every complaints-*.json and answer-*.json"
-    )
+    _outputs(stages.RECEIVE, [path])
     return 0
 
 
@@ -231,39 +272,28 @@ def _print_verdicts(verdicts: Sequence[Verdict]) -> None:
 
 
 def _answer(args: argparse.Namespace) -> int:
-    folder = Path(args.trustee)
-    _read_state(folder, files.RECEIVED, "answer complaints")
-    inputs = collect_inputs(args.inputs, "complaints-*.json", "complaints")
-    passphrase = _passphrase(args)
-    try:
-        paths = files.trustee_answer(folder, inputs, passphrase)
-    except InvalidKeyFile as error:
-        raise _wrong_passphrase(error, folder) from error
+    if _finished(args, stages.ANSWER):
+        return 0
+    inputs = _inputs_of(args, stages.ANSWER)
+    paths = _with_passphrase(args, lambda p: files.trustee_answer(args.trustee, inputs, p))
     if not paths:
         print("no complaint names this trustee: nothing to answer")
-    else:
-        _outputs(paths, "each answer (it publishes the disputed share, as the protocol wants)")
-    print("next: 'evote trustee confirm' with every complaints-*.json and answer-*.json")
+    _outputs(stages.ANSWER, paths)
     return 0
 
 
 def _confirm(args: argparse.Namespace) -> int:
-    folder = Path(args.trustee)
-    _read_state(folder, files.RECEIVED, "confirm")
-    complaints = collect_inputs(args.inputs, "complaints-*.json", "complaints")
+    if _finished(args, stages.CONFIRM):
+        return 0
+    complaints = _inputs_of(args, stages.CONFIRM)
     answers = _optional_inputs(args.inputs, "answer-*.json")
-    passphrase = _passphrase(args)
-    try:
-        path, verdicts = files.trustee_confirm(
-            folder, complaints, answers, passphrase, strength=_key_strength(folder)
-        )
-    except InvalidKeyFile as error:
-        raise _wrong_passphrase(error, folder) from error
+    path, verdicts = _with_passphrase(
+        args, lambda p: files.trustee_confirm(args.trustee, complaints, answers, p)
+    )
     _print_verdicts(verdicts)
     transcript = base64.b64decode(json.loads(path.read_bytes())["transcript_hash"]).hex()
     print(f"transcript hash {transcript}")
-    _outputs([path], "this confirmation")
-    print("next: anyone runs 'evote ceremony finalize' with every public file")
+    _outputs(stages.CONFIRM, [path])
     return 0
 
 
@@ -338,8 +368,8 @@ def _read_ceremony(path: Path) -> CeremonyResult:
 
 def _decrypt(args: argparse.Namespace) -> int:
     folder = Path(args.trustee)
-    state = _read_state(folder, files.CONFIRMED, "decrypt")
-    index = state["index"]
+    state = files.check_step(folder, stages.DECRYPT)
+    index = state.index
     tally_path = Path(args.tally)
     ceremony_path = Path(args.ceremony)
     # Each file's kind first: swapped files are named as such, not as an unknown field.
@@ -358,12 +388,12 @@ def _decrypt(args: argparse.Namespace) -> int:
     election_id, fingerprint, tally = tally_from_json(tally_data, str(tally_path))
     setup = ceremony.setup
     if (election_id, tally.group) != (setup.election_id, setup.group) or (
-        state["election_id"],
-        state["group"],
+        state.election_id,
+        state.group,
     ) != (setup.election_id, setup.group.name):
         raise ContextMismatch(
             f"{tally_path}: the tally ({election_id!r}, {tally.group.name}), the ceremony"
-            f" ({setup.election_id!r}) and the trustee ({state['election_id']!r}) must be of"
+            f" ({setup.election_id!r}) and the trustee ({state.election_id!r}) must be of"
             " one election"
         )
     if args.election is not None:
@@ -375,14 +405,7 @@ def _decrypt(args: argparse.Namespace) -> int:
         share = files.read_share_key_file(key_path, passphrase, ceremony, index)
     except InvalidKeyFile as error:
         raise _wrong_passphrase(error, folder) from error
-    decryption = compute_decryption_share(
-        setup.group,
-        share.share,
-        index,
-        share.verification_key,
-        tally,
-        ProofContext(fingerprint, ()),
-    )
+    decryption = decryption_share_of(fingerprint, tally, share)
     out = Path(args.out) if args.out else folder / files.OUT_DIR / f"decryption-share-{index}.json"
     write_public(out, decryption_share_to_json(setup.group, election_id, decryption))
     print(
@@ -424,9 +447,8 @@ def _confirm_decryption(
 
 def _check_tally_against_board(election_dir: ElectionDir, fingerprint: bytes, tally: Any) -> None:
     """Recompute the tally from the board: a trustee decrypts only the product of the ballots."""
-    with election_dir.board() as board:
-        election = board.load_election(election_dir.election_id)
-        recomputed = aggregate(election, board.counted_ballots(election_dir.election_id))
+    with election_dir.board() as board, Progress("checking the tally: ballots", None) as bar:
+        election, recomputed = encrypted_tally(board, election_dir.election_id, bar.advance)
     if election.fingerprint != fingerprint or recomputed != tally:
         raise ContextMismatch(
             "the encrypted tally is not the product of the counted ballots on the board:"

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from nacl.signing import SigningKey
 
@@ -40,14 +40,19 @@ from evote.board.store import Head
 from evote.ceremony.dkg import CeremonyResult
 from evote.ceremony.keyfile import check_passphrase_strength, write_atomically
 from evote.ceremony.wire import ceremony_result_from_json
-from evote.crypto.elgamal import Ciphertext
 from evote.crypto.groups import Group, group_by_name
 from evote.election import Election
 from evote.errors import (
     ContextMismatch,
     ElectionNotOpen,
     InvalidInput,
+    InvalidRecord,
     UnknownElection,
+)
+from evote.record.publish import (
+    decode_encrypted_tally,
+    encrypted_tally_shape,
+    encrypted_tally_to_json_obj,
 )
 from evote.tally.aggregate import EncryptedTally
 
@@ -63,6 +68,9 @@ RESULT_FILE: Final = "result.json"
 CONFIG_FORMAT: Final = "evote-election-directory"
 TALLY_FORMAT: Final = "encrypted-tally"
 VERSION: Final = 1
+# Version 2: the encrypted tally is the record's ``encrypted_tally`` object (version 1 had its
+# own pairs of ciphertexts).
+VERSION_TALLY: Final = 2
 MAX_FILE_BYTES: Final = 256 * 1024 * 1024
 _READ = jsonstrict.Reader(InvalidInput)
 
@@ -362,39 +370,22 @@ def check_ceremony_matches(ceremony: CeremonyResult, manifest: Manifest, where: 
 # -- the encrypted tally file -----------------------------------------------------------------
 
 
-def _pair(ciphertext: Ciphertext) -> list[str]:
-    return [jsonstrict.b64encode(e.to_bytes()) for e in ciphertext.elements()]
-
-
 def tally_to_json(election: Election, tally: EncryptedTally) -> bytes:
-    """The encrypted tally that the officer hands to each trustee (canonical JSON)."""
+    """The encrypted tally that the officer hands to each trustee (canonical JSON).
+
+    ``encrypted_tally`` is the object the record's ``tally.json`` holds under the same name
+    (docs/record-format.md); around it, what a trustee checks before decrypting.
+    """
     return jsonstrict.dumps(
         {
             "kind": TALLY_FORMAT,
-            "version": VERSION,
+            "version": VERSION_TALLY,
             "group": tally.group.name,
             "election_id": election.election_id,
             "fingerprint": jsonstrict.b64encode(election.fingerprint),
-            "ballots": tally.ballot_count,
-            "weight": tally.total_weight,
-            "questions": [
-                {
-                    "options": [_pair(c) for c in row],
-                    "blank": None if blank is None else _pair(blank),
-                }
-                for row, blank in zip(tally.options, tally.blanks, strict=True)
-            ],
+            "encrypted_tally": encrypted_tally_to_json_obj(tally),
         }
     )
-
-
-def _read_pair(group: Group, value: Any, where: str) -> Ciphertext:
-    items = _READ.exact_array(value, where, 2)
-    alpha, beta = group.decode_many_or_identity(
-        [_READ.b64(item, f"{where}[{k}]", group.element_size) for k, item in enumerate(items)],
-        where,
-    )
-    return Ciphertext(alpha, beta)
 
 
 def tally_from_json(data: bytes, where: str) -> tuple[str, bytes, EncryptedTally]:
@@ -402,42 +393,18 @@ def tally_from_json(data: bytes, where: str) -> tuple[str, bytes, EncryptedTally
     obj = _READ.object(
         jsonstrict.loads(data, where),
         where,
-        (
-            "kind",
-            "version",
-            "group",
-            "election_id",
-            "fingerprint",
-            "ballots",
-            "weight",
-            "questions",
-        ),
+        ("kind", "version", "group", "election_id", "fingerprint", "encrypted_tally"),
     )
     if obj["kind"] != TALLY_FORMAT:
         _READ.fail(f"{where}.kind", f"expected {TALLY_FORMAT!r}: is this the encrypted tally?")
-    _READ.integer(obj["version"], f"{where}.version", VERSION, VERSION)
+    _READ.integer(obj["version"], f"{where}.version", VERSION_TALLY, VERSION_TALLY)
     group = group_by_name(_READ.string(obj["group"], f"{where}.group"))
-    options = []
-    blanks = []
-    for q, value in enumerate(_READ.array(obj["questions"], f"{where}.questions", 1)):
-        here = f"{where}.questions[{q}]"
-        item = _READ.object(value, here, ("options", "blank"))
-        options.append(
-            tuple(
-                _read_pair(group, pair, f"{here}.options[{o}]")
-                for o, pair in enumerate(_READ.array(item["options"], f"{here}.options", 1))
-            )
-        )
-        blanks.append(
-            None if item["blank"] is None else _read_pair(group, item["blank"], f"{here}.blank")
-        )
-    tally = EncryptedTally(
-        group,
-        tuple(options),
-        tuple(blanks),
-        _READ.integer(obj["ballots"], f"{where}.ballots", 0),
-        _READ.integer(obj["weight"], f"{where}.weight", 0),
-    )
+    here = f"{where}.encrypted_tally"
+    try:
+        shape = encrypted_tally_shape(obj["encrypted_tally"], here)
+        tally = decode_encrypted_tally(obj["encrypted_tally"], group, shape, here)
+    except InvalidRecord as fault:
+        raise InvalidInput(str(fault)) from fault
     return (
         _READ.string(obj["election_id"], f"{where}.election_id"),
         _READ.b64(obj["fingerprint"], f"{where}.fingerprint", 32),

@@ -17,7 +17,7 @@ import hashlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -55,6 +55,7 @@ def export_record(
     archive: Path | None = None,
     check: bool = True,
     generator: str = doc.GENERATOR,
+    progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write ``election_id``'s public record into the directory ``out``; return ``out``.
 
@@ -63,7 +64,8 @@ def export_record(
     ``check`` (the default) the record is loaded back strictly before it is moved into place.
     ``generator`` is what ``record.json`` names as the program that wrote the record
     (information only; the default, ``evote VERSION``, suits every use but fixed test records).
-    The board is streamed: memory stays bounded whatever the number of ballots. Raises
+    The board is streamed: memory stays bounded whatever the number of ballots; ``progress``,
+    if given, is called with 1 for each board entry written (a progress bar). Raises
     InvalidInput (``out`` not empty, the board's key unknown), UnknownElection, InvalidRecord.
     """
     out = Path(out)
@@ -75,7 +77,7 @@ def export_record(
     scratch = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
     scratch.mkdir()
     try:
-        _write_record(board, election_id, scratch, generator)
+        _write_record(board, election_id, scratch, generator, progress)
         if check:
             load_directory(scratch)
         if out.exists():
@@ -89,7 +91,13 @@ def export_record(
     return out
 
 
-def _write_record(board: Board, election_id: str, directory: Path, generator: str) -> None:
+def _write_record(
+    board: Board,
+    election_id: str,
+    directory: Path,
+    generator: str,
+    progress: Callable[[int], None] | None = None,
+) -> None:
     # Checkpoints first: the entries read afterwards reach at least every checkpoint's head.
     checkpoints = board.checkpoints(election_id)
     board_key = checkpoints[0].board_key if checkpoints else board.board_key
@@ -99,7 +107,7 @@ def _write_record(board: Board, election_id: str, directory: Path, generator: st
             " and the Board was given no signing key)"
         )
     files: list[tuple[str, int, str]] = []
-    setup_payload, events = _write_board(board, election_id, directory, files)
+    setup_payload, events = _write_board(board, election_id, directory, files, progress)
     setup = decode_setup(setup_payload, f"election {election_id!r}: setup entry")
     election = setup.election
     # The manifest as the setup entry spells it; the credential list streamed from its
@@ -124,7 +132,11 @@ def _write_record(board: Board, election_id: str, directory: Path, generator: st
 
 
 def _write_board(
-    board: Board, election_id: str, directory: Path, files: list[tuple[str, int, str]]
+    board: Board,
+    election_id: str,
+    directory: Path,
+    files: list[tuple[str, int, str]],
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[bytes, dict[str, Any]]:
     """Stream board.jsonl; return the setup payload and the bodies of the last TALLY/RESULT."""
     setup_payload: bytes | None = None
@@ -134,6 +146,8 @@ def _write_board(
         writer = _HashingWriter(stream)
         for entry in board.entries(election_id):
             writer.write(entry_line(entry))
+            if progress is not None:
+                progress(1)
             if entry.kind is EntryKind.SETUP:
                 setup_payload = entry.payload
             elif entry.kind is EntryKind.TALLY:

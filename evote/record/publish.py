@@ -32,7 +32,7 @@ from evote.crypto.elgamal import Ciphertext
 from evote.crypto.groups import Element, Group
 from evote.election import Election
 from evote.errors import ContextMismatch, EvoteError, InvalidInput, InvalidProof, InvalidRecord
-from evote.tally.aggregate import EncryptedTally, manifest_shape
+from evote.tally.aggregate import EncryptedTally, QuestionShape, manifest_shape
 from evote.tally.decryption import CombinedTally, DecryptionShare, Rejection, check_decryption_share
 from evote.tally.result import ElectionResult
 from evote.tally.wire import (
@@ -102,9 +102,26 @@ def encrypted_tally_from_json_obj(
     obj: Any, election: Election, where: str = "encrypted_tally"
 ) -> EncryptedTally:
     """Decode strictly against the manifest's shape (questions, options, blanks)."""
-    group = election.group
+    return decode_encrypted_tally(obj, election.group, manifest_shape(election.manifest), where)
+
+
+def encrypted_tally_shape(obj: Any, where: str = "encrypted_tally") -> tuple[QuestionShape, ...]:
+    """The shape an encrypted tally object has (for a reader without the manifest: a trustee)."""
     fields = _READ.object(obj, where, ("ballots", "weight", "questions"))
-    shape = manifest_shape(election.manifest)
+    shape = []
+    for q, value in enumerate(_READ.array(fields["questions"], f"{where}.questions", 1)):
+        here = f"{where}.questions[{q}]"
+        item = _READ.object(value, here, ("options", "blank"))
+        options = _READ.array(item["options"], f"{here}.options", 1)
+        shape.append(QuestionShape(len(options), item["blank"] is not None))
+    return tuple(shape)
+
+
+def decode_encrypted_tally(
+    obj: Any, group: Group, shape: Sequence[QuestionShape], where: str = "encrypted_tally"
+) -> EncryptedTally:
+    """Decode strictly against ``shape`` (questions, options, blanks); elements validated."""
+    fields = _READ.object(obj, where, ("ballots", "weight", "questions"))
     questions = _READ.exact_array(fields["questions"], f"{where}.questions", len(shape))
     encodings: list[bytes] = []
     layout: list[tuple[int, bool]] = []

@@ -100,7 +100,7 @@ def test_file_steps_end_to_end(tmp_path: Path) -> None:
 
 def test_out_of_order_steps_refused(tmp_path: Path) -> None:
     folders, announce = init_all(tmp_path)
-    with pytest.raises(CeremonyError, match=r"trustee 1: cannot reveal now.*next step is commit"):
+    with pytest.raises(CeremonyError, match=r"reveal now.*next step is evote trustee commit"):
         files.trustee_reveal(folders[0], [])
     with pytest.raises(CeremonyError, match=r"cannot send shares"):
         files.trustee_send(folders[0], [], passphrase(1))
@@ -249,7 +249,7 @@ def test_false_complaint_is_judged_and_the_ceremony_continues(tmp_path: Path) ->
 
 def _cheat(folder: Path, index: int) -> None:
     """Trustee ``index`` changes its polynomial after revealing its commitments."""
-    state = json.loads((folder / files.STATE_FILE).read_bytes())
+    state = files.TrusteeState.from_json((folder / files.STATE_FILE).read_bytes(), "state")
     opened = files._open_secrets(
         folder / files.KEY_FILE, passphrase(index), ED25519, ELECTION, index, files.COMMITTED
     )

@@ -81,7 +81,7 @@ class Trustees:
 
 def _change_polynomial(folder: Path, index: int) -> None:
     """Trustee ``index`` deals from another polynomial (same constant term) than it committed."""
-    state = json.loads((folder / files.STATE_FILE).read_bytes())
+    state = files.TrusteeState.from_json((folder / files.STATE_FILE).read_bytes(), "state")
     opened = files._open_secrets(
         folder / files.KEY_FILE, passphrase(index), ED25519, ELECTION, index, files.COMMITTED
     )

@@ -83,3 +83,24 @@ def test_existing_board_is_not_overwritten(tmp_path: Path) -> None:
     done = run_cli("demo", "--voters", "2", "--out", str(tmp_path))
     assert done.returncode == 2
     assert "exists already" in done.stderr
+
+
+@pytest.mark.parametrize("stop_at", ["_tally", "_verify"])
+def test_a_demo_stopped_halfway_leaves_nothing_and_runs_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop_at: str
+) -> None:
+    """Stopped once the board is written (the tally), or the record too (the verification)."""
+
+    def stop(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    out = tmp_path / "demo"
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(f"evote.cli.demo.{stop_at}", stop)
+        run_demo(3, ED25519, out, 1, seed=1)
+    assert list(out.iterdir()) == []
+    outcome = run_demo(3, ED25519, out, 1, seed=1)
+    assert outcome.result.turnout.ballots >= 1
+    assert sorted(path.name for path in out.iterdir()) == [
+        "board.sqlite", "ceremony.json", "record", "record.tar.gz", "result.json",
+    ]  # fmt: skip

@@ -251,6 +251,31 @@ def test_interrupted_run_leaves_nothing_and_reruns(
     assert len(_pages(tmp_path / "registrar" / "letters.pdf")) == 6
 
 
+def _stop(*_: Any, **__: Any) -> Any:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("write", ["write_secret", "_install", "write_public"])
+def test_a_run_stopped_at_each_write_after_the_letters_leaves_nothing_and_reruns(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    write: str,
+) -> None:
+    """The writes after the letters: codes.csv, the folder moved into place, the public list."""
+    election = _election(tmp_path)
+    with monkeypatch.context() as patch:
+        patch.setattr(credentials_cli, write, _stop)
+        assert _generate(tmp_path, election) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["election", "voters.csv"]
+    assert not (election / "credentials.json").exists()
+    assert _generate(tmp_path, election) == 0
+    codes = read_codes(tmp_path / "registrar")
+    listed = (election / "credentials.json").read_text()
+    assert len(codes) == 3 and listed.count('"public"') == 3
+
+
 def test_failure_after_the_letters_keeps_the_folder_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -94,9 +95,11 @@ def copy_election(closed: Closed, tmp_path: Path) -> Path:
 
 COMBINE_WRITES = {
     # the stopped write: what the rerun must report finding
-    "publish_tally": "",
-    "publish_result": "found: the tally is on the board but not the result: publishing the result",
-    "write_public": "found: the tally and the result are on the board already",
+    "evote.tallying.publish_tally": "",
+    "evote.tallying.publish_result": (
+        "found: the tally is on the board but not the result: publishing the result"
+    ),
+    "evote.cli.tally.write_public": "found: the tally and the result are on the board already",
 }
 
 
@@ -111,14 +114,14 @@ def test_combine_stopped_at_each_write_is_finished_by_running_it_again(
     election = copy_election(closed, tmp_path)
     command = ("tally", "combine", "--election", election, closed.shares)
     with monkeypatch.context() as patch:
-        patch.setattr(f"evote.cli.tally.{write}", stop)
+        patch.setattr(write, stop)
         status, _, err = run(capsys, *command)
     assert status == 130 and "interrupted" in err
     assert not (election / "result.json").exists()
     status, out, err = run(capsys, *command)
     assert status == 0, err
     assert COMBINE_WRITES[write] in out
-    assert ("the share files given are not read" in out) == (write == "publish_result")
+    assert ("the share files given are not read" in out) == write.endswith("publish_result")
     assert "wrote" in out and (election / "result.json").exists()
     # Once finished, running it again changes nothing and says so.
     status, out, err = run(capsys, *command)
@@ -135,7 +138,7 @@ def test_finishing_a_combination_needs_no_shares(
 ) -> None:
     election = copy_election(closed, tmp_path)
     with monkeypatch.context() as patch:
-        patch.setattr("evote.cli.tally.publish_result", stop)
+        patch.setattr("evote.tallying.publish_result", stop)
         run(capsys, "tally", "combine", "--election", election, closed.shares)
     # The board's TALLY event holds the shares: the rerun decrypts from it.
     status, out, err = run(capsys, "tally", "combine", "--election", election)
@@ -364,3 +367,81 @@ def test_officer_commands_name_the_kind_of_a_wrong_file(
     status, _, err = run(capsys, "tally", "combine", "--election", copy, closed.shares)
     assert status == 2
     assert "is a decryption-share document; 'evote tally combine' expects an encrypted-tally" in err
+
+
+# -- one encrypted-tally format, progress -----------------------------------------------------
+
+
+def test_the_trustees_tally_file_holds_the_records_encrypted_tally(
+    closed: Closed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    election = copy_election(closed, tmp_path)
+    status, _, err = run(capsys, "tally", "combine", "--election", election, closed.shares)
+    assert status == 0, err
+    record = tmp_path / "record"
+    status, _, err = run(capsys, "publish", "--election", election, "--out", record)
+    assert status == 0, err
+    handed = json.loads((election / "tally" / "encrypted-tally.json").read_bytes())
+    published = json.loads((record / "tally.json").read_bytes())
+    assert handed["kind"] == "encrypted-tally" and handed["version"] == 2
+    assert handed["encrypted_tally"] == published["encrypted_tally"]
+
+
+def test_a_tally_file_of_the_first_version_is_refused(
+    closed: Closed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = json.loads((closed.election / "tally" / "encrypted-tally.json").read_bytes())
+    old["version"] = 1
+    path = tmp_path / "encrypted-tally.json"
+    path.write_text(json.dumps(old))
+    status, _, err = run(
+        capsys, "trustee", "decrypt", "--trustee", closed.world.ceremony.folder(1), "--tally",
+        path, "--ceremony", closed.election / "ceremony.json", "--yes",
+    )  # fmt: skip
+    assert status == 2 and "encrypted-tally.json.version" in err
+
+
+def test_tally_prints_progress_lines_when_not_on_a_terminal(
+    closed: Closed,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    election = copy_election(closed, tmp_path)
+    monkeypatch.setattr("evote.cli.progress.LINE_INTERVAL", 0.0)
+    status, out, err = run(capsys, "tally", "--election", election)
+    assert status == 0, err
+    counted = re.search(r"encrypted tally of (\d+) counted ballots", out)
+    assert counted is not None, out
+    ballots = int(counted.group(1))
+    lines = err.splitlines()
+    assert [line.split(",")[0] for line in lines[:ballots]] == [
+        f"tally: ballots: {n}" for n in range(1, ballots + 1)
+    ]
+    assert lines[-1].startswith(f"tally: ballots: {ballots}, ") and "/s, " in lines[-1]
+
+
+def test_publish_prints_progress_lines_when_not_on_a_terminal(
+    closed: Closed,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("evote.cli.progress.LINE_INTERVAL", 0.0)
+    status, out, err = run(
+        capsys, "publish", "--election", closed.election, "--out", tmp_path / "record"
+    )
+    assert status == 0, err
+    position = re.search(r"at board position (\d+)", out)
+    assert position is not None, out
+    entries = int(position.group(1))
+    lines = [line.split(",")[0] for line in err.splitlines()]
+    expected = [f"publish: board entries: {n}/{entries} ({n / entries:.0%})" for n in range(1, 4)]
+    assert lines[:3] == expected, err
+    assert lines[-1] == f"publish: board entries: {entries}/{entries} (100%)"
+    # The auditor's verification of it, likewise.
+    status, out, err = run(capsys, "verify", tmp_path / "record", "--jobs", "1")
+    assert status == 0, out + err
+    counted = re.findall(r"^(.+): (\d+)/(\d+) \(\d+%\), \d+/s, \d+ s$", err, re.MULTILINE)
+    assert counted, err
+    assert all(int(done) <= int(total) for _, done, total in counted)

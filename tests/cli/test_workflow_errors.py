@@ -401,7 +401,7 @@ def test_tampered_tally_is_not_decrypted_against_the_board(tmp_path: Path, world
     election = new_election(tmp_path, world, until="tally")
     tally_file = election / "tally" / "encrypted-tally.json"
     document = json.loads(tally_file.read_text())
-    document["ballots"] += 1
+    document["encrypted_tally"]["ballots"] += 1
     forged = tmp_path / "forged-tally.json"
     forged.write_text(json.dumps(document))
     line = fails(
