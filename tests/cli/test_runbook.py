@@ -261,11 +261,17 @@ def test_the_runbook_runs_as_written(
         _carry(_outbox(machine), "decryption-share-*.json", desk / "shares")
 
     # 7. The officer combines the shares, publishes the record and the result.
-    combine, publish, verify, results = _block(runbook, "evote tally combine")
+    combine, publish, verify, results, open_data, static_page = _block(
+        runbook, "evote tally combine"
+    )
     machines.run(combine, desk)
     machines.run(publish, desk)
     machines.run(verify, desk)
     out = machines.run(results, desk)
     assert re.search(r"\b1\b", out) and "yes" in out.lower(), out
+    machines.run(open_data, desk)
+    assert (desk / "open-data" / "datapackage.json").is_file()
+    machines.run(static_page, desk)
+    assert (desk / "site" / "results.fr.html").is_file()
     # Every command block of the document was run.
     assert runbook.used == set(range(len(runbook.blocks)))
