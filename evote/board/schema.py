@@ -136,40 +136,19 @@ $$ LANGUAGE plpgsql
 """
 
 
-# The link hash's integer item (evote.crypto.encoding): 0x03, sign 0x00, the magnitude's length
-# in 4 big-endian bytes, the magnitude in minimal big-endian bytes (positions start at 1).
-_POSTGRES_INT_ITEM = """
-CREATE OR REPLACE FUNCTION evote_board_int_item(value bigint) RETURNS bytea
-LANGUAGE plpgsql IMMUTABLE STRICT AS $$
-DECLARE
-    magnitude bytea := int8send(value);
-BEGIN
-    IF value < 1 THEN
-        RAISE EXCEPTION USING MESSAGE =
-            'evote_board_int_item: ' || value || ' is not a board position';
-    END IF;
-    WHILE get_byte(magnitude, 0) = 0 LOOP
-        magnitude := substring(magnitude FROM 2);
-    END LOOP;
-    RETURN '\\x0300'::bytea || int4send(length(magnitude)) || magnitude;
-END
-$$
-"""
-
-# A cast in one statement, hence one round trip in autocommit (evote.board.store explains the
-# checks, which are the check query's, and evote.board.chain.LinkInput the hash). Statements of
-# a VOLATILE function at READ COMMITTED each take a new snapshot: the head is read after the
-# election's row lock is held. Nothing is inserted when a check fails; the client reads the
-# returned row and raises the error the other databases raise. INSERT is its only change.
-_POSTGRES_CAST = """
-CREATE OR REPLACE FUNCTION evote_board_cast(
-    p_election text, p_kind text, p_payload bytea, p_payload_hash bytea, p_credential bytea,
-    p_tracking_code text, p_ballot_hash bytea, p_allowed_heads text,
-    p_one_per_credential boolean, p_link_before bytea, p_link_between bytea, p_link_after bytea,
+# The lock and the lookups of a cast in one statement, hence one round trip, inside the cast's
+# transaction (evote.board.store explains the lookups, which are its check query's; the board's
+# judge, evote.board.rules, decides on the row returned, then the client inserts in the same
+# transaction). Statements of a VOLATILE function at READ COMMITTED each take a new snapshot:
+# the head is read after the election's row lock is held. It changes nothing; the lock lasts
+# until the transaction ends. No row: no such election.
+_POSTGRES_CAST_FACTS = """
+CREATE OR REPLACE FUNCTION evote_board_cast_facts(
+    p_election text, p_credential bytea, p_tracking_code text, p_ballot_hash bytea,
     p_marks bytea
 ) RETURNS TABLE (
-    o_inserted boolean, o_position bigint, o_chain_hash bytea, o_kind text,
-    o_same bigint, o_clash bigint, o_last bigint, o_previous_hash bytea
+    o_position bigint, o_chain_hash bytea, o_kind text, o_same bigint, o_clash bigint,
+    o_last bigint
 )
 LANGUAGE plpgsql VOLATILE
 -- Its lookups are by index whatever the values, so one generic plan serves every cast (the
@@ -181,7 +160,8 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    SELECT head.position, head.chain_hash, head.kind,
+    RETURN QUERY
+    SELECT head.position, head.chain_hash, CAST(head.kind AS text),
         (SELECT max(CASE WHEN same.election_id = p_election
                           AND same.ballot_hash = p_ballot_hash THEN same.position END)
            FROM evote_board_entries AS same WHERE same.tracking_code = p_tracking_code),
@@ -195,56 +175,32 @@ BEGIN
         (SELECT max(mine.position) FROM evote_board_entries AS mine
            WHERE mine.election_id = p_election AND mine.credential = p_credential
              AND mine.kind = 'ballot')
-      INTO o_position, o_previous_hash, o_kind, o_same, o_clash, o_last
       FROM evote_board_entries AS head
      WHERE head.election_id = p_election
      ORDER BY head.position DESC LIMIT 1;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    o_chain_hash := o_previous_hash;
-    o_inserted := false;
-    IF o_same IS NOT NULL OR o_clash IS NOT NULL
-       OR NOT (o_kind = ANY (string_to_array(p_allowed_heads, ' ')))
-       OR (p_one_per_credential AND p_kind = 'ballot' AND o_last IS NOT NULL) THEN
-        RETURN NEXT;
-        RETURN;
-    END IF;
-    o_position := o_position + 1;
-    o_chain_hash := substring(sha512(p_link_before || evote_board_int_item(o_position)
-                                     || p_link_between || o_previous_hash || p_link_after)
-                              FROM 1 FOR 32);
-    o_kind := p_kind;
-    INSERT INTO evote_board_entries (election_id, position, kind, payload, payload_hash,
-                                     chain_hash, credential, tracking_code, ballot_hash)
-    VALUES (p_election, o_position, p_kind, p_payload, p_payload_hash, o_chain_hash,
-            p_credential, p_tracking_code, p_ballot_hash);
-    INSERT INTO evote_board_marks (election_id, mark, position)
-    SELECT p_election, substring(p_marks FROM 32 * slot + 1 FOR 32), o_position
-      FROM generate_series(0, length(p_marks) / 32 - 1) AS slot;
-    o_inserted := true;
-    RETURN NEXT;
 END
 $$
 """
-# Former signatures of the cast function: its allowed heads as a text[] (an array adaptation
-# per cast), then one whole-ballot marker instead of the ciphertext marks. Stale overloads,
-# dropped.
-_POSTGRES_FORMER_CAST = """
+# Former cast functions, which decided on the server what evote.board.rules now decides: its
+# allowed heads as a text[], then one whole-ballot marker instead of the ciphertext marks, then
+# the function that inserted when its own copy of the rules allowed (with its helper for the
+# link hash's integer item). Stale, dropped.
+_POSTGRES_FORMER_CASTS = (
+    """
 DROP FUNCTION IF EXISTS evote_board_cast(text, text, bytea, bytea, bytea, text, bytea, bytea,
                                          text[], boolean, bytea, bytea, bytea)
-"""
-_POSTGRES_MARKER_CAST = """
+""",
+    """
 DROP FUNCTION IF EXISTS evote_board_cast(text, text, bytea, bytea, bytea, text, bytea, bytea,
                                          text, boolean, bytea, bytea, bytea)
-"""
-POSTGRES_FUNCTIONS = (
-    _POSTGRES_FUNCTION,
-    _POSTGRES_INT_ITEM,
-    _POSTGRES_FORMER_CAST,
-    _POSTGRES_MARKER_CAST,
-    _POSTGRES_CAST,
+""",
+    """
+DROP FUNCTION IF EXISTS evote_board_cast(text, text, bytea, bytea, bytea, text, bytea, text,
+                                         boolean, bytea, bytea, bytea, bytea)
+""",
+    "DROP FUNCTION IF EXISTS evote_board_int_item(bigint)",
 )
+POSTGRES_FUNCTIONS = (_POSTGRES_FUNCTION, *_POSTGRES_FORMER_CASTS, _POSTGRES_CAST_FACTS)
 
 
 def _postgres_triggers(table: str) -> list[str]:

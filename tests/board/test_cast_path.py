@@ -59,8 +59,6 @@ def _names(statements: CastStatements) -> dict[str, str]:
         "insert": statements.insert,
         "insert_marks": statements.insert_marks,
     }
-    if statements.cast_function is not None:
-        named["cast_function"] = statements.cast_function
     return {statement.sql: name for name, statement in named.items()}
 
 
@@ -87,19 +85,17 @@ def statements_run(board: Board, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_cast_is_one_check_query_and_one_insert(
     board: Board, referendum: BoardElection, statements_run: list[str]
 ) -> None:
-    """SQLite: the check query, then the INSERTs; PostgreSQL: one call of the cast function."""
-    in_database = board.engine.dialect.name == "postgresql"
+    """The check query (on PostgreSQL, the lock with it, in one call), then the INSERTs."""
     ballot = referendum.ballot(0)
     receipt = board.cast(ELECTION, ballot)
     inserts = ["check", "insert", "insert_marks"]
-    assert statements_run == (["cast_function"] if in_database else inserts)
+    assert statements_run == inserts
     statements_run.clear()
     assert board.cast(ELECTION, ballot) == receipt  # a retry reads the entry back
-    first = ["cast_function"] if in_database else ["check"]
-    assert statements_run == [*first, "entry_at"]
+    assert statements_run == ["check", "entry_at"]
     statements_run.clear()
     board.spoil(ELECTION, *referendum.spoiled(1))
-    assert statements_run == (["cast_function"] if in_database else inserts)
+    assert statements_run == inserts
 
 
 def test_sqlite_cast_sends_five_statements(tmp_path: Any, referendum: BoardElection) -> None:
@@ -489,10 +485,7 @@ def test_a_failed_write_does_not_keep_its_connection(
 ) -> None:
     board.cast(ELECTION, referendum.ballot(0))
     kept = board.store.driver._kept
-    in_database = board.engine.dialect.name == "postgresql"
-    assert [len(connections) for connections in kept.values()] == (
-        [0, 1] if in_database else [1, 0]
-    )
+    assert [len(connections) for connections in kept.values()] == [1, 0]
     fault = board.engine.dialect.loaded_dbapi.OperationalError("disk I/O error")
 
     def failing(self: DriverTransaction, statement: DriverStatement, values: Any) -> Any:
@@ -533,10 +526,11 @@ def test_threads_casting_on_one_board_share_its_connections_safely(database_url:
 
 
 def _left_alone(connection: Any) -> bool:
-    """Whether the child left the parent's kept connection as the parent keeps it: open and, on
-    PostgreSQL, still in autocommit (giving it back would switch it out of autocommit)."""
-    if hasattr(connection, "autocommit") and hasattr(connection, "closed"):
-        return not connection.closed and connection.autocommit is True
+    """Whether the child left the parent's kept connection as the parent keeps it: open, idle,
+    outside any transaction (psycopg: neither closed nor in a transaction)."""
+    if hasattr(connection, "info") and hasattr(connection, "closed"):
+        idle = connection.info.transaction_status == connection.info.transaction_status.IDLE
+        return not connection.closed and idle
     return connection.in_transaction is False
 
 
