@@ -277,6 +277,18 @@ def _insert_marks() -> sa.Insert:
     return sa.insert(marks_table).from_select(["election_id", "mark", "position"], rows)
 
 
+#: PostgreSQL: the entry and its marks in one statement, one round trip (the marks split by
+#: ``generate_series``; a data-modifying CTE runs whether or not the outer query reads it).
+_POSTGRES_INSERT: Final = sa.text(
+    "WITH entry AS (INSERT INTO evote_board_entries (election_id, position, kind, payload,"
+    " payload_hash, chain_hash, credential, tracking_code, ballot_hash)"
+    " VALUES (:election_id, :position, :kind, :payload, :payload_hash, :chain_hash,"
+    " :credential, :tracking_code, :ballot_hash))"
+    " INSERT INTO evote_board_marks (election_id, mark, position)"
+    " SELECT :election_id, substring(CAST(:marks AS bytea) FROM 32 * slot + 1 FOR 32), :position"
+    " FROM generate_series(0, length(CAST(:marks AS bytea)) / 32 - 1) AS slot"
+)
+
 #: PostgreSQL: the election's row lock and the check query in one call, one round trip
 #: (evote_board_cast_facts in evote.board.schema); it returns the check query's row.
 _FACTS_FUNCTION_CALL: Final = sa.text(
@@ -292,21 +304,27 @@ class CastStatements:
 
     ``check`` is the check query (:func:`_check_query`) on SQLite, run after ``BEGIN
     IMMEDIATE``; on PostgreSQL, the call of ``evote_board_cast_facts``, which takes the
-    election's row lock first and returns the same row.
+    election's row lock first and returns the same row. ``insert`` takes the entry's columns
+    and its ``marks``: on SQLite it inserts the entry and ``insert_marks`` its marks; on
+    PostgreSQL, where each statement is a round trip, it inserts both (``insert_marks`` None).
     """
 
     check: DriverStatement
     entry_at: DriverStatement
     last_of_credential: DriverStatement
     insert: DriverStatement
-    insert_marks: DriverStatement
+    insert_marks: DriverStatement | None
 
     @classmethod
     def compile(cls, dialect: sa.Dialect) -> CastStatements:
         election: sa.BindParameter[str] = sa.bindparam("election_id")
         check: sa.ClauseElement = _check_query()
+        insert: sa.ClauseElement = sa.insert(entries_table).values(
+            {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
+        )
+        insert_marks: DriverStatement | None = compile_for_driver(_insert_marks(), dialect)
         if dialect.name == "postgresql":
-            check = _FACTS_FUNCTION_CALL
+            check, insert, insert_marks = _FACTS_FUNCTION_CALL, _POSTGRES_INSERT, None
         entry_at = sa.select(*_ENTRY_COLUMNS).where(
             entries_table.c.election_id == election,
             entries_table.c.position == sa.bindparam("position"),
@@ -316,15 +334,12 @@ class CastStatements:
             entries_table.c.credential == sa.bindparam("credential"),
             entries_table.c.kind == _constant(EntryKind.BALLOT),
         )
-        insert = sa.insert(entries_table).values(
-            {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
-        )
         return cls(
             check=compile_for_driver(check, dialect),
             entry_at=compile_for_driver(entry_at, dialect),
             last_of_credential=compile_for_driver(last_of_credential, dialect),
             insert=compile_for_driver(insert, dialect),
-            insert_marks=compile_for_driver(_insert_marks(), dialect),
+            insert_marks=insert_marks,
         )
 
 
@@ -447,15 +462,10 @@ class BoardStore:
                 election_id, head.chain_head(), kind, payload, columns, digest
             )
             try:
-                transaction.run(statements.insert, _entry_values(entry))
-                transaction.run(
-                    statements.insert_marks,
-                    {
-                        "election_id": election_id,
-                        "marks": columns.joined_marks,
-                        "position": entry.position,
-                    },
-                )
+                values = _entry_values(entry) | {"marks": columns.joined_marks}
+                transaction.run(statements.insert, values)
+                if statements.insert_marks is not None:
+                    transaction.run(statements.insert_marks, values)
                 transaction.commit()
             except self._integrity_error as fault:
                 raise self._code_collision(election_id, columns) from fault

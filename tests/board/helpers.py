@@ -129,7 +129,7 @@ def cast_and_die(url: str, election_id: str, data: bytes, seed: bytes | None = N
         ran.append(statement.sql.lstrip().upper())
 
     def die(self: DriverTransaction) -> None:
-        if any(sql.startswith("INSERT INTO EVOTE_BOARD_ENTRIES") for sql in ran):
+        if any("INSERT INTO EVOTE_BOARD_ENTRIES" in sql for sql in ran):
             os.kill(os.getpid(), signal.SIGKILL)
 
     DriverTransaction.run = run_and_note  # type: ignore[method-assign]

@@ -52,14 +52,14 @@ def _url(board: Board) -> str:
 
 
 def _names(statements: CastStatements) -> dict[str, str]:
-    named = {
+    named: dict[str, DriverStatement | None] = {
         "check": statements.check,
         "entry_at": statements.entry_at,
         "last_of_credential": statements.last_of_credential,
         "insert": statements.insert,
         "insert_marks": statements.insert_marks,
     }
-    return {statement.sql: name for name, statement in named.items()}
+    return {statement.sql: name for name, statement in named.items() if statement is not None}
 
 
 @pytest.fixture
@@ -85,10 +85,12 @@ def statements_run(board: Board, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_cast_is_one_check_query_and_one_insert(
     board: Board, referendum: BoardElection, statements_run: list[str]
 ) -> None:
-    """The check query (on PostgreSQL, the lock with it, in one call), then the INSERTs."""
+    """The check query, then the INSERTs; on PostgreSQL, the lock and the check query in one
+    call, then the entry and its marks in one statement."""
     ballot = referendum.ballot(0)
     receipt = board.cast(ELECTION, ballot)
-    inserts = ["check", "insert", "insert_marks"]
+    in_database = board.engine.dialect.name == "postgresql"
+    inserts = ["check", "insert"] if in_database else ["check", "insert", "insert_marks"]
     assert statements_run == inserts
     statements_run.clear()
     assert board.cast(ELECTION, ballot) == receipt  # a retry reads the entry back
