@@ -51,7 +51,8 @@ from evote.errors import (
     InvalidSignature,
     UnreadableRecord,
 )
-from evote.record.model import ElectionRecord, load_record
+from evote.record.load import load_record
+from evote.record.model import ElectionRecord
 from evote.record.publish import result_from_body, tally_from_body
 from evote.sysmem import release_free_memory
 from evote.tally.aggregate import EncryptedTally, aggregate, multiply_tallies
