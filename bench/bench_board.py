@@ -102,8 +102,8 @@ def throughput(url: str, ballots: int, processes: int) -> float:
 class Share:
     """Medians, in seconds, of a full cast, of a store append alone, and of its COMMIT.
 
-    ``commit`` is None on PostgreSQL, whose cast is one statement in autocommit (its commit is
-    inside that round trip).
+    ``commit`` is None when no COMMIT was timed (every cast, on either database, commits its
+    own transaction: the store's append ends with one).
     """
 
     full: float

@@ -44,10 +44,10 @@ from evote.ceremony.dkg import run_ceremony  # noqa: E402
 from evote.crypto.groups import Group, group_by_name  # noqa: E402
 from evote.election import Election  # noqa: E402
 from evote.record.export import export_record  # noqa: E402
-from evote.record.model import load_record  # noqa: E402
-from evote.record.publish import publish_result, publish_tally  # noqa: E402
+from evote.record.load import load_record  # noqa: E402
 from evote.tally import aggregate, compute_decryption_share, compute_result  # noqa: E402
 from evote.tally.result import decrypt_counts, turnout_of  # noqa: E402
+from evote.tallying import publish_result, publish_tally  # noqa: E402
 from evote.verify import verify_record  # noqa: E402
 from evote.verify.cluster import DaskExecutor  # noqa: E402
 

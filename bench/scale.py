@@ -38,10 +38,11 @@ from evote.board.board import Board
 from evote.ceremony.dkg import run_ceremony
 from evote.crypto.groups import group_by_name
 from evote.election import Election
-from evote.record import export_record, publish_result, publish_tally
+from evote.record import export_record
 from evote.tally import compute_decryption_share, compute_result, decrypt_counts
 from evote.tally.aggregate import aggregate_payloads, share_election
 from evote.tally.result import turnout_of
+from evote.tallying import publish_result, publish_tally
 
 ELECTION_ID = "scale-referendum"
 CHUNK = 500

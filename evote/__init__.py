@@ -93,7 +93,8 @@ if TYPE_CHECKING:
     from evote.crypto.groups import Group, group_by_name
     from evote.election import Election
     from evote.record.export import export_record
-    from evote.record.model import ElectionRecord, load_record
+    from evote.record.load import load_record
+    from evote.record.model import ElectionRecord
     from evote.tally.aggregate import EncryptedTally
     from evote.tally.decryption import DecryptionShare
     from evote.tally.result import ElectionResult
@@ -146,7 +147,7 @@ _LAZY: dict[str, str] = {
     "Election": "evote.election",
     "export_record": "evote.record.export",
     "ElectionRecord": "evote.record.model",
-    "load_record": "evote.record.model",
+    "load_record": "evote.record.load",
     "EncryptedTally": "evote.tally.aggregate",
     "DecryptionShare": "evote.tally.decryption",
     "ElectionResult": "evote.tally.result",

@@ -3,7 +3,9 @@
 Manifests, ballots and the election record come from outside; they are decoded here with no
 leniency: duplicate keys, floats, ``NaN``/``Infinity``, integers longer than
 :data:`MAX_INT_DIGITS` digits, nesting deeper than :data:`MAX_DEPTH`, oversized input, invalid
-UTF-8 and lone surrogates are all refused, with a message that names where the fault lies.
+UTF-8 and lone surrogates are all refused, with a message that names where the fault lies: the
+path of the value (``manifest.questions[2].id: duplicate key 'id'``), a duplicate key's or an
+oversized integer's included.
 :class:`Reader` then reads objects with an exact set of fields and exact types (``bool`` is
 not an integer) and decodes binary fields from canonical base64.
 
@@ -34,7 +36,15 @@ DEFAULT_MAX_SIZE: Final = 16 * 1024 * 1024
 
 
 class _Refused(Exception):
-    """Raised inside the json hooks; turned into the caller's error class by :func:`loads`."""
+    """Raised inside the json hooks; turned into the caller's error class by :func:`loads`.
+
+    ``located`` is True for the faults whose path :func:`_locate` finds afterwards (the hooks
+    see a value, never where it is).
+    """
+
+    def __init__(self, message: str, *, located: bool = False) -> None:
+        super().__init__(message)
+        self.located = located
 
 
 def _refuse_float(text: str) -> NoReturn:
@@ -48,7 +58,9 @@ def _refuse_constant(text: str) -> NoReturn:
 def _parse_int(text: str) -> int:
     digits = text.lstrip("-")
     if len(digits) > MAX_INT_DIGITS:
-        raise _Refused(f"integer with {len(digits)} digits (at most {MAX_INT_DIGITS})")
+        raise _Refused(
+            f"integer with {len(digits)} digits (at most {MAX_INT_DIGITS})", located=True
+        )
     return int(text)
 
 
@@ -56,9 +68,66 @@ def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _Refused(f"duplicate key {key!r}")
+            raise _Refused(f"duplicate key {key!r}", located=True)
         result[key] = value
     return result
+
+
+class _Duplicate(dict[str, Any]):
+    """An object that held a duplicate key (the locating parse only)."""
+
+    duplicate: str = ""
+
+
+class _Big(int):
+    """An integer beyond the digit limit (the locating parse only)."""
+
+
+def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            marked = _Duplicate(result)
+            marked.duplicate = key
+            return marked
+        result[key] = value
+    return result
+
+
+def _marking_int(text: str) -> int:
+    value = int(text)
+    return _Big(value) if len(text.lstrip("-")) > MAX_INT_DIGITS else value
+
+
+def _marked_path(value: Any, path: str) -> str | None:
+    if isinstance(value, _Big):
+        return path
+    if isinstance(value, _Duplicate):
+        return f"{path}.{value.duplicate}"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _marked_path(item, f"{path}.{key}")
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _marked_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _locate(text: str, where: str) -> str:
+    """The path of the first duplicate key or oversized integer in ``text``, else ``where``.
+
+    The strict decoder refuses these inside its hooks, where the path is unknown; this second,
+    marking parse runs only on input already refused (its size bounded by :func:`loads`).
+    """
+    try:
+        tree = json.loads(text, object_pairs_hook=_marking_pairs, parse_int=_marking_int)
+    except (ValueError, RecursionError):
+        return where
+    return _marked_path(tree, where) or where
 
 
 def _check_tree(value: Any, where: str, depth: int, error: type[InvalidInput]) -> None:
@@ -107,7 +176,8 @@ def loads(
             parse_constant=_refuse_constant,
         )
     except _Refused as fault:
-        raise error(f"{where}: {fault}") from None
+        path = _locate(text, where) if fault.located else where
+        raise error(f"{path}: {fault}") from None
     except json.JSONDecodeError as fault:
         raise error(
             f"{where}: not JSON ({fault.msg} at line {fault.lineno}, column {fault.colno};"

@@ -11,6 +11,8 @@ and ``evote tally combine``, for a program that holds the board:
   ones (spec 9.3; a bad share is left out, naming its trustee, the others carry on), solve the
   counts (9.4), compute and check the result (9.5), and put the TALLY and the RESULT events on
   the board (10.3);
+* :func:`publish_tally` and :func:`publish_result`: the two board events alone (their bodies,
+  which the record reads back, are :mod:`evote.record.publish`'s);
 * :func:`run_tally`: all of it, for shares at hand (computed elsewhere, or secret shares of
   trustees in this process, for tests and demos).
 
@@ -26,22 +28,33 @@ from typing import Any, TypeVar
 
 from evote import jsonstrict
 from evote.board.board import Board
-from evote.board.chain import EntryKind
+from evote.board.chain import BoardEntry, EntryKind
 from evote.board.store import Head
 from evote.ceremony.dkg import CeremonyResult, TrusteeShare, check_ceremony_result
 from evote.ceremony.wire import ceremony_result_from_json
 from evote.crypto.proofs import ProofContext
 from evote.election import Election
-from evote.errors import BoardIntegrityError, ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.errors import (
+    BoardIntegrityError,
+    ContextMismatch,
+    ElectionNotOpen,
+    InvalidInput,
+    InvalidProof,
+)
 from evote.record.publish import (
     PublishedTally,
-    publish_result,
-    publish_tally,
+    result_body,
     result_from_body,
+    tally_body,
     tally_from_body,
 )
 from evote.tally.aggregate import EncryptedTally, aggregate
-from evote.tally.decryption import CombinedTally, DecryptionShare, compute_decryption_share
+from evote.tally.decryption import (
+    CombinedTally,
+    DecryptionShare,
+    check_decryption_share,
+    compute_decryption_share,
+)
 from evote.tally.result import (
     ElectionResult,
     check_result,
@@ -56,7 +69,9 @@ __all__ = [
     "combine_and_publish_combined",
     "decryption_share_of",
     "encrypted_tally",
+    "publish_result",
     "publish_result_of_board_tally",
+    "publish_tally",
     "published_result",
     "run_tally",
     "trustee_decryption_share",
@@ -168,6 +183,66 @@ def tally_result(
     result = compute_result(election.manifest, counts, turnout)
     check_result(election.manifest, counts, turnout, result)
     return result, combined
+
+
+# -- the board-writing acts of the tally (their bodies: evote.record.publish) --------------
+
+
+def publish_tally(
+    board: Board,
+    election: Election,
+    ceremony_result: CeremonyResult,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+    combined: CombinedTally,
+) -> BoardEntry:
+    """Append the TALLY event: the encrypted tally, every share, and who was combined.
+
+    ``combined`` is what :func:`evote.tally.combine_shares` (or ``decrypt_counts``) returned
+    for these shares. Before anything is written, each combined trustee's share is checked
+    against its verification key from ``ceremony_result`` (a tallier never publishes a
+    combination that the verifier would refuse); a bad one raises InvalidProof and the board
+    is left as it was.
+    """
+    if tally.group is not election.group or ceremony_result.group is not election.group:
+        raise ContextMismatch("publish_tally: the tally or the ceremony is of another group")
+    context = election.proof_context()
+    keys = ceremony_result.verification_key_map()
+    # The record's shares are those the combination accepted (the first valid one of each
+    # trustee, spec.md section 9.3); the rejected ones are left out and listed with their reason
+    # (record-format.md), so that the verifier's step 11.11 holds every published share.
+    accepted: dict[int, DecryptionShare] = {}
+    rejected: dict[int, InvalidProof] = {}
+    for share in shares:
+        key = keys.get(share.trustee)
+        if key is None or share.trustee in accepted:
+            continue
+        try:
+            check_decryption_share(election.group, share, key, tally, context)
+        except InvalidProof as fault:
+            rejected[share.trustee] = fault
+            continue
+        accepted[share.trustee] = share
+    for trustee in combined.trustees:
+        if trustee in accepted:
+            continue
+        if trustee in rejected:
+            raise rejected[trustee]
+        raise InvalidInput(f"publish_tally: trustee {trustee} was combined but has no share")
+    kept = tuple(share for share in shares if accepted.get(share.trustee) is share)
+    published = PublishedTally(tally, kept, combined.trustees, combined.rejected)
+    return board.publish_tally(election.election_id, tally_body(election, published))
+
+
+
+
+def publish_result(board: Board, election: Election, result: ElectionResult) -> BoardEntry:
+    """Append the RESULT event (after the TALLY event; nothing may follow it)."""
+    if result.election_id != election.election_id:
+        raise ContextMismatch(
+            f"publish_result: result of {result.election_id!r}, election {election.election_id!r}"
+        )
+    return board.publish_result(election.election_id, result_body(result))
 
 
 def _publish(

@@ -13,9 +13,10 @@ import evote
 from evote import jsonstrict
 from evote.board.chain import EntryKind
 from evote.ceremony.dkg import CeremonyResult, Trustee
-from evote.record.publish import publish_tally, tally_from_body
+from evote.record.publish import tally_from_body
 from evote.tally import aggregate, check_result, compute_decryption_share, compute_result
 from evote.tally.result import decrypt_counts, turnout_of
+from evote.tallying import publish_tally
 
 ELECTION_ID = "tallying-test"
 BOARD_KEY = SigningKey(bytes(range(32)))

@@ -35,7 +35,6 @@ import base64
 import binascii
 import hashlib
 import itertools
-import re
 import secrets
 import unicodedata
 from array import array
@@ -48,7 +47,7 @@ from typing import Any, Final, overload
 from cryptography.hazmat.primitives.hashes import SHA512
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from evote import jsonstrict
+from evote import canonical, jsonstrict
 from evote.crypto.encoding import TAG_ELEMENT, TAG_LIST, encode
 from evote.crypto.groups import Element, Group
 from evote.crypto.hashing import PROTOCOL, Purpose
@@ -642,48 +641,15 @@ class CredentialList:
 
 #: The largest credential list read as JSON (about 3.5 million voters on ed25519).
 MAX_JSON_BYTES: Final = 256 * 1024 * 1024
-_CANONICAL_ENTRY: Final = re.compile(
-    rb'\{"public":"([A-Za-z0-9+/]*={0,2})","weight":([1-9][0-9]{0,9})\}'
-)
 
 
 def _scan_canonical_entries(group: Group, data: bytes) -> tuple[bytes, array[int]] | None:
     """(encodings, weights) of a list in canonical JSON, or ``None`` if it is not in that form.
 
-    Nothing is refused here: a fault of any kind returns ``None`` and the strict reader runs.
+    Nothing is refused here: a fault of any kind returns ``None`` and the strict reader runs
+    (the pattern is :func:`evote.canonical.credential_entries`).
     """
-    head = b'{"entries":['
-    tail = b'],"group":' + jsonstrict.dumps(group.name) + b"}"
-    if not (data.startswith(head) and data.endswith(tail)):
-        return None
-    position = len(head)
-    end = len(data) - len(tail)
-    blob = bytearray()
-    weights = array("I")
-    while position < end:
-        if weights:
-            if data[position] != ord(","):
-                return None
-            position += 1
-        match = _CANONICAL_ENTRY.match(data, position, end)
-        if match is None:
-            return None
-        text, weight = match.groups()
-        try:
-            encoding = binascii.a2b_base64(text, strict_mode=True)
-        except binascii.Error:
-            return None
-        number = int(weight)
-        if (
-            len(encoding) != group.element_size
-            or binascii.b2a_base64(encoding, newline=False) != text
-            or number > MAX_WEIGHT
-        ):
-            return None
-        blob += encoding
-        weights.append(number)
-        position = match.end()
-    return bytes(blob), weights
+    return canonical.credential_entries(data, group.name, group.element_size, MAX_WEIGHT)
 
 
 def _restore(group: Group, blob: bytes, weights: list[int]) -> CredentialList:

@@ -1,11 +1,21 @@
 """The bulletin board: append-only, hash-chained, one database for many elections.
 
-See docs/spec.md section 10 and docs/architecture.md section 5. :class:`Board` is the entry
-point; the chain and checkpoint functions (:func:`verify_chain`, :func:`check_checkpoint`,
-:func:`check_extends`, :func:`check_consistent`) need no database and serve the verifier.
+See docs/spec.md section 10 and docs/architecture.md section 5. Two layers: the pure rules,
+which need no database and serve the verifier too (the chain and checkpoint functions
+:func:`verify_chain`, :func:`check_checkpoint`, :func:`check_extends`,
+:func:`check_consistent`; the setup entry, :func:`decode_setup`; the cast rules' judge,
+:func:`judge_cast` in :mod:`evote.board.rules`), and the storage that looks facts up and
+writes (:class:`Board`, the entry point, on :class:`BoardStore`). The pure names are imported
+with the package; :class:`Board`, :class:`BoardStore`, :class:`BallotColumns`, :class:`Head`
+and :func:`check_receipt` on first use (PEP 562), so that importing the package, as the
+verifier and the record reader do, loads no database code (SQLAlchemy).
 """
 
-from evote.board.board import Board, check_receipt
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from evote.board.chain import (
     BoardEntry,
     ChainHead,
@@ -23,20 +33,35 @@ from evote.board.checkpoint import (
     sign_checkpoint,
 )
 from evote.board.receipt import Receipt, check_receipt_signature
+from evote.board.rules import CastFacts, Verdict, judge_cast
 from evote.board.setup import SetupRecord, decode_setup
-from evote.board.store import BallotColumns, BoardStore, Head
+
+if TYPE_CHECKING:
+    from evote.board.board import Board, check_receipt
+    from evote.board.store import BallotColumns, BoardStore, Head
+
+#: The names of the storage layer, imported on first use.
+_STORAGE: dict[str, str] = {
+    "Board": "evote.board.board",
+    "check_receipt": "evote.board.board",
+    "BallotColumns": "evote.board.store",
+    "BoardStore": "evote.board.store",
+    "Head": "evote.board.store",
+}
 
 __all__ = [
     "BallotColumns",
     "Board",
     "BoardEntry",
     "BoardStore",
+    "CastFacts",
     "ChainHead",
     "Checkpoint",
     "EntryKind",
     "Head",
     "Receipt",
     "SetupRecord",
+    "Verdict",
     "check_checkpoint",
     "check_consistent",
     "check_extends",
@@ -44,8 +69,23 @@ __all__ = [
     "check_receipt_signature",
     "decode_setup",
     "genesis_hash",
+    "judge_cast",
     "link_hash",
     "payload_hash",
     "sign_checkpoint",
     "verify_chain",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import a name of the storage layer on first use (PEP 562) and keep it in the module."""
+    module = _STORAGE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evote.board' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_STORAGE))

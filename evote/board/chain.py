@@ -92,9 +92,8 @@ def link_hash(position: int, previous: bytes, payload_digest: bytes) -> bytes:
     """``h_i = digest32(BOARD_LINK, i, h_{i-1}, p_i)`` for ``i >= 1``."""
     if len(previous) != HASH_LENGTH or len(payload_digest) != HASH_LENGTH:
         return digest32(Purpose.BOARD_LINK, position, previous, payload_digest)
-    # Not through LinkInput: on PostgreSQL this is the client's check of the hash the database
-    # made from LinkInput's pieces. Both hashes are 32 bytes, so each is encoded as ``between``
-    # (its tag and length) followed by the hash.
+    # Both hashes are 32 bytes, so each is encoded as ``between`` (its tag and length)
+    # followed by the hash.
     before, between = _link_frame()
     return digest_pieces(
         before + encode_item(position) + between + previous + between + payload_digest
@@ -114,39 +113,12 @@ def _payload_frame(kind: EntryKind) -> bytes:
     return full[: -len(empty_bytes)] + empty_bytes[:1]
 
 
-@dataclass(frozen=True, slots=True)
-class LinkInput:
-    """The hash input of ``h_i`` around the two values a database learns under its lock.
-
-    ``encode(PROTOCOL, BOARD_LINK, [i, h_{i-1}, p_i])`` is ``before + item(i) + between +
-    h_{i-1} + after``, where ``item(i)`` is the encoding of the integer ``i`` as an item
-    (``0x03``, sign byte ``0x00``, 4-byte big-endian length, minimal big-endian magnitude:
-    :mod:`evote.crypto.encoding`). PostgreSQL casts (:mod:`evote.board.schema`) compute
-    ``h_i`` as ``SHA-512(before || item(i) || between || h_{i-1} || after)[:32]`` in the same
-    statement that reads the head, so that a cast is one round trip.
-    """
-
-    before: bytes
-    between: bytes
-    after: bytes
-
-    @classmethod
-    def of(cls, payload_digest: bytes) -> LinkInput:
-        """The pieces for an entry whose payload hash is ``payload_digest`` (32 bytes)."""
-        if len(payload_digest) != HASH_LENGTH:
-            raise BoardIntegrityError(f"payload hash of {len(payload_digest)} bytes, not 32")
-        before, between = _link_frame()
-        return cls(before, between, between + payload_digest)
-
-    def digest(self, position: int, previous: bytes) -> bytes:
-        """``h_i`` from the pieces (what the database computes); equals :func:`link_hash`."""
-        item = encode_item(position)
-        return digest_pieces(self.before + item + self.between + previous + self.after)
-
-
 @functools.cache
 def _link_frame() -> tuple[bytes, bytes]:
-    """``before`` and ``between`` of :class:`LinkInput`: the same for every 32-byte digest.
+    """What precedes ``i`` in the link hash's input, and the frame of a 32-byte hash item.
+
+    ``encode(PROTOCOL, BOARD_LINK, [i, h_{i-1}, p_i])`` is ``before + item(i) + between +
+    h_{i-1} + between + p_i``, the same ``before`` and ``between`` for every 32-byte hash.
 
     Cut out of the encoder's own output (position 1, zero hashes), so that the layout is never
     written twice: items are concatenated, hence these suffixes.

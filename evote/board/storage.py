@@ -254,10 +254,11 @@ def compile_for_driver(statement: sa.ClauseElement, dialect: sa.Dialect) -> Driv
 class DriverTransaction:
     """The statements of one write transaction, on the DB-API connection (see the module doc).
 
-    Each statement is one round trip on PostgreSQL, which is why a PostgreSQL cast is a single
-    statement (:class:`DriverSession` in autocommit). psycopg's pipeline mode, tried first, sent
-    the lock with the check query and the INSERT with the COMMIT, but cost more client CPU than
-    the round trips it saved (0.43 ms against 0.36 ms a cast).
+    Each statement is one round trip on PostgreSQL, which is why a PostgreSQL cast takes the
+    lock with its lookups in one function call and inserts the entry with its marks in one
+    statement (evote.board.store). psycopg's pipeline mode, tried for an earlier cast path,
+    sent the lock with the check query and the INSERT with the COMMIT, but cost more client CPU
+    than the round trips it saved (0.43 ms against 0.36 ms a cast).
     """
 
     def __init__(self, connection: Any, cursor: Any = None) -> None:
@@ -301,15 +302,14 @@ _CURSOR_KEY: Final = "evote_cast_cursor"
 class DriverConnections:
     """The DB-API connections of the board's hot writes (casts), from the engine's pool.
 
-    Between writes, one connection per mode (transaction, autocommit) stays checked out here
-    instead of going back to the pool: SQLAlchemy's checkout and checkin cost about 4.5 us, as
-    much as SQLite's BEGIN IMMEDIATE and COMMIT of an empty transaction. Writers that find it
-    taken (concurrent threads) check a connection out of the pool as usual, so the pool's
-    capacity for everything else shrinks by two connections at most. A connection kept in
-    autocommit mode stays in it while kept, and leaves it when it goes back to the pool. Its
-    cursor is kept with it (the pooled connection's ``info``, which the pool clears when it
-    replaces the DB-API connection). A write that fails gives its connection back to the pool,
-    rolled back, never to the next write. :meth:`close` gives the kept ones back; after
+    Between writes, one connection stays checked out here instead of going back to the pool:
+    SQLAlchemy's checkout and checkin cost about 4.5 us, as much as SQLite's BEGIN IMMEDIATE
+    and COMMIT of an empty transaction. Writers that find it taken (concurrent threads) check a
+    connection out of the pool as usual, so the pool's capacity for everything else shrinks by
+    one connection at most. Its cursor is kept with it (the pooled connection's ``info``,
+    which the pool clears when it replaces the DB-API connection). A write that fails gives its
+    connection back to the pool, rolled back, never to the next write. :meth:`close` gives the
+    kept one back; after
     ``engine.dispose()`` (a new pool: new connection settings) a kept connection of the old
     pool is closed rather than used; in a child process a kept connection of its parent is
     left alone, neither used nor closed (:func:`install_fork_guard`).
@@ -320,7 +320,8 @@ class DriverConnections:
         #: Faults of the driver and of SQLAlchemy's pool that mean "storage unavailable".
         self.faults: tuple[type[Exception], ...] = (*driver_faults(engine), *STORAGE_ERRORS)
         self.begin_immediate = engine.dialect.name == "sqlite"
-        self._kept: dict[bool, list[tuple[int, Any, Any]]] = {False: [], True: []}
+        #: (process id, pool, pooled connection) of the connection kept between writes.
+        self._kept: list[tuple[int, Any, Any]] = []
 
     def write_transaction(self, what: str) -> DriverSession:
         """A write transaction, committed at the end of the block unless it committed.
@@ -329,19 +330,11 @@ class DriverConnections:
         switched pysqlite's own transaction handling off); psycopg opens the transaction at the
         first statement, at the engine's READ COMMITTED level.
         """
-        return DriverSession(self, what, autocommit=False)
+        return DriverSession(self, what)
 
-    def autocommit(self, what: str) -> DriverSession:
-        """A connection in autocommit mode: each statement is its own transaction.
-
-        For a statement that does a whole write itself (the PostgreSQL cast function): without
-        the BEGIN and COMMIT round trips, a cast is one round trip.
-        """
-        return DriverSession(self, what, autocommit=True)
-
-    def take(self, autocommit: bool) -> Any:
-        """A pooled connection in the mode asked for: the kept one, or one from the pool."""
-        kept = self._kept[autocommit]
+    def take(self) -> Any:
+        """A pooled connection: the kept one, or one from the pool."""
+        kept = self._kept
         if kept:
             try:
                 process, pool, pooled = kept.pop()
@@ -356,40 +349,25 @@ class DriverConnections:
                     pooled.invalidate()
                     pooled.close()
         fresh: Any = self.engine.raw_connection()
-        if autocommit:
-            try:
-                fresh.driver_connection.autocommit = True
-            except BaseException:
-                fresh.close()
-                raise
         return fresh
 
-    def give_back(self, pooled: Any, autocommit: bool, *, failed: bool) -> None:
+    def give_back(self, pooled: Any, *, failed: bool) -> None:
         """Keep ``pooled`` for the next write, or return it to the pool (rolled back if failed)."""
-        kept = self._kept[autocommit]
-        if not failed and not kept:
-            kept.append((os.getpid(), self.engine.pool, pooled))
+        if not failed and not self._kept:
+            self._kept.append((os.getpid(), self.engine.pool, pooled))
             return
         try:
-            if autocommit:
-                _leave_autocommit(pooled)
-            elif failed:
+            if failed:
                 _roll_back(pooled)
         finally:
             pooled.close()
 
     def close(self) -> None:
-        """Give the kept connections back to the pool (before the engine is disposed)."""
-        for autocommit, kept in self._kept.items():
-            while kept:
-                process, _, pooled = kept.pop()
-                if process != os.getpid():
-                    continue
-                try:
-                    if autocommit:
-                        _leave_autocommit(pooled)
-                finally:
-                    pooled.close()
+        """Give the kept connection back to the pool (before the engine is disposed)."""
+        while self._kept:
+            process, _, pooled = self._kept.pop()
+            if process == os.getpid():
+                pooled.close()
 
 
 class DriverSession:
@@ -400,23 +378,22 @@ class DriverSession:
     generator-based managers it replaces cost 3 us, two thirds of the BEGIN and COMMIT of an
     empty SQLite transaction. Storage faults, while connecting or in the block, become
     :class:`StorageUnavailable` naming ``what``; any error rolls back, and a connection that
-    cannot even roll back (or leave autocommit) is invalidated so that the pool never hands it
-    out again. Without an error, a transaction the block did not commit commits at its end.
+    cannot even roll back is invalidated so that the pool never hands it out again. Without an
+    error, a transaction the block did not commit commits at its end.
     """
 
-    __slots__ = ("_autocommit", "_connections", "_pooled", "_transaction", "_what")
+    __slots__ = ("_connections", "_pooled", "_transaction", "_what")
 
-    def __init__(self, connections: DriverConnections, what: str, *, autocommit: bool) -> None:
+    def __init__(self, connections: DriverConnections, what: str) -> None:
         self._connections = connections
         self._what = what
-        self._autocommit = autocommit
         self._pooled: Any = None
         self._transaction: DriverTransaction | None = None
 
     def __enter__(self) -> DriverTransaction:
         connections = self._connections
         try:
-            pooled = connections.take(self._autocommit)
+            pooled = connections.take()
         except connections.faults as fault:
             raise StorageUnavailable(
                 f"{self._what}: the board's database is unavailable ({_first_line(fault)})"
@@ -425,7 +402,7 @@ class DriverSession:
         try:
             connection: Any = pooled.driver_connection
             cursor = _cached_cursor(pooled, connection)
-            if connections.begin_immediate and not self._autocommit:
+            if connections.begin_immediate:
                 cursor.execute("BEGIN IMMEDIATE")
             transaction = DriverTransaction(connection, cursor)
         except BaseException as error:
@@ -440,8 +417,7 @@ class DriverSession:
         transaction = self._transaction
         if error is None and transaction is not None and not transaction.committed:
             try:
-                if not self._autocommit:
-                    transaction.commit()
+                transaction.commit()
             except BaseException as fault:
                 self._release(failed=True)
                 if isinstance(fault, self._connections.faults):
@@ -454,7 +430,7 @@ class DriverSession:
     def _release(self, *, failed: bool) -> None:
         pooled, self._pooled = self._pooled, None
         if pooled is not None:
-            self._connections.give_back(pooled, self._autocommit, failed=failed)
+            self._connections.give_back(pooled, failed=failed)
 
     def _unavailable(self, fault: BaseException) -> StorageUnavailable:
         return StorageUnavailable(
@@ -469,13 +445,6 @@ def _cached_cursor(pooled: Any, connection: Any) -> Any:
     cursor = connection.cursor()
     pooled.info[_CURSOR_KEY] = (connection, cursor)
     return cursor
-
-
-def _leave_autocommit(pooled: Any) -> None:
-    try:
-        pooled.driver_connection.autocommit = False
-    except Exception:  # a broken connection: the error in flight is the one to report
-        pooled.invalidate()
 
 
 def _roll_back(pooled: Any) -> None:

@@ -13,12 +13,13 @@ ballot hash, of the first entry holding one of the ballot's ciphertext marks, an
 credential's last ballot. The marks (one per ciphertext, naming its alpha: docs/spec.md 6.7)
 go to their own table, keyed (election_id, mark), and travel as one bytes value, the 32-byte
 marks concatenated, which the SQL splits (a recursive CTE on SQLite, ``generate_series`` on
-PostgreSQL): one statement whatever the number of ciphertexts. On
-PostgreSQL, where each statement is a round trip to the server, the whole cast is one call of
-the ``evote_board_cast`` function (:mod:`evote.board.migrations`) in autocommit: it locks the
-election's row, runs the same lookups, and inserts the entry with its link hash
-(:class:`~evote.board.chain.LinkInput`) only if every check passes; the client then applies
-the board's rules to the row it returns exactly as on SQLite, and recomputes the link hash.
+PostgreSQL): one statement whatever the number of ciphertexts. On PostgreSQL, where each
+statement is a round trip to the server, the lock of the election's row and the check query
+are one call of the ``evote_board_cast_facts`` function (:mod:`evote.board.migrations`). Either
+way the row becomes the facts (:class:`~evote.board.rules.CastFacts`) of the board's one judge,
+:func:`~evote.board.rules.judge_cast`, which the verifier's step 11.8 uses too: it accepts,
+names the entry of a retried cast, or gives the refusal the store raises; the store inserts
+only what it accepted, in the same transaction.
 The hash lookups name the hashed column alone, so that the planner can only use its own
 index: PostgreSQL estimates a new election (one its statistics do not know yet) at one row and
 would otherwise walk that election's entries by any index whose first column is
@@ -31,20 +32,19 @@ carry another.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 
 import sqlalchemy as sa
 from nacl.signing import SigningKey
 
 from evote.ballots.encrypted import parse_tracking_code, tracking_code
+from evote.board import rules
 from evote.board.chain import (
     BoardEntry,
     ChainHead,
     EntryKind,
-    LinkInput,
     genesis_hash,
     link_hash,
     payload_hash,
@@ -64,28 +64,15 @@ from evote.errors import (
     BallotNotFound,
     BoardIntegrityError,
     DuplicateBallot,
-    ElectionNotOpen,
     InvalidInput,
     UnknownElection,
 )
 
 STREAM_BATCH: Final = 500
 
-#: For each kind, the kinds the head may have before it: the life cycle of docs/spec.md 10.3.
-ALLOWED_AFTER: Final[dict[EntryKind, frozenset[EntryKind]]] = {
-    EntryKind.OPEN: frozenset({EntryKind.SETUP}),
-    EntryKind.BALLOT: frozenset({EntryKind.OPEN, EntryKind.BALLOT, EntryKind.SPOILED}),
-    EntryKind.SPOILED: frozenset({EntryKind.OPEN, EntryKind.BALLOT, EntryKind.SPOILED}),
-    EntryKind.CLOSE: frozenset({EntryKind.OPEN, EntryKind.BALLOT, EntryKind.SPOILED}),
-    EntryKind.TALLY: frozenset({EntryKind.CLOSE, EntryKind.TALLY}),
-    EntryKind.RESULT: frozenset({EntryKind.TALLY}),
-}
-OPEN_KINDS: Final = ALLOWED_AFTER[EntryKind.BALLOT]
-#: ALLOWED_AFTER as the PostgreSQL cast function takes it: the kinds, separated by spaces.
-_ALLOWED_HEADS_TEXT: Final = {
-    kind: " ".join(sorted(allowed.value for allowed in heads))
-    for kind, heads in ALLOWED_AFTER.items()
-}
+#: The life cycle (docs/spec.md 10.3), decided in evote.board.rules; kept here by name.
+ALLOWED_AFTER: Final = rules.ALLOWED_AFTER
+OPEN_KINDS: Final = rules.OPEN_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +118,7 @@ class BallotColumns:
                 f"ballot {self.tracking_code}: expected ciphertext marks of 32 bytes each"
             )
         if len(set(self.marks)) != len(self.marks):
-            raise DuplicateBallot(
-                f"ballot {self.tracking_code}: two of its ciphertexts have the same alpha"
-                " (a reused nonce)"
-            )
+            raise rules.repeated_mark_refusal(self.tracking_code)
 
     @property
     def joined_marks(self) -> bytes:
@@ -293,34 +277,54 @@ def _insert_marks() -> sa.Insert:
     return sa.insert(marks_table).from_select(["election_id", "mark", "position"], rows)
 
 
-_CAST_FUNCTION_CALL: Final = sa.text(
-    "SELECT * FROM evote_board_cast(CAST(:election_id AS text), CAST(:kind AS text),"
-    " CAST(:payload AS bytea), CAST(:payload_hash AS bytea), CAST(:credential AS bytea),"
-    " CAST(:tracking_code AS text), CAST(:ballot_hash AS bytea),"
-    " CAST(:allowed_heads AS text), CAST(:one_per_credential AS boolean),"
-    " CAST(:link_before AS bytea), CAST(:link_between AS bytea), CAST(:link_after AS bytea),"
+#: PostgreSQL: the entry and its marks in one statement, one round trip (the marks split by
+#: ``generate_series``; a data-modifying CTE runs whether or not the outer query reads it).
+_POSTGRES_INSERT: Final = sa.text(
+    "WITH entry AS (INSERT INTO evote_board_entries (election_id, position, kind, payload,"
+    " payload_hash, chain_hash, credential, tracking_code, ballot_hash)"
+    " VALUES (:election_id, :position, :kind, :payload, :payload_hash, :chain_hash,"
+    " :credential, :tracking_code, :ballot_hash))"
+    " INSERT INTO evote_board_marks (election_id, mark, position)"
+    " SELECT :election_id, substring(CAST(:marks AS bytea) FROM 32 * slot + 1 FOR 32), :position"
+    " FROM generate_series(0, length(CAST(:marks AS bytea)) / 32 - 1) AS slot"
+)
+
+#: PostgreSQL: the election's row lock and the check query in one call, one round trip
+#: (evote_board_cast_facts in evote.board.schema); it returns the check query's row.
+_FACTS_FUNCTION_CALL: Final = sa.text(
+    "SELECT * FROM evote_board_cast_facts(CAST(:election_id AS text),"
+    " CAST(:credential AS bytea), CAST(:tracking_code AS text), CAST(:ballot_hash AS bytea),"
     " CAST(:marks AS bytea))"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class CastStatements:
-    """The statements of a cast, compiled once for the engine's dialect."""
+    """The statements of a cast, compiled once for the engine's dialect.
+
+    ``check`` is the check query (:func:`_check_query`) on SQLite, run after ``BEGIN
+    IMMEDIATE``; on PostgreSQL, the call of ``evote_board_cast_facts``, which takes the
+    election's row lock first and returns the same row. ``insert`` takes the entry's columns
+    and its ``marks``: on SQLite it inserts the entry and ``insert_marks`` its marks; on
+    PostgreSQL, where each statement is a round trip, it inserts both (``insert_marks`` None).
+    """
 
     check: DriverStatement
     entry_at: DriverStatement
     last_of_credential: DriverStatement
     insert: DriverStatement
-    insert_marks: DriverStatement
-    #: PostgreSQL: the whole cast in one statement (evote_board_cast, made by the migrations).
-    cast_function: DriverStatement | None
+    insert_marks: DriverStatement | None
 
     @classmethod
     def compile(cls, dialect: sa.Dialect) -> CastStatements:
         election: sa.BindParameter[str] = sa.bindparam("election_id")
-        cast_function = None
+        check: sa.ClauseElement = _check_query()
+        insert: sa.ClauseElement = sa.insert(entries_table).values(
+            {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
+        )
+        insert_marks: DriverStatement | None = compile_for_driver(_insert_marks(), dialect)
         if dialect.name == "postgresql":
-            cast_function = compile_for_driver(_CAST_FUNCTION_CALL, dialect)
+            check, insert, insert_marks = _FACTS_FUNCTION_CALL, _POSTGRES_INSERT, None
         entry_at = sa.select(*_ENTRY_COLUMNS).where(
             entries_table.c.election_id == election,
             entries_table.c.position == sa.bindparam("position"),
@@ -330,16 +334,12 @@ class CastStatements:
             entries_table.c.credential == sa.bindparam("credential"),
             entries_table.c.kind == _constant(EntryKind.BALLOT),
         )
-        insert = sa.insert(entries_table).values(
-            {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
-        )
         return cls(
-            check=compile_for_driver(_check_query(), dialect),
+            check=compile_for_driver(check, dialect),
             entry_at=compile_for_driver(entry_at, dialect),
             last_of_credential=compile_for_driver(last_of_credential, dialect),
             insert=compile_for_driver(insert, dialect),
-            insert_marks=compile_for_driver(_insert_marks(), dialect),
-            cast_function=cast_function,
+            insert_marks=insert_marks,
         )
 
 
@@ -434,11 +434,6 @@ class BoardStore:
         # Hashed before the lock: only the link hash depends on the head.
         digest = payload_hash(kind, payload)
         statements = self.cast_statements
-        if statements.cast_function is not None:
-            return self._append_in_database(
-                statements.cast_function, election_id, kind, payload, columns,
-                one_ballot_per_credential, digest,
-            )  # fmt: skip
         values = {
             "election_id": election_id,
             "tracking_code": columns.tracking_code,
@@ -453,92 +448,30 @@ class BoardStore:
                 raise UnknownElection(f"no election {election_id!r} on this board")
             position, chain_hash, head_kind, same, clash, last = row
             head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
-            existing = self._judge_cast(
+            facts, existing = self._cast_facts(
                 transaction, head, kind, columns, one_ballot_per_credential, same, clash, last
             )
-            if existing is not None:
+            verdict = rules.judge_cast(facts)
+            if verdict.refusal is not None:
+                raise verdict.refusal
+            if existing is not None and verdict.retry_of == existing.position:
                 return existing, True
+            if not verdict.accepted:
+                raise BoardIntegrityError(f"{what}: the judge named no entry the board holds")
             entry = self._entry_after(
                 election_id, head.chain_head(), kind, payload, columns, digest
             )
             try:
-                transaction.run(statements.insert, _entry_values(entry))
-                transaction.run(
-                    statements.insert_marks,
-                    {
-                        "election_id": election_id,
-                        "marks": columns.joined_marks,
-                        "position": entry.position,
-                    },
-                )
+                values = _entry_values(entry) | {"marks": columns.joined_marks}
+                transaction.run(statements.insert, values)
+                if statements.insert_marks is not None:
+                    transaction.run(statements.insert_marks, values)
                 transaction.commit()
             except self._integrity_error as fault:
                 raise self._code_collision(election_id, columns) from fault
         return entry, False
 
-    def _append_in_database(
-        self,
-        statement: DriverStatement,
-        election_id: str,
-        kind: EntryKind,
-        payload: bytes,
-        columns: BallotColumns,
-        one_ballot_per_credential: bool,
-        digest: bytes,
-    ) -> tuple[BoardEntry, bool]:
-        """PostgreSQL: lock, checks, link hash and INSERT in one statement, one round trip.
-
-        The function inserts only when every check passes; otherwise the returned row (head,
-        same, clash, last) goes through the checks the other path runs, which raise the same
-        errors. The link hash the database computed is checked against :func:`link_hash`.
-        """
-        link = LinkInput.of(digest)
-        values = {
-            "election_id": election_id,
-            "kind": kind.value,
-            "payload": payload,
-            "payload_hash": digest,
-            "credential": columns.credential,
-            "tracking_code": columns.tracking_code,
-            "ballot_hash": columns.ballot_hash,
-            "marks": columns.joined_marks,
-            "allowed_heads": _ALLOWED_HEADS_TEXT[kind],
-            "one_per_credential": one_ballot_per_credential,
-            "link_before": link.before,
-            "link_between": link.between,
-            "link_after": link.after,
-        }
-        what = f"ballot {columns.tracking_code} of election {election_id!r}"
-        with self.driver.autocommit(what) as session:
-            try:
-                row = session.first(statement, values)
-            except self._integrity_error as fault:
-                raise self._code_collision(election_id, columns) from fault
-            if row is None:
-                raise UnknownElection(f"no election {election_id!r} on this board")
-            inserted, position, chain_hash, head_kind, same, clash, last, previous = row
-            if not inserted:
-                head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
-                existing = self._judge_cast(
-                    session, head, kind, columns, one_ballot_per_credential, same, clash, last
-                )
-                if existing is None:
-                    raise BoardIntegrityError(
-                        f"{what}: the database refused a cast that the board's checks allow"
-                    )
-                return existing, True
-        entry = self._entry_after(
-            election_id, ChainHead(int(position) - 1, bytes(previous)), kind, payload, columns,
-            digest,
-        )  # fmt: skip
-        if not hmac.compare_digest(entry.chain_hash, bytes(chain_hash)):
-            raise BoardIntegrityError(
-                f"{what}: the database linked it at {position} with a chain hash that is not"
-                " h(i, h_(i-1), payload)"
-            )
-        return entry, False
-
-    def _judge_cast(
+    def _cast_facts(
         self,
         transaction: DriverTransaction,
         head: Head,
@@ -548,25 +481,41 @@ class BoardStore:
         same: int | None,
         clash: int | None,
         last: int | None,
-    ) -> BoardEntry | None:
-        """The board's rules on a cast given the check row: the entry of a retried cast, or
-        None when the ballot may be appended; raises the error of the first rule broken."""
+    ) -> tuple[rules.CastFacts, BoardEntry | None]:
+        """The judge's facts from the check row (and the entry with the same hash, if any).
+
+        The check row names positions only; the entries they name are read here, in the same
+        transaction, in the rare casts that need them (a retry, a replay, a reused alpha).
+        """
         election_id = head.election_id
+        existing = None
+        same_ballot = None
         if same is not None:
             existing = self._driver_entry_at(transaction, election_id, int(same))
+            its_last = None if last is None else int(last)
             if existing.credential != columns.credential:
-                last = self._driver_last_of(transaction, election_id, existing.credential)
-            self._check_retry(existing, kind, None if last is None else int(last))
-            return existing
-        self._check_phase(head, kind)
-        if clash is not None:
-            self._refuse_reused_alpha(transaction, election_id, int(clash), columns)
-        if kind is EntryKind.BALLOT and one_ballot_per_credential and last is not None:
-            raise DuplicateBallot(
-                f"ballot {columns.tracking_code}: this credential already voted at "
-                f"position {last} and the election allows one ballot per credential"
+                its_last = self._driver_last_of(transaction, election_id, existing.credential)
+            same_ballot = rules.SameBallot(
+                existing.position, existing.kind, existing.credential is not None, its_last
             )
-        return None
+        clash_kind = None
+        if existing is not None and clash == existing.position:
+            clash_kind = existing.kind  # a retry: its own marks are on the board
+        elif clash is not None:
+            clash_kind = self._driver_entry_at(transaction, election_id, int(clash)).kind
+        facts = rules.CastFacts(
+            election_id=election_id,
+            kind=kind,
+            tracking_code=columns.tracking_code,
+            one_ballot_per_credential=one_ballot_per_credential,
+            head_position=head.position,
+            head_kind=head.kind,
+            same=same_ballot,
+            clash_position=None if clash is None else int(clash),
+            clash_kind=clash_kind,
+            last=None if last is None else int(last),
+        )
+        return facts, existing
 
     @staticmethod
     def _code_collision(election_id: str, columns: BallotColumns) -> DuplicateBallot:
@@ -596,26 +545,6 @@ class BoardStore:
             {"election_id": election_id, "credential": credential},
         )
         return None if row is None or row[0] is None else int(row[0])
-
-    def _refuse_reused_alpha(
-        self,
-        transaction: DriverTransaction,
-        election_id: str,
-        position: int,
-        columns: BallotColumns,
-    ) -> NoReturn:
-        """No ciphertext may have the alpha (the mark) of a ciphertext already on the board."""
-        clash = self._driver_entry_at(transaction, election_id, position)
-        why = (
-            "no part of a spoiled (audited) ballot can ever be cast: its nonces are public"
-            if clash.kind is EntryKind.SPOILED or columns.credential is None
-            else "two ballots never share a ciphertext's alpha (a copy, or reused nonces)"
-        )
-        kind = "spoiled" if clash.kind is EntryKind.SPOILED else "cast"
-        raise DuplicateBallot(
-            f"ballot {columns.tracking_code}: a ciphertext of it has the alpha of one of the "
-            f"{kind} ballot at position {clash.position}; {why}"
-        )
 
     def publish_checkpoint(self, election_id: str, signing_key: SigningKey) -> Checkpoint:
         """Sign the current head and record the checkpoint."""
@@ -766,36 +695,9 @@ class BoardStore:
 
     @staticmethod
     def _check_phase(head: Head, kind: EntryKind) -> None:
-        if head.kind not in ALLOWED_AFTER[kind]:
-            state = "open" if head.is_open else f"after its {head.kind.value} event"
-            if head.kind is EntryKind.SETUP:
-                state = "not open yet"
-            elif head.kind in (EntryKind.CLOSE, EntryKind.TALLY, EntryKind.RESULT):
-                state = f"closed (last event: {head.kind.value})"
-            raise ElectionNotOpen(
-                f"election {head.election_id!r} is {state}: a {kind.value} entry cannot follow "
-                f"position {head.position}"
-            )
-
-    @staticmethod
-    def _check_retry(existing: BoardEntry, kind: EntryKind, last: int | None) -> None:
-        """Accept a retried cast of ``existing`` only while it is its credential's last ballot.
-
-        ``last`` is the position of the last ballot of ``existing``'s credential.
-        """
-        where = f"ballot {existing.tracking_code} of election {existing.election_id!r}"
-        if existing.kind is EntryKind.SPOILED or kind is EntryKind.SPOILED:
-            raise DuplicateBallot(
-                f"{where}: already on the board at position {existing.position} as "
-                f"{existing.kind.value}; a spoiled ballot can never be cast"
-            )
-        if existing.credential is None:
-            raise DuplicateBallot(f"{where}: already on the board at {existing.position}")
-        if last != existing.position:
-            raise DuplicateBallot(
-                f"{where}: replay of the ballot at position {existing.position}, superseded by "
-                f"the credential's ballot at position {last}"
-            )
+        refusal = rules.phase_refusal(head.election_id, head.position, head.kind, kind)
+        if refusal is not None:
+            raise refusal
 
     @staticmethod
     def _ballot_by_hash(

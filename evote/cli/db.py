@@ -2,7 +2,7 @@
 
 A board is refused at its opening when its schema revision is not this evote's
 (evote.board.migrations); after installing a new evote, an officer runs ``evote db upgrade``
-once per board database. An upgrade only adds to the schema: no board entry is rewritten or
+once per board database. An upgrade changes the schema only: no board entry is rewritten or
 deleted (docs/architecture.md, "How to change the board's schema").
 """
 

@@ -38,7 +38,7 @@ from evote.board.receipt import Receipt
 from evote.cli.progress import Progress
 from evote.cli.workspace import write_public
 from evote.errors import EvoteError, InvalidInput, UnreadableRecord
-from evote.record.model import load_record
+from evote.record.load import load_record
 from evote.verify.cluster import DaskExecutor
 from evote.verify.report import BallotState, VerificationReport, checkpoint_summary
 from evote.verify.verifier import (

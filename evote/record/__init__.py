@@ -2,19 +2,30 @@
 
 :func:`export_record` writes one election's complete public record (a directory of JSON
 documents and ``board.jsonl``, optionally also one archive file); :func:`load_record` reads it
-back strictly into an :class:`ElectionRecord` for the verifier. :func:`publish_tally` and
-:func:`publish_result` put the tally and the result on the board, where the record finds them.
+back strictly into an :class:`ElectionRecord` for the verifier. Reading loads no database code:
+the board the export reads is the caller's. :func:`publish_tally` and :func:`publish_result`,
+which put the tally and the result on the board where the record finds them, are the tally's
+acts (:mod:`evote.tallying`); they are kept here by name, imported on first use (PEP 562).
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from evote.record.export import export_record, reseal_record
-from evote.record.model import FORMAT_NAME, FORMAT_VERSION, ElectionRecord, load_record
-from evote.record.publish import (
-    PublishedTally,
-    publish_result,
-    publish_tally,
-    result_from_body,
-    tally_from_body,
-)
+from evote.record.load import load_record
+from evote.record.model import FORMAT_NAME, FORMAT_VERSION, ElectionRecord
+from evote.record.publish import PublishedTally, result_from_body, tally_from_body
+
+if TYPE_CHECKING:
+    from evote.tallying import publish_result, publish_tally
+
+#: The tally's board-writing acts, imported from evote.tallying on first use.
+_TALLY_ACTS: dict[str, str] = {
+    "publish_result": "evote.tallying",
+    "publish_tally": "evote.tallying",
+}
 
 __all__ = [
     "FORMAT_NAME",
@@ -29,3 +40,17 @@ __all__ = [
     "result_from_body",
     "tally_from_body",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import one of the tally's acts on first use (PEP 562) and keep it in the module."""
+    module = _TALLY_ACTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evote.record' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_TALLY_ACTS))

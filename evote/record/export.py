@@ -19,10 +19,9 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from evote import jsonstrict
-from evote.board.board import Board
 from evote.board.chain import EntryKind
 from evote.board.setup import decode_setup
 from evote.errors import InvalidInput, InvalidRecord
@@ -31,6 +30,10 @@ from evote.record.archive import archive_format, write_archive
 from evote.record.jsonl import entry_line, event_body
 from evote.record.load import load_directory
 from evote.record.strict import document_bytes
+
+if TYPE_CHECKING:
+    # The caller's board: exporting reads through it; importing the record needs no database.
+    from evote.board.board import Board
 
 
 class _HashingWriter:

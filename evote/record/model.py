@@ -77,16 +77,3 @@ class ElectionRecord:
         for entry in self.entries(index=False):
             if entry.kind is EntryKind.BALLOT:
                 yield entry.position, entry.payload
-
-
-def load_record(path: Path) -> ElectionRecord:
-    """Load a record from a directory or an archive (``.tar.gz``, ``.tgz``, ``.zip``).
-
-    Raises :class:`~evote.errors.InvalidRecord` on any problem, naming the file, the line and
-    the field; its subclass :class:`~evote.errors.UnreadableRecord` when nothing could be
-    judged (no such path, permission denied, not a directory or an archive, no record.json).
-    """
-    # Imported here: evote.record.load imports this module.
-    from evote.record.load import load_record as load  # noqa: PLC0415
-
-    return load(path)

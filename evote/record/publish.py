@@ -1,9 +1,10 @@
-"""The tally and the result as board events, and their strict readers (docs/record-format.md).
+"""The tally and the result as board event bodies, and their strict readers (record-format.md).
 
 The record takes everything from the board (docs/architecture.md section 6), so the tally and
-the result are put there as the body of a TALLY event and of a RESULT event
-(:meth:`evote.board.Board.publish_tally`, :meth:`~evote.board.Board.publish_result`). The
-bodies are the documents ``tally.json`` and ``result.json`` of the record, byte for byte:
+the result are put there as the body of a TALLY event and of a RESULT event (the acts that
+write them are the tally's: :func:`evote.tallying.publish_tally` and
+:func:`evote.tallying.publish_result`). The bodies are the documents ``tally.json`` and
+``result.json`` of the record, byte for byte:
 
 * TALLY: ``{"kind": "tally", "version": 1, "group", "election_id", "encrypted_tally",
   "shares", "combined", "rejected"}``: the encrypted tally (per question, per option the
@@ -25,15 +26,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from evote import jsonstrict
-from evote.board.board import Board
-from evote.board.chain import BoardEntry
-from evote.ceremony.dkg import CeremonyResult
 from evote.crypto.elgamal import Ciphertext
 from evote.crypto.groups import Element, Group
 from evote.election import Election
-from evote.errors import ContextMismatch, EvoteError, InvalidInput, InvalidProof, InvalidRecord
+from evote.errors import ContextMismatch, EvoteError, InvalidInput, InvalidRecord
 from evote.tally.aggregate import EncryptedTally, QuestionShape, manifest_shape
-from evote.tally.decryption import CombinedTally, DecryptionShare, Rejection, check_decryption_share
+from evote.tally.decryption import DecryptionShare, Rejection
 from evote.tally.result import ElectionResult
 from evote.tally.wire import (
     decryption_share_from_json,
@@ -244,52 +242,6 @@ def _expect_text(value: Any, expected: str, where: str) -> None:
         _READ.fail(where, f"{text!r}, expected {expected!r}")
 
 
-def publish_tally(
-    board: Board,
-    election: Election,
-    ceremony_result: CeremonyResult,
-    tally: EncryptedTally,
-    shares: Sequence[DecryptionShare],
-    combined: CombinedTally,
-) -> BoardEntry:
-    """Append the TALLY event: the encrypted tally, every share, and who was combined.
-
-    ``combined`` is what :func:`evote.tally.combine_shares` (or ``decrypt_counts``) returned
-    for these shares. Before anything is written, each combined trustee's share is checked
-    against its verification key from ``ceremony_result`` (a tallier never publishes a
-    combination that the verifier would refuse); a bad one raises InvalidProof and the board
-    is left as it was.
-    """
-    if tally.group is not election.group or ceremony_result.group is not election.group:
-        raise ContextMismatch("publish_tally: the tally or the ceremony is of another group")
-    context = election.proof_context()
-    keys = ceremony_result.verification_key_map()
-    # The record's shares are those the combination accepted (the first valid one of each
-    # trustee, spec.md section 9.3); the rejected ones are left out and listed with their reason
-    # (record-format.md), so that the verifier's step 11.11 holds every published share.
-    accepted: dict[int, DecryptionShare] = {}
-    rejected: dict[int, InvalidProof] = {}
-    for share in shares:
-        key = keys.get(share.trustee)
-        if key is None or share.trustee in accepted:
-            continue
-        try:
-            check_decryption_share(election.group, share, key, tally, context)
-        except InvalidProof as fault:
-            rejected[share.trustee] = fault
-            continue
-        accepted[share.trustee] = share
-    for trustee in combined.trustees:
-        if trustee in accepted:
-            continue
-        if trustee in rejected:
-            raise rejected[trustee]
-        raise InvalidInput(f"publish_tally: trustee {trustee} was combined but has no share")
-    kept = tuple(share for share in shares if accepted.get(share.trustee) is share)
-    published = PublishedTally(tally, kept, combined.trustees, combined.rejected)
-    return board.publish_tally(election.election_id, tally_body(election, published))
-
-
 # -- the RESULT event -------------------------------------------------------------------------
 
 
@@ -311,12 +263,3 @@ def result_from_body(body: Any, election: Election, where: str = "result") -> El
             f"{result.election_id!r}, expected {election.election_id!r}",
         )
     return result
-
-
-def publish_result(board: Board, election: Election, result: ElectionResult) -> BoardEntry:
-    """Append the RESULT event (after the TALLY event; nothing may follow it)."""
-    if result.election_id != election.election_id:
-        raise ContextMismatch(
-            f"publish_result: result of {result.election_id!r}, election {election.election_id!r}"
-        )
-    return board.publish_result(election.election_id, result_body(result))

@@ -1,14 +1,12 @@
 """Strict reading of the record's files, with messages ``<file>: line <n>: <field>: <what>``.
 
 :func:`parse_json` is :func:`evote.jsonstrict.loads` with :class:`~evote.errors.InvalidRecord`,
-plus one service: jsonstrict refuses a duplicate key or an oversized integer inside the
-decoder, where the path is unknown; when that happens the text is parsed again leniently,
-only to find the path of the first such value, so that the message names the field.
+its message put in the record's form: the path jsonstrict names (a duplicate key's or an
+oversized integer's included) below the document's root.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
@@ -53,60 +51,6 @@ def fail(file: str, line: int, field: str, what: str) -> NoReturn:
     raise InvalidRecord(f"{prefix(file, line)}: {field}: {what}")
 
 
-class _Duplicate(dict[str, Any]):
-    """An object that held a duplicate key (lenient parse only)."""
-
-    duplicate: str = ""
-
-
-class _Big(int):
-    """An integer beyond jsonstrict's digit limit (lenient parse only)."""
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            marked = _Duplicate(result)
-            marked.duplicate = key
-            return marked
-        result[key] = value
-    return result
-
-
-def _integer(text: str) -> int:
-    value = int(text)
-    return _Big(value) if len(text.lstrip("-")) > jsonstrict.MAX_INT_DIGITS else value
-
-
-def _find(value: Any, path: str) -> str | None:
-    if isinstance(value, _Big):
-        return path
-    if isinstance(value, _Duplicate):
-        return f"{path}.{value.duplicate}"
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _find(item, f"{path}.{key}")
-            if found is not None:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _find(item, f"{path}[{index}]")
-            if found is not None:
-                return found
-    return None
-
-
-def _locate(data: bytes, root: str) -> str | None:
-    """The path of the first duplicate key or oversized integer in ``data``, if it parses."""
-    try:
-        # Size was already bounded by jsonstrict; this parse only runs on refused input.
-        tree = json.loads(data.decode("utf-8"), object_pairs_hook=_pairs, parse_int=_integer)
-    except (ValueError, RecursionError):
-        return None
-    return _find(tree, root)
-
-
 def parse_json(data: bytes, file: str, line: int, root: str, max_size: int) -> Any:
     """One strict JSON value; InvalidRecord ``<file>: line <n>: <field>: <what>`` on faults."""
     here = prefix(file, line)
@@ -114,14 +58,11 @@ def parse_json(data: bytes, file: str, line: int, root: str, max_size: int) -> A
         return jsonstrict.loads(data, here, InvalidRecord, max_size)
     except InvalidRecord as fault:
         message = str(fault)
-        if message.startswith(f"{here}."):
-            # jsonstrict's tree check names the path below the document's root.
+        if message.startswith((f"{here}.", f"{here}[")):
+            # jsonstrict names the path below the document's root.
             raise InvalidRecord(f"{here}: {root}{message[len(here) :]}") from None
         what = message[len(here) + 2 :] if message.startswith(f"{here}: ") else message
-        path = root
-        if what.startswith(("duplicate key", "integer with")):
-            path = _locate(data, root) or root
-        raise InvalidRecord(f"{here}: {path}: {what}") from None
+        raise InvalidRecord(f"{here}: {root}: {what}") from None
 
 
 def parse_document(data: bytes, file: str, root: str, max_size: int) -> Any:

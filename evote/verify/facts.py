@@ -6,13 +6,16 @@ the last ballot of each credential. Kept in Python dictionaries these facts cost
 kilobyte per ballot, a gigabyte at a million voters; kept in a SQLite file in a temporary
 directory they cost the page cache SQLite is given (a few MiB), whatever the number of
 ballots (memory stays flat). The facts arrive in board order, a chunk at a time, as
-bulk inserts; the rules are then window queries (``LAG``, ``FIRST_VALUE``, ``LEAD`` over the
-rows of one credential, code or mark in position order), which SQLite answers by sorting on
-disk.
+bulk inserts; window queries (``LAG``, ``FIRST_VALUE``, ``LEAD`` over the rows of one
+credential, code or mark in position order), which SQLite answers by sorting on disk, then
+give each entry what the board knew when it was cast.
 
-Each query returns what the in-memory rules return (tests/verify/test_facts.py): the same
-violations with the same messages, in the same order (by position, then replay before reused
-alpha before revote).
+Step 11.8 does not restate the board's rules: one query streams, entry by entry in board
+order, the facts the board's check query gives a cast (the earlier entry with the same code,
+the first earlier entry holding one of its marks, the credential's last earlier ballot), and
+each entry goes through the board's own judge (:func:`evote.board.rules.judge_cast`). An entry
+the judge would not have appended (a refusal, or a retry answered with an earlier entry) is a
+violation.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from evote.ballots.encrypted import TRACKING_CODE_BYTES
+from evote.ballots.encrypted import TRACKING_CODE_BYTES, tracking_code
+from evote.board.chain import EntryKind
+from evote.board.rules import CastFacts, SameBallot, Verdict, judge_cast
 from evote.verify.work import BallotFacts
 
 #: SQLite page cache per verifier, in KiB (a negative cache_size is KiB).
@@ -37,7 +42,8 @@ CREATE TABLE ballot (
     spoiled INTEGER NOT NULL,
     credential BLOB NOT NULL,
     code BLOB NOT NULL,
-    weight INTEGER
+    weight INTEGER,
+    repeated INTEGER NOT NULL
 );
 CREATE TABLE mark (
     mark BLOB NOT NULL,
@@ -46,27 +52,27 @@ CREATE TABLE mark (
 )
 """
 
-# (position, kind, other position) of every violation found in board order; kind orders the
-# rules at one position as the board applies them: 0 replay, 1 reused alpha, 2 second ballot.
-# A reused alpha is one violation per entry, naming the first entry that held any of its
-# reused marks (the entry itself when two of its own ciphertexts share one).
-_IN_ORDER: Final = """
-SELECT position, 0 AS kind, other FROM (
-    SELECT position, LAG(position) OVER (PARTITION BY code ORDER BY position) AS other
-    FROM ballot) WHERE other IS NOT NULL
-UNION ALL
-SELECT position, 1, MIN(other) FROM (
-    SELECT position,
-           FIRST_VALUE(position) OVER (PARTITION BY mark ORDER BY position, slot) AS other,
-           ROW_NUMBER() OVER (PARTITION BY mark ORDER BY position, slot) AS seen
-    FROM mark) WHERE seen > 1 GROUP BY position
-"""
-
-_SECOND_BALLOTS: Final = """
-UNION ALL
-SELECT position, 2, other FROM (
-    SELECT position, LAG(position) OVER (PARTITION BY credential ORDER BY position) AS other
-    FROM ballot WHERE spoiled = 0) WHERE other IS NOT NULL
+# Per entry, in board order, the board's facts at its cast (evote.board.rules.CastFacts):
+# ``same``: the
+# latest earlier entry with its tracking code (the board finds the ballot with the same hash
+# through the code, docs/spec.md 10.1); ``clash``: the first earlier entry holding one of its
+# marks; ``last``: the credential's latest earlier cast ballot (spoiled entries carry no
+# credential on the board, hence none here).
+_CAST_FACTS: Final = """
+SELECT b.position, b.spoiled, b.code, b.repeated,
+       LAG(b.position) OVER (PARTITION BY b.code ORDER BY b.position) AS same,
+       LAG(b.spoiled) OVER (PARTITION BY b.code ORDER BY b.position) AS same_spoiled,
+       m.clash,
+       CASE WHEN b.spoiled = 0 THEN
+           LAG(b.position) OVER (PARTITION BY b.credential, b.spoiled ORDER BY b.position)
+       END AS last
+FROM ballot AS b LEFT JOIN (
+    SELECT position, MIN(other) AS clash FROM (
+        SELECT position,
+               FIRST_VALUE(position) OVER (PARTITION BY mark ORDER BY position, slot) AS other
+        FROM mark) WHERE other < position GROUP BY position
+) AS m USING (position)
+ORDER BY b.position
 """
 
 _LAST_OF_EACH: Final = """
@@ -101,29 +107,14 @@ class CountedSet:
     total_weight: int
 
 
-def violation_message(
-    position: int, kind: int, other: int, spoiled: bool, other_spoiled: bool
-) -> str:
-    """The message of a violation at ``position`` (kinds as in ``_IN_ORDER``)."""
+def violation_message(position: int, verdict: Verdict, code: str) -> str:
+    """Why the board would not have appended the entry at ``position`` (``verdict``'s words)."""
     where = f"board entry {position}"
-    if kind == 0:
-        return f"{where}: same ballot hash or tracking code as entry {other} (replay)"
-    if kind == 1:
-        this = "spoiled ballot" if spoiled else "cast ballot"
-        if other == position:
-            return f"{where}: {this} with two ciphertexts of the same alpha (a reused nonce)"
-        if other_spoiled:
-            return (
-                f"{where}: {this} with a ciphertext alpha of the spoiled ballot at {other}"
-                " (whose nonces the audit made public)"
-            )
-        return (
-            f"{where}: {this} with a ciphertext alpha of the cast ballot at {other}"
-            " (a copy, or reused nonces)"
-        )
+    if verdict.refusal is not None:
+        return f"{where}: {verdict.refusal}"
     return (
-        f"{where}: second ballot of the credential that voted at {other};"
-        " the election allows one ballot per credential"
+        f"{where}: ballot {code} again, as the entry at {verdict.retry_of} (replay): the board"
+        " answers a retried cast with the entry it holds, never appends it twice"
     )
 
 
@@ -171,36 +162,61 @@ class FactStore:
                     fact.credential,
                     fact.ballot_hash[:TRACKING_CODE_BYTES],
                     fact.weight,
+                    int(len(set(fact.marks)) != len(fact.marks)),
                 )
             )
             marks += [(mark, fact.position, slot) for slot, mark in enumerate(fact.marks)]
         if not rows:
             return
         self._db.execute("BEGIN")
-        self._db.executemany("INSERT INTO ballot VALUES (?, ?, ?, ?, ?)", rows)
+        self._db.executemany("INSERT INTO ballot VALUES (?, ?, ?, ?, ?, ?)", rows)
         self._db.executemany("INSERT INTO mark VALUES (?, ?, ?)", marks)
         self._db.execute("COMMIT")
         self.rows += len(rows)
 
-    def violations(self, *, one_ballot_per_credential: bool) -> Violations:
-        """Replays, reused alphas (copies, spoiled ciphertexts), second ballots (single policy)."""
-        # Built from this module's constant fragments only: no value reaches the SQL text.
-        query = _IN_ORDER + (_SECOND_BALLOTS if one_ballot_per_credential else "")
-        ordered = (
-            "SELECT v.position, v.kind, v.other, b.spoiled, o.spoiled FROM ("  # noqa: S608
-            + query
-            + ") AS v JOIN ballot AS b USING (position)"
-            " JOIN ballot AS o ON o.position = v.other"
-            " ORDER BY v.position, v.kind LIMIT 1"
-        )
-        (count,) = self._db.execute("SELECT COUNT(*) FROM (" + query + ")").fetchone()  # noqa: S608
-        first = self._db.execute(ordered).fetchone()
-        message = (
-            None
-            if first is None
-            else violation_message(first[0], first[1], first[2], first[3] == 1, first[4] == 1)
-        )
-        return Violations(count, message)
+    def violations(self, *, election_id: str, one_ballot_per_credential: bool) -> Violations:
+        """Every entry replayed through the board's judge; those it would not have appended."""
+        count = 0
+        first: str | None = None
+        spoiled_at = self._db.cursor()
+        # The entry before each one: a ballot entry seen just before in this stream, else an
+        # event, which step 11.5 holds to the life cycle (the ``open`` a ballot may follow).
+        previous, previous_kind = 0, EntryKind.OPEN
+        for position, spoiled, code, repeated, same, same_spoiled, clash, last in self._db.execute(
+            _CAST_FACTS
+        ):
+            clash_kind = None
+            if clash is not None:
+                (clash_spoiled,) = spoiled_at.execute(
+                    "SELECT spoiled FROM ballot WHERE position = ?", (clash,)
+                ).fetchone()
+                clash_kind = _kind(clash_spoiled)
+            same_ballot = None
+            if same is not None:
+                # One ballot hash, one ballot, one credential: its last ballot is this one's.
+                same_ballot = SameBallot(same, _kind(same_spoiled), not same_spoiled, last)
+            verdict = judge_cast(
+                CastFacts(
+                    election_id=election_id,
+                    kind=_kind(spoiled),
+                    tracking_code=tracking_code(code),
+                    one_ballot_per_credential=one_ballot_per_credential,
+                    head_position=position - 1,
+                    head_kind=previous_kind if previous == position - 1 else EntryKind.OPEN,
+                    same=same_ballot,
+                    repeated_mark=repeated == 1,
+                    clash_position=clash,
+                    clash_kind=clash_kind,
+                    last=last,
+                )
+            )
+            previous, previous_kind = position, _kind(spoiled)
+            if verdict.accepted:
+                continue
+            count += 1
+            if first is None:
+                first = violation_message(position, verdict, tracking_code(code))
+        return Violations(count, first)
 
     def counted(self) -> CountedSet:
         """The last cast ballot of each credential (the counted set, docs/spec.md 11.9)."""
@@ -214,3 +230,7 @@ class FactStore:
     def has_superseded(self) -> bool:
         found: int = self._db.execute("SELECT EXISTS (" + _SUPERSEDED + ")").fetchone()[0]
         return found == 1
+
+
+def _kind(spoiled: int) -> EntryKind:
+    return EntryKind.SPOILED if spoiled else EntryKind.BALLOT

@@ -32,8 +32,8 @@ from evote.ballots.manifest import RevotePolicy
 from evote.board.chain import BoardEntry, EntryKind, genesis_hash, verify_chain
 from evote.board.checkpoint import Checkpoint, check_checkpoint, check_consistent, check_extends
 from evote.board.payloads import EVENT_KINDS, decode_event
+from evote.board.rules import ALLOWED_AFTER
 from evote.board.setup import decode_setup
-from evote.board.store import ALLOWED_AFTER
 from evote.ceremony.dkg import check_ceremony_result
 from evote.crypto.elgamal import Ciphertext
 from evote.crypto.groups import group_by_name
@@ -51,7 +51,8 @@ from evote.errors import (
     InvalidSignature,
     UnreadableRecord,
 )
-from evote.record.model import ElectionRecord, load_record
+from evote.record.load import load_record
+from evote.record.model import ElectionRecord
 from evote.record.publish import result_from_body, tally_from_body
 from evote.sysmem import release_free_memory
 from evote.tally.aggregate import EncryptedTally, aggregate, multiply_tallies
@@ -631,12 +632,19 @@ class _Verifier:
         return len(state.audits)
 
     def board_rules(self) -> int:
-        """11.8: no replayed ballot, no ciphertext alpha twice on the board, revote policy."""
+        """11.8: every ballot entry is one the board's judge accepts, given the entries before it.
+
+        Replays, ciphertext alphas seen twice, second ballots under the ``single`` policy: the
+        rules are the board's own (:func:`evote.board.rules.judge_cast`), replayed entry by
+        entry over the facts the fact store streams.
+        """
         state, facts = self._finished_pass()
         if state.undecoded:
             raise _Blocked(f"{state.undecoded} ballot entries could not be decoded (step 11.7)")
         single = self.election.manifest.revote is RevotePolicy.SINGLE
-        found = facts.violations(one_ballot_per_credential=single)
+        found = facts.violations(
+            election_id=self.record.election_id, one_ballot_per_credential=single
+        )
         if found.count:
             more = found.count - 1
             suffix = f" (and {more} more)" if more else ""

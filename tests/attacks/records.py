@@ -27,11 +27,11 @@ from evote.errors import InvalidRecord, UnreadableRecord
 from evote.record import documents as doc
 from evote.record import export_record, load_record
 from evote.record.export import reseal_record
-from evote.record.publish import publish_result, publish_tally
 from evote.record.strict import document_bytes
 from evote.tally import DecryptionShare, compute_result
 from evote.tally.result import turnout_of
 from evote.tally.wire import decryption_share_to_json
+from evote.tallying import publish_result, publish_tally
 from evote.verify import VerificationReport, verify_record
 from evote.verify.report import StepStatus
 from evote.verify.verifier import read_record

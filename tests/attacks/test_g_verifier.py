@@ -147,7 +147,7 @@ def test_g2_cast_path_and_verifier_call_the_same_checks(
             "evote.verify.work.check_ballot"]),
         "check_decryption_share": install(monkeypatch, [
             "evote.tally.decryption.check_decryption_share",
-            "evote.record.publish.check_decryption_share",
+            "evote.tallying.check_decryption_share",
             "evote.verify.verifier.check_decryption_share"]),
         "verify_chain": install(monkeypatch, [
             "evote.board.chain.verify_chain", "evote.board.board.verify_chain",
@@ -164,6 +164,9 @@ def test_g2_cast_path_and_verifier_call_the_same_checks(
         "check_result": install(monkeypatch, [
             "evote.tally.result.check_result", "evote.tallying.check_result",
             "evote.verify.verifier.check_result"]),
+        # The board's rules: the store calls the judge through its module, step 11.8 by name.
+        "judge_cast": install(monkeypatch, [
+            "evote.board.rules.judge_cast", "evote.verify.facts.judge_cast"]),
     }  # fmt: skip
     for spy in spies.values():
         spy.phase = "cast"

@@ -34,6 +34,23 @@ def test_loads_refuses(data: bytes, message: str) -> None:
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"a":1,"a":2}', "ballot.a: duplicate key 'a'"),
+        (b'{"q":[{"o":1},{"o":2,"x":[],"o":3}]}', "ballot.q[1].o: duplicate key 'o'"),
+        (b'{"a":{"b":[0,' + b"9" * 81 + b"]}}", "ballot.a.b[1]: integer with 81 digits"),
+        (b"9" * 81, "ballot: integer with 81 digits"),
+    ],
+)
+def test_loads_names_the_path_of_a_duplicate_key_or_a_long_integer(
+    data: bytes, message: str
+) -> None:
+    with pytest.raises(InvalidBallot) as info:
+        jsonstrict.loads(data, "ballot", InvalidBallot)
+    assert str(info.value).startswith(message)
+
+
 def test_syntax_error_gives_line_and_column() -> None:
     data = b'{\n  "a": 1,\n  "b": 2,,\n}'
     with pytest.raises(InvalidBallot) as info:

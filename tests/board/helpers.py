@@ -118,8 +118,7 @@ def cast_and_die(url: str, election_id: str, data: bytes, seed: bytes | None = N
     ``seed`` is the board's signing key (the election's), by default :data:`BOARD_KEY`'s.
 
     The cast runs its statements on the DB-API connection (evote.board.storage), out of sight
-    of SQLAlchemy's engine events, so the hook goes on its transaction object. SQLite only:
-    a PostgreSQL cast is one statement with no separate INSERT or COMMIT.
+    of SQLAlchemy's engine events, so the hook goes on its transaction object.
     """
     board = Board(url, BOARD_KEY if seed is None else SigningKey(seed))
     ran: list[str] = []
@@ -130,7 +129,7 @@ def cast_and_die(url: str, election_id: str, data: bytes, seed: bytes | None = N
         ran.append(statement.sql.lstrip().upper())
 
     def die(self: DriverTransaction) -> None:
-        if any(sql.startswith("INSERT INTO EVOTE_BOARD_ENTRIES") for sql in ran):
+        if any("INSERT INTO EVOTE_BOARD_ENTRIES" in sql for sql in ran):
             os.kill(os.getpid(), signal.SIGKILL)
 
     DriverTransaction.run = run_and_note  # type: ignore[method-assign]

@@ -52,16 +52,14 @@ def _url(board: Board) -> str:
 
 
 def _names(statements: CastStatements) -> dict[str, str]:
-    named = {
+    named: dict[str, DriverStatement | None] = {
         "check": statements.check,
         "entry_at": statements.entry_at,
         "last_of_credential": statements.last_of_credential,
         "insert": statements.insert,
         "insert_marks": statements.insert_marks,
     }
-    if statements.cast_function is not None:
-        named["cast_function"] = statements.cast_function
-    return {statement.sql: name for name, statement in named.items()}
+    return {statement.sql: name for name, statement in named.items() if statement is not None}
 
 
 @pytest.fixture
@@ -87,19 +85,19 @@ def statements_run(board: Board, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_cast_is_one_check_query_and_one_insert(
     board: Board, referendum: BoardElection, statements_run: list[str]
 ) -> None:
-    """SQLite: the check query, then the INSERTs; PostgreSQL: one call of the cast function."""
-    in_database = board.engine.dialect.name == "postgresql"
+    """The check query, then the INSERTs; on PostgreSQL, the lock and the check query in one
+    call, then the entry and its marks in one statement."""
     ballot = referendum.ballot(0)
     receipt = board.cast(ELECTION, ballot)
-    inserts = ["check", "insert", "insert_marks"]
-    assert statements_run == (["cast_function"] if in_database else inserts)
+    in_database = board.engine.dialect.name == "postgresql"
+    inserts = ["check", "insert"] if in_database else ["check", "insert", "insert_marks"]
+    assert statements_run == inserts
     statements_run.clear()
     assert board.cast(ELECTION, ballot) == receipt  # a retry reads the entry back
-    first = ["cast_function"] if in_database else ["check"]
-    assert statements_run == [*first, "entry_at"]
+    assert statements_run == ["check", "entry_at"]
     statements_run.clear()
     board.spoil(ELECTION, *referendum.spoiled(1))
-    assert statements_run == (["cast_function"] if in_database else inserts)
+    assert statements_run == inserts
 
 
 def test_sqlite_cast_sends_five_statements(tmp_path: Any, referendum: BoardElection) -> None:
@@ -477,10 +475,7 @@ def test_a_failed_write_does_not_keep_its_connection(
 ) -> None:
     board.cast(ELECTION, referendum.ballot(0))
     kept = board.store.driver._kept
-    in_database = board.engine.dialect.name == "postgresql"
-    assert [len(connections) for connections in kept.values()] == (
-        [0, 1] if in_database else [1, 0]
-    )
+    assert len(kept) == 1
     fault = board.engine.dialect.loaded_dbapi.OperationalError("disk I/O error")
 
     def failing(self: DriverTransaction, statement: DriverStatement, values: Any) -> Any:
@@ -489,7 +484,7 @@ def test_a_failed_write_does_not_keep_its_connection(
     monkeypatch.setattr(DriverTransaction, "first", failing)
     with pytest.raises(StorageUnavailable, match="disk I/O error"):
         board.cast(ELECTION, referendum.ballot(1))
-    assert all(not connections for connections in kept.values())
+    assert not kept
     monkeypatch.undo()
     assert board.cast(ELECTION, referendum.ballot(1)).position == 4
 
@@ -521,10 +516,11 @@ def test_threads_casting_on_one_board_share_its_connections_safely(database_url:
 
 
 def _left_alone(connection: Any) -> bool:
-    """Whether the child left the parent's kept connection as the parent keeps it: open and, on
-    PostgreSQL, still in autocommit (giving it back would switch it out of autocommit)."""
-    if hasattr(connection, "autocommit") and hasattr(connection, "closed"):
-        return not connection.closed and connection.autocommit is True
+    """Whether the child left the parent's kept connection as the parent keeps it: open, idle,
+    outside any transaction (psycopg: neither closed nor in a transaction)."""
+    if hasattr(connection, "info") and hasattr(connection, "closed"):
+        idle = connection.info.transaction_status == connection.info.transaction_status.IDLE
+        return not connection.closed and idle
     return connection.in_transaction is False
 
 
@@ -540,7 +536,7 @@ def _cast_in_child(
         read.close()
         alone = _left_alone(inherited)
         position = board.cast(ELECTION, ballot).position
-        ((process, _, pooled),) = [entry for entries in kept.values() for entry in entries]
+        ((process, _, pooled),) = kept
         fresh = process == os.getpid() and pooled.driver_connection is not inherited
         out.put((position, fresh and own_read, board.verify(ELECTION).position, alone))
     except BaseException as error:  # reported by the parent's assertion
@@ -554,9 +550,7 @@ def test_a_forked_child_never_uses_its_parent_s_connections(
     leaves the parent's alone, whether it casts at once or first disposes of the board; the
     parent and its children keep casting on one board."""
     board.cast(ELECTION, referendum.ballot(0))
-    ((_, _, pooled),) = [
-        entry for entries in board.store.driver._kept.values() for entry in entries
-    ]
+    ((_, _, pooled),) = board.store.driver._kept
     read = board.engine.raw_connection()  # left idle in the pool the children inherit
     idle = read.driver_connection
     read.close()

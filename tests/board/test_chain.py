@@ -14,7 +14,6 @@ from evote.board.chain import (
     BoardEntry,
     ChainHead,
     EntryKind,
-    LinkInput,
     genesis_hash,
     link_hash,
     payload_hash,
@@ -27,7 +26,7 @@ from evote.board.checkpoint import (
     checkpoint_message,
     sign_checkpoint,
 )
-from evote.crypto.encoding import Value, encode, encode_item
+from evote.crypto.encoding import Value, encode
 from evote.crypto.hashing import PROTOCOL, Purpose
 from evote.errors import BoardIntegrityError, ContextMismatch, InvalidInput, InvalidSignature
 
@@ -216,23 +215,6 @@ def test_extends_refuses_a_rewritten_board() -> None:
 
 @settings(max_examples=60)
 @given(
-    position=st.integers(min_value=1, max_value=2**63 - 1),
-    previous=st.binary(min_size=32, max_size=32),
-    payload_digest=st.binary(min_size=32, max_size=32),
-)
-def test_link_input_pieces_rebuild_the_link_hash(
-    position: int, previous: bytes, payload_digest: bytes
-) -> None:
-    """What the PostgreSQL cast hashes (before | item(i) | between | h_(i-1) | after) is h_i."""
-    pieces = LinkInput.of(payload_digest)
-    assert pieces.digest(position, previous) == link_hash(position, previous, payload_digest)
-    assert pieces.before + encode_item(position) + pieces.between + previous + pieces.after == (
-        encode(PROTOCOL, Purpose.BOARD_LINK.value, [position, previous, payload_digest])
-    )
-
-
-@settings(max_examples=60)
-@given(
     kind=st.sampled_from(list(EntryKind)),
     payload=st.binary(max_size=3000),
     position=st.integers(min_value=0, max_value=2**70),
@@ -251,8 +233,3 @@ def test_chain_hashes_are_the_generic_encoding(
     assert link_hash(position, previous, payload_digest) == generic(
         Purpose.BOARD_LINK, position, previous, payload_digest
     )
-
-
-def test_link_input_refuses_a_digest_of_another_length() -> None:
-    with pytest.raises(BoardIntegrityError, match="31 bytes"):
-        LinkInput.of(bytes(31))

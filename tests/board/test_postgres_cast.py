@@ -1,22 +1,20 @@
-"""PostgreSQL's cast in one statement: its link hash, its index use, its cross-check.
+"""PostgreSQL's lock and lookups of a cast in one statement: its index use, its lock, its schema.
 
 The board's behaviour (replays, retries, spoiled ballots, phases, concurrency) is tested on
-both databases by the other board tests; these are what only the server-side cast has.
+both databases by the other board tests; these are what only the server-side function has.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from evote.board import Board, EntryKind
-from evote.board import store as store_module
-from evote.board.chain import LinkInput, link_hash
-from evote.crypto.encoding import encode_item
-from evote.errors import BoardIntegrityError, ElectionNotOpen
+from evote.errors import ElectionNotOpen
 from tests.board.helpers import BOARD_KEY, BoardElection, make_election
 from tests.board.test_cast_path import _bulk_election
 
@@ -43,62 +41,7 @@ def board(postgres_url: str, item: BoardElection) -> Iterator[Board]:
         yield opened
 
 
-POSITIONS = [1, 2, 127, 128, 255, 256, 65535, 65536, 2**24, 2**31 - 1, 2**32, 2**40 + 7, 2**63 - 1]
-
-
-def test_int_item_in_sql_is_the_encoder_s(board: Board) -> None:
-    with board.engine.connect() as connection:
-        for position in POSITIONS:
-            found = connection.execute(
-                sa.text("SELECT evote_board_int_item(:p)"), {"p": position}
-            ).scalar()
-            assert bytes(found) == encode_item(position), position
-
-
-def test_int_item_refuses_what_is_not_a_position(board: Board) -> None:
-    with (
-        board.engine.connect() as connection,
-        pytest.raises(sa.exc.DBAPIError, match="is not a board position"),
-    ):
-        connection.execute(sa.text("SELECT evote_board_int_item(0)")).scalar()
-
-
-def test_link_hash_in_sql_is_the_chain_s(board: Board) -> None:
-    with board.engine.connect() as connection:
-        for position in POSITIONS:
-            previous, digest = secrets.token_bytes(32), secrets.token_bytes(32)
-            link = LinkInput.of(digest)
-            found = connection.execute(
-                sa.text(
-                    "SELECT substring(sha512(:before || evote_board_int_item(:p) || :between"
-                    " || :previous || :after) FROM 1 FOR 32)"
-                ),
-                {"before": link.before, "p": position, "between": link.between,
-                 "previous": previous, "after": link.after},
-            ).scalar()  # fmt: skip
-            assert bytes(found) == link_hash(position, previous, digest), position
-
-
-def test_a_wrong_link_from_the_database_gives_no_receipt(
-    board: Board, item: BoardElection, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The client recomputes the link the database made: a mismatch is an integrity error."""
-
-    honest_of = LinkInput.of
-
-    def skewed(digest: bytes) -> LinkInput:
-        honest = honest_of(digest)
-        return LinkInput(honest.before, honest.between, honest.after + b"!")
-
-    monkeypatch.setattr(store_module.LinkInput, "of", skewed)
-    with pytest.raises(BoardIntegrityError, match="chain hash"):
-        board.cast(ELECTION, item.ballot(0))
-    monkeypatch.undo()
-    with pytest.raises(BoardIntegrityError, match="chain hash"):
-        board.verify(ELECTION)
-
-
-def test_cast_function_reads_by_index_for_a_new_election(postgres_url: str) -> None:
+def test_facts_function_reads_by_index_for_a_new_election(postgres_url: str) -> None:
     """No lookup of the cast walks an election's entries, even one the statistics miss.
 
     The function's queries run inside PL/pgSQL, out of EXPLAIN's reach; the transaction's own
@@ -123,21 +66,15 @@ def test_cast_function_reads_by_index_for_a_new_election(postgres_url: str) -> N
             )
             scans_before, fetched_before = connection.execute(counters).one()
             for _ in range(casts):
-                digest = secrets.token_bytes(32)
-                link = LinkInput.of(digest)
-                inserted = connection.execute(
+                found = connection.execute(
                     sa.text(
-                        "SELECT o_inserted FROM evote_board_cast('new', 'ballot', '\\x7b7d',"
-                        " :digest, :credential, :code, :hash,"
-                        " 'ballot open spoiled', false, :before, :between,"
-                        " :after, :marks)"
+                        "SELECT o_position, o_same, o_clash, o_last FROM evote_board_cast_facts("
+                        "'new', :credential, :code, :hash, :marks)"
                     ),
-                    {"digest": digest, "credential": secrets.token_bytes(32),
-                     "code": secrets.token_hex(8), "hash": secrets.token_bytes(32),
-                     "marks": secrets.token_bytes(96), "before": link.before,
-                     "between": link.between, "after": link.after},
-                ).scalar()  # fmt: skip
-                assert inserted is True
+                    {"credential": secrets.token_bytes(32), "code": secrets.token_hex(8),
+                     "hash": secrets.token_bytes(32), "marks": secrets.token_bytes(96)},
+                ).one()  # fmt: skip
+                assert found == (2000, None, None, None)
             scans_after, fetched_after = connection.execute(counters).one()
     fetched = (fetched_after or 0) - (fetched_before or 0)
     assert (scans_after or 0) - (scans_before or 0) == 0
@@ -146,8 +83,42 @@ def test_cast_function_reads_by_index_for_a_new_election(postgres_url: str) -> N
     assert casts <= fetched <= 2 * casts
 
 
-def test_function_refuses_without_inserting(board: Board, item: BoardElection) -> None:
-    """A refused cast (the election closed) returns the head and inserts nothing."""
+def test_facts_function_returns_no_row_for_an_unknown_election(board: Board) -> None:
+    with board.engine.connect() as connection:
+        found = connection.execute(
+            sa.text("SELECT * FROM evote_board_cast_facts('nobody', NULL, 'x', NULL, :marks)"),
+            {"marks": bytes(32)},
+        ).all()
+    assert found == []
+
+
+def test_facts_function_holds_the_election_lock_until_the_transaction_ends(
+    board: Board,
+) -> None:
+    """A second caller waits for the first's transaction: the judge decides under the lock."""
+    call = sa.text(
+        "SELECT o_position FROM evote_board_cast_facts(:election, NULL, 'x', NULL, :marks)"
+    )
+    values = {"election": ELECTION, "marks": bytes(32)}
+    waited = threading.Event()
+    with board.engine.connect() as first, first.begin():
+        first.execute(call, values).one()
+
+        def second() -> None:
+            with board.engine.connect() as other, other.begin():
+                other.execute(call, values).one()
+                waited.set()
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        # Still locked by the open transaction: the second call cannot have returned.
+        assert not waited.wait(0.5)
+    thread.join()
+    assert waited.is_set()
+
+
+def test_a_refused_cast_inserts_nothing(board: Board, item: BoardElection) -> None:
+    """A refused cast (the election closed) leaves the head as it was."""
     board.close_election(ELECTION)
     head = board.head(ELECTION)
     with pytest.raises(ElectionNotOpen, match="closed"):

@@ -109,7 +109,7 @@ from evote.crypto.groups import Group, all_groups
 from evote.crypto.hashing import Purpose
 from evote.election import Election
 from evote.record import export_record
-from evote.record.publish import encrypted_tally_to_json_obj, publish_result, publish_tally
+from evote.record.publish import encrypted_tally_to_json_obj
 from evote.tally import (
     DecryptionShare,
     aggregate,
@@ -119,6 +119,7 @@ from evote.tally import (
 )
 from evote.tally.result import turnout_of
 from evote.tally.wire import decryption_share_to_json
+from evote.tallying import publish_result, publish_tally
 
 VECTORS_DIR = Path(__file__).resolve().parent
 FORMAT = "evote-election-vectors/1"

@@ -35,11 +35,11 @@ from evote.cli.demo import demo_manifest, random_choices
 from evote.crypto.groups import Group, all_groups, group_by_name
 from evote.election import Election
 from evote.record.export import export_record, reseal_record
-from evote.record.model import load_record
-from evote.record.publish import publish_result, publish_tally
+from evote.record.load import load_record
 from evote.record.strict import document_bytes
 from evote.tally import aggregate, compute_decryption_share, compute_result, decrypt_counts
 from evote.tally.result import turnout_of
+from evote.tallying import publish_result, publish_tally
 
 ELECTION_ID = "metropolis-2027"
 

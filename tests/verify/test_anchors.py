@@ -21,7 +21,7 @@ from evote.board.receipt import Receipt
 from evote.cli import main
 from evote.crypto.groups import ED25519
 from evote.record.export import reseal_record
-from evote.record.model import load_record
+from evote.record.load import load_record
 from evote.record.strict import document_bytes
 from evote.verify import verify_record
 from evote.verify.report import StepStatus

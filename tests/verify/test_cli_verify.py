@@ -15,7 +15,7 @@ import pytest
 
 from evote.cli import main
 from evote.cli.verify import tasks_in_flight
-from evote.record.model import load_record
+from evote.record.load import load_record
 from evote.verify import STEPS, BallotState, verify_ballot_on_record, verify_record
 from evote.verify.cluster import DaskExecutor
 from evote.verify.verifier import DEFAULT_MAX_PENDING

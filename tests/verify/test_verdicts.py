@@ -35,7 +35,7 @@ from evote.record import load as load_module
 from evote.record import strict as strict_module
 from evote.record.archive import write_archive
 from evote.record.export import reseal_record
-from evote.record.model import load_record
+from evote.record.load import load_record
 from evote.verify import STEPS, verify_record
 from tests.verify.conftest import BuiltRecord, build_record, payload_of, rewrite_board
 

@@ -22,7 +22,8 @@ from evote.ceremony.dkg import run_ceremony
 from evote.cli import main
 from evote.crypto.groups import all_groups
 from evote.record.export import reseal_record
-from evote.record.model import ElectionRecord, load_record
+from evote.record.load import load_record
+from evote.record.model import ElectionRecord
 from evote.record.strict import document_bytes
 from evote.verify import STEPS, StepStatus, VerificationReport, verify_record
 from evote.verify import verifier as verifier_module

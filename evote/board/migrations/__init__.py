@@ -16,9 +16,10 @@ database). The revisions are the modules of ``versions/``, each with its DDL fro
   taken for revision 0001 by :func:`upgrade` if its tables have 0001's columns and indexes: the
   triggers and PostgreSQL functions are (re)defined as 0001's and the revision is recorded; a
   board whose tables differ is refused (export its elections with the evote that made it).
-* Migrations only add: tables, columns, indexes, functions, triggers. None rewrites or deletes
-  a board entry (docs/architecture.md, "How to change the board's schema"); none can be
-  reversed.
+* Migrations add tables, columns, indexes, functions and triggers, and may replace or drop a
+  function that no longer serves (0002 drops the cast function that decided on the server).
+  None rewrites or deletes a board entry (docs/architecture.md, "How to change the board's
+  schema"); none can be reversed.
 
 Migrations run in a write transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory
 lock as well), so two processes opening a new board at once create it once, and a failed
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # alembic is imported when a migration runs, not at every ope
 
 VERSION_TABLE: Final = "evote_board_version"
 #: The newest revision, the schema this evote's code uses (a test checks it is the scripts').
-HEAD_REVISION: Final = "0001"
+HEAD_REVISION: Final = "0002"
 #: The revision a board made before the schema was versioned is taken for.
 FIRST_REVISION: Final = "0001"
 MIGRATIONS_DIRECTORY: Final = Path(__file__).resolve().parent
