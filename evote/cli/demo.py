@@ -17,7 +17,7 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from nacl.signing import SigningKey
 
+from evote import jsonstrict
 from evote.ballots.audit import check_audit, spoil_ballot
 from evote.ballots.credentials import Registrar, RegistrationResult
 from evote.ballots.encrypted import encrypt_ballot, encrypt_ballot_for_audit
@@ -39,7 +40,7 @@ from evote.ballots.manifest import (
 )
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
-from evote.ceremony.dkg import CeremonyResult, Trustee, run_ceremony
+from evote.ceremony.dkg import CeremonyResult, Trustee, TrusteeShare, run_ceremony
 from evote.ceremony.wire import ceremony_result_to_json
 from evote.cli.progress import Progress
 from evote.cli.verify import ProgressBars, ballot_executor, format_report
@@ -48,8 +49,9 @@ from evote.crypto.groups import DEFAULT_GROUP, Group, all_groups, group_by_name
 from evote.election import Election
 from evote.errors import BoardIntegrityError, EvoteError, InvalidInput
 from evote.record import export_record, load_record
+from evote.service.settings import read_board_key
 from evote.tally import ElectionResult
-from evote.tallying import run_tally
+from evote.tallying import board_ceremony, run_tally
 from evote.verify import VerificationReport, verify_record
 
 ELECTION_ID = "metropolis-2027"
@@ -372,10 +374,16 @@ def register(commands: Any) -> None:
 #
 # The same election, open, on an embedded SQLite board in a directory, with a one-process key
 # ceremony; its voters' credential codes go to ``demo-codes.txt``, one a line, written last: a
-# directory that has it holds a complete demo and is reused as it is.
+# directory that has it holds a complete demo and is reused as it is. The trustees' secret
+# shares go to ``demo-only-trustee-shares.json``, so that ``evote serve --demo
+# --close-and-tally`` can tally it: a real election never keeps them together (each trustee's
+# share stays in their own passphrase-sealed key file, docs/ceremony.md).
 
 CODES_FILE: Final = "demo-codes.txt"
+SHARES_FILE: Final = "demo-only-trustee-shares.json"
+SHARES_KIND: Final = "evote-demo-only-trustee-shares"
 DEMO_GROUP: Final = "ed25519"
+_READ: Final = jsonstrict.Reader(InvalidInput)
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,13 +409,13 @@ def prepare_served_demo(directory: Path, voters: int) -> ServedDemo:
         raise InvalidInput(
             f"{directory}: has {CODES_FILE} without its board or key; choose another --data"
         )
-    # A demo stopped halfway: its board and key are of no use without the codes.
-    for leftover in (database, key_file):
+    # A demo stopped halfway: its board, key and shares are of no use without the codes.
+    for leftover in (database, key_file, directory / SHARES_FILE):
         leftover.unlink(missing_ok=True)
     for suffix in ("-wal", "-shm", "-journal"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     group = group_by_name(DEMO_GROUP)
-    ceremony, _ = run_ceremony(group, ELECTION_ID, TRUSTEES, THRESHOLD)
+    ceremony, trustees = run_ceremony(group, ELECTION_ID, TRUSTEES, THRESHOLD)
     voter_ids = [f"voter-{number:05d}" for number in range(1, voters + 1)]
     registration = Registrar.generate(group, ELECTION_ID, voter_ids)
     board_key = SigningKey.generate()
@@ -418,6 +426,77 @@ def prepare_served_demo(directory: Path, voters: int) -> ServedDemo:
     with Board(str(database), board_key) as board:
         board.setup(election, ceremony)
         board.open_election(ELECTION_ID)
+    write_secret(directory / SHARES_FILE, demo_shares_bytes([t.share() for t in trustees]))
     codes = "".join(f"{registration.codes[voter]}\n" for voter in voter_ids)
     write_secret(codes_file, codes.encode())
     return ServedDemo(database, key_file, codes_file, ELECTION_ID, reused=False)
+
+
+def demo_shares_bytes(shares: Sequence[TrusteeShare]) -> bytes:
+    """The demo's trustees' secret shares in one file (a demo only: see :data:`SHARES_FILE`)."""
+    return jsonstrict.dumps(
+        {
+            "kind": SHARES_KIND,
+            "warning": "DEMO ONLY: every trustee's secret share in one file, so that anyone"
+            " holding it can decrypt every ballot; a real election never does this",
+            "election_id": ELECTION_ID,
+            "group": shares[0].group.name,
+            "shares": [
+                {"index": share.index, "share": Group.scalar_to_bytes(share.share).hex()}
+                for share in shares
+            ],
+        }
+    )
+
+
+def read_demo_shares(path: Path, ceremony: CeremonyResult) -> list[TrusteeShare]:
+    """The shares :func:`demo_shares_bytes` wrote, each with its verification key from the
+    board's ceremony (the tally checks every share against it, docs/spec.md 9.2)."""
+    where = str(path)
+    if not path.is_file():
+        raise InvalidInput(
+            f"{path}: missing; this demo was made before its trustees' shares were kept:"
+            " remove its --data directory and start 'evote serve --demo' again"
+        )
+    obj = _READ.object(
+        jsonstrict.loads(path.read_bytes(), where), where,
+        ("kind", "warning", "election_id", "group", "shares"),
+    )  # fmt: skip
+    if obj["kind"] != SHARES_KIND:
+        _READ.fail(f"{where}.kind", f"expected {SHARES_KIND!r}")
+    group = ceremony.group
+    if obj["election_id"] != ELECTION_ID or obj["group"] != group.name:
+        _READ.fail(where, f"not the shares of the demo election on {group.name}")
+    shares = []
+    for number, item in enumerate(_READ.array(obj["shares"], f"{where}.shares", 1, TRUSTEES)):
+        here = f"{where}.shares[{number}]"
+        fields = _READ.object(item, here, ("index", "share"))
+        index = _READ.integer(fields["index"], f"{here}.index", 1, TRUSTEES)
+        text = _READ.string(fields["share"], f"{here}.share", 64)
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            _READ.fail(f"{here}.share", "expected 64 hexadecimal digits")
+        scalar = group.scalar_from_bytes(raw, f"{here}.share")
+        shares.append(TrusteeShare(group, index, scalar, ceremony.verification_key(index)))
+    return shares
+
+
+def close_and_tally_served_demo(directory: Path) -> ElectionResult:
+    """Close the served demo (if open) and tally it with the kept shares, trustee
+    :data:`ABSENT_TRUSTEE` absent; publish the tally and the result on its board.
+
+    Run again, it returns the published result (:func:`evote.tallying.run_tally` resumes).
+    """
+    database, key_file = directory / BOARD_FILE, directory / BOARD_KEY_FILE
+    if not (directory / CODES_FILE).is_file() or not database.is_file():
+        raise InvalidInput(f"{directory}: no served demo here ('evote serve --demo' makes one)")
+    board_key = read_board_key(key_file)
+    with Board(str(database), board_key) as board:
+        election = board.load_election(ELECTION_ID)
+        ceremony = board_ceremony(board, election)
+        shares = read_demo_shares(directory / SHARES_FILE, ceremony)
+        if board.head(ELECTION_ID).is_open:
+            board.close_election(ELECTION_ID)
+        present = [share for share in shares if share.index != ABSENT_TRUSTEE]
+        return run_tally(board, ELECTION_ID, present)

@@ -10,6 +10,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from evote.pages.opendata import DEFAULT_LICENCE, LICENCES
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -129,6 +131,30 @@ def register(commands: Any) -> None:
         default=20,
         metavar="N",
         help="voters of a new demo election (20)",
+    )
+    demo.add_argument(
+        "--close-and-tally",
+        action="store_true",
+        help="close the demo election in --data DIR, tally it with the demo's kept trustee"
+        " shares, publish the result on its board, and exit (a running service shows it)",
+    )
+    pages = serve.add_argument_group("public pages and open data")
+    pages.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the service's public address, in the open data's download links"
+        " (the request's own address)",
+    )
+    pages.add_argument(
+        "--publisher",
+        metavar="NAME",
+        help="who publishes the open data, in its metadata (the public address's host name)",
+    )
+    pages.add_argument(
+        "--licence",
+        choices=sorted(LICENCES),
+        default=DEFAULT_LICENCE,
+        help=f"the open data's licence ({DEFAULT_LICENCE})",
     )
     handler: Handler = _serve
     serve.set_defaults(handler=handler)

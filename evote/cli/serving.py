@@ -18,7 +18,12 @@ import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
 from evote.board.storage import shown_location
-from evote.cli.demo import CODES_FILE, prepare_served_demo
+from evote.cli.demo import (
+    CODES_FILE,
+    SHARES_FILE,
+    close_and_tally_served_demo,
+    prepare_served_demo,
+)
 from evote.cli.workspace import BOARD_KEY_FILE, ElectionDir
 from evote.errors import InvalidInput
 from evote.service.app import create_app
@@ -64,6 +69,9 @@ def _settings(args: argparse.Namespace) -> ServiceSettings:
         static_dir=args.static,
         sqlite_synchronous=args.sqlite_synchronous,
         cast_threads=args.cast_threads or _default_cast_threads(database),
+        public_url=args.public_url,
+        publisher=args.publisher,
+        licence=args.licence,
     )
 
 
@@ -92,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.print_openapi:
         return _print_openapi(args)
+    if args.close_and_tally:
+        return _close_and_tally(args)
     if args.workers < 1:
         raise InvalidInput(f"--workers {args.workers}: give at least 1")
     settings = _settings(args)
@@ -116,6 +126,20 @@ def run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         server_header=False,
     )
+    return 0
+
+
+def _close_and_tally(args: argparse.Namespace) -> int:
+    """Close and tally the demo election (a service running on it shows the result at once)."""
+    if not args.demo or args.data is None:
+        raise InvalidInput("--close-and-tally is for the demo: give --demo --data DIR")
+    directory = Path(args.data)
+    demo = prepare_served_demo(directory, args.demo_voters)
+    result = close_and_tally_served_demo(directory)
+    print(f"demo election {demo.election_id!r} closed and tallied with the trustees' shares"
+          f" kept in {directory / SHARES_FILE} (a demo only);"
+          f" {result.turnout.ballots} ballot(s) counted")  # fmt: skip
+    print(f"results: /elections/{demo.election_id}/results on the service")
     return 0
 
 

@@ -46,7 +46,8 @@ def stylesheet_bytes() -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class PageLinks:
-    """Where the pages link to. ``lang_switch`` holds ``{lang}``, replaced by the other language."""
+    """Where the pages link to. ``lang_switch`` holds ``{lang}``, replaced by the other language;
+    ``booth`` (if any) is the voting booth, linked from the status page while voting is open."""
 
     stylesheet: str
     status: str
@@ -56,6 +57,7 @@ class PageLinks:
     record: str
     open_data: str | None
     lang_switch: str
+    booth: str | None = None
 
     @classmethod
     def served(cls, election_id: str) -> PageLinks:
@@ -70,6 +72,7 @@ class PageLinks:
             record="/api/v1/elections/" + quote(election_id, safe="") + "/record",
             open_data=base + "/open-data/datapackage.json",
             lang_switch="?lang={lang}",
+            booth=base,
         )
 
     @classmethod
@@ -272,6 +275,8 @@ def render_status_page(view: ElectionView, lang: str = "en", links: PageLinks | 
         f'<h1>{_e(title)} <span class="subtitle">{_e(word(lang, "page_status"))}</span></h1>',
         _dl(_state_facts(view, lang, "ballots_cast")),
     ]
+    if view.state == "open" and links.booth:
+        body.append(f'<p><a href="{_e(links.booth)}">{_e(word(lang, "to_booth"))}</a></p>')
     if view.result is not None:
         body.append(
             f'<p><a href="{_e(_link(links.results, lang))}">{_e(word(lang, "to_results"))}</a></p>'

@@ -120,6 +120,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         ),
         "to_results": "See the results",
         "to_status": "Election status",
+        "to_booth": "Go to the voting booth",
         "no_result": "The result is not published yet.",
     },
     "fr": {
@@ -233,6 +234,7 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         ),
         "to_results": "Voir les résultats",
         "to_status": "État du scrutin",
+        "to_booth": "Aller à l'isoloir",
         "no_result": "Le résultat n'est pas encore publié.",
     },
 }

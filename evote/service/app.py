@@ -44,6 +44,7 @@ from evote.service.errors import (
     problem,
     status_of,
 )
+from evote.service.pages import add_public_pages
 from evote.service.security import (
     AccessLog,
     BodyLimit,
@@ -153,6 +154,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     _add_public_routes(app, view, settings)
     _add_portal_routes(app, view, portal_keys)
+    add_public_pages(app, view, settings)
     _add_pages(app, Path(settings.static_dir) if settings.static_dir else BOOTH_DIR)
     _add_middleware(app, settings)
     app.openapi = openapi.builder(app)  # type: ignore[method-assign]

@@ -59,6 +59,10 @@ class ServiceSettings:
     sqlite_synchronous: str = "FULL"
     #: Threads of a worker process that cast at once (see evote.service.app).
     cast_threads: int = 1
+    #: The public pages' and open data's settings (evote.service.pages).
+    public_url: str | None = None
+    publisher: str | None = None
+    licence: str = "etalab-2.0"
 
     def to_environment(self) -> str:
         return json.dumps(asdict(self))

@@ -9,9 +9,17 @@ import pytest
 
 from evote.ballots.credentials import CredentialKey
 from evote.board.board import Board
-from evote.cli.demo import CODES_FILE, ELECTION_ID, prepare_served_demo
+from evote.board.chain import EntryKind
+from evote.cli.demo import (
+    CODES_FILE,
+    ELECTION_ID,
+    SHARES_FILE,
+    close_and_tally_served_demo,
+    prepare_served_demo,
+)
 from evote.errors import InvalidInput
 from evote.service.settings import key_digest, parse_portal_keys
+from evote.tallying import published_result
 from tests.cli.test_workflow import fails, ok
 
 
@@ -69,3 +77,31 @@ def test_print_openapi_writes_the_kept_document(tmp_path: Path) -> None:
     ok("serve", "--print-openapi", target)
     kept = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
     assert json.loads(target.read_text()) == json.loads(kept.read_text())
+
+
+def test_close_and_tally_publishes_the_demo_s_result_and_runs_again(tmp_path: Path) -> None:
+    demo = prepare_served_demo(tmp_path, 3)
+    shares = tmp_path / SHARES_FILE
+    assert shares.stat().st_mode & 0o077 == 0
+    assert b"DEMO ONLY" in shares.read_bytes()
+    out = ok("serve", "--demo", "--data", tmp_path, "--close-and-tally")
+    assert "closed and tallied" in out and "0 ballot(s) counted" in out
+    with Board(str(demo.database)) as board:
+        assert board.head(ELECTION_ID).kind is EntryKind.RESULT
+        result = published_result(board, ELECTION_ID)
+    assert close_and_tally_served_demo(tmp_path) == result
+
+
+def test_close_and_tally_says_what_is_missing(tmp_path: Path) -> None:
+    assert "give --demo --data DIR" in fails("serve", "--close-and-tally")
+    prepare_served_demo(tmp_path, 2)
+    shares = tmp_path / SHARES_FILE
+    kept = shares.read_bytes()
+    shares.unlink()
+    line = fails("serve", "--demo", "--data", tmp_path, "--close-and-tally")
+    assert "made before its trustees' shares were kept" in line and "Traceback" not in line
+    shares.write_bytes(kept.replace(b'"share":"', b'"share":"ff'))
+    with pytest.raises(InvalidInput, match=r"shares\[0\]\.share"):
+        close_and_tally_served_demo(tmp_path)
+    with Board(str(tmp_path / "board.sqlite")) as board:
+        assert board.head(ELECTION_ID).is_open  # refused before the close
