@@ -141,3 +141,14 @@ def test_after_the_close_an_audit_is_refused(tmp_path: Path) -> None:
         board.close_election(served.election_id)
     with served.client() as client:
         refused(client, served, body_of(ballot, audit), 409, "ElectionNotOpen")
+
+
+def test_the_audit_of_a_cast_ballot_is_never_published(client: TestClient, served: Served) -> None:
+    """Its reveal would show a counted vote to everyone: the board's marks refuse it."""
+    ballot, audit = served.spoiled(5)
+    cast = client.post(f"{API}/{served.election_id}/ballots",
+                       content=ballot.canonical_bytes(), headers=JSON)  # fmt: skip
+    assert cast.status_code == 201, cast.text
+    refused(client, served, body_of(ballot, audit), 409, "DuplicateBallot")
+    status = client.get(f"{API}/{served.election_id}/ballots/{ballot.tracking_code}").json()
+    assert status["status"] == "counted"
