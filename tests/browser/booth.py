@@ -43,21 +43,27 @@ class Demo:
     def key_file(self) -> Path:
         return self.data / BOARD_KEY_FILE
 
-    def head(self) -> tuple[int, bytes]:
+    def head(self, election_id: str = ELECTION_ID) -> tuple[int, bytes]:
         """The board's head read from the database itself (whether the service answers or not)."""
         with Board(str(self.database)) as board:
-            head = board.head(ELECTION_ID)
+            head = board.head(election_id)
         return head.position, head.chain_hash
 
 
 def demo_server(data: Path, voters: int = 4) -> Iterator[Demo]:
     """``evote serve --demo --data DATA`` on a free port, until the module is done."""
-    server = Server("--demo", "--data", data, "--demo-voters", str(voters),
-                    "--cast-rate", "0", "--lookup-rate", "0")  # fmt: skip
+    yield from running(data, None, "--demo", "--data", data, "--demo-voters", str(voters))
+
+
+def running(data: Path, codes: tuple[str, ...] | None, *args: str | Path) -> Iterator[Demo]:
+    """``evote serve ARGS`` (no rate limits) on a free port, its board in ``data``; the codes
+    given, or the demo's from demo-codes.txt."""
+    server = Server(*args, "--cast-rate", "0", "--lookup-rate", "0")
     try:
         with httpx.Client(timeout=60) as client:
             server.wait_ready(client)
-        codes = tuple((data / CODES_FILE).read_text().splitlines())
+        if codes is None:
+            codes = tuple((data / CODES_FILE).read_text().splitlines())
         yield Demo(server, data, codes)
     finally:
         if server.process.poll() is None:
