@@ -2,13 +2,13 @@
 // audit (Benaloh: the device shows that it encrypted the choices; the voter votes again) or cast,
 // and keep the signed receipt. Everything secret (the code, the credential key, the nonces)
 // stays in this page's memory; only the encrypted, signed ballot is sent. The HTTP contract is
-// the service's /api/v1 (API: voter-kit, ballots). Stable ids and data-testid attributes are
+// the service's /api/v1 (docs/service.md: voter-kit, ballots, audits). Stable ids and data-testid attributes are
 // for the end-to-end test.
 
 import {
   checkAudit, checkReceipt, CredentialKey, electionFromVoterKit, encryptBallot, InvalidBallot,
   InvalidCredential, optionsOf, parseCredentialCode, plaintextFromSelection, spoilBallot, bytesToHex,
-  canonicalJson, blankAllowed, countRange,
+  canonicalJson, canonicalBytes, b64encode, blankAllowed, countRange,
 } from '../src/index.js';
 import { LANGUAGES, t } from './i18n.js';
 
@@ -157,8 +157,8 @@ async function loadElection(id) {
     return;
   }
   chooseLanguage();
-  // Shown so that the voter can compare it with the one the officers announced (the kit has no
-  // credential list, so the page cannot recompute it alone: docs/spec.md section 6.3).
+  // Recomputed from the kit (electionFromVoterKit refuses a kit that does not make it) and shown
+  // so that the voter can compare it with the one the officers announced (docs/spec.md 6.3).
   $('election-fingerprint').textContent = bytesToHex(state.election.fingerprint);
   show('screen-code', { focus: false });
   applyTexts();
@@ -403,7 +403,7 @@ function downloadLink(id, filename, value) {
   link.download = filename;
 }
 
-function onAudit() {
+async function onAudit() {
   const { ballot, secrets } = state.sealed;
   state.sealed = null; // an audited ballot is never cast
   const audit = spoilBallot(ballot, secrets);
@@ -421,7 +421,42 @@ function onAudit() {
   $('audit-tracking-code').textContent = ballot.trackingCode;
   renderSummary($('audit-choices'), revealed);
   downloadLink('audit-download', `audit-${ballot.trackingCode}.json`, { ballot: ballot.json, audit });
+  $('audit-board').textContent = tr('audit.publishing');
+  $('audit-board').className = '';
   show('screen-audit');
+  await publishAudit(ballot, audit);
+}
+
+/**
+ * Publish the audit on the board (POST .../audits, docs/service.md): the body is the spoiled
+ * entry's payload, canonical {"audit", "ballot": base64 of the ballot's bytes} (docs/spec.md
+ * 6.7, 10.3), so that anyone can check what this device encrypted.
+ */
+async function publishAudit(ballot, audit) {
+  const board = $('audit-board');
+  const restart = $('audit-restart');
+  restart.disabled = true;
+  let response;
+  try {
+    response = await fetch(`${API}/elections/${encodeURIComponent(state.election.electionId)}/audits`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: canonicalBytes({ audit, ballot: b64encode(ballot.bytes) }), cache: 'no-store',
+    });
+  } catch (error) {
+    board.textContent = tr('audit.unreachable', { detail: error.message });
+    board.className = 'error';
+    restart.disabled = false;
+    return;
+  }
+  const body = await response.json().catch(() => null);
+  restart.disabled = false;
+  if (!response.ok || body?.status !== 'spoiled' || body?.tracking_code !== ballot.trackingCode) {
+    board.textContent = tr('audit.refused', { detail: body?.detail ?? body?.title ?? `HTTP ${response.status}` });
+    board.className = 'error';
+    return;
+  }
+  board.textContent = tr('audit.published', { position: body.position, code: body.tracking_code });
+  board.dataset.published = 'true';
 }
 
 function onRestart() {

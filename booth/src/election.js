@@ -44,14 +44,16 @@ function checkManifestShape(manifest) {
 }
 
 /**
- * An election from the voter-kit {election, group, manifest} (API: GET .../voter-kit). What can
- * be recomputed is: the manifest's group and election id are election.json's; K decodes in the
- * group; and when the kit also carries the credential list (`credentials`, or its digest
- * `credential_list_digest` in hex), the fingerprint is recomputed and must be election.json's.
- * Anything else is refused with ContextMismatch or InvalidInput.
+ * An election from the voter-kit {election, group, manifest, credential_list_digest} (the
+ * service's GET .../voter-kit; `credentials`, the list itself, may stand for the digest). Every
+ * kit is checked: the manifest's group and election id are election.json's; K decodes in the
+ * group; and the fingerprint is recomputed from the manifest, K, the ceremony digest, the
+ * credential list's digest and the board key (docs/spec.md 6.3) and must be election.json's.
+ * A kit without the list or its digest cannot be checked and is refused (InvalidInput); one
+ * whose parts do not make its fingerprint is refused with ContextMismatch.
  */
 export function electionFromVoterKit(kit) {
-  const { election: doc, manifest } = kit;
+  const { election: doc, manifest } = kit ?? {};
   if (!doc || !manifest || !kit.group) throw new InvalidInput('voter-kit: expected election, group and manifest');
   const group = groupByName(kit.group.name);
   if (doc.group !== group.name || manifest.group !== group.name) throw new ContextMismatch('voter-kit: the election, group and manifest name different groups');
@@ -62,22 +64,20 @@ export function electionFromVoterKit(kit) {
   const boardKey = b64decode(doc.board_key, 'election.board_key', 32);
   const ceremonyDigest = b64decode(doc.ceremony_digest, 'election.ceremony_digest', 32);
   const mDigest = manifestDigest(manifest);
-  let listDigest = null;
+  let listDigest;
   if (kit.credentials) listDigest = credentialListDigest(group, kit.credentials);
   else if (typeof kit.credential_list_digest === 'string') {
     // 32 bytes, as lower-case hex (the API's way with hashes) or base64 (the record's).
     const text = kit.credential_list_digest;
     listDigest = /^[0-9a-f]{64}$/.test(text) ? hexToBytes(text) : b64decode(text, 'voter-kit.credential_list_digest', 32);
+  } else {
+    throw new InvalidInput('voter-kit: no credential_list_digest (nor credentials): the fingerprint cannot be recomputed, so the kit cannot be trusted');
   }
-  let fingerprintChecked = false;
-  if (listDigest !== null) {
-    const computed = computeFingerprint(group, mDigest, key, ceremonyDigest, listDigest, boardKey);
-    if (!equalBytes(computed, fingerprint)) throw new ContextMismatch('voter-kit: the fingerprint does not match the manifest, key, ceremony, credential list and board key');
-    fingerprintChecked = true;
-  }
+  const computed = computeFingerprint(group, mDigest, key, ceremonyDigest, listDigest, boardKey);
+  if (!equalBytes(computed, fingerprint)) throw new ContextMismatch('voter-kit: the fingerprint does not match the manifest, key, ceremony, credential list and board key');
   return {
     electionId: manifest.election_id, group, manifest, manifestDigest: mDigest,
-    publicKey: publicKey(group, key), fingerprint, boardKey, ceremonyDigest, fingerprintChecked,
+    publicKey: publicKey(group, key), fingerprint, boardKey, ceremonyDigest, fingerprintChecked: true,
   };
 }
 

@@ -120,11 +120,20 @@ for (const name of ['ed25519', 'modp4096']) {
       assert.ok(electionFromVoterKit({ ...kit, credential_list_digest: digest }).fingerprintChecked);
     }
     assert.throws(() => electionFromVoterKit({ ...kit, credential_list_digest: fp.manifest_digest }), ContextMismatch);
-    const unchecked = electionFromVoterKit(kit);
-    assert.equal(unchecked.fingerprintChecked, false);
-    const tampered = structuredClone(kit);
-    tampered.manifest.questions[0].options.reverse();
-    assert.throws(() => electionFromVoterKit({ ...tampered, credentials: { group: credentials.group, entries: credentials.entries } }), ContextMismatch);
+    // A kit the device cannot check is refused, never used unchecked.
+    assert.throws(() => electionFromVoterKit(kit), { name: 'InvalidInput', message: /credential_list_digest/ });
+    const withDigest = { ...kit, credential_list_digest: fp.credential_list_digest };
+    // Tampered kits (the served voter-kit's form): options swapped, another board key, another
+    // list digest: each refused, none gives an election to encrypt for.
+    const swapped = structuredClone(withDigest);
+    swapped.manifest.questions[0].options.reverse();
+    const rekeyed = structuredClone(withDigest);
+    rekeyed.election.board_key = Buffer.from(hexToBytes(fp.fingerprint)).toString('base64');
+    const relisted = { ...withDigest, credential_list_digest: fp.ceremony_digest };
+    for (const tampered of [swapped, rekeyed, relisted]) {
+      assert.throws(() => electionFromVoterKit(tampered), ContextMismatch);
+    }
+    assert.throws(() => electionFromVoterKit({ ...swapped, credential_list_digest: undefined, credentials: { group: credentials.group, entries: credentials.entries } }), ContextMismatch);
   });
 
   test(`${name}: a fresh ballot for random choices passes the voter's own check_ballot`, () => {

@@ -236,18 +236,30 @@ def _add_public_routes(app: FastAPI, view: BoardView, settings: ServiceSettings)
     async def cast(election_id: str, request: Request) -> Response:
         # The limit is taken here rather than as a dependency: the hot path stays short.
         cast_buckets.take(_client(request))
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != JSON:
-            raise UnsupportedMediaType(
-                f"Content-Type {media_type or '(none)'!r}: a ballot is sent as {JSON}"
-            )
-        data = await request.body()
+        data = await _json_body(request, "a ballot")
         if not cast_threads:
             cast_threads.append(anyio.CapacityLimiter(settings.cast_threads))
         receipt, retried = await anyio.to_thread.run_sync(
             view.cast, election_id, data, limiter=cast_threads[0]
         )
         return _json(receipt.to_json_obj(), 200 if retried else 201)
+
+    @app.post(
+        f"{API}/elections/{{election_id}}/audits",
+        summary="Publish an audited (spoiled) ballot: the ballot and its revealed audit",
+        status_code=201,
+        responses=r(201, 400, 404, 409, 413, 415, 429, 503),
+        openapi_extra=openapi.AUDIT_BODY,
+    )
+    async def audit(election_id: str, request: Request) -> Response:
+        cast_buckets.take(_client(request))
+        data = await _json_body(request, "an audit")
+        if not cast_threads:
+            cast_threads.append(anyio.CapacityLimiter(settings.cast_threads))
+        status = await anyio.to_thread.run_sync(
+            view.spoil, election_id, data, limiter=cast_threads[0]
+        )
+        return _json(status.to_json_obj(), 201)
 
     @app.get(
         f"{API}/elections/{{election_id}}/ballots/{{tracking_code}}",
@@ -289,6 +301,15 @@ def _add_public_routes(app: FastAPI, view: BoardView, settings: ServiceSettings)
         path = view.record_file(election_id, name)
         media = "application/x-ndjson" if name.endswith(".jsonl") else JSON
         return _file(view, election_id, path, media, None)
+
+
+async def _json_body(request: Request, what: str) -> bytes:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != JSON:
+        raise UnsupportedMediaType(
+            f"Content-Type {media_type or '(none)'!r}: {what} is sent as {JSON}"
+        )
+    return await request.body()
 
 
 def _add_portal_routes(app: FastAPI, view: BoardView, portal_keys: tuple[PortalKey, ...]) -> None:

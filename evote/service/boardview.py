@@ -24,15 +24,17 @@ import sqlalchemy as sa
 from nacl.signing import SigningKey
 
 from evote import jsonstrict
-from evote.ballots.encrypted import parse_tracking_code
+from evote.ballots.audit import check_audit
+from evote.ballots.encrypted import decode_ballot, parse_tracking_code
 from evote.board.board import Board
 from evote.board.chain import EntryKind
+from evote.board.payloads import decode_spoiled
 from evote.board.receipt import Receipt
 from evote.board.schema import entries_table
 from evote.board.storage import read_connection
 from evote.board.store import BoardStore, Head
 from evote.election import Election
-from evote.errors import ElectionNotOpen
+from evote.errors import ElectionNotOpen, InvalidBallot
 from evote.record import documents as doc
 from evote.record.export import export_record
 from evote.service.errors import NotFound, ServiceMisconfigured
@@ -182,7 +184,9 @@ class BoardView:
         return listed
 
     def voter_kit(self, election_id: str) -> bytes:
-        """The record's election.json, group.json and manifest.json, as one JSON object."""
+        """The record's election.json, group.json and manifest.json, and the credential list's
+        digest (docs/spec.md 7.4, hex): with it the device recomputes the fingerprint (6.3)
+        without fetching the whole list."""
         kit = self._kits.get(election_id)
         if kit is None:
             record = self.board.setup_record(election_id)
@@ -193,6 +197,7 @@ class BoardView:
                     "election": doc.election_document(record.election, record.launch_code),
                     "group": doc.group_document(record.election.group),
                     "manifest": manifest,
+                    "credential_list_digest": record.election.credentials.digest().hex(),
                 }
             )
             self._kits[election_id] = kit
@@ -230,6 +235,24 @@ class BoardView:
                 " was started with (--board-key)"
             )
         return self.board.cast_ballot(election_id, data)
+
+    def spoil(self, election_id: str, data: bytes) -> BallotStatus:
+        """Publish a Benaloh-audited ballot (docs/spec.md 6.7, 10.3) from the request body
+        ``{"audit", "ballot"}`` (the spoiled entry's payload: the ballot's canonical bytes in
+        base64 and the revealed audit), once the audit holds.
+
+        The board itself publishes an audit as given, so that a lying device leaves evidence;
+        over HTTP anyone holding a credential could otherwise publish a false audit and make
+        the election's verification fail (step 11.7.1), so the service publishes only an audit
+        that ``check_audit`` accepts, and answers the others with InvalidBallot (the voter's
+        device keeps its audit to show). Nothing is written on any error.
+        """
+        election = self.election(election_id)
+        ballot_bytes, revealed = decode_spoiled(data, "audit request", InvalidBallot)
+        ballot = decode_ballot(election, ballot_bytes)
+        check_audit(election, ballot, revealed)
+        entry = self.board.spoil(election_id, ballot, revealed)
+        return BallotStatus(ballot.tracking_code, entry.position, ballot.ballot_hash(), "spoiled")
 
     def ballot_status(self, election_id: str, typed_code: str) -> BallotStatus:
         """The ballot with this tracking code: counted, superseded by a revote, or spoiled."""

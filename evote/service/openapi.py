@@ -55,6 +55,18 @@ CAST_BODY: Final = {
     }
 }
 
+AUDIT_BODY: Final = {
+    "requestBody": {
+        "required": True,
+        "description": "Canonical JSON (docs/spec.md 6.1) of exactly {\"audit\", \"ballot\"}:"
+        " the ballot's canonical bytes in base64 and the audit the device revealed (6.7),"
+        " the payload of the spoiled board entry (10.3). Published only if the audit holds.",
+        "content": {"application/json": {"schema": {"type": "object",
+            "required": ["audit", "ballot"],
+            "properties": {"audit": {"type": "object"}, "ballot": {"type": "string"}}}}},
+    }
+}  # fmt: skip
+
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses`` of a route: JSON for 2xx, a problem document for the others."""

@@ -79,6 +79,8 @@ def test_the_voter_kit_holds_the_record_s_own_documents(client: TestClient, serv
     assert kit["election"] == doc.election_document(served.election, launch_code)
     assert kit["group"] == doc.group_document(served.election.group)
     assert kit["manifest"] == served.election.manifest.to_json_obj()
+    assert kit["credential_list_digest"] == served.election.credentials.digest().hex()
+    assert set(kit) == {"election", "group", "manifest", "credential_list_digest"}
     assert "max-age" in response.headers["cache-control"]
 
 
