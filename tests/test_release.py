@@ -63,10 +63,16 @@ def test_the_wheel_holds_the_package_and_builds_byte_for_byte(
     names = zipfile.ZipFile(first).namelist()
     assert "evote/py.typed" in names
     assert "evote/pages/static/pages.css" in names  # the public pages' stylesheet
+    # The booth's built assets, so that `pip install .` serves a booth without node.
+    booth = ROOT / "evote" / "service" / "static" / "booth"
+    built = sorted(path.name for path in booth.iterdir())
+    assert {"index.html", "booth.js", "booth.css"} <= set(built)
+    assert {f"evote/service/static/booth/{name}" for name in built} <= set(names)
     assert "evote/__init__.py" in names and "evote/cli/__init__.py" in names
     # The board's migrations, run from the installed package (evote.board.migrations).
     assert "evote/board/migrations/env.py" in names
-    assert "evote/board/migrations/versions/v0001_initial.py" in names
+    migrations = (ROOT / "evote" / "board" / "migrations" / "versions").glob("v*.py")
+    assert {f"evote/board/migrations/versions/{path.name}" for path in migrations} <= set(names)
     # The JSON Schemas of the record (evote.record.schemas reads them), every one of them.
     schemas = sorted(path.name for path in (ROOT / "evote" / "record" / "schema").iterdir())
     assert schemas and all(name.endswith(".schema.json") for name in schemas)
