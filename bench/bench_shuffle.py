@@ -12,6 +12,8 @@ made outside the timing. ``extra_info["per_answer_ms"]`` holds the median divide
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
@@ -31,8 +33,20 @@ WIDTH = 5
 CONTEXT = ProofContext(bytes(range(32)), ("mix", 1, "question", 0))
 _ROUNDS = {100: 3, 1000: 1}
 
+#: Each benchmark on both groups, for N = 100 and N = 1,000 answers.
+pytestmark = [
+    pytest.mark.parametrize("group", all_groups(), ids=lambda group: group.name),
+    pytest.mark.parametrize("n", [100, 1000], ids=lambda n: f"{n}-answers"),
+]
 
-def _setup(group: Group, n: int) -> tuple[PublicKey, tuple[Answer, ...]]:
+
+#: A public key and the answers encrypted under it.
+Answers = tuple[PublicKey, tuple[Answer, ...]]
+
+
+@pytest.fixture
+def answers(group: Group, n: int) -> Answers:
+    """A public key and N answers encrypted under it; the generators h_0..h_N computed."""
     _, key = generate_keypair(group)
     inputs = tuple(
         tuple(encrypt(key, (i + k) % 4).ciphertext for k in range(WIDTH)) for i in range(n)
@@ -41,44 +55,34 @@ def _setup(group: Group, n: int) -> tuple[PublicKey, tuple[Answer, ...]]:
     return key, inputs
 
 
-def _record(benchmark: BenchmarkFixture, bench_report: BenchReport, n: int) -> None:
-    bench_report.record(benchmark)
-    if benchmark.stats is not None:
-        benchmark.extra_info["per_answer_ms"] = round(benchmark.stats.stats.median * 1000 / n, 4)
+#: Times a call on the group and N of the test, and records it with its per-answer figure.
+Measure = Callable[..., None]
 
 
-@pytest.mark.parametrize("n", [100, 1000], ids=lambda n: f"{n}-answers")
-@pytest.mark.parametrize("group", all_groups(), ids=lambda group: group.name)
-def test_shuffle(
-    benchmark: BenchmarkFixture, bench_report: BenchReport, group: Group, n: int
-) -> None:
-    key, inputs = _setup(group, n)
-    benchmark.pedantic(shuffle, args=(key, inputs), rounds=_ROUNDS[n])  # type: ignore[no-untyped-call]
-    _record(benchmark, bench_report, n)
+@pytest.fixture
+def measure(benchmark: BenchmarkFixture, bench_report: BenchReport, n: int) -> Measure:
+    def run(function: Callable[..., object], *args: object) -> None:
+        benchmark.pedantic(function, args=args, rounds=_ROUNDS[n])  # type: ignore[no-untyped-call]
+        bench_report.record(benchmark)
+        if benchmark.stats is not None:
+            median_ms = benchmark.stats.stats.median * 1000
+            benchmark.extra_info["per_answer_ms"] = round(median_ms / n, 4)
+
+    return run
 
 
-@pytest.mark.parametrize("n", [100, 1000], ids=lambda n: f"{n}-answers")
-@pytest.mark.parametrize("group", all_groups(), ids=lambda group: group.name)
-def test_prove_shuffle(
-    benchmark: BenchmarkFixture, bench_report: BenchReport, group: Group, n: int
-) -> None:
-    key, inputs = _setup(group, n)
-    shuffled = shuffle(key, inputs)
-    benchmark.pedantic(  # type: ignore[no-untyped-call]
-        prove_shuffle, args=(key, CONTEXT, inputs, shuffled), rounds=_ROUNDS[n]
-    )
-    _record(benchmark, bench_report, n)
+def test_shuffle(measure: Measure, answers: Answers) -> None:
+    key, inputs = answers
+    measure(shuffle, key, inputs)
 
 
-@pytest.mark.parametrize("n", [100, 1000], ids=lambda n: f"{n}-answers")
-@pytest.mark.parametrize("group", all_groups(), ids=lambda group: group.name)
-def test_check_shuffle(
-    benchmark: BenchmarkFixture, bench_report: BenchReport, group: Group, n: int
-) -> None:
-    key, inputs = _setup(group, n)
+def test_prove_shuffle(measure: Measure, answers: Answers) -> None:
+    key, inputs = answers
+    measure(prove_shuffle, key, CONTEXT, inputs, shuffle(key, inputs))
+
+
+def test_check_shuffle(measure: Measure, answers: Answers) -> None:
+    key, inputs = answers
     shuffled = shuffle(key, inputs)
     proof = prove_shuffle(key, CONTEXT, inputs, shuffled)
-    benchmark.pedantic(  # type: ignore[no-untyped-call]
-        check_shuffle, args=(key, CONTEXT, inputs, shuffled.outputs, proof), rounds=_ROUNDS[n]
-    )
-    _record(benchmark, bench_report, n)
+    measure(check_shuffle, key, CONTEXT, inputs, shuffled.outputs, proof)

@@ -25,7 +25,6 @@ record load SQLAlchemy only when a program touches them.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
 from evote.errors import (
@@ -57,6 +56,7 @@ from evote.errors import (
     UnreadableRecord,
     UnsafeDependency,
 )
+from evote.lazy import lazy_names
 
 if TYPE_CHECKING:
     from evote.ballots.audit import AuditedBallot, check_audit, spoil_ballot
@@ -240,15 +240,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import a public name on first use (PEP 562) and keep it in the module."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evote' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())

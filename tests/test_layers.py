@@ -14,11 +14,16 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "evote"
 
 
-def test_the_verifier_and_the_record_reader_load_no_database_code() -> None:
-    probe = "import sys, evote.verify, evote.record; print('sqlalchemy' in sys.modules)"
-    found = subprocess.run(
+def fresh_python(probe: str) -> str:
+    """What the Python code ``probe`` prints in a new interpreter, where nothing is loaded yet."""
+    return subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
+
+
+def test_the_verifier_and_the_record_reader_load_no_database_code() -> None:
+    probe = "import sys, evote.verify, evote.record; print('sqlalchemy' in sys.modules)"
+    found = fresh_python(probe)
     assert found.strip() == "False"
 
 
@@ -31,9 +36,7 @@ def test_the_board_s_storage_names_still_import_from_the_package() -> None:
         " import evote.tallying as t;"
         " print(loaded, 'sqlalchemy' in sys.modules, publish_tally is t.publish_tally)"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    found = fresh_python(probe)
     assert found.split() == ["False", "True", "True"]
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ast
 import importlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import evote
 import evote.errors
+from tests.test_layers import fresh_python
 
 SOURCE = Path(evote.__file__)
 
@@ -66,13 +65,8 @@ def test_import_evote_loads_neither_sqlalchemy_nor_the_crypto() -> None:
         "print(sorted(m for m in ('sqlalchemy', 'gmpy2', 'evote.board', 'evote.crypto')"
         " if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    ).stdout
+    out = fresh_python(probe)
     assert out.strip() == "[]"
     probe = "import sys, evote; evote.Board; print('sqlalchemy' in sys.modules)"
-    touched = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True, text=True, check=True,
-    ).stdout
+    touched = fresh_python(probe)
     assert touched.strip() == "True"

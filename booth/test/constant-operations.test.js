@@ -2,8 +2,8 @@
 // group operations whatever the choices. A spy counts every operation by kind, in order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildElection, CredentialKey, encryptBallot, groupByName, plaintextFromSelection } from '../src/index.js';
-import { loadVectors } from './vectors.js';
+import { CredentialKey, encryptBallot, plaintextFromSelection } from '../src/index.js';
+import { vectorElection } from './vectors.js';
 
 function spy(group, key) {
   const calls = [];
@@ -30,15 +30,7 @@ function spy(group, key) {
 }
 
 for (const name of ['ed25519', 'modp4096']) {
-  const V = loadVectors(`election-${name}.json`);
-  const group = groupByName(name);
-  const manifest = JSON.parse(V.manifest.json);
-  const fp = V.fingerprint;
-  const election = buildElection({
-    manifest, group, publicKeyElement: group.decode(Buffer.from(fp.public_key, 'hex')),
-    ceremonyDigest: Buffer.from(fp.ceremony_digest, 'hex'), credentialListDigest: Buffer.from(fp.credential_list_digest, 'hex'),
-    boardKey: Buffer.from(fp.board_key, 'hex'),
-  });
+  const { V, group, manifest, election } = vectorElection(name);
   const key = CredentialKey.derive(group, election.electionId, V.credentials.codes[0]);
   const selections = name === 'ed25519'
     ? [

@@ -5,28 +5,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  buildElection, bytesToHex, canonicalJson, checkAudit, checkBallot, checkReceipt,
+  bytesToHex, canonicalJson, checkAudit, checkBallot, checkReceipt,
   ciphertextMarks, CredentialKey, decodeBallot, electionFromVoterKit, encryptBallot,
-  groupByName, hexToBytes, InvalidBallot, InvalidSignature, receiptMessage, replayingRandom,
+  hexToBytes, InvalidBallot, InvalidSignature, receiptMessage, replayingRandom,
   spoilBallot, readReceipt, ed25519Verify, ContextMismatch, InvalidProof, plaintextFromSelection,
 } from '../src/index.js';
 import { utf8Bytes } from '../src/encoding.js';
-import { loadVectors, scalar, VECTOR_DIR } from './vectors.js';
+import { scalar, vectorElection, VECTOR_DIR } from './vectors.js';
 
 const decoder = new TextDecoder();
 
 for (const name of ['ed25519', 'modp4096']) {
-  const V = loadVectors(`election-${name}.json`);
-  const group = groupByName(name);
-  const manifest = JSON.parse(V.manifest.json);
-  const fp = V.fingerprint;
-  const election = buildElection({
-    manifest, group,
-    publicKeyElement: group.decode(hexToBytes(fp.public_key)),
-    ceremonyDigest: hexToBytes(fp.ceremony_digest),
-    credentialListDigest: hexToBytes(fp.credential_list_digest),
-    boardKey: hexToBytes(fp.board_key),
-  });
+  const { V, group, manifest, fp, election } = vectorElection(name);
 
   test(`${name}: manifest bytes and digest, fingerprint`, () => {
     assert.equal(canonicalJson(manifest), V.manifest.json);

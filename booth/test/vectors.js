@@ -1,12 +1,31 @@
 // Reading tests/vectors/*.json (the repository's known-answer vectors) from the booth's tests.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { groupByName, hexToBytes } from '../src/index.js';
+import { buildElection, groupByName, hexToBytes } from '../src/index.js';
 
 export const VECTOR_DIR = fileURLToPath(new URL('../../tests/vectors/', import.meta.url));
 
 export function loadVectors(name) {
   return JSON.parse(readFileSync(VECTOR_DIR + name, 'utf8'));
+}
+
+/**
+ * The election of election-NAME.json, built from its fingerprint's inputs: the vectors (V), its
+ * group, manifest, fingerprint inputs (fp) and the election.
+ */
+export function vectorElection(name) {
+  const V = loadVectors(`election-${name}.json`);
+  const group = groupByName(name);
+  const manifest = JSON.parse(V.manifest.json);
+  const fp = V.fingerprint;
+  const election = buildElection({
+    manifest, group,
+    publicKeyElement: group.decode(hexToBytes(fp.public_key)),
+    ceremonyDigest: hexToBytes(fp.ceremony_digest),
+    credentialListDigest: hexToBytes(fp.credential_list_digest),
+    boardKey: hexToBytes(fp.board_key),
+  });
+  return { V, group, manifest, fp, election };
 }
 
 /** A typed hash-input value of crypto.json ({"int": "-5"}, {"bytes": "00ff"}, ...). */

@@ -13,7 +13,6 @@ verifier and the record reader do, loads no database code (SQLAlchemy).
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
 from evote.board.chain import (
@@ -35,6 +34,7 @@ from evote.board.checkpoint import (
 from evote.board.receipt import Receipt, check_receipt_signature
 from evote.board.rules import CastFacts, Verdict, judge_cast
 from evote.board.setup import SetupRecord, decode_setup
+from evote.lazy import lazy_names
 
 if TYPE_CHECKING:
     from evote.board.board import Board, check_receipt
@@ -77,15 +77,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import a name of the storage layer on first use (PEP 562) and keep it in the module."""
-    module = _STORAGE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evote.board' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_STORAGE))
+__getattr__, __dir__ = lazy_names(__name__, _STORAGE, globals())

@@ -325,8 +325,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     credentials = commands.add_parser("credentials", help="the registrar's step")
-    steps = credentials.add_subparsers(dest="step", metavar="STEP")
-    steps.required = True
+    steps = credentials.add_subparsers(dest="step", metavar="STEP", required=True)
     generate = steps.add_parser(
         "generate", help="one credential per voter: public list, letters, private mapping"
     )

@@ -71,8 +71,7 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     db = commands.add_parser("db", help="the board database's schema: status and upgrade")
-    steps = db.add_subparsers(dest="step", metavar="STEP")
-    steps.required = True
+    steps = db.add_subparsers(dest="step", metavar="STEP", required=True)
     for name, handler, summary in (
         ("status", _status, "print the database's schema revision and this evote's"),
         ("upgrade", _upgrade, "upgrade the database's schema to this evote's (idempotent)"),

@@ -281,8 +281,7 @@ def _cast(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     election = commands.add_parser("election", help="the officer's election steps")
-    steps = election.add_subparsers(dest="step", metavar="STEP")
-    steps.required = True
+    steps = election.add_subparsers(dest="step", metavar="STEP", required=True)
 
     init = steps.add_parser("init", help="create the election directory from a manifest")
     init.add_argument("manifest", metavar="MANIFEST", help="the manifest (JSON)")

@@ -474,8 +474,7 @@ def _inputs(parser: argparse.ArgumentParser, what: str) -> None:
 
 def register(commands: Any) -> None:
     trustee = commands.add_parser("trustee", help="a trustee's ceremony and decryption steps")
-    steps = trustee.add_subparsers(dest="step", metavar="STEP")
-    steps.required = True
+    steps = trustee.add_subparsers(dest="step", metavar="STEP", required=True)
 
     init = steps.add_parser("init", help="create this trustee's folder, key file, announcement")
     _trustee_option(init)
@@ -542,8 +541,7 @@ def register(commands: Any) -> None:
     decrypt.set_defaults(handler=decrypt_handler)
 
     ceremony = commands.add_parser("ceremony", help="the ceremony's public result")
-    ceremony_steps = ceremony.add_subparsers(dest="step", metavar="STEP")
-    ceremony_steps.required = True
+    ceremony_steps = ceremony.add_subparsers(dest="step", metavar="STEP", required=True)
     finalize = ceremony_steps.add_parser(
         "finalize", help="check every public file and write the ceremony result"
     )

@@ -18,37 +18,17 @@ from dataclasses import dataclass
 from typing import Final
 
 from evote import jsonstrict
-from evote.ballots.audit import audited_ballot_from_json_obj, check_audit
-from evote.ballots.encrypted import decode_ballot, tracking_code
 from evote.ballots.manifest import Manifest
 from evote.board.chain import EntryKind
 from evote.board.checkpoint import Checkpoint
-from evote.board.payloads import spoiled_parts
-from evote.crypto.hashing import Purpose, digest32
-from evote.election import Election
-from evote.errors import InvalidInput, InvalidRecord
+from evote.errors import InvalidInput
 from evote.record.model import ElectionRecord
 from evote.tally.result import ElectionResult
+from evote.verify.report import AuditReport
+from evote.verify.work import judge_audit
 
 #: The election's states, as the service's API names them (``GET /api/v1/elections``).
 STATES: Final = ("setup", "open", "closed", "tallied")
-
-
-@dataclass(frozen=True, slots=True)
-class AuditLine:
-    """One spoiled (Benaloh-audited) ballot and its verdict (docs/spec.md step 11.7.1).
-
-    ``tracking_code`` is ``None`` when the spoiled entry does not decode; ``error`` is ``None``
-    when the audit holds, else the first fault (``ErrorClass: message``).
-    """
-
-    position: int
-    tracking_code: str | None
-    error: str | None
-
-    @property
-    def holds(self) -> bool:
-        return self.error is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +47,7 @@ class ElectionView:
     spoiled: int
     last_checkpoint: Checkpoint | None
     result: ElectionResult | None = None
-    audits: tuple[AuditLine, ...] = ()
+    audits: tuple[AuditReport, ...] = ()
 
     def __post_init__(self) -> None:
         if self.state not in STATES:
@@ -94,22 +74,6 @@ def checkpoint_file_bytes(checkpoint: Checkpoint) -> bytes:
     return jsonstrict.dumps(checkpoint.to_json_obj()) + b"\n"
 
 
-def judge_audit(election: Election, position: int, payload: bytes) -> AuditLine:
-    """Decode a spoiled entry's payload and check its Benaloh audit (docs/spec.md 11.7.1)."""
-    where = f"board entry {position} (spoiled ballot)"
-    try:
-        data, audit = spoiled_parts(payload, where, InvalidRecord)
-    except Exception as error:
-        return AuditLine(position, None, f"{type(error).__name__}: {error}")
-    code = tracking_code(digest32(Purpose.BALLOT, data))
-    try:
-        ballot = decode_ballot(election, data)
-        check_audit(election, ballot, audited_ballot_from_json_obj(audit, f"{where}.audit"))
-    except Exception as error:
-        return AuditLine(position, code, f"{type(error).__name__}: {error}")
-    return AuditLine(position, code, None)
-
-
 def view_from_record(record: ElectionRecord) -> ElectionView:
     """The view of a loaded record: one pass over its board, every spoiled ballot's audit judged.
 
@@ -117,7 +81,7 @@ def view_from_record(record: ElectionRecord) -> ElectionView:
     as failed, which is what a citizen should see.
     """
     ballots = 0
-    audits: list[AuditLine] = []
+    audits: list[AuditReport] = []
     kinds: set[EntryKind] = set()
     for entry in record.entries(index=False):
         kinds.add(entry.kind)

@@ -10,9 +10,9 @@ acts (:mod:`evote.tallying`); they are kept here by name, imported on first use 
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
 
+from evote.lazy import lazy_names
 from evote.record.export import export_record, reseal_record
 from evote.record.load import load_record
 from evote.record.model import FORMAT_NAME, FORMAT_VERSION, ElectionRecord
@@ -42,15 +42,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import one of the tally's acts on first use (PEP 562) and keep it in the module."""
-    module = _TALLY_ACTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evote.record' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_TALLY_ACTS))
+__getattr__, __dir__ = lazy_names(__name__, _TALLY_ACTS, globals())

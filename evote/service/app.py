@@ -14,10 +14,10 @@ run in threads: the reads in Starlette's thread pool, the casts in at most
 # at definition time, and they name functions local to create_app.
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 import anyio
 from fastapi import Depends, FastAPI, Request
@@ -67,6 +67,8 @@ JSON: Final = "application/json"
 #: What a tallied election's documents may be cached for: they never change again.
 IMMUTABLE: Final = "public, max-age=86400, immutable"
 BOOTH_DIR: Final = Path(__file__).parent / "static" / "booth"
+#: What a board write of the service (a cast, an audit) gives back.
+_Written = TypeVar("_Written")
 
 
 def _json(value: Any, status: int = 200) -> Response:
@@ -206,6 +208,18 @@ def _add_public_routes(app: FastAPI, view: BoardView, settings: ServiceSettings)
     def lookup_limit(request: Request) -> None:
         lookup_buckets.take(_client(request))
 
+    async def board_write(
+        request: Request, what: str, write: Callable[[str, bytes], _Written], election_id: str
+    ) -> _Written:
+        """A cast or an audit: its body written on the board in one of the casts' threads.
+        Both count against the casting rate limit, taken here rather than as a dependency so
+        that the hot path stays short."""
+        cast_buckets.take(_client(request))
+        data = await _json_body(request, what)
+        if not cast_threads:
+            cast_threads.append(anyio.CapacityLimiter(settings.cast_threads))
+        return await anyio.to_thread.run_sync(write, election_id, data, limiter=cast_threads[0])
+
     r = openapi.responses
 
     @app.get(f"{API}/elections", summary="The elections on the board", responses=r(200))
@@ -234,14 +248,7 @@ def _add_public_routes(app: FastAPI, view: BoardView, settings: ServiceSettings)
         openapi_extra=openapi.CAST_BODY,
     )
     async def cast(election_id: str, request: Request) -> Response:
-        # The limit is taken here rather than as a dependency: the hot path stays short.
-        cast_buckets.take(_client(request))
-        data = await _json_body(request, "a ballot")
-        if not cast_threads:
-            cast_threads.append(anyio.CapacityLimiter(settings.cast_threads))
-        receipt, retried = await anyio.to_thread.run_sync(
-            view.cast, election_id, data, limiter=cast_threads[0]
-        )
+        receipt, retried = await board_write(request, "a ballot", view.cast, election_id)
         return _json(receipt.to_json_obj(), 200 if retried else 201)
 
     @app.post(
@@ -252,13 +259,7 @@ def _add_public_routes(app: FastAPI, view: BoardView, settings: ServiceSettings)
         openapi_extra=openapi.AUDIT_BODY,
     )
     async def audit(election_id: str, request: Request) -> Response:
-        cast_buckets.take(_client(request))
-        data = await _json_body(request, "an audit")
-        if not cast_threads:
-            cast_threads.append(anyio.CapacityLimiter(settings.cast_threads))
-        status = await anyio.to_thread.run_sync(
-            view.spoil, election_id, data, limiter=cast_threads[0]
-        )
+        status = await board_write(request, "an audit", view.spoil, election_id)
         return _json(status.to_json_obj(), 201)
 
     @app.get(

@@ -42,12 +42,14 @@ from evote.pages.opendata import (
     manifest_languages,
     open_data_files,
 )
-from evote.pages.view import AuditLine, ElectionView, checkpoint_file_bytes, judge_audit
+from evote.pages.view import ElectionView, checkpoint_file_bytes
 from evote.service.boardview import BoardView, state_of
 from evote.service.errors import NotFound
 from evote.service.security import TokenBuckets
 from evote.service.settings import ServiceSettings
 from evote.tallying import published_result
+from evote.verify.report import AuditReport
+from evote.verify.work import judge_audit
 
 #: The open-data files and their media types (evote.pages.opendata lists what each holds).
 OPEN_DATA_TYPES: Final = {
@@ -77,7 +79,7 @@ class _Judged:
     """The audits of the spoiled entries at positions up to ``last``."""
 
     last: int
-    audits: tuple[AuditLine, ...]
+    audits: tuple[AuditReport, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ class PageViews:
         self._views[election_id] = _Kept(at, view)
         return view
 
-    def _audits(self, election_id: str, last: int) -> tuple[AuditLine, ...]:
+    def _audits(self, election_id: str, last: int) -> tuple[AuditReport, ...]:
         """The spoiled ballots' verdicts up to ``last``: each entry is judged once, when first
         seen (the board is append-only, so a judged entry never changes)."""
         with self._judge_lock:

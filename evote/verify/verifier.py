@@ -588,10 +588,7 @@ class _Verifier:
             if state.first_unaggregated is None:
                 state.first_unaggregated = result.unaggregated[0]
             state.unaggregated += len(result.unaggregated)
-        state.audits.extend(
-            AuditReport(verdict.position, verdict.tracking_code, verdict.error)
-            for verdict in result.audits
-        )
+        state.audits.extend(result.audits)
         state.product = (
             result.partial
             if state.product is None

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -44,10 +45,11 @@ from evote.board.payloads import spoiled_parts
 from evote.board.setup import decode_setup
 from evote.crypto.hashing import Purpose, digest32
 from evote.election import Election
-from evote.errors import InvalidInput, InvalidRecord
+from evote.errors import InvalidBallot, InvalidInput, InvalidRecord
 from evote.record.jsonl import MAX_LINE_BYTES, parse_line
 from evote.record.strict import open_regular
 from evote.tally.aggregate import EncryptedTally, aggregate
+from evote.verify.report import AuditReport
 
 #: Elections kept per worker process (a worker may serve two records in a row, say).
 _CACHE_SIZE: Final = 4
@@ -137,7 +139,7 @@ class ChunkResult:
     facts: tuple[BallotFacts, ...]
     partial: EncryptedTally
     unaggregated: tuple[int, ...]
-    audits: tuple[AuditVerdict, ...] = ()
+    audits: tuple[AuditReport, ...] = ()
 
 
 def election_for(source: ElectionSource) -> Election:
@@ -168,36 +170,43 @@ def spoiled_ballot_bytes(payload: bytes, where: str) -> bytes:
     return spoiled_parts(payload, where, InvalidRecord)[0]
 
 
-@dataclass(frozen=True, slots=True)
-class AuditVerdict:
-    """Whether a spoiled ballot's audit holds (docs/spec.md step 11.7.1).
+def judge_audit(
+    election: Election,
+    position: int,
+    payload: bytes,
+    decode: Callable[[Election, bytes], EncryptedBallot] = decode_ballot,
+) -> AuditReport:
+    """Whether the audit of the spoiled entry at ``position`` holds (docs/spec.md step 11.7.1).
 
-    ``tracking_code`` is ``None`` when the spoiled entry could not be decoded; ``error`` is
-    ``None`` when the audit holds, else ``ErrorClass: message`` of the first fault.
+    The payload's reveal is decoded strictly and :func:`~evote.ballots.audit.check_audit`
+    judges it against the ballot that ``decode`` makes of the ballot's bytes. The verdict
+    names the first fault; its tracking code is ``None`` when the payload does not decode.
+    The pages judge each spoiled entry with it too, so they show the verifier's own verdict.
     """
-
-    position: int
-    tracking_code: str | None
-    error: str | None
-
-
-def _judge_audit(
-    election: Election, position: int, payload: bytes, ballot: EncryptedBallot | None
-) -> AuditVerdict:
-    """Decode the reveal strictly and :func:`~evote.ballots.audit.check_audit` it."""
     where = f"board entry {position} (spoiled ballot)"
     try:
         data, audit = spoiled_parts(payload, where, InvalidRecord)
     except Exception as error:
-        return AuditVerdict(position, None, _describe(error))
+        return AuditReport(position, None, _describe(error))
     code = tracking_code(digest32(Purpose.BALLOT, data))
-    if ballot is None:
-        return AuditVerdict(position, code, "InvalidBallot: the spoiled ballot does not decode")
     try:
+        ballot = decode(election, data)
         check_audit(election, ballot, audited_ballot_from_json_obj(audit, f"{where}.audit"))
     except Exception as error:
-        return AuditVerdict(position, code, _describe(error))
-    return AuditVerdict(position, code, None)
+        return AuditReport(position, code, _describe(error))
+    return AuditReport(position, code, None)
+
+
+def _decoded(ballot: EncryptedBallot | None) -> Callable[[Election, bytes], EncryptedBallot]:
+    """The ballot a worker has decoded already, for :func:`judge_audit` (its own decoding
+    failure is reported with the entry's facts)."""
+
+    def decode(_election: Election, _data: bytes) -> EncryptedBallot:
+        if ballot is None:
+            raise InvalidBallot("the spoiled ballot does not decode")
+        return ballot
+
+    return decode
 
 
 def _describe(error: Exception) -> str:
@@ -242,12 +251,12 @@ def check_chunk(source: ElectionSource, chunk: tuple[ChunkEntry, ...]) -> ChunkR
     facts: list[BallotFacts] = []
     counted: list[tuple[EncryptedBallot, int]] = []
     unaggregated: list[int] = []
-    audits: list[AuditVerdict] = []
+    audits: list[AuditReport] = []
     for entry in chunk:
         fact, ballot = _check_entry(election, entry)
         facts.append(fact)
         if entry.spoiled:
-            audits.append(_judge_audit(election, entry.position, entry.payload, ballot))
+            audits.append(judge_audit(election, entry.position, entry.payload, _decoded(ballot)))
             continue
         if ballot is None or fact.weight is None:
             unaggregated.append(entry.position)

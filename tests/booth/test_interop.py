@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,6 @@ from nacl.signing import SigningKey
 
 from evote import jsonstrict
 from evote.ballots.audit import audited_ballot_from_json, check_audit
-from evote.ballots.credentials import Registrar
 from evote.ballots.encrypted import check_ballot, decode_ballot
 from evote.ballots.manifest import (
     ApprovalQuestion,
@@ -38,12 +36,12 @@ from evote.ballots.manifest import (
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
 from evote.board.receipt import check_receipt_signature
-from evote.ceremony.dkg import CeremonyResult, run_ceremony
 from evote.crypto.groups import Group, group_by_name
 from evote.crypto.hashing import Purpose, digest32
 from evote.election import Election
 from evote.errors import InvalidBallot
 from evote.record.documents import credentials_document, election_document, group_document
+from tests.tally.conftest import TallySetup, make_setup
 
 BOOTH = Path(__file__).resolve().parents[2] / "booth"
 NODE = shutil.which("node")
@@ -97,31 +95,13 @@ def _manifest(group: Group) -> Manifest:
     )
 
 
-@dataclass(frozen=True)
-class Setup:
-    election: Election
-    ceremony: CeremonyResult
-    codes: tuple[str, ...]
+_SETUPS: dict[str, TallySetup] = {}
 
 
-_SETUPS: dict[str, Setup] = {}
-
-
-def _setup(name: str) -> Setup:
+def _setup(name: str) -> TallySetup:
     if name not in _SETUPS:
         group = group_by_name(name)
-        manifest = _manifest(group)
-        ceremony, _ = run_ceremony(group, manifest.election_id, 1, 1)
-        registration = Registrar.generate(group, manifest.election_id, ["v0", "v1", "v2"])
-        election = Election(
-            manifest,
-            group,
-            ceremony.public_key,
-            registration.credential_list,
-            ceremony.transcript_hash,
-            bytes(BOARD_KEY.verify_key),
-        )
-        _SETUPS[name] = Setup(election, ceremony, tuple(registration.codes.values()))
+        _SETUPS[name] = make_setup(group, 1, 1, manifest=_manifest(group), board_key=BOARD_KEY)
     return _SETUPS[name]
 
 

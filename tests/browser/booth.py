@@ -94,6 +94,12 @@ def shot(page: Any, directory: Path, name: str) -> None:
     page.screenshot(path=str(directory / f"booth-{name}.png"), full_page=True)
 
 
+def open_booth(page: Any, base: str, lang: str, election_id: str = ELECTION_ID) -> None:
+    """The booth's page of an election, up to its code screen."""
+    page.goto(f"{base}/elections/{election_id}?lang={lang}")
+    visible(page, "screen-code")
+
+
 def enter_code(page: Any, code: str) -> None:
     page.fill("#credential-code", code)
     page.click("#code-submit")

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.booth import watch
+
 #: Flags for a headless Chromium on a machine with no outside network: without the
 #: background-networking flags Chromium keeps trying to reach its vendor's servers.
 CHROMIUM_FLAGS = (
@@ -72,6 +74,15 @@ def page(chromium: Any) -> Iterator[Any]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def booth(page: Any) -> Iterator[Any]:
+    """A fresh page for the booth; the test fails if the page raised a script error or broke
+    its Content-Security-Policy meanwhile."""
+    faults = watch(page)
+    yield page
+    assert faults == [], faults
 
 
 @pytest.fixture(scope="session")

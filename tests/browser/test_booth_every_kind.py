@@ -16,7 +16,7 @@ import pytest
 from evote.board.board import Board
 from evote.cli.workspace import BOARD_FILE, BOARD_KEY_FILE, ElectionDir, write_secret
 from tests.booth import test_interop as interop
-from tests.browser.booth import Demo, enter_code, running, seal, shot, tick, visible, watch
+from tests.browser.booth import Demo, enter_code, open_booth, running, seal, shot, tick, visible
 
 ELECTION = "booth-interop"
 
@@ -33,20 +33,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     yield from running(data, setup.codes, "--database", data / BOARD_FILE, "--board-key", key_file)
 
 
-@pytest.fixture
-def booth(page: Any) -> Iterator[Any]:
-    faults = watch(page)
-    yield page
-    assert faults == [], faults
-
-
 def test_every_question_kind_its_rules_an_audit_and_a_cast(
     served: Demo, booth: Any, screenshot_dir: Path
 ) -> None:
     api = f"{served.base}/api/v1/elections/{ELECTION}"
     before = served.head(ELECTION)
-    booth.goto(f"{served.base}/elections/{ELECTION}?lang=en")
-    visible(booth, "screen-code")
+    open_booth(booth, served.base, "en", ELECTION)
     enter_code(booth, served.codes[0])
     tick(booth, "option-ref-yes", "option-mayor-bob", "option-wide-c3", "option-budget-p0",
          "option-plain-budget-p1", *(f"option-council-{o}" for o in "abcd"))  # fmt: skip

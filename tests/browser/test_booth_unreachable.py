@@ -12,19 +12,12 @@ from typing import Any
 import pytest
 
 from evote.cli.demo import ELECTION_ID
-from tests.browser.booth import Demo, demo_server, enter_code, seal, shot, tick, visible, watch
+from tests.browser.booth import Demo, demo_server, enter_code, open_booth, seal, shot, tick
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     yield from demo_server(tmp_path_factory.mktemp("booth-unreachable") / "data", voters=2)
-
-
-@pytest.fixture
-def booth(page: Any) -> Iterator[Any]:
-    faults = watch(page)
-    yield page
-    assert faults == [], faults
 
 
 def test_a_tampered_voter_kit_is_refused(demo: Demo, booth: Any, screenshot_dir: Path) -> None:
@@ -47,8 +40,7 @@ def test_a_service_that_stops_answering_casts_nothing(
     demo: Demo, booth: Any, screenshot_dir: Path
 ) -> None:
     before = demo.head()
-    booth.goto(f"{demo.base}/elections/{ELECTION_ID}?lang=fr")
-    visible(booth, "screen-code")
+    open_booth(booth, demo.base, "fr")
     enter_code(booth, demo.codes[1])
     tick(booth, "blank-tram-north", "option-budget-2027-school-gardens")
     tracking_code = seal(booth)

@@ -28,7 +28,7 @@ from evote.board.receipt import Receipt, check_receipt_signature
 from evote.cli.demo import ELECTION_ID
 from evote.record.export import export_record
 from evote.service.settings import read_board_key
-from tests.browser.booth import Demo, demo_server, enter_code, seal, shot, tick, visible, watch
+from tests.browser.booth import Demo, demo_server, enter_code, open_booth, seal, shot, tick, visible
 from tests.cli.test_workflow import ok
 
 
@@ -37,19 +37,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     yield from demo_server(tmp_path_factory.mktemp("booth-demo") / "data")
 
 
-@pytest.fixture
-def booth(page: Any) -> Iterator[Any]:
-    faults = watch(page)
-    yield page
-    assert faults == [], faults
-
-
 def test_bad_input_gets_a_clear_message_and_casts_nothing(
     demo: Demo, booth: Any, screenshot_dir: Path
 ) -> None:
     before = demo.head()
-    booth.goto(f"{demo.base}/elections/{ELECTION_ID}?lang=en")
-    visible(booth, "screen-code")
+    open_booth(booth, demo.base, "en")
     code = demo.codes[1]
     # A mistyped code: one character changed, which the check character catches.
     typo = code[:3] + ("A" if code[3] != "A" else "B") + code[4:]

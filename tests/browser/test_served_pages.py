@@ -29,6 +29,7 @@ from evote.pages.i18n import number, word
 from evote.tally.result import ElectionResult
 from evote.tally.wire import result_from_json
 from tests.cli.test_workflow import ok
+from tests.pages.conftest import chart_values
 from tests.pages.test_opendata import SCHEMA_PATH, schema_of, table_errors
 from tests.service.test_end_to_end import Server
 
@@ -133,16 +134,6 @@ def drawn_values(page: Any) -> list[list[int]]:
     return charts
 
 
-def expected_values(result: ElectionResult) -> list[list[int]]:
-    values = []
-    for outcome in result.questions:
-        row = [votes for _, votes in outcome.counts]
-        if outcome.blank is not None:
-            row.append(outcome.blank)
-        values.append(row)
-    return values
-
-
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_results_page_shows_the_result_entry_s_numbers(
     demo: Demo, tallied: ElectionResult, page: Any, screenshot_dir: Path, lang: str
@@ -153,7 +144,7 @@ def test_the_results_page_shows_the_result_entry_s_numbers(
     assert tallied.turnout.ballots == len(set(CASTS))
     assert dd_after(page, word(lang, "ballots_counted")) == number(lang, tallied.turnout.ballots)
     assert dd_after(page, word(lang, "total_weight")) == number(lang, tallied.turnout.weight)
-    expected = expected_values(tallied)
+    expected = chart_values(tallied)
     assert drawn_values(page) == expected
     assert shown_counts(page) == [[number(lang, value) for value in row] for row in expected]
     for width, name in ((390, "phone"), (1100, "desktop")):

@@ -27,8 +27,8 @@ import pytest
 from evote.cli import election as election_cli
 from evote.cli import main
 from evote.cli.workspace import BOARD_KEY_FILE, CONFIG_FILE, MANIFEST_FILE
-from tests.cli.test_workflow import PASSPHRASES, REFERENDUM, VOTERS, Ceremony, write_voters
-from tests.cli.test_workflow_errors import World, new_election
+from tests.cli.test_workflow import PASSPHRASES, REFERENDUM
+from tests.cli.test_workflow_errors import World, make_world, new_election
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,12 @@ class Closed:
 @pytest.fixture(scope="module")
 def closed(tmp_path_factory: pytest.TempPathFactory) -> Closed:
     root = tmp_path_factory.mktemp("resume")
-    ceremony = Ceremony(root / "trustees", trustees=2, threshold=2)
-    result_file = ceremony.run(REFERENDUM, root / "exchange")
-    voters = root / "voters.csv"
-    write_voters(voters, VOTERS)
-    world = World(root, ceremony, result_file, voters)
+    world = make_world(root)
     election = new_election(root, world, until="tally")
     shares = root / "shares"
     shares.mkdir()
     for i in (1, 2):
-        ceremony.step(
+        world.ceremony.step(
             i,
             "decrypt",
             "--tally",

@@ -41,14 +41,18 @@ class World:
     voters: Path
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    root = tmp_path_factory.mktemp("world")
+def make_world(root: Path) -> World:
+    """Two trustees' ceremony (threshold 2) for the referendum, and its voters, in ``root``."""
     ceremony = Ceremony(root / "trustees", trustees=2, threshold=2)
     result_file = ceremony.run(REFERENDUM, root / "exchange")
     voters = root / "voters.csv"
     write_voters(voters, VOTERS)
     return World(root, ceremony, result_file, voters)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return make_world(tmp_path_factory.mktemp("world"))
 
 
 def init_trustee_args(folder: Path) -> tuple[str | Path, ...]:

@@ -19,6 +19,7 @@ from evote.crypto.groups import ED25519
 from evote.pages.opendata import Publication
 from evote.pages.view import ElectionView, view_from_record
 from evote.record import ElectionRecord, load_record
+from evote.tally.result import ElectionResult
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         run_demo(8, ED25519, out, workers=1, seed=11)
     record = load_record(out / "record")
     return Demo(out / "record", record, view_from_record(record))
+
+
+def chart_values(result: ElectionResult | None) -> list[list[int]]:
+    """Each question's numbers as its chart should draw them: the options' votes, then blank."""
+    assert result is not None
+    charts = []
+    for outcome in result.questions:
+        values = [votes for _, votes in outcome.counts]
+        if outcome.blank is not None:
+            values.append(outcome.blank)
+        charts.append(values)
+    return charts
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from evote.pages.html import static_results_files
 from evote.pages.i18n import number
 from evote.pages.view import ElectionView
 from tests.browser.conftest import CHROMIUM_FLAGS
-from tests.pages.conftest import Demo
+from tests.pages.conftest import Demo, chart_values
 
 PROBE = Path(__file__).parent / "browser"
 BROWSER = next(
@@ -91,17 +91,6 @@ def write_site(view: ElectionView, site: Path) -> None:
         (site / name).write_bytes(data)
 
 
-def expected(view: ElectionView) -> list[list[int]]:
-    assert view.result is not None
-    charts = []
-    for outcome in view.result.questions:
-        values = [votes for _, votes in outcome.counts]
-        if outcome.blank is not None:
-            values.append(outcome.blank)
-        charts.append(values)
-    return charts
-
-
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_results_page_in_a_browser(demo: Demo, tmp_path: Path, lang: str) -> None:
     site = tmp_path / "site"
@@ -112,7 +101,7 @@ def test_the_results_page_in_a_browser(demo: Demo, tmp_path: Path, lang: str) ->
     assert found["overflow"] == []
     assert found["outside"] == []
     drawn = [[int(value) for value, _ in chart] for chart in found["marks"]]
-    assert drawn[: len(expected(demo.view))] == expected(demo.view)
+    assert drawn[: len(chart_values(demo.view.result))] == chart_values(demo.view.result)
     for chart in found["marks"]:
         for value, text in chart:
             assert text.startswith(number(lang, int(value)))

@@ -25,8 +25,8 @@ from evote.pages.html import (
     stylesheet_bytes,
 )
 from evote.pages.i18n import WORDS, number
-from evote.pages.view import ElectionView, checkpoint_file_bytes
-from tests.pages.conftest import Demo
+from evote.pages.view import checkpoint_file_bytes
+from tests.pages.conftest import Demo, chart_values
 
 VOID = {"meta", "link", "input", "br", "img", "hr", "rect"}
 
@@ -116,17 +116,6 @@ def lang(request: pytest.FixtureRequest) -> str:
     return language
 
 
-def expected_marks(view: ElectionView) -> list[list[int]]:
-    assert view.result is not None
-    charts = []
-    for outcome in view.result.questions:
-        values = [votes for _, votes in outcome.counts]
-        if outcome.blank is not None:
-            values.append(outcome.blank)
-        charts.append(values)
-    return charts
-
-
 def check_accessible(root: Node, lang: str) -> None:
     html = root.find_all("html")[0]
     assert html.attrs["lang"] == lang
@@ -182,7 +171,7 @@ def test_every_chart_mark_says_the_results_number(demo: Demo, lang: str) -> None
         description = svg.find_all("desc")[0].all_text()
         for value in values:
             assert number(lang, value) in description
-    assert shown == expected_marks(demo.view)
+    assert shown == chart_values(demo.view.result)
 
 
 def test_the_tables_hold_the_same_numbers(demo: Demo, lang: str) -> None:
@@ -191,7 +180,7 @@ def test_the_tables_hold_the_same_numbers(demo: Demo, lang: str) -> None:
     root = parse(render_results_page(view, lang))
     tables = [t for t in root.find_all("table") if "%" in t.all_text()]
     assert len(tables) == len(view.result.questions)
-    for table, values in zip(tables, expected_marks(view), strict=True):
+    for table, values in zip(tables, chart_values(view.result), strict=True):
         rows = table.find_all("tbody")[0].find_all("tr")
         assert [read_number(row.find_all("td")[0].all_text()) for row in rows] == values
     turnout = root.with_class("turnout")[0]

@@ -17,20 +17,9 @@ from evote.record import documents as doc
 from evote.service.app import create_app
 from evote.service.security import CONTENT_SECURITY_POLICY
 from evote.service.settings import RateLimit
-from tests.service.helpers import JSON, Served, TestClient, is_problem, serve_election
+from tests.service.helpers import JSON, Served, TestClient, is_problem
 
 API = "/api/v1/elections"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
-    return serve_election(tmp_path_factory.mktemp("api"))
-
-
-@pytest.fixture(scope="module")
-def client(served: Served) -> Iterator[TestClient]:
-    with served.client() as client:
-        yield client
 
 
 def cast(client: TestClient, served: Served, data: bytes, **headers: str) -> object:

@@ -4,11 +4,8 @@ problem document and leaves the board's head where it was."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from evote import jsonstrict
 from evote.ballots.audit import AuditedBallot
@@ -16,17 +13,6 @@ from evote.ballots.encrypted import EncryptedBallot
 from tests.service.helpers import JSON, Served, TestClient, is_problem, serve_election
 
 API = "/api/v1/elections"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
-    return serve_election(tmp_path_factory.mktemp("audits"))
-
-
-@pytest.fixture(scope="module")
-def client(served: Served) -> Iterator[TestClient]:
-    with served.client() as client:
-        yield client
 
 
 def body_of(ballot: EncryptedBallot, audit: Any) -> bytes:

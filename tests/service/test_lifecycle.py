@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,9 @@ import pytest
 from evote.record import load_record
 from evote.tallying import run_tally
 from evote.verify import verify_record
-from tests.service.helpers import JSON, Served, TestClient, is_problem, serve_election
+from tests.service.helpers import JSON, Served, TestClient, is_problem
 
 API = "/api/v1/elections"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
-    return serve_election(tmp_path_factory.mktemp("lifecycle"))
-
-
-@pytest.fixture(scope="module")
-def client(served: Served) -> Iterator[TestClient]:
-    with served.client() as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

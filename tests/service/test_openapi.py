@@ -5,17 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.service.helpers import Served, serve_election
+from tests.service.helpers import Served
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 REGENERATE = "evote serve --print-openapi docs/openapi.json"
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
-    return serve_election(tmp_path_factory.mktemp("openapi"))
 
 
 def test_docs_openapi_json_is_the_served_document(served: Served) -> None:

@@ -3,7 +3,6 @@ answer, the results page before the tally, the open data before the tally, and t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ API = "/api/v1/elections"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
     return serve_election(tmp_path_factory.mktemp("pages"), "pages-open")
-
-
-@pytest.fixture(scope="module")
-def client(served: Served) -> Iterator[TestClient]:
-    with served.client() as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

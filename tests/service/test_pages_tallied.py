@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -36,12 +35,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Served:
         board.close_election(served.election_id)
         run_tally(board, served.election_id, [t.share() for t in served.trustees])
     return served
-
-
-@pytest.fixture(scope="module")
-def client(served: Served) -> Iterator[TestClient]:
-    with served.client() as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

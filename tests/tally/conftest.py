@@ -73,20 +73,19 @@ def make_setup(
     threshold: int = 3,
     questions: tuple[Question, ...] | None = None,
     voters: int = 3,
+    manifest: Manifest | None = None,
+    board_key: SigningKey | None = None,
 ) -> TallySetup:
-    manifest = make_manifest(group, questions)
+    """The election of ``manifest`` (else :func:`make_manifest` of ``questions``) with a
+    ceremony's key, ``voters`` credentials and ``board_key`` (else a new one)."""
+    if manifest is None:
+        manifest = make_manifest(group, questions)
     ceremony, members = run_ceremony(group, manifest.election_id, trustees, threshold)
     registration = Registrar.generate(
         group, manifest.election_id, [f"voter-{i}" for i in range(voters)]
     )
-    election = Election(
-        manifest,
-        group,
-        ceremony.public_key,
-        registration.credential_list,
-        ceremony.transcript_hash,
-        bytes(SigningKey.generate().verify_key),
-    )
+    key = SigningKey.generate() if board_key is None else board_key
+    election = Election.create(manifest, ceremony, registration.credential_list, key)
     return TallySetup(
         election,
         ceremony,

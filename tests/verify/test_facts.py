@@ -111,21 +111,28 @@ def _positions(
     return placed
 
 
+def _facts(
+    position: int, spoiled: bool, credential: int, code: int, marks: list[int], weight: int | None
+) -> BallotFacts:
+    """A decoded entry's facts, its credential, ballot hash and marks tags of small numbers."""
+    return BallotFacts(
+        position,
+        spoiled,
+        _tag("c", credential),
+        _tag("h", code),
+        tuple(_tag("m", mark) for mark in marks),
+        weight,
+        None,
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(rows=facts_strategy, single=st.booleans())
 def test_store_gives_the_in_memory_verdicts(
     rows: list[tuple[bool, int, int, list[int], int | None, bool]], single: bool
 ) -> None:
     facts = [
-        BallotFacts(
-            position,
-            spoiled,
-            _tag("c", credential),
-            _tag("h", code),
-            tuple(_tag("m", mark) for mark in marks),
-            weight,
-            None,
-        )
+        _facts(position, spoiled, credential, code, marks, weight)
         for position, (spoiled, credential, code, marks, weight, gap) in _positions(rows)
     ]
     reference = Reference()
@@ -176,15 +183,7 @@ def test_each_rule_is_the_board_s(
     rows: list[tuple[bool, int, int, list[int]]], message: str
 ) -> None:
     facts = [
-        BallotFacts(
-            position,
-            spoiled,
-            _tag("c", credential),
-            _tag("h", code),
-            tuple(_tag("m", mark) for mark in marks),
-            1,
-            None,
-        )
+        _facts(position, spoiled, credential, code, marks, 1)
         for position, (spoiled, credential, code, marks) in enumerate(rows, start=2)
     ]
     with FactStore() as store:
