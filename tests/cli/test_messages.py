@@ -14,7 +14,7 @@ import pytest
 from evote.ballots.manifest import Manifest, manifest_from_json
 from evote.cli import main
 from evote.cli.election import _warn_outside_dates
-from evote.cli.results import LANGUAGES, WORDS, render_csv, render_table
+from evote.cli.results import LANGUAGES, WORDS, render_csv, render_json, render_table
 from evote.errors import InvalidInput
 from evote.tally.result import DecryptedCounts, ElectionResult, Turnout, compute_result
 from evote.tally.wire import result_from_json, result_to_json
@@ -52,6 +52,14 @@ def test_french_budget_words() -> None:
     assert "coût" in table and "financés (*) :" in table and "dépensé" in table
     assert "cost" not in table and "funded" not in table and "spent" not in table
     assert ",oui" in render_csv(manifest, result, "fr")
+
+
+def test_json_is_the_record_s_result_json_in_every_language() -> None:
+    manifest, result = _result("participatory-budget.json")
+    expected = result_to_json(result) + b"\n"
+    for lang in LANGUAGES:
+        assert render_json(manifest, result, lang).encode() == expected
+    assert result_from_json(expected) == result
 
 
 def test_unknown_language_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
