@@ -4,8 +4,8 @@ Manifests, ballots and the election record come from outside; they are decoded h
 leniency: duplicate keys, floats, ``NaN``/``Infinity``, integers longer than
 :data:`MAX_INT_DIGITS` digits, nesting deeper than :data:`MAX_DEPTH`, oversized input, invalid
 UTF-8 and lone surrogates are all refused, with a message that names where the fault lies: the
-path of the value (``manifest.questions[2].id: duplicate key 'id'``), a duplicate key's or an
-oversized integer's included.
+path of the value (``manifest.questions[2].id: duplicate key 'id'``), a duplicate key's, an
+oversized integer's and a float's included.
 :class:`Reader` then reads objects with an exact set of fields and exact types (``bool`` is
 not an integer) and decodes binary fields from canonical base64.
 
@@ -35,31 +35,52 @@ MAX_DEPTH: Final = 32
 DEFAULT_MAX_SIZE: Final = 16 * 1024 * 1024
 
 
+class _Duplicate(dict[str, Any]):
+    """An object that held a duplicate key (the locating parse only); ``pairs`` are all its
+    members in order, the later ones included."""
+
+    duplicate: str = ""
+    pairs: tuple[tuple[str, Any], ...] = ()
+
+
+class _Big(int):
+    """An integer beyond the digit limit (the locating parse only)."""
+
+
+class _Float(float):
+    """A float, NaN or an infinity (the locating parse only)."""
+
+
+_Marker = type[_Duplicate] | type[_Big] | type[_Float]
+
+
 class _Refused(Exception):
     """Raised inside the json hooks; turned into the caller's error class by :func:`loads`.
 
-    ``located`` is True for the faults whose path :func:`_locate` finds afterwards (the hooks
-    see a value, never where it is).
+    ``located`` is the marker of the fault's kind for the faults whose path :func:`_locate`
+    finds afterwards (the hooks see a value, never where it is).
     """
 
-    def __init__(self, message: str, *, located: bool = False) -> None:
+    def __init__(self, message: str, *, located: _Marker | None = None) -> None:
         super().__init__(message)
         self.located = located
 
 
 def _refuse_float(text: str) -> NoReturn:
-    raise _Refused(f"number {text[:20]!r} is not an integer (floats are not allowed)")
+    raise _Refused(
+        f"number {text[:20]!r} is not an integer (floats are not allowed)", located=_Float
+    )
 
 
 def _refuse_constant(text: str) -> NoReturn:
-    raise _Refused(f"{text} is not allowed")
+    raise _Refused(f"{text} is not allowed", located=_Float)
 
 
 def _parse_int(text: str) -> int:
     digits = text.lstrip("-")
     if len(digits) > MAX_INT_DIGITS:
         raise _Refused(
-            f"integer with {len(digits)} digits (at most {MAX_INT_DIGITS})", located=True
+            f"integer with {len(digits)} digits (at most {MAX_INT_DIGITS})", located=_Big
         )
     return int(text)
 
@@ -68,19 +89,9 @@ def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _Refused(f"duplicate key {key!r}", located=True)
+            raise _Refused(f"duplicate key {key!r}", located=_Duplicate)
         result[key] = value
     return result
-
-
-class _Duplicate(dict[str, Any]):
-    """An object that held a duplicate key (the locating parse only)."""
-
-    duplicate: str = ""
-
-
-class _Big(int):
-    """An integer beyond the digit limit (the locating parse only)."""
 
 
 def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -89,45 +100,63 @@ def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if key in result:
             marked = _Duplicate(result)
             marked.duplicate = key
+            marked.pairs = tuple(pairs)
             return marked
         result[key] = value
     return result
 
 
 def _marking_int(text: str) -> int:
-    value = int(text)
-    return _Big(value) if len(text.lstrip("-")) > MAX_INT_DIGITS else value
+    # Never int() on an oversized literal: Python refuses more than 4300 digits.
+    return _Big(0) if len(text.lstrip("-")) > MAX_INT_DIGITS else int(text)
 
 
-def _marked_path(value: Any, path: str) -> str | None:
-    if isinstance(value, _Big):
-        return path
-    if isinstance(value, _Duplicate):
-        return f"{path}.{value.duplicate}"
+def _marking_float(text: str) -> float:
+    return _Float(0.0)
+
+
+def _marked_path(value: Any, path: str, marker: _Marker) -> str | None:
+    """The path of the first fault of kind ``marker``, in the strict parse's order.
+
+    A leaf (a float, an oversized integer) is refused as the parser reaches it, in the text's
+    order; an object's duplicate key once the object is closed, after everything inside it.
+    """
+    if isinstance(value, (_Big, _Float)):
+        return path if isinstance(value, marker) else None
     if isinstance(value, dict):
-        for key, item in value.items():
-            found = _marked_path(item, f"{path}.{key}")
+        members = value.pairs if isinstance(value, _Duplicate) else tuple(value.items())
+        for key, item in members:
+            found = _marked_path(item, f"{path}.{key}", marker)
             if found is not None:
                 return found
+        if isinstance(value, _Duplicate) and marker is _Duplicate:
+            return f"{path}.{value.duplicate}"
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = _marked_path(item, f"{path}[{index}]")
+            found = _marked_path(item, f"{path}[{index}]", marker)
             if found is not None:
                 return found
     return None
 
 
-def _locate(text: str, where: str) -> str:
-    """The path of the first duplicate key or oversized integer in ``text``, else ``where``.
+def _locate(text: str, where: str, marker: _Marker) -> str:
+    """The path of the first fault of kind ``marker`` in ``text``, else ``where``.
 
-    The strict decoder refuses these inside its hooks, where the path is unknown; this second,
-    marking parse runs only on input already refused (its size bounded by :func:`loads`).
+    The strict decoder refuses duplicate keys, oversized integers and floats inside its hooks,
+    where the path is unknown; this second, marking parse runs only on input already refused
+    (its size bounded by :func:`loads`).
     """
     try:
-        tree = json.loads(text, object_pairs_hook=_marking_pairs, parse_int=_marking_int)
+        tree = json.loads(
+            text,
+            object_pairs_hook=_marking_pairs,
+            parse_int=_marking_int,
+            parse_float=_marking_float,
+            parse_constant=_marking_float,
+        )
     except (ValueError, RecursionError):
         return where
-    return _marked_path(tree, where) or where
+    return _marked_path(tree, where, marker) or where
 
 
 def _check_tree(value: Any, where: str, depth: int, error: type[InvalidInput]) -> None:
@@ -176,7 +205,7 @@ def loads(
             parse_constant=_refuse_constant,
         )
     except _Refused as fault:
-        path = _locate(text, where) if fault.located else where
+        path = where if fault.located is None else _locate(text, where, fault.located)
         raise error(f"{path}: {fault}") from None
     except json.JSONDecodeError as fault:
         raise error(

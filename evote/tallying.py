@@ -43,10 +43,10 @@ from evote.errors import (
 )
 from evote.record.publish import (
     PublishedTally,
-    result_body,
-    result_from_body,
-    tally_body,
-    tally_from_body,
+    published_tally_from_json_obj,
+    published_tally_to_json_obj,
+    result_from_json_obj,
+    result_to_json_obj,
 )
 from evote.tally.aggregate import EncryptedTally, aggregate
 from evote.tally.decryption import (
@@ -231,7 +231,8 @@ def publish_tally(
         raise InvalidInput(f"publish_tally: trustee {trustee} was combined but has no share")
     kept = tuple(share for share in shares if accepted.get(share.trustee) is share)
     published = PublishedTally(tally, kept, combined.trustees, combined.rejected)
-    return board.publish_tally(election.election_id, tally_body(election, published))
+    body = published_tally_to_json_obj(election, published)
+    return board.publish_tally(election.election_id, body)
 
 
 
@@ -242,7 +243,7 @@ def publish_result(board: Board, election: Election, result: ElectionResult) -> 
         raise ContextMismatch(
             f"publish_result: result of {result.election_id!r}, election {election.election_id!r}"
         )
-    return board.publish_result(election.election_id, result_body(result))
+    return board.publish_result(election.election_id, result_to_json_obj(result))
 
 
 def _publish(
@@ -365,7 +366,7 @@ def publish_result_of_board_tally(
         )
     election = board.load_election(election_id)
     body = event_body(board, election_id, head.position)
-    published = tally_from_body(body, election, f"board entry {head.position}")
+    published = published_tally_from_json_obj(body, election, f"board entry {head.position}")
     ceremony = board_ceremony(board, election)
     result, _ = tally_result(election, ceremony, published.tally, published.shares)
     publish_result(board, election, result)
@@ -379,4 +380,4 @@ def published_result(board: Board, election_id: str) -> ElectionResult:
         raise InvalidInput(f"election {election_id!r}: no result after a {head.kind.value} event")
     election = board.load_election(election_id)
     body = event_body(board, election_id, head.position)
-    return result_from_body(body, election, f"board entry {head.position}")
+    return result_from_json_obj(body, election, f"board entry {head.position}")

@@ -112,7 +112,7 @@ def _credential_json(secrets_: list[int], weights: list[int]) -> bytes:
 
 def _list_outcome(data: bytes) -> tuple[str, Any]:
     def read() -> Any:
-        listed = CredentialList.from_json_bytes(ED25519, data)
+        listed = CredentialList.from_json(ED25519, data)
         return len(listed), listed.digest()
 
     return _outcome(read)

@@ -13,7 +13,7 @@ import evote
 from evote import jsonstrict
 from evote.board.chain import EntryKind
 from evote.ceremony.dkg import CeremonyResult, Trustee
-from evote.record.publish import tally_from_body
+from evote.record.publish import published_tally_from_json_obj
 from evote.tally import aggregate, check_result, compute_decryption_share, compute_result
 from evote.tally.result import decrypt_counts, turnout_of
 from evote.tallying import publish_tally
@@ -154,7 +154,7 @@ def test_a_tampered_share_is_left_out_and_the_others_carry_on(
         assert result.question("ref").counts == (("yes", 2), ("no", 1))
         head = board.head(ELECTION_ID)
         body = jsonstrict.loads(board.entry_at(ELECTION_ID, head.position - 1).payload, "tally")
-        published = tally_from_body(body["body"], setting.election)
+        published = published_tally_from_json_obj(body["body"], setting.election)
         assert published.combined == (2, 3)
         assert [r.trustee for r in published.rejected] == [1]
         assert "trustee 1" in published.rejected[0].reason

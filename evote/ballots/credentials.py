@@ -581,9 +581,7 @@ class CredentialList:
         return cls.from_encodings(group, encodings, weights, f"{where}.entries")
 
     @classmethod
-    def from_json_bytes(
-        cls, group: Group, data: bytes, where: str = "credentials"
-    ) -> CredentialList:
+    def from_json(cls, group: Group, data: bytes, where: str = "credentials") -> CredentialList:
         """Decode the canonical JSON of :meth:`to_json_obj` without building its JSON tree.
 
         A million entries as a tree of dicts take ~300 MB; read here with one pattern per
@@ -599,6 +597,9 @@ class CredentialList:
             return cls.from_encodings(group, keys, weights, f"{where}.entries")
         value = jsonstrict.loads(data, where, InvalidCredential, max_size=MAX_JSON_BYTES)
         return cls.from_json_obj(group, value, where)
+
+    #: The name of :meth:`from_json` before the naming convention (docs/architecture.md).
+    from_json_bytes = from_json
 
     @classmethod
     def from_encodings(

@@ -113,7 +113,7 @@ def check_signature(
         ) from None
 
 
-def signature_to_json(signature: Signature) -> list[str]:
+def signature_to_json_obj(signature: Signature) -> list[str]:
     """[challenge, response], each the base64 of its 32 big-endian bytes."""
     return [
         encode_base64(Group.scalar_to_bytes(signature.proof.challenge)),
@@ -121,7 +121,7 @@ def signature_to_json(signature: Signature) -> list[str]:
     ]
 
 
-def signature_from_json(group: Group, obj: object, where: str = "signature") -> Signature:
+def signature_from_json_obj(group: Group, obj: object, where: str = "signature") -> Signature:
     """Decode [challenge, response] strictly: two canonical base64 strings of 32-byte scalars.
 
     Malformed data raises InvalidInput; a number not below the group order raises

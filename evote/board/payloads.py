@@ -8,7 +8,8 @@ JSON (section 6.1) of its schema (evote/record/schema/event-payload.schema.json)
 * ``open``, ``close``, ``tally``, ``result``: ``{"body", "event", "version": 1}``, ``event``
   the entry's kind; the body of ``open`` and ``close`` is ``null``; the body of ``tally`` and
   ``result`` is an object (tally.json's and result.json's, whose fields their own decoders
-  check: :func:`evote.record.publish.tally_from_body`, ``result_from_body``);
+  check: :func:`evote.record.publish.published_tally_from_json_obj`,
+  ``result_from_json_obj``);
 * ``spoiled``: ``{"audit", "ballot"}``, ``ballot`` the base64 of the ballot's canonical bytes,
   ``audit`` the revealed choices and nonces (section 6.7,
   :func:`evote.ballots.audit.audited_ballot_from_json_obj`).

@@ -93,7 +93,7 @@ def split_credential_list(payload: bytes) -> tuple[bytes, bytes] | None:
     """(the payload with an empty entries list, the credential list's JSON), or None.
 
     A million entries parsed as a JSON tree take ~600 MB; cut out of the canonical payload,
-    they are read by :meth:`CredentialList.from_json_bytes` at the cost of their bytes. The
+    they are read by :meth:`CredentialList.from_json` at the cost of their bytes. The
     cut is made only where the canonical form puts the list: no quote can appear unescaped in
     a string and the entries hold only base64 and integers, so the list ends at the first
     ``],"group":"`` after it, and the group name (letters and digits) at the next ``"}``.
@@ -132,7 +132,7 @@ def decode_setup(payload: bytes, where: str = "setup") -> SetupRecord:
         credentials = (
             CredentialList.from_json_obj(group, fields["credentials"], f"{where}.credentials")
             if split is None
-            else CredentialList.from_json_bytes(group, split[1], f"{where}.credentials")
+            else CredentialList.from_json(group, split[1], f"{where}.credentials")
         )
         election = Election(
             manifest=manifest,

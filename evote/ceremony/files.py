@@ -191,7 +191,7 @@ class _Workdir:
 
     def setup(self) -> CeremonySetup:
         where = str(self.path / SETUP_FILE)
-        return wire.setup_from_obj(
+        return wire.setup_from_json_obj(
             jsonstrict.loads((self.path / SETUP_FILE).read_bytes(), where), where
         )
 
@@ -481,7 +481,7 @@ def trustee_commit(
         state,
         [
             key,
-            (SETUP_FILE, jsonstrict.dumps(wire.setup_to_obj(setup))),
+            (SETUP_FILE, jsonstrict.dumps(wire.setup_to_json_obj(setup))),
             (OWN_COMMITMENTS_FILE, wire.commitments_to_json(setup, commitments)),
             (name, wire.commitment_hash_to_json(setup, commitment_hash(setup, commitments))),
         ],

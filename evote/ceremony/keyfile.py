@@ -19,8 +19,6 @@ and the derived key live until the garbage collector frees them; no repr() shows
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import json
 import os
@@ -32,7 +30,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 import nacl.exceptions
 import nacl.pwhash.argon2id
@@ -41,6 +39,7 @@ from nacl.bindings import (
     crypto_aead_xchacha20poly1305_ietf_encrypt,
 )
 
+from evote import jsonstrict
 from evote.crypto.encoding import encode
 from evote.errors import InvalidInput, InvalidKeyFile
 
@@ -232,7 +231,7 @@ def _seal_with(
     _check_secret(secret)
     passphrase_bytes = _passphrase_bytes(passphrase)
     clean_header = _checked_header(header)
-    _check_kdf_bounds(kdf, "<new key file>")
+    _check_kdf_bounds(kdf, "key file <new key file>")
     key = _derive_key(passphrase_bytes, salt, kdf)
     associated = _associated_data(clean_header, kdf, salt, nonce)
     ciphertext = bytes(crypto_aead_xchacha20poly1305_ietf_encrypt(secret, associated, nonce, key))
@@ -246,12 +245,12 @@ def _seal_with(
             "passes": kdf.passes,
             "memory_kib": kdf.memory_kib,
             "parallelism": ARGON2_PARALLELISM,
-            "salt": _b64(salt),
+            "salt": jsonstrict.b64encode(salt),
         },
         "aead": {
             "algorithm": AEAD_ALGORITHM,
-            "nonce": _b64(nonce),
-            "ciphertext": _b64(ciphertext),
+            "nonce": jsonstrict.b64encode(nonce),
+            "ciphertext": jsonstrict.b64encode(ciphertext),
         },
     }
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -351,15 +350,15 @@ def _checked_header(header: Header) -> Header:
     return MappingProxyType(clean)
 
 
-def _check_kdf_bounds(kdf: KdfParams, source: str) -> None:
+def _check_kdf_bounds(kdf: KdfParams, where: str) -> None:
     if kdf.passes < MIN_KDF.passes or kdf.memory_kib < MIN_KDF.memory_kib:
         raise InvalidKeyFile(
-            f"key file {source}: Argon2id cost (passes={kdf.passes}, memory_kib={kdf.memory_kib})"
+            f"{where}: Argon2id cost (passes={kdf.passes}, memory_kib={kdf.memory_kib})"
             f" is below the minimum (passes={MIN_KDF.passes}, memory_kib={MIN_KDF.memory_kib})"
         )
     if kdf.passes > MAX_KDF.passes or kdf.memory_kib > MAX_KDF.memory_kib:
         raise InvalidKeyFile(
-            f"key file {source}: Argon2id cost (passes={kdf.passes}, memory_kib={kdf.memory_kib})"
+            f"{where}: Argon2id cost (passes={kdf.passes}, memory_kib={kdf.memory_kib})"
             f" is above the maximum (passes={MAX_KDF.passes}, memory_kib={MAX_KDF.memory_kib})"
         )
 
@@ -396,144 +395,77 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-# Strict decoding: each level has exactly these fields, nothing missing, nothing extra.
-_TOP_FIELDS = frozenset({"format", "version", "header", "kdf", "aead"})
-_KDF_FIELDS = frozenset(
-    {"algorithm", "argon2_version", "passes", "memory_kib", "parallelism", "salt"}
-)
-_AEAD_FIELDS = frozenset({"algorithm", "nonce", "ciphertext"})
+# Strict decoding (evote.jsonstrict): each level has exactly these fields, nothing missing,
+# nothing extra; errors name the path below ``key file <source>``.
+_TOP_FIELDS: Final = ("format", "version", "header", "kdf", "aead")
+_KDF_FIELDS: Final = ("algorithm", "argon2_version", "passes", "memory_kib", "parallelism", "salt")
+_AEAD_FIELDS: Final = ("algorithm", "nonce", "ciphertext")
+_READ: Final = jsonstrict.Reader(InvalidKeyFile)
 
 
 def _parse(data: bytes, source: str) -> _Envelope:
-    document = _object(_load_json(data, source), _TOP_FIELDS, "", source)
-    if document["format"] != FORMAT:
-        raise InvalidKeyFile(f"key file {source}: format {document['format']!r} is not {FORMAT!r}")
-    version = _integer(document, "version", "", source)
+    where = f"key file {source}"
+    if not isinstance(data, (bytes, bytearray)):
+        raise InvalidInput(f"{where} must be bytes, not {type(data).__name__}")
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidKeyFile(f"{where} is larger than {MAX_FILE_BYTES} bytes")
+    document = _READ.object(
+        jsonstrict.loads(data, where, InvalidKeyFile, MAX_FILE_BYTES), where, _TOP_FIELDS
+    )
+    format_name = _READ.string(document["format"], f"{where}.format")
+    if format_name != FORMAT:
+        raise InvalidKeyFile(f"{where}: format {format_name!r} is not {FORMAT!r}")
+    version = _READ.integer(document["version"], f"{where}.version")
     if version != VERSION:
-        raise InvalidKeyFile(f"key file {source}: unknown version {version} (known: {VERSION})")
-    header = _parse_header(document["header"], source)
-    kdf, salt = _parse_kdf(document["kdf"], source)
-    nonce, ciphertext = _parse_aead(document["aead"], source)
+        raise InvalidKeyFile(f"{where}: unknown version {version} (known: {VERSION})")
+    header = _parse_header(document["header"], where)
+    kdf, salt = _parse_kdf(document["kdf"], f"{where}.kdf")
+    nonce, ciphertext = _parse_aead(document["aead"], f"{where}.aead")
     return _Envelope(header=header, kdf=kdf, salt=salt, nonce=nonce, ciphertext=ciphertext)
 
 
-def _load_json(data: bytes, source: str) -> object:
-    if not isinstance(data, (bytes, bytearray)):
-        raise InvalidInput(f"key file {source} must be bytes, not {type(data).__name__}")
-    if len(data) > MAX_FILE_BYTES:
-        raise InvalidKeyFile(f"key file {source} is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        text = bytes(data).decode("utf-8")
-        document: object = json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
-    except UnicodeDecodeError as error:
-        raise InvalidKeyFile(f"key file {source} is not UTF-8: {error.reason}") from None
-    except ValueError as error:  # json.JSONDecodeError, oversized integers, our hooks
-        raise InvalidKeyFile(f"key file {source} is not valid JSON: {error}") from None
-    return document
+def _constant(obj: dict[str, Any], name: str, expected: str | int, where: str) -> None:
+    path = f"{where}.{name}"
+    value = (
+        _READ.string(obj[name], path)
+        if isinstance(expected, str)
+        else _READ.integer(obj[name], path)
+    )
+    if value != expected:
+        _READ.fail(path, f"{value!r}, expected {expected!r}")
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise ValueError(f"duplicate field {name!r}")
-        result[name] = value
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
-def _object(obj: object, expected: frozenset[str], where: str, source: str) -> dict[str, Any]:
-    label = f"field {where!r}" if where else "top level"
+def _parse_header(obj: object, where: str) -> Header:
     if not isinstance(obj, dict):
-        raise InvalidKeyFile(f"key file {source}: {label} is not a JSON object")
-    missing = sorted(expected - obj.keys())
-    if missing:
-        raise InvalidKeyFile(f"key file {source}: {label} lacks {', '.join(missing)}")
-    extra = sorted(obj.keys() - expected)
-    if extra:
-        raise InvalidKeyFile(f"key file {source}: {label} has unknown fields {', '.join(extra)}")
-    return obj
-
-
-def _field_label(where: str, name: str, source: str) -> str:
-    return f"key file {source}: field {where + name!r}"
-
-
-def _integer(obj: dict[str, Any], name: str, where: str, source: str) -> int:
-    value = obj[name]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidKeyFile(f"{_field_label(where, name, source)} is not an integer")
-    return value
-
-
-def _constant(obj: dict[str, Any], name: str, expected: object, where: str, source: str) -> None:
-    value = obj[name]
-    # type() first: True == 1 and 19.0 == 19 must not pass for the integer 19.
-    if type(value) is not type(expected) or value != expected:
-        raise InvalidKeyFile(
-            f"{_field_label(where, name, source)} is {value!r}, expected {expected!r}"
-        )
-
-
-def _bytes_field(
-    obj: dict[str, Any], name: str, length: int | None, where: str, source: str
-) -> bytes:
-    value = obj[name]
-    label = _field_label(where, name, source)
-    if not isinstance(value, str):
-        raise InvalidKeyFile(f"{label} is not a base64 string")
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidKeyFile(f"{label} is not valid base64") from None
-    # One encoding per value: refuse non-zero padding bits and the like.
-    if _b64(raw) != value:
-        raise InvalidKeyFile(f"{label} is not canonical base64")
-    if length is not None and len(raw) != length:
-        raise InvalidKeyFile(f"{label} has {len(raw)} bytes, expected {length}")
-    return raw
-
-
-def _parse_header(obj: object, source: str) -> Header:
-    if not isinstance(obj, dict):
-        raise InvalidKeyFile(f"key file {source}: field 'header' is not a JSON object")
+        _READ.fail(f"{where}.header", "expected an object")
     try:
         return _checked_header(obj)
     except InvalidInput as error:
-        raise InvalidKeyFile(f"key file {source}: {error}") from None
+        raise InvalidKeyFile(f"{where}: {error}") from None
 
 
-def _parse_kdf(obj: object, source: str) -> tuple[KdfParams, bytes]:
-    fields = _object(obj, _KDF_FIELDS, "kdf", source)
-    _constant(fields, "algorithm", KDF_ALGORITHM, "kdf.", source)
-    _constant(fields, "argon2_version", ARGON2_VERSION, "kdf.", source)
-    _constant(fields, "parallelism", ARGON2_PARALLELISM, "kdf.", source)
+def _parse_kdf(obj: object, where: str) -> tuple[KdfParams, bytes]:
+    fields = _READ.object(obj, where, _KDF_FIELDS)
+    _constant(fields, "algorithm", KDF_ALGORITHM, where)
+    _constant(fields, "argon2_version", ARGON2_VERSION, where)
+    _constant(fields, "parallelism", ARGON2_PARALLELISM, where)
     kdf = KdfParams(
-        passes=_integer(fields, "passes", "kdf.", source),
-        memory_kib=_integer(fields, "memory_kib", "kdf.", source),
+        passes=_READ.integer(fields["passes"], f"{where}.passes"),
+        memory_kib=_READ.integer(fields["memory_kib"], f"{where}.memory_kib"),
     )
-    _check_kdf_bounds(kdf, source)
-    salt = _bytes_field(fields, "salt", SALT_BYTES, "kdf.", source)
+    _check_kdf_bounds(kdf, where)
+    salt = _READ.b64(fields["salt"], f"{where}.salt", SALT_BYTES)
     return kdf, salt
 
 
-def _parse_aead(obj: object, source: str) -> tuple[bytes, bytes]:
-    fields = _object(obj, _AEAD_FIELDS, "aead", source)
-    _constant(fields, "algorithm", AEAD_ALGORITHM, "aead.", source)
-    nonce = _bytes_field(fields, "nonce", NONCE_BYTES, "aead.", source)
-    ciphertext = _bytes_field(fields, "ciphertext", None, "aead.", source)
+def _parse_aead(obj: object, where: str) -> tuple[bytes, bytes]:
+    fields = _READ.object(obj, where, _AEAD_FIELDS)
+    _constant(fields, "algorithm", AEAD_ALGORITHM, where)
+    nonce = _READ.b64(fields["nonce"], f"{where}.nonce", NONCE_BYTES)
+    ciphertext = _READ.b64(fields["ciphertext"], f"{where}.ciphertext")
     if len(ciphertext) <= TAG_BYTES:
-        raise InvalidKeyFile(
-            f"{_field_label('aead.', 'ciphertext', source)} has {len(ciphertext)} bytes,"
-            f" too short to hold a tag and a secret"
+        _READ.fail(
+            f"{where}.ciphertext",
+            f"{len(ciphertext)} bytes, too short to hold a tag and a secret",
         )
     return nonce, ciphertext
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")

@@ -141,7 +141,7 @@ def announcement_from_json(
     return group, election_id, n, t, item
 
 
-def setup_to_obj(setup: CeremonySetup) -> dict[str, Any]:
+def setup_to_json_obj(setup: CeremonySetup) -> dict[str, Any]:
     return {
         "group": setup.group.name,
         "election_id": setup.election_id,
@@ -152,7 +152,7 @@ def setup_to_obj(setup: CeremonySetup) -> dict[str, Any]:
     }
 
 
-def setup_from_obj(value: Any, where: str) -> CeremonySetup:
+def setup_from_json_obj(value: Any, where: str) -> CeremonySetup:
     """A setup, re-checked; its stated context must be the one its fields give."""
     obj = _READ.object(
         value,
@@ -382,7 +382,7 @@ def ceremony_result_to_json(result: CeremonyResult) -> bytes:
     return jsonstrict.dumps(
         {
             **_head("ceremony-result", setup.group, setup.election_id),
-            "setup": setup_to_obj(setup),
+            "setup": setup_to_json_obj(setup),
             "commitment_hashes": [
                 {"index": h.index, "digest": jsonstrict.b64encode(h.digest)}
                 for h in result.commitment_hashes
@@ -413,7 +413,7 @@ def ceremony_result_from_json(data: bytes, where: str = "ceremony result") -> Ce
     obj, group, election_id = _read_head(
         data, "ceremony-result", _RESULT_FIELDS, where, _RESULT_OPTIONAL
     )
-    setup = setup_from_obj(obj["setup"], f"{where}.setup")
+    setup = setup_from_json_obj(obj["setup"], f"{where}.setup")
     if setup.group is not group or setup.election_id != election_id:
         raise CeremonyError(f"{where}: the setup names another group or election")
     n = setup.trustee_count

@@ -11,7 +11,6 @@ The same election, open and waiting for voters, is what ``evote serve --demo`` s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -51,6 +50,7 @@ from evote.errors import BoardIntegrityError, EvoteError, InvalidInput
 from evote.record import export_record, load_record
 from evote.service.settings import read_board_key
 from evote.tally import ElectionResult
+from evote.tally.wire import result_to_json
 from evote.tallying import board_ceremony, run_tally
 from evote.verify import VerificationReport, verify_record
 
@@ -258,7 +258,8 @@ def run_demo(
                 )
         with timings.phase("evote verify"):
             report = _verify(record_path, workers)
-        (out / "result.json").write_text(json.dumps(result_to_json_obj(result), indent=2) + "\n")
+        # The record's result.json, byte for byte: a result has one format.
+        (out / "result.json").write_bytes(result_to_json(result) + b"\n")
     except BaseException:
         # A demo stopped halfway leaves nothing of its own: the same command runs again.
         _remove(made)
@@ -296,25 +297,6 @@ def _verify(record_path: Path, workers: int) -> VerificationReport:
             return verify_record(record, executor=executor, progress=bars)
     finally:
         bars.close()
-
-
-def result_to_json_obj(result: ElectionResult) -> dict[str, Any]:
-    return {
-        "election_id": result.election_id,
-        "ballots": result.turnout.ballots,
-        "weight": result.turnout.weight,
-        "questions": [
-            {
-                "id": question.question_id,
-                "kind": question.kind.value,
-                "counts": dict(question.counts),
-                "blank": question.blank,
-                "winners": list(question.winners),
-                "spent": question.spent,
-            }
-            for question in result.questions
-        ],
-    }
 
 
 def _print_result(manifest: Manifest, result: ElectionResult, accepted: int, revotes: int) -> None:

@@ -9,7 +9,6 @@ and opens it; nothing in the directory can change the election afterwards.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -231,12 +230,11 @@ def _close(args: argparse.Namespace) -> int:
 
 def _choices(text: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            f"--choices: not JSON ({error.msg} at column {error.colno}); give an object such as"
-            ' \'{"question-id": ["option-id"]}\''
-        ) from None
+        # fsencode: the argument's own bytes, so that invalid UTF-8 is named as such.
+        value = jsonstrict.loads(os.fsencode(text), "--choices")
+    except InvalidInput as error:
+        example = """'{"question-id": ["option-id"]}'"""
+        raise InvalidInput(f"{error}; give an object such as {example}") from None
     if not isinstance(value, dict):
         raise InvalidInput('--choices: expected a JSON object such as \'{"q": ["yes"]}\'')
     return value

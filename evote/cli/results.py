@@ -2,9 +2,11 @@
 
 SOURCE is a published election record (directory or archive; the result is read from it and
 the record is decoded strictly, but not verified: run ``evote verify`` for that) or the
-officer's election directory (its ``result.json``). ``table`` is for people; ``json`` and
-``csv`` carry the labels in the chosen language along with the ids, one row per option and
-one for the blank in CSV (columns: question_id, question, option_id, option, votes, cost,
+officer's election directory (its ``result.json``). ``json`` is for programs: the record's
+``result.json``, byte for byte (canonical JSON and a newline; docs/record-format.md, the one
+format of a result: a program takes the labels from the manifest). ``table`` and ``csv`` are
+for people: ``csv`` carries the labels in the chosen language along with the ids, one row per
+option and one for the blank (columns: question_id, question, option_id, option, votes, cost,
 winner). ``--lang`` (en, fr: the languages every manifest has) chooses the language of every
 label, the result's own words ("blank", "cost", "funded", the winner mark) included; the
 column names and ids stay as they are (they are the data's schema).
@@ -25,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +40,7 @@ from evote.pages.opendata import DEFAULT_LICENCE, LICENCES, Publication, open_da
 from evote.pages.view import ElectionView, view_from_record
 from evote.record import load_record
 from evote.tally.result import ElectionResult
-from evote.tally.wire import result_from_json
+from evote.tally.wire import result_from_json, result_to_json
 
 Handler = Callable[[argparse.Namespace], int]
 FORMATS = ("table", "json", "csv", "opendata", "html")
@@ -161,14 +162,8 @@ def render_table(manifest: Manifest, result: ElectionResult, lang: str) -> str:
 
 
 def render_json(manifest: Manifest, result: ElectionResult, lang: str) -> str:
-    document = {
-        "election_id": result.election_id,
-        "title": _label(manifest.title, lang),
-        "ballots": result.turnout.ballots,
-        "weight": result.turnout.weight,
-        "questions": result_rows(manifest, result, lang),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The record's ``result.json``: the one format of a result, whatever the language."""
+    return (result_to_json(result) + b"\n").decode("utf-8")
 
 
 def render_csv(manifest: Manifest, result: ElectionResult, lang: str) -> str:

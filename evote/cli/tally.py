@@ -131,7 +131,7 @@ def _combine(args: argparse.Namespace) -> int:
     if _result_file_holds(election_dir.result_path, result):
         print(f"{election_dir.result_path} holds the result already")
     else:
-        write_public(election_dir.result_path, result_to_json(result))
+        write_public(election_dir.result_path, _result_file(result))
         print(f"wrote {election_dir.result_path}")
     print(
         f"next: 'evote publish --election {election_dir.path} --out RECORD', then"
@@ -179,9 +179,14 @@ def _combine_from_shares(
     return result
 
 
+def _result_file(result: ElectionResult) -> bytes:
+    """``result.json``'s bytes, the record's byte for byte: canonical JSON and a newline."""
+    return result_to_json(result) + b"\n"
+
+
 def _result_file_holds(path: Path, result: ElectionResult) -> bool:
     try:
-        return path.read_bytes() == result_to_json(result)
+        return path.read_bytes() == _result_file(result)
     except OSError:
         return False
 

@@ -42,7 +42,12 @@ from evote.record import documents as doc
 from evote.record.archive import extract_archive
 from evote.record.jsonl import event_body, parse_line, read_lines
 from evote.record.model import ElectionRecord
-from evote.record.publish import PublishedTally, result_from_body, tally_from_body, wrapped
+from evote.record.publish import (
+    PublishedTally,
+    published_tally_from_json_obj,
+    result_from_json_obj,
+    wrapped,
+)
 from evote.record.strict import DOCUMENT_LINE, fail, open_regular, parse_document
 
 _T = TypeVar("_T")
@@ -113,7 +118,7 @@ def load_directory(directory: Path) -> ElectionRecord:
         _require_listed(listed, doc.RESULT, scan.result[0])
         body = _event(scan.result)
         value = _read_file_document(directory, doc.RESULT, "result")
-        result = _wrap_errors(doc.RESULT, lambda: result_from_body(value, election, "result"))
+        result = _wrap_errors(doc.RESULT, lambda: result_from_json_obj(value, election, "result"))
         _compare(value, body, doc.RESULT, "result", f"the RESULT entry (line {scan.result[0]})")
     elif doc.RESULT in listed:
         fail(doc.INDEX, DOCUMENT_LINE, listed[doc.RESULT][2], "result.json but no RESULT entry")
@@ -362,7 +367,9 @@ def _check_tally(
     _require_listed(listed, doc.TALLY, line)
     body = _event(scan.tally)
     value = _read_file_document(directory, doc.TALLY, "tally")
-    published = _wrap_errors(doc.TALLY, lambda: tally_from_body(value, election, "tally"))
+    published = _wrap_errors(
+        doc.TALLY, lambda: published_tally_from_json_obj(value, election, "tally")
+    )
     _compare(value, body, doc.TALLY, "tally", f"the last TALLY entry (line {line})")
     return published
 

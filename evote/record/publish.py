@@ -173,7 +173,7 @@ def _next_ciphertext(elements: Any) -> Ciphertext:
 # -- the TALLY event --------------------------------------------------------------------------
 
 
-def tally_body(election: Election, published: PublishedTally) -> dict[str, Any]:
+def published_tally_to_json_obj(election: Election, published: PublishedTally) -> dict[str, Any]:
     """The JSON body of the TALLY event (and the record's ``tally.json``)."""
     group = election.group
     return {
@@ -194,7 +194,9 @@ def tally_body(election: Election, published: PublishedTally) -> dict[str, Any]:
     }
 
 
-def tally_from_body(body: Any, election: Election, where: str = "tally") -> PublishedTally:
+def published_tally_from_json_obj(
+    body: Any, election: Election, where: str = "tally"
+) -> PublishedTally:
     """Strictly decode a TALLY event body; proofs are not checked (the verifier does)."""
     fields = _READ.object(body, where, _TALLY_FIELDS)
     kind = _READ.string(fields["kind"], f"{where}.kind")
@@ -245,12 +247,13 @@ def _expect_text(value: Any, expected: str, where: str) -> None:
 # -- the RESULT event -------------------------------------------------------------------------
 
 
-def result_body(result: ElectionResult) -> Any:
+def result_to_json_obj(result: ElectionResult) -> Any:
     """The JSON body of the RESULT event (and the record's ``result.json``)."""
     return jsonstrict.loads(result_to_json(result), "result")
 
 
-def result_from_body(body: Any, election: Election, where: str = "result") -> ElectionResult:
+def result_from_json_obj(body: Any, election: Election, where: str = "result") -> ElectionResult:
+    """Strictly decode a RESULT event body of ``election``; InvalidRecord names the fault."""
     try:
         result = result_from_json(jsonstrict.dumps(body), where)
     except EvoteError as fault:
@@ -263,3 +266,8 @@ def result_from_body(body: Any, election: Election, where: str = "result") -> El
             f"{result.election_id!r}, expected {election.election_id!r}",
         )
     return result
+
+
+# The names before the naming convention (docs/architecture.md), exported by evote.record.
+tally_from_body = published_tally_from_json_obj
+result_from_body = result_from_json_obj

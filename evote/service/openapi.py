@@ -1,4 +1,5 @@
-"""The OpenAPI document's hand-written parts: problem documents, the cast's body, statuses.
+"""The OpenAPI document's hand-written parts: problem documents, the cast's body, statuses,
+the result (the record's own schema).
 
 The routes answer with raw JSON bytes (no response models on the hot path), so the shapes
 of the answers are described here for the document served at ``/openapi.json`` and kept as
@@ -12,6 +13,8 @@ from typing import Any, Final
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from evote.record.schemas import json_schemas
 
 DESCRIPTION: Final = (
     "The HTTP API of evote's bulletin board: voters' devices cast ballots and look up"
@@ -81,8 +84,25 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return described
 
 
+#: The route that answers the record's result.json, whose schema the document embeds.
+RESULT_PATH: Final = "/api/v1/elections/{election_id}/result"
+RESULT_SCHEMA_ID: Final = "urn:evote:record:1:result"
+
+
+def result_schema() -> dict[str, Any]:
+    """The record's result schema (``result.schema.json``), as an OpenAPI component.
+
+    The result has one format (docs/record-format.md): the route answers the record's
+    ``result.json``, so the document describes it with the record's own schema.
+    """
+    schema = dict(json_schemas()[RESULT_SCHEMA_ID])
+    for key in ("$schema", "$id"):
+        schema.pop(key, None)
+    return schema
+
+
 def builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """``app.openapi``: FastAPI's document with the Problem schema, built once."""
+    """``app.openapi``: FastAPI's document with the Problem and Result schemas, built once."""
 
     def build() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -105,6 +125,12 @@ def builder(app: FastAPI) -> Callable[[], dict[str, Any]]:
                     operation.get("responses", {}).pop("422", None)
                     if path.startswith("/api/v1/portal/"):
                         operation["security"] = [{"portalKey": []}]
+            document["components"]["schemas"]["Result"] = result_schema()
+            result_answer = document["paths"][RESULT_PATH]["get"]["responses"]["200"]
+            result_answer["description"] = "The result: the record's result.json"
+            result_answer["content"]["application/json"]["schema"] = {
+                "$ref": "#/components/schemas/Result"
+            }
             for unused in ("HTTPValidationError", "ValidationError"):
                 document["components"]["schemas"].pop(unused, None)
             app.openapi_schema = document

@@ -53,7 +53,7 @@ from evote.errors import (
 )
 from evote.record.load import load_record
 from evote.record.model import ElectionRecord
-from evote.record.publish import result_from_body, tally_from_body
+from evote.record.publish import published_tally_from_json_obj, result_from_json_obj
 from evote.sysmem import release_free_memory
 from evote.tally.aggregate import EncryptedTally, aggregate, multiply_tallies
 from evote.tally.decryption import (
@@ -427,9 +427,9 @@ class _Verifier:
         """A life-cycle payload strictly decoded; a tally's or result's body on its schema."""
         body = decode_event(entry.kind, entry.payload, where, InvalidRecord)
         if entry.kind is EntryKind.TALLY:
-            tally_from_body(body, self.election, f"{where}.body")
+            published_tally_from_json_obj(body, self.election, f"{where}.body")
         elif entry.kind is EntryKind.RESULT:
-            result_from_body(body, self.election, f"{where}.body")
+            result_from_json_obj(body, self.election, f"{where}.body")
 
     def chain(self) -> int:
         """11.5: every link recomputed from the genesis; the life cycle in its order."""

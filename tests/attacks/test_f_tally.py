@@ -25,7 +25,7 @@ from evote.errors import InsufficientShares, InvalidInput, InvalidRecord, TallyO
 from evote.record import documents as doc
 from evote.record import load_record
 from evote.record.export import reseal_record
-from evote.record.publish import PublishedTally, tally_body
+from evote.record.publish import PublishedTally, published_tally_to_json_obj
 from evote.tally import DecryptionShare, EncryptedTally, aggregate, combine_shares
 from tests.attacks.conftest import THRESHOLD, World
 from tests.attacks.records import (
@@ -190,7 +190,8 @@ def _forged_tally(world: World, ballots: list[EncryptedBallot]) -> Any:
         tally, shares, THRESHOLD, world.ceremony.verification_key_map(),
         world.election.proof_context(),
     )  # fmt: skip
-    return tally_body(world.election, PublishedTally(tally, tuple(shares), combined.trustees, ()))
+    published = PublishedTally(tally, tuple(shares), combined.trustees, ())
+    return published_tally_to_json_obj(world.election, published)
 
 
 @pytest.mark.attack("F4", path="verify")

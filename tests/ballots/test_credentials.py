@@ -720,14 +720,16 @@ def test_json_bytes_read_like_the_json_tree(group: Group, listed: CredentialList
     from evote import jsonstrict  # noqa: PLC0415
 
     data = jsonstrict.dumps(listed.to_json_obj())
-    assert CredentialList.from_json_bytes(group, data) == listed
+    assert CredentialList.from_json(group, data) == listed
     assert credentials._scan_canonical_entries(group, data) is not None
     empty = CredentialList(group, ())
-    assert CredentialList.from_json_bytes(group, jsonstrict.dumps(empty.to_json_obj())) == empty
+    assert CredentialList.from_json(group, jsonstrict.dumps(empty.to_json_obj())) == empty
     # Valid but not canonical (spaces): the strict reader takes it, with the same result.
     spaced = json.dumps(listed.to_json_obj()).encode()
     assert credentials._scan_canonical_entries(group, spaced) is None
-    assert CredentialList.from_json_bytes(group, spaced) == listed
+    assert CredentialList.from_json(group, spaced) == listed
+    # The name before the naming convention stays: CredentialList is public API.
+    assert CredentialList.from_json_bytes(group, data) == listed
 
 
 def test_json_bytes_refuse_what_the_json_tree_refuses(
@@ -741,5 +743,5 @@ def test_json_bytes_refuse_what_the_json_tree_refuses(
         except (TypeError, ValueError, InvalidInput):
             continue  # not JSON at all (a Python-only mutation)
         with pytest.raises(error, match=pattern):
-            CredentialList.from_json_bytes(group, data)
+            CredentialList.from_json(group, data)
             pytest.fail(f"mutation {name!r} was accepted")

@@ -41,9 +41,17 @@ def test_loads_refuses(data: bytes, message: str) -> None:
         (b'{"q":[{"o":1},{"o":2,"x":[],"o":3}]}', "ballot.q[1].o: duplicate key 'o'"),
         (b'{"a":{"b":[0,' + b"9" * 81 + b"]}}", "ballot.a.b[1]: integer with 81 digits"),
         (b"9" * 81, "ballot: integer with 81 digits"),
+        (b'{"v":1' + b"0" * 5000 + b"}", "ballot.v: integer with 5001 digits"),
+        (b'{"q":[{"o":1},{"o":2.5}]}', "ballot.q[1].o: number '2.5' is not an integer"),
+        (b'{"a":[1,NaN]}', "ballot.a[1]: NaN is not allowed"),
+        # Each fault where the strict parse meets it: a value inside an object before the
+        # object's duplicate key (refused once the object closes), even after that key.
+        (b'{"a":{"b":1,"b":2,"c":1.5}}', "ballot.a.c: number '1.5' is not an integer"),
+        (b'{"a":{"b":1,"b":[1.5]}}', "ballot.a.b[0]: number '1.5' is not an integer"),
+        (b'{"a":{"b":1,"b":2},"c":1.5}', "ballot.a.b: duplicate key 'b'"),
     ],
 )
-def test_loads_names_the_path_of_a_duplicate_key_or_a_long_integer(
+def test_loads_names_the_path_of_a_duplicate_key_a_long_integer_or_a_float(
     data: bytes, message: str
 ) -> None:
     with pytest.raises(InvalidBallot) as info:

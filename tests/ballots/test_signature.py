@@ -17,8 +17,8 @@ from evote.ballots.signature import (
     check_signature,
     message_digest,
     sign_message,
-    signature_from_json,
-    signature_to_json,
+    signature_from_json_obj,
+    signature_to_json_obj,
 )
 from evote.crypto.groups import ED25519, MODP4096, Element, Group, all_groups
 from evote.crypto.hashing import Purpose
@@ -89,12 +89,12 @@ def test_signature_nonces_survive_a_repeated_random_state(
 
 
 def test_json_round_trip(group: Group, signed: Signature) -> None:
-    obj = signature_to_json(signed)
+    obj = signature_to_json_obj(signed)
     assert isinstance(obj, list)
     assert len(obj) == 2
     assert all(len(base64.b64decode(item)) == 32 for item in obj)
     assert int.from_bytes(base64.b64decode(obj[0]), "big") == signed.proof.challenge
-    assert signature_from_json(group, json.loads(json.dumps(obj))) == signed
+    assert signature_from_json_obj(group, json.loads(json.dumps(obj))) == signed
 
 
 # -- known answers ---------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_signature_vector(group_name: str) -> None:
     message = bytes.fromhex(vector["message"])
     assert message_digest(message).hex() == vector["message_digest"]
     secret, public = credential_keypair(group, vector["election_id"], vector["code"])
-    signature = signature_from_json(group, vector["signature"])
+    signature = signature_from_json_obj(group, vector["signature"])
     check_signature(group, public, fingerprint, message, signature)
     # Recompute the signature from its pinned nonce: commitment, challenge and response.
     nonce = int.from_bytes(bytes.fromhex(vector["nonce"]), "big")
@@ -247,7 +247,7 @@ def b64(data: bytes) -> str:
 
 
 def test_json_strict_errors(group: Group, signed: Signature) -> None:
-    c, v = signature_to_json(signed)
+    c, v = signature_to_json_obj(signed)
     too_big = b64((group.order).to_bytes(32, "big"))
     cases: list[tuple[object, type[Exception], str]] = [
         ({"challenge": c, "response": v}, InvalidInput, "expected a list"),
@@ -268,5 +268,5 @@ def test_json_strict_errors(group: Group, signed: Signature) -> None:
     ]
     for obj, error, pattern in cases:
         with pytest.raises(error, match=pattern):
-            signature_from_json(group, obj, "sig")
+            signature_from_json_obj(group, obj, "sig")
             pytest.fail(f"{obj!r} was accepted")

@@ -284,7 +284,8 @@ def test_verdicts_are_computed_from_the_public_messages_alone(group: Group) -> N
     complaints = run.receive(run.send(revealed))
     answers = run.answer(complaints)
     # What a bystander gets from the wire: decode every message again, judge.
-    setup = wire.setup_from_obj(json.loads(json.dumps(wire.setup_to_obj(run.setup))), "setup")
+    setup_obj = json.loads(json.dumps(wire.setup_to_json_obj(run.setup)))
+    setup = wire.setup_from_json_obj(setup_obj, "setup")
     lists = [
         wire.complaints_from_json(
             wire.complaints_to_json(setup, i, [c for c in complaints if c.accuser == i]), setup

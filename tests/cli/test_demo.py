@@ -36,10 +36,12 @@ def test_demo_runs_a_whole_election(tmp_path: Path) -> None:
     audited = run_cli("verify", str(out / "record"), "--jobs", "1")
     assert audited.returncode == 0, audited.stdout + audited.stderr
     assert run_cli("verify", str(out / "record.tar.gz"), "--jobs", "1").returncode == 0
+    # The record's result.json, byte for byte: a result has one format.
+    assert (out / "result.json").read_bytes() == (out / "record" / "result.json").read_bytes()
     result = json.loads((out / "result.json").read_text())
     referendum, budget = result["questions"]
     assert result["ballots"] == 12
-    assert sum(referendum["counts"].values()) + referendum["blank"] == 12
+    assert sum(votes for _, votes in referendum["counts"]) + referendum["blank"] == 12
     assert budget["spent"] <= BUDGET
     assert budget["spent"] == sum(
         cost for pid, _, _, cost in PROJECTS if pid in budget["winners"]

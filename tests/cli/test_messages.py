@@ -14,7 +14,7 @@ import pytest
 from evote.ballots.manifest import Manifest, manifest_from_json
 from evote.cli import main
 from evote.cli.election import _warn_outside_dates
-from evote.cli.results import LANGUAGES, WORDS, render_csv, render_table
+from evote.cli.results import LANGUAGES, WORDS, render_csv, render_json, render_table
 from evote.errors import InvalidInput
 from evote.tally.result import DecryptedCounts, ElectionResult, Turnout, compute_result
 from evote.tally.wire import result_from_json, result_to_json
@@ -54,6 +54,14 @@ def test_french_budget_words() -> None:
     assert ",oui" in render_csv(manifest, result, "fr")
 
 
+def test_json_is_the_record_s_result_json_in_every_language() -> None:
+    manifest, result = _result("participatory-budget.json")
+    expected = result_to_json(result) + b"\n"
+    for lang in LANGUAGES:
+        assert render_json(manifest, result, lang).encode() == expected
+    assert result_from_json(expected) == result
+
+
 def test_unknown_language_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["results", ".", "--lang", "de"])
@@ -68,8 +76,23 @@ def test_cast_help_says_what_a_left_out_question_is(capsys: pytest.CaptureFixtur
     assert "a question left out is blank if it allows blank, and refused if not" in text
 
 
+@pytest.mark.parametrize(
+    ("choices", "message"),
+    [
+        (
+            '{"tram-north": ["yes"],}',
+            "--choices: not JSON (Expecting property name enclosed in double quotes at line 1,"
+            " column 24; character 23); give an object such as",
+        ),
+        ('{"tram-north": ["yes"], "tram-north": []}', "--choices.tram-north: duplicate key"),
+    ],
+)
 def test_choices_syntax_error_gives_the_column(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    choices: str,
+    message: str,
 ) -> None:
     election = tmp_path / "election"
     manifest = str(EXAMPLES / "referendum.json")
@@ -77,14 +100,11 @@ def test_choices_syntax_error_gives_the_column(
     monkeypatch.setenv("VOTER_CODE", "x")
     status = main(
         ["cast", "--election", str(election), "--credential-env", "VOTER_CODE",
-         "--choices", '{"tram-north": ["yes"],}']
+         "--choices", choices]
     )  # fmt: skip
     err = capsys.readouterr().err
     assert status == 2
-    assert (
-        "--choices: not JSON (Expecting property name enclosed in double quotes at column 24)"
-        in err
-    )
+    assert message in err
 
 
 @pytest.mark.parametrize(

@@ -272,10 +272,13 @@ def test_whole_election_through_the_command_line(tmp_path: Path, present: tuple[
     assert ok("results", record) == ok("results", election)
     table = ok("results", election)
     assert "Yes" in table and "blank" in table
-    document = json.loads(ok("results", election, "--format", "json"))
+    printed = ok("results", election, "--format", "json")
+    # The one format of a result: the record's result.json, byte for byte.
+    assert printed.encode() == (record / "result.json").read_bytes()
+    assert (election / "result.json").read_bytes() == (record / "result.json").read_bytes()
+    document = json.loads(printed)
     (question,) = document["questions"]
-    votes = {option["id"]: option["votes"] for option in question["options"]}
-    assert votes == {"yes": EXPECTED["yes"], "no": EXPECTED["no"]}
+    assert dict(question["counts"]) == {"yes": EXPECTED["yes"], "no": EXPECTED["no"]}
     assert question["blank"] == EXPECTED["blank"]
     assert (document["ballots"], document["weight"]) == (EXPECTED["ballots"], EXPECTED["weight"])
     rows = list(csv.DictReader(ok("results", record, "--format", "csv").splitlines()))

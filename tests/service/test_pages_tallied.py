@@ -15,6 +15,7 @@ from evote.pages.html import PageLinks, render_results_page, render_status_page
 from evote.pages.opendata import Publication, open_data_files
 from evote.pages.view import ElectionView, view_from_record
 from evote.record import load_record
+from evote.record.schemas import json_schemas
 from evote.service.pages import OPEN_DATA_TYPES, PageViews
 from evote.tally.wire import result_from_json
 from evote.tallying import run_tally
@@ -61,6 +62,29 @@ def test_the_live_view_is_the_record_s_view(
     assert [audit.holds for audit in live.audits] == [True]
     # Kept per head: the same object until the board moves.
     assert page_views(client).view(served.election_id) is live
+
+
+def test_the_api_s_result_is_the_record_s_result_json_and_its_documented_schema(
+    client: TestClient, served: Served
+) -> None:
+    """One format of a result: the API answers result.json's bytes, described in the OpenAPI
+    document by the record's own schema."""
+    answered = client.get(f"{API}/{served.election_id}/result").content
+    record_file = client.get(f"{API}/{served.election_id}/record/result.json").content
+    assert answered == record_file
+    document = client.get("/openapi.json").json()
+    route = document["paths"]["/api/v1/elections/{election_id}/result"]["get"]
+    schema = route["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/Result"}
+    result_schema = document["components"]["schemas"]["Result"]
+    assert result_schema == {
+        key: value
+        for key, value in json_schemas()["urn:evote:record:1:result"].items()
+        if key not in ("$schema", "$id")
+    }
+    validator = jsonschema.Draft202012Validator(result_schema)
+    validator.validate(json.loads(answered))
+    assert not validator.is_valid(json.loads(answered) | {"title": "a label"})
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

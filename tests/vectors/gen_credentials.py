@@ -26,7 +26,7 @@ from evote.ballots.credentials import (
     kdf_info,
     parse_credential_code,
 )
-from evote.ballots.signature import Signature, message_digest, signature_to_json
+from evote.ballots.signature import Signature, message_digest, signature_to_json_obj
 from evote.crypto.groups import Group, all_groups
 from evote.crypto.hashing import Purpose
 from evote.crypto.proofs import Proof, ProofContext, challenge
@@ -78,7 +78,7 @@ def fixed_signature(group: Group, election_id: str, code: str) -> dict[str, Any]
         "message_digest": message_digest(MESSAGE).hex(),
         "nonce": Group.scalar_to_bytes(nonce).hex(),
         "commitment": commitment.to_bytes().hex(),
-        "signature": signature_to_json(Signature(Proof(c, v))),
+        "signature": signature_to_json_obj(Signature(Proof(c, v))),
     }
 
 

@@ -26,7 +26,7 @@ from evote.ballots.audit import spoil_ballot
 from evote.ballots.credentials import CredentialKey, Registrar
 from evote.ballots.encrypted import encrypt_ballot, encrypt_ballot_for_audit
 from evote.ballots.plaintext import PlaintextBallot
-from evote.ballots.signature import sign_with_key, signature_to_json
+from evote.ballots.signature import sign_with_key, signature_to_json_obj
 from evote.board.board import Board
 from evote.board.chain import ChainHead, EntryKind, genesis_hash, link_hash, payload_hash
 from evote.board.checkpoint import sign_checkpoint
@@ -204,4 +204,4 @@ def resign_ballot(built: BuiltRecord, voter: int, ballot: dict[str, Any]) -> Non
     unsigned = {name: value for name, value in ballot.items() if name != "s"}
     fingerprint = base64.b64decode(ballot["f"])
     signature = sign_with_key(key, fingerprint, jsonstrict.dumps(unsigned))
-    ballot["s"] = [signature_to_json(signature)]
+    ballot["s"] = [signature_to_json_obj(signature)]
