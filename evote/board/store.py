@@ -65,6 +65,7 @@ from evote.errors import (
     BoardIntegrityError,
     DuplicateBallot,
     InvalidInput,
+    StorageUnavailable,
     UnknownElection,
 )
 
@@ -277,25 +278,26 @@ def _insert_marks() -> sa.Insert:
     return sa.insert(marks_table).from_select(["election_id", "mark", "position"], rows)
 
 
-#: PostgreSQL: the entry and its marks in one statement, one round trip (the marks split by
-#: ``generate_series``; a data-modifying CTE runs whether or not the outer query reads it).
-_POSTGRES_INSERT: Final = sa.text(
-    "WITH entry AS (INSERT INTO evote_board_entries (election_id, position, kind, payload,"
-    " payload_hash, chain_hash, credential, tracking_code, ballot_hash)"
-    " VALUES (:election_id, :position, :kind, :payload, :payload_hash, :chain_hash,"
-    " :credential, :tracking_code, :ballot_hash))"
-    " INSERT INTO evote_board_marks (election_id, mark, position)"
-    " SELECT :election_id, substring(CAST(:marks AS bytea) FROM 32 * slot + 1 FOR 32), :position"
-    " FROM generate_series(0, length(CAST(:marks AS bytea)) / 32 - 1) AS slot"
-)
-
-#: PostgreSQL: the election's row lock and the check query in one call, one round trip
-#: (evote_board_cast_facts in evote.board.schema); it returns the check query's row.
+#: PostgreSQL: the check query in one call, one round trip, read without a lock
+#: (evote_board_cast_facts, migration 0003); it returns the check query's row.
 _FACTS_FUNCTION_CALL: Final = sa.text(
     "SELECT * FROM evote_board_cast_facts(CAST(:election_id AS text),"
     " CAST(:credential AS bytea), CAST(:tracking_code AS text), CAST(:ballot_hash AS bytea),"
     " CAST(:marks AS bytea))"
 )
+
+#: PostgreSQL: the entry and its marks appended under the election's row lock if the head is
+#: still at :head_position (evote_board_append_cast, migration 0003); one row, whether it did.
+_APPEND_FUNCTION_CALL: Final = sa.text(
+    "SELECT evote_board_append_cast(CAST(:election_id AS text), CAST(:head_position AS bigint),"
+    " CAST(:kind AS text), CAST(:payload AS bytea), CAST(:payload_hash AS bytea),"
+    " CAST(:chain_hash AS bytea), CAST(:credential AS bytea), CAST(:tracking_code AS text),"
+    " CAST(:ballot_hash AS bytea), CAST(:marks AS bytea))"
+)
+
+#: Reads of the facts before a PostgreSQL cast gives up because the head kept moving (each
+#: miss means another entry was appended meanwhile, so the board made progress).
+CAST_ATTEMPTS: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,28 +305,36 @@ class CastStatements:
     """The statements of a cast, compiled once for the engine's dialect.
 
     ``check`` is the check query (:func:`_check_query`) on SQLite, run after ``BEGIN
-    IMMEDIATE``; on PostgreSQL, the call of ``evote_board_cast_facts``, which takes the
-    election's row lock first and returns the same row. ``insert`` takes the entry's columns
-    and its ``marks``: on SQLite it inserts the entry and ``insert_marks`` its marks; on
-    PostgreSQL, where each statement is a round trip, it inserts both (``insert_marks`` None).
+    IMMEDIATE``; on PostgreSQL, the call of ``evote_board_cast_facts``, which returns the same
+    row, read without a lock. On SQLite ``insert`` takes the entry's columns and
+    ``insert_marks`` its ``marks``; on PostgreSQL both are None and ``append`` calls
+    ``evote_board_append_cast`` (the entry and its marks, if the head is still at
+    ``head_position``). ``last_of_credential`` is bounded by ``head_position``: the facts are
+    those of the board as the check saw it.
     """
 
     check: DriverStatement
     entry_at: DriverStatement
     last_of_credential: DriverStatement
-    insert: DriverStatement
+    insert: DriverStatement | None
     insert_marks: DriverStatement | None
+    append: DriverStatement | None
 
     @classmethod
     def compile(cls, dialect: sa.Dialect) -> CastStatements:
         election: sa.BindParameter[str] = sa.bindparam("election_id")
         check: sa.ClauseElement = _check_query()
-        insert: sa.ClauseElement = sa.insert(entries_table).values(
-            {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
+        insert: DriverStatement | None = compile_for_driver(
+            sa.insert(entries_table).values(
+                {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
+            ),
+            dialect,
         )
         insert_marks: DriverStatement | None = compile_for_driver(_insert_marks(), dialect)
+        append = None
         if dialect.name == "postgresql":
-            check, insert, insert_marks = _FACTS_FUNCTION_CALL, _POSTGRES_INSERT, None
+            check, insert, insert_marks = _FACTS_FUNCTION_CALL, None, None
+            append = compile_for_driver(_APPEND_FUNCTION_CALL, dialect)
         entry_at = sa.select(*_ENTRY_COLUMNS).where(
             entries_table.c.election_id == election,
             entries_table.c.position == sa.bindparam("position"),
@@ -333,13 +343,15 @@ class CastStatements:
             entries_table.c.election_id == election,
             entries_table.c.credential == sa.bindparam("credential"),
             entries_table.c.kind == _constant(EntryKind.BALLOT),
+            entries_table.c.position <= sa.bindparam("head_position"),
         )
         return cls(
             check=compile_for_driver(check, dialect),
             entry_at=compile_for_driver(entry_at, dialect),
             last_of_credential=compile_for_driver(last_of_credential, dialect),
-            insert=compile_for_driver(insert, dialect),
+            insert=insert,
             insert_marks=insert_marks,
+            append=append,
         )
 
 
@@ -354,6 +366,8 @@ class BoardStore:
         self._integrity_error = driver_integrity_error(engine)
         #: The connections casts write on (one kept between casts: see DriverConnections).
         self.driver = DriverConnections(engine)
+        #: PostgreSQL casts whose append found the head moved and read the facts again.
+        self.cast_retries = 0
 
     def close(self) -> None:
         """Give the connections kept for casts back to the engine's pool."""
@@ -442,33 +456,102 @@ class BoardStore:
             "credential": columns.credential,
         }
         what = f"ballot {columns.tracking_code} of election {election_id!r}"
+        if statements.append is not None:
+            return self._compare_and_append(statements.append, values, kind, payload, digest,
+                                            columns, one_ballot_per_credential, what)  # fmt: skip
         with self.driver.write_transaction(what) as transaction:
-            row = transaction.first(statements.check, values)
-            if row is None:
-                raise UnknownElection(f"no election {election_id!r} on this board")
-            position, chain_hash, head_kind, same, clash, last = row
-            head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
-            facts, existing = self._cast_facts(
-                transaction, head, kind, columns, one_ballot_per_credential, same, clash, last
+            entry, retried = self._judged(
+                transaction, values, kind, payload, digest, columns, one_ballot_per_credential
             )
-            verdict = rules.judge_cast(facts)
-            if verdict.refusal is not None:
-                raise verdict.refusal
-            if existing is not None and verdict.retry_of == existing.position:
-                return existing, True
-            if not verdict.accepted:
-                raise BoardIntegrityError(f"{what}: the judge named no entry the board holds")
-            entry = self._entry_after(
-                election_id, head.chain_head(), kind, payload, columns, digest
-            )
+            if retried:
+                return entry, True
             try:
-                values = _entry_values(entry) | {"marks": columns.joined_marks}
-                transaction.run(statements.insert, values)
+                entry_values = _entry_values(entry) | {"marks": columns.joined_marks}
+                if statements.insert is not None:
+                    transaction.run(statements.insert, entry_values)
                 if statements.insert_marks is not None:
-                    transaction.run(statements.insert_marks, values)
+                    transaction.run(statements.insert_marks, entry_values)
                 transaction.commit()
             except self._integrity_error as fault:
                 raise self._code_collision(election_id, columns) from fault
+        return entry, False
+
+    def _compare_and_append(
+        self,
+        append: DriverStatement,
+        values: dict[str, Any],
+        kind: EntryKind,
+        payload: bytes,
+        digest: bytes,
+        columns: BallotColumns,
+        one_ballot_per_credential: bool,
+        what: str,
+    ) -> tuple[BoardEntry, bool]:
+        """PostgreSQL: read the facts, judge, append if the head has not moved; else again.
+
+        Each call commits on its own (autocommit): the facts are read without a lock, as of
+        the head they report (one statement, one snapshot); ``evote_board_append_cast`` takes
+        the election's row lock and appends only if the head is still there. The board is
+        append-only and every entry goes in at the head under that lock, so an unchanged head
+        means unchanged facts, and the judge's verdict stands as if it had been given under
+        the lock. A moved head means another entry went in: the facts are read and judged
+        again (the same ballot appended meanwhile is then a retry, answered with its entry).
+        """
+        election_id = str(values["election_id"])
+        with self.driver.autocommit_calls(what) as calls:
+            for _ in range(CAST_ATTEMPTS):
+                entry, retried = self._judged(
+                    calls, values, kind, payload, digest, columns, one_ballot_per_credential
+                )
+                if retried:
+                    return entry, True
+                appending = _entry_values(entry) | {
+                    "marks": columns.joined_marks, "head_position": entry.position - 1
+                }  # fmt: skip
+                try:
+                    row = calls.first(append, appending)
+                except self._integrity_error as fault:
+                    raise self._code_collision(election_id, columns) from fault
+                if row is not None and row[0] is True:
+                    return entry, False
+                self.cast_retries += 1
+        raise StorageUnavailable(
+            f"{what}: the election's head moved at each of {CAST_ATTEMPTS} attempts (other"
+            " entries kept going in first); nothing was appended, cast the ballot again"
+        )
+
+    def _judged(
+        self,
+        transaction: DriverTransaction,
+        values: dict[str, Any],
+        kind: EntryKind,
+        payload: bytes,
+        digest: bytes,
+        columns: BallotColumns,
+        one_ballot_per_credential: bool,
+    ) -> tuple[BoardEntry, bool]:
+        """The judge's verdict on the facts read now: (entry to append, False) if it accepts,
+        (the entry already there, True) for a retry; a refusal is raised."""
+        election_id = str(values["election_id"])
+        row = transaction.first(self.cast_statements.check, values)
+        if row is None:
+            raise UnknownElection(f"no election {election_id!r} on this board")
+        position, chain_hash, head_kind, same, clash, last = row
+        head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
+        facts, existing = self._cast_facts(
+            transaction, head, kind, columns, one_ballot_per_credential, same, clash, last
+        )
+        verdict = rules.judge_cast(facts)
+        if verdict.refusal is not None:
+            raise verdict.refusal
+        if existing is not None and verdict.retry_of == existing.position:
+            return existing, True
+        if not verdict.accepted:
+            raise BoardIntegrityError(
+                f"ballot {columns.tracking_code} of election {election_id!r}: the judge named"
+                " no entry the board holds"
+            )
+        entry = self._entry_after(election_id, head.chain_head(), kind, payload, columns, digest)
         return entry, False
 
     def _cast_facts(
@@ -494,7 +577,9 @@ class BoardStore:
             existing = self._driver_entry_at(transaction, election_id, int(same))
             its_last = None if last is None else int(last)
             if existing.credential != columns.credential:
-                its_last = self._driver_last_of(transaction, election_id, existing.credential)
+                its_last = self._driver_last_of(
+                    transaction, election_id, existing.credential, head.position
+                )
             same_ballot = rules.SameBallot(
                 existing.position, existing.kind, existing.credential is not None, its_last
             )
@@ -536,13 +621,17 @@ class BoardStore:
         return _entry(row)
 
     def _driver_last_of(
-        self, transaction: DriverTransaction, election_id: str, credential: bytes | None
+        self,
+        transaction: DriverTransaction,
+        election_id: str,
+        credential: bytes | None,
+        head_position: int,
     ) -> int | None:
         if credential is None:
             return None
         row = transaction.first(
             self.cast_statements.last_of_credential,
-            {"election_id": election_id, "credential": credential},
+            {"election_id": election_id, "credential": credential, "head_position": head_position},
         )
         return None if row is None or row[0] is None else int(row[0])
 
