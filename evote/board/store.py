@@ -4,7 +4,8 @@ This layer knows the life cycle and the chain but not what a ballot means: the b
 runs the ballot checks and hands over the ballot's columns (credential, tracking code, hash).
 Every append runs in one write transaction (:func:`~evote.board.storage.write_transaction`)
 that first locks the election's row, reads the head, checks the phase, then inserts; the
-transaction either commits whole or leaves nothing. The store issues INSERT and SELECT only.
+transaction either commits whole or leaves nothing (a PostgreSQL cast is a compare-and-append
+instead, below). The store issues INSERT and SELECT only.
 
 A cast (:meth:`BoardStore.append_ballot`) is the hot path. On SQLite it takes five statements
 (``BEGIN IMMEDIATE``, one check query, the two INSERTs, ``COMMIT``); the check query
@@ -13,13 +14,29 @@ ballot hash, of the first entry holding one of the ballot's ciphertext marks, an
 credential's last ballot. The marks (one per ciphertext, naming its alpha: docs/spec.md 6.7)
 go to their own table, keyed (election_id, mark), and travel as one bytes value, the 32-byte
 marks concatenated, which the SQL splits (a recursive CTE on SQLite, ``generate_series`` on
-PostgreSQL): one statement whatever the number of ciphertexts. On PostgreSQL, where each
-statement is a round trip to the server, the lock of the election's row and the check query
-are one call of the ``evote_board_cast_facts`` function (:mod:`evote.board.migrations`). Either
-way the row becomes the facts (:class:`~evote.board.rules.CastFacts`) of the board's one judge,
+PostgreSQL): one statement whatever the number of ciphertexts. Either way the row becomes the
+facts (:class:`~evote.board.rules.CastFacts`) of the board's one judge,
 :func:`~evote.board.rules.judge_cast`, which the verifier's step 11.8 uses too: it accepts,
 names the entry of a retried cast, or gives the refusal the store raises; the store inserts
-only what it accepted, in the same transaction.
+only what it accepted (on SQLite in the same transaction).
+
+On PostgreSQL, where each statement is a round trip to the server, a cast is a
+compare-and-append of two calls, each committed on its own (psycopg's autocommit: no BEGIN
+or COMMIT round trips), the functions of migration 0003: ``evote_board_cast_facts`` returns
+the check query's row from one snapshot, without a lock; the judge decides in the client,
+which computes the entry's chain hash from the head's (as on SQLite); then
+``evote_board_append_cast`` takes the election's row lock and inserts the entry and its marks
+only if the head is still at the position the facts were read at, and says whether it did.
+This is sound because the board is append-only and every entry goes in at the head under
+that lock (events too): the facts are a function of the election's entries up to its head, so
+an unchanged head means unchanged facts and the verdict is the one the lock would have given;
+the server compares one position and judges nothing. A moved head sends the cast back to the
+facts (:data:`CAST_ATTEMPTS` times at most, then StorageUnavailable with nothing appended);
+the same ballot appended meanwhile by another cast is then judged a retry and answered with
+its entry, so a retry is idempotent either way. The reads of the rare casts that need more
+than the row (a retry, a replay, a reused alpha) name positions up to that head, or are
+bounded by it, so that every fact is of the one board state the head names.
+
 The hash lookups name the hashed column alone, so that the planner can only use its own
 index: PostgreSQL estimates a new election (one its statistics do not know yet) at one row and
 would otherwise walk that election's entries by any index whose first column is
@@ -435,7 +452,8 @@ class BoardStore:
     ) -> tuple[BoardEntry, bool]:
         """Append a ballot (or a spoiled ballot); return (entry, False), or (existing, True).
 
-        In the transaction: the phase must be open; a ballot with this hash already on the board
+        Under the election's lock (on PostgreSQL: against an unmoved head, see the module
+        docstring): the phase must be open; a ballot with this hash already on the board
         is returned as is when it is its credential's last ballot (a retried cast), and refused
         with :class:`DuplicateBallot` otherwise (a replay of a superseded or spoiled ballot);
         no ciphertext mark of the ballot (cast or spoiled) may be on the board already;
