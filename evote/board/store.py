@@ -30,10 +30,12 @@ only if the head is still at the position the facts were read at, and says wheth
 This is sound because the board is append-only and every entry goes in at the head under
 that lock (events too): the facts are a function of the election's entries up to its head, so
 an unchanged head means unchanged facts and the verdict is the one the lock would have given;
-the server compares one position and judges nothing. A moved head sends the cast back to the
-facts (:data:`CAST_ATTEMPTS` times at most, then StorageUnavailable with nothing appended);
-the same ballot appended meanwhile by another cast is then judged a retry and answered with
-its entry, so a retry is idempotent either way. The reads of the rare casts that need more
+the server compares one position and judges nothing. When the head moved, the refused append
+returns the facts as they are now (it calls ``evote_board_cast_facts``: one round trip per
+retry, no second copy of the lookups) and the cast is judged again (:data:`CAST_ATTEMPTS`
+times at most, then StorageUnavailable with nothing appended); the same ballot appended
+meanwhile by another cast is then judged a retry and answered with its entry, so a retry is
+idempotent either way. The reads of the rare casts that need more
 than the row (a retry, a replay, a reused alpha) name positions up to that head, or are
 bounded by it, so that every fact is of the one board state the head names.
 
@@ -304,10 +306,12 @@ _FACTS_FUNCTION_CALL: Final = sa.text(
 )
 
 #: PostgreSQL: the entry and its marks appended under the election's row lock if the head is
-#: still at :head_position (evote_board_append_cast, migration 0003); one row, whether it did.
+#: still at :head_position (evote_board_append_cast, migration 0003); one row: whether it did,
+#: then (if not) the check query's row read now; no row for an unknown election.
 _APPEND_FUNCTION_CALL: Final = sa.text(
-    "SELECT evote_board_append_cast(CAST(:election_id AS text), CAST(:head_position AS bigint),"
-    " CAST(:kind AS text), CAST(:payload AS bytea), CAST(:payload_hash AS bytea),"
+    "SELECT * FROM evote_board_append_cast(CAST(:election_id AS text),"
+    " CAST(:head_position AS bigint), CAST(:kind AS text), CAST(:payload AS bytea),"
+    " CAST(:payload_hash AS bytea),"
     " CAST(:chain_hash AS bytea), CAST(:credential AS bytea), CAST(:tracking_code AS text),"
     " CAST(:ballot_hash AS bytea), CAST(:marks AS bytea))"
 )
@@ -478,8 +482,9 @@ class BoardStore:
             return self._compare_and_append(statements.append, values, kind, payload, digest,
                                             columns, one_ballot_per_credential, what)  # fmt: skip
         with self.driver.write_transaction(what) as transaction:
+            row = transaction.first(statements.check, values)
             entry, retried = self._judged(
-                transaction, values, kind, payload, digest, columns, one_ballot_per_credential
+                transaction, row, values, kind, payload, digest, columns, one_ballot_per_credential
             )
             if retried:
                 return entry, True
@@ -512,14 +517,16 @@ class BoardStore:
         the election's row lock and appends only if the head is still there. The board is
         append-only and every entry goes in at the head under that lock, so an unchanged head
         means unchanged facts, and the judge's verdict stands as if it had been given under
-        the lock. A moved head means another entry went in: the facts are read and judged
-        again (the same ballot appended meanwhile is then a retry, answered with its entry).
+        the lock. A moved head means another entry went in: the refused append returns the
+        facts read again (by the facts function, in the same call), which are judged again
+        (the same ballot appended meanwhile is then a retry, answered with its entry).
         """
         election_id = str(values["election_id"])
         with self.driver.autocommit_calls(what) as calls:
+            row = calls.first(self.cast_statements.check, values)
             for _ in range(CAST_ATTEMPTS):
                 entry, retried = self._judged(
-                    calls, values, kind, payload, digest, columns, one_ballot_per_credential
+                    calls, row, values, kind, payload, digest, columns, one_ballot_per_credential
                 )
                 if retried:
                     return entry, True
@@ -527,12 +534,14 @@ class BoardStore:
                     "marks": columns.joined_marks, "head_position": entry.position - 1
                 }  # fmt: skip
                 try:
-                    row = calls.first(append, appending)
+                    answer = calls.first(append, appending)
                 except self._integrity_error as fault:
                     raise self._code_collision(election_id, columns) from fault
-                if row is not None and row[0] is True:
+                if answer is not None and answer[0] is True:
                     return entry, False
                 self.cast_retries += 1
+                # Refused: the facts as they are now came with the answer (none: no election).
+                row = None if answer is None else answer[1:]
         raise StorageUnavailable(
             f"{what}: the election's head moved at each of {CAST_ATTEMPTS} attempts (other"
             " entries kept going in first); nothing was appended, cast the ballot again"
@@ -541,6 +550,7 @@ class BoardStore:
     def _judged(
         self,
         transaction: DriverTransaction,
+        row: Any,
         values: dict[str, Any],
         kind: EntryKind,
         payload: bytes,
@@ -548,10 +558,9 @@ class BoardStore:
         columns: BallotColumns,
         one_ballot_per_credential: bool,
     ) -> tuple[BoardEntry, bool]:
-        """The judge's verdict on the facts read now: (entry to append, False) if it accepts,
-        (the entry already there, True) for a retry; a refusal is raised."""
+        """The judge's verdict on the check query's ``row``: (entry to append, False) if it
+        accepts, (the entry already there, True) for a retry; a refusal is raised."""
         election_id = str(values["election_id"])
-        row = transaction.first(self.cast_statements.check, values)
         if row is None:
             raise UnknownElection(f"no election {election_id!r} on this board")
         position, chain_hash, head_kind, same, clash, last = row

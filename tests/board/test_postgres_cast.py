@@ -98,8 +98,8 @@ _FACTS = sa.text(
     "SELECT o_position FROM evote_board_cast_facts(:election, NULL, 'x', NULL, :marks)"
 )
 _APPEND = sa.text(
-    "SELECT evote_board_append_cast(:election, :head, 'spoiled', :payload, :digest, :chain,"
-    " NULL, :code, :hash, :marks)"
+    "SELECT o_appended, o_position FROM evote_board_append_cast(:election, :head, 'spoiled',"
+    " :payload, :digest, :chain, NULL, :code, :hash, :marks)"
 )
 _LOCK = sa.text("SELECT 1 FROM evote_board_elections WHERE election_id = :election FOR UPDATE")
 
@@ -134,16 +134,17 @@ def test_append_function_waits_for_the_election_lock(board: Board) -> None:
 
 
 def test_append_function_appends_only_at_the_expected_head(board: Board) -> None:
-    """A head that moved since the facts were read: false and nothing appended; the head the
-    caller expects: true, the entry at the next position with its marks."""
+    """A head that moved since the facts were read: false, nothing appended, and the facts of
+    the head now; the head the caller expects: true, the entry at the next position with its
+    marks."""
     values = _append_values(1)
     with board.engine.begin() as connection:
-        assert connection.execute(_APPEND, values).scalar_one() is False
-        assert connection.execute(_APPEND, _append_values(3)).scalar_one() is False
+        assert tuple(connection.execute(_APPEND, values).one()) == (False, 2)
+        assert tuple(connection.execute(_APPEND, _append_values(3)).one()) == (False, 2)
     assert board.head(ELECTION).position == 2
     values = _append_values(2)
     with board.engine.begin() as connection:
-        assert connection.execute(_APPEND, values).scalar_one() is True
+        assert tuple(connection.execute(_APPEND, values).one()) == (True, None)
         marks = connection.execute(
             sa.text("SELECT mark, position FROM evote_board_marks ORDER BY mark")
         ).all()
@@ -157,7 +158,7 @@ def test_append_function_appends_only_at_the_expected_head(board: Board) -> None
 def test_append_function_of_an_unknown_election_appends_nothing(board: Board) -> None:
     with board.engine.begin() as connection:
         values = _append_values(2) | {"election": "nobody"}
-        assert connection.execute(_APPEND, values).scalar_one() is False
+        assert connection.execute(_APPEND, values).all() == []
 
 
 @contextmanager
@@ -190,8 +191,9 @@ def _between_the_two_calls(
 def test_a_cast_whose_head_moved_reads_the_facts_again_and_goes_in_after(
     postgres_url: str, board: Board, item: BoardElection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another ballot goes in between the facts and the append: the append refuses, the cast
-    reads the facts again and goes in after it, and the chain links through both."""
+    """Another ballot goes in between the facts and the append: the append refuses with the
+    facts as they are now, the cast is judged again and goes in after it, and the chain links
+    through both."""
     retries = board.store.cast_retries
     with Board(postgres_url, BOARD_KEY) as other:
         other.load_election(ELECTION)
@@ -212,8 +214,8 @@ def test_a_cast_whose_head_moved_reads_the_facts_again_and_goes_in_after(
 def test_the_same_ballot_appended_meanwhile_is_a_retry_with_the_same_receipt(
     postgres_url: str, board: Board, item: BoardElection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same ballot cast by another process between the two calls: the second reading of
-    the facts finds it, and the cast answers as a retry, with the receipt of that entry."""
+    """The same ballot cast by another process between the two calls: the facts the refused
+    append returns name it, and the cast answers as a retry, with the receipt of that entry."""
     ballot = item.ballot(0)
     with Board(postgres_url, BOARD_KEY) as other:
         other.load_election(ELECTION)

@@ -9,9 +9,10 @@ alone, in the client, between them:
    and the positions the judge's facts name), from one snapshot, without taking the lock;
 2. ``evote_board_append_cast``, new: it takes the election's row lock, and appends the entry
    and its marks only if the head is still at the position the facts were read at; it returns
-   whether it appended. It checks nothing else and decides nothing: the board is append-only,
-   so an unchanged head means the facts are unchanged (docs/architecture.md, "The cast path").
-   If the head moved, the client reads the facts again.
+   one row: whether it appended and, when it did not, the facts as ``evote_board_cast_facts``
+   returns them now (it calls that function), so that the client judges again without another
+   round trip. It checks nothing else and decides nothing: the board is append-only, so an
+   unchanged head means the facts are unchanged (docs/architecture.md, "The cast path").
 
 No table, column or row changes; SQLite has no functions and nothing to do. The DDL is frozen
 here, as in every revision.
@@ -72,7 +73,10 @@ CREATE FUNCTION evote_board_append_cast(
     p_election text, p_expected_head_position bigint, p_kind text, p_payload bytea,
     p_payload_hash bytea, p_chain_hash bytea, p_credential bytea, p_tracking_code text,
     p_ballot_hash bytea, p_marks bytea
-) RETURNS boolean
+) RETURNS TABLE (
+    o_appended boolean, o_position bigint, o_chain_hash bytea, o_kind text, o_same bigint,
+    o_clash bigint, o_last bigint
+)
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
 AS $$
@@ -81,12 +85,14 @@ DECLARE
 BEGIN
     PERFORM 1 FROM evote_board_elections AS e WHERE e.election_id = p_election FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN false;
+        RETURN;
     END IF;
     SELECT head.position INTO v_head FROM evote_board_entries AS head
      WHERE head.election_id = p_election ORDER BY head.position DESC LIMIT 1;
     IF v_head IS DISTINCT FROM p_expected_head_position THEN
-        RETURN false;
+        RETURN QUERY SELECT false, facts.* FROM evote_board_cast_facts(
+            p_election, p_credential, p_tracking_code, p_ballot_hash, p_marks) AS facts;
+        RETURN;
     END IF;
     INSERT INTO evote_board_entries (election_id, position, kind, payload, payload_hash,
         chain_hash, credential, tracking_code, ballot_hash)
@@ -95,7 +101,8 @@ BEGIN
     INSERT INTO evote_board_marks (election_id, mark, position)
     SELECT p_election, substring(p_marks FROM 32 * slot + 1 FOR 32), v_head + 1
       FROM generate_series(0, length(p_marks) / 32 - 1) AS slot;
-    RETURN true;
+    RETURN QUERY SELECT true, NULL::bigint, NULL::bytea, NULL::text, NULL::bigint,
+        NULL::bigint, NULL::bigint;
 END
 $$
 """
