@@ -286,3 +286,36 @@ def test_a_refused_cast_inserts_nothing(board: Board, item: BoardElection) -> No
         board.cast(ELECTION, item.ballot(0))
     assert board.head(ELECTION) == head
     assert board.entry_at(ELECTION, head.position).kind is EntryKind.CLOSE
+
+
+def test_connections_go_back_to_the_pool_out_of_autocommit(
+    board: Board, item: BoardElection
+) -> None:
+    """A cast's connection runs in autocommit; the pool's other users (the events' write
+    transactions, whose row lock must last until their COMMIT) never get it so: given back
+    after a refused cast, or when the store closes, it is in transactions again."""
+    first = item.ballot(0)
+    board.cast(ELECTION, first)
+    ((_, _, kept),) = board.store.driver._kept
+    assert kept.driver_connection.autocommit is True
+    board.close_election(ELECTION)
+    with pytest.raises(ElectionNotOpen):
+        board.cast(ELECTION, item.ballot(1))  # refused: its connection goes back to the pool
+    assert board.store.driver._kept == []
+    assert board.engine.pool.checkedout() == 0
+    assert _pooled_autocommit_flags(board) == [False] * board.engine.pool.checkedin()
+    board.cast(ELECTION, first)  # a retry: answered, and its connection kept
+    assert len(board.store.driver._kept) == 1
+    board.store.close()
+    assert _pooled_autocommit_flags(board) == [False] * board.engine.pool.checkedin()
+
+
+def _pooled_autocommit_flags(board: Board) -> list[bool]:
+    """The autocommit flag of every connection idle in the pool (all checked out at once)."""
+    taken = [board.engine.raw_connection() for _ in range(board.engine.pool.checkedin())]
+    assert taken  # the cast's connection, at least, is back in the pool
+    try:
+        return [bool(raw.driver_connection.autocommit) for raw in taken]  # type: ignore[union-attr]
+    finally:
+        for raw in taken:
+            raw.close()
