@@ -1,8 +1,9 @@
 """Cast throughput of the bulletin board, and the database's share of a cast.
 
-Run as a script: ``python bench/bench_board.py [--ballots N] [--repeat R]`` (PostgreSQL too when
-``EVOTE_TEST_POSTGRES_URL`` is set), or ``pytest bench/bench_board.py --benchmark-only`` for
-the single-process cast and store append under pytest-benchmark.
+Run as a script: ``python bench/bench_board.py [--ballots N] [--repeat R] [--backend B]``
+(PostgreSQL too when ``EVOTE_TEST_POSTGRES_URL`` is set; B is ``both``, ``sqlite`` or
+``postgresql``), or ``pytest bench/bench_board.py --benchmark-only`` for the single-process
+cast and store append under pytest-benchmark.
 
 Ballots are yes/no referendum ballots on ed25519, one per voter, generated before any timing.
 Each configuration gets a fresh election in one database per backend (one SQLite file; one
@@ -16,7 +17,8 @@ machine may be shared: the load average is printed before and after):
   share reported against the target is the median of ``--repeat`` runs (each printed);
 * the throughput of :meth:`Board.cast` (every check included) with 1 and 2 casting processes
   casting into the same election, timed from a barrier that all processes pass together to
-  the last receipt; the median of ``--repeat`` runs;
+  the last receipt; the median of ``--repeat`` runs, with each run's number of PostgreSQL
+  casts that found the head moved and read their facts again;
 * on SQLite, the cost of a bare ``COMMIT`` of a one-row transaction on this disk in WAL mode
   with ``synchronous=FULL`` (an fsync of the WAL) and ``NORMAL`` (no fsync at commit).
 
@@ -73,12 +75,14 @@ def _cast_worker(url: str, election_id: str, ballots: list[bytes], barrier: Any,
     started = time.perf_counter()
     for data in ballots:
         board.cast(election_id, data)
-    out.put((started, time.perf_counter()))
+    # PostgreSQL casts whose append found the head moved and read the facts again.
+    out.put((started, time.perf_counter(), getattr(board.store, "cast_retries", 0)))
     board.dispose()
 
 
-def throughput(url: str, ballots: int, processes: int) -> float:
-    """Ballots per second cast by ``processes`` processes together."""
+def throughput(url: str, ballots: int, processes: int) -> tuple[float, int]:
+    """Ballots per second cast by ``processes`` processes together, and the casts' retries
+    (PostgreSQL: appends that found the head moved and read the facts again)."""
     item, data = _prepared(url, ballots)
     barrier = SPAWN.Barrier(processes)
     out = SPAWN.Queue()
@@ -94,8 +98,8 @@ def throughput(url: str, ballots: int, processes: int) -> float:
     spans = [out.get() for _ in workers]
     for worker in workers:
         worker.join()
-    elapsed = max(end for _, end in spans) - min(start for start, _ in spans)
-    return float(ballots / elapsed)
+    elapsed = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
+    return float(ballots / elapsed), sum(retries for _, _, retries in spans)
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ def report(name: str, url: str, ballots: int, repeat: int) -> None:
     shares = [run.store_only / run.full for run in runs]
     for measured, run_share in zip(runs, shares, strict=True):
         commit = (
-            "one statement, commit included"
+            "commits included (autocommitted calls)"
             if measured.commit is None
             else f"of which COMMIT {measured.commit * 1e3:.3f} ms"
         )
@@ -197,11 +201,13 @@ def report(name: str, url: str, ballots: int, repeat: int) -> None:
         flush=True,
     )
     for processes in (1, 2):
-        rates = [throughput(url, ballots, processes) for _ in range(repeat)]
+        runs_and_retries = [throughput(url, ballots, processes) for _ in range(repeat)]
+        rates = [rate for rate, _ in runs_and_retries]
         rate = statistics.median(rates)
         line = (
             f"{name}: {processes} process(es): {rate:.0f} ballots/s "
-            f"(median of {', '.join(f'{value:.0f}' for value in rates)})"
+            f"(median of {', '.join(f'{value:.0f}' for value in rates)}; retries "
+            f"{', '.join(str(retries) for _, retries in runs_and_retries)})"
         )
         if processes == 2:
             target = TARGET_TWO_PROCESSES[name]
@@ -213,23 +219,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ballots", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement")
+    parser.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
     arguments = parser.parse_args()
     print(
         f"{os.cpu_count()} CPUs, {_load()}; {arguments.ballots} ed25519 referendum ballots per run"
     )
+    if arguments.backend != "postgresql":
+        _report_sqlite(arguments.ballots, arguments.repeat)
+    postgres = os.environ.get("EVOTE_TEST_POSTGRES_URL", "").strip()
+    if arguments.backend == "sqlite":
+        pass
+    elif postgres:
+        report("postgresql", postgres, arguments.ballots, arguments.repeat)
+    else:
+        print("postgresql: skipped (EVOTE_TEST_POSTGRES_URL is not set)")
+    print(_load())
+
+
+def _report_sqlite(ballots: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         for level in ("FULL", "NORMAL"):
             cost = sqlite_commit_cost(Path(directory), level)
             print(f"sqlite: bare COMMIT in WAL mode, synchronous={level}: {cost * 1e3:.3f} ms")
         # One file; each configuration is its own election in it, as on a production board.
         url = f"sqlite:///{Path(directory) / 'bench.db'}"
-        report("sqlite", url, arguments.ballots, arguments.repeat)
-    postgres = os.environ.get("EVOTE_TEST_POSTGRES_URL", "").strip()
-    if postgres:
-        report("postgresql", postgres, arguments.ballots, arguments.repeat)
-    else:
-        print("postgresql: skipped (EVOTE_TEST_POSTGRES_URL is not set)")
-    print(_load())
+        report("sqlite", url, ballots, repeat)
 
 
 def test_cast_one_process(benchmark: Any, tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ election's head) into a :class:`CastFacts`, then asks :func:`judge_cast`. Three 
 
 * the board on SQLite (:mod:`evote.board.store`): one check query under ``BEGIN IMMEDIATE``
   returns the facts, the judge decides, the store inserts or raises the refusal;
-* the board on PostgreSQL: one function call on the server locks the election's row and
-  returns the same facts; the judge decides, and the insert follows in the same transaction;
+* the board on PostgreSQL: one function call on the server returns the same facts, read
+  without a lock; the judge decides, and a second call appends under the election's row lock
+  only if the head has not moved since (else it returns the facts as they are now, and the
+  judge decides again);
 * the verifier's step 11.8 (:mod:`evote.verify.facts`): the facts of every ballot entry are
   computed from the entries before it, and every entry must be one the judge accepts.
 

@@ -3,8 +3,9 @@
 Four tables, every row keyed by its election id so that one database holds many elections:
 
 * ``evote_board_elections``: one row per election, inserted at setup and never changed. Casting
-  locks it (``SELECT ... FOR UPDATE`` on PostgreSQL) to serialise the head of that election's
-  chain; the head itself is read from the entries, so the row never needs an update.
+  locks it (``SELECT ... FOR UPDATE`` on PostgreSQL, in the cast's append call) to serialise
+  the head of that election's chain; the head itself is read from the entries, so the row
+  never needs an update.
 * ``evote_board_entries``: the hash-chained entries (docs/spec.md section 10.1).
 * ``evote_board_marks``: the mark of every ciphertext of every ballot and spoiled ballot
   (docs/spec.md sections 6.7 and 10.1), keyed (election_id, mark): no alpha, hence no nonce,

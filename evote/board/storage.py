@@ -12,7 +12,9 @@ ran against a stale head). Write transactions therefore start with
   that writers queue instead of failing;
 * PostgreSQL (psycopg 3): ``SELECT ... FOR UPDATE`` of the election's row
   (:mod:`evote.board.store`) at READ COMMITTED, so that each following statement sees the
-  entries the previous lock holder committed.
+  entries the previous lock holder committed. A cast takes it in its append call, which
+  appends only at the head its facts were read at (compare-and-append, in autocommit:
+  :meth:`DriverConnections.autocommit_calls`).
 
 Every database fault during a write (disk full, lost connection, lock timeout) surfaces as
 :class:`~evote.errors.StorageUnavailable`; the transaction is rolled back, so nothing is left
@@ -254,11 +256,11 @@ def compile_for_driver(statement: sa.ClauseElement, dialect: sa.Dialect) -> Driv
 class DriverTransaction:
     """The statements of one write transaction, on the DB-API connection (see the module doc).
 
-    Each statement is one round trip on PostgreSQL, which is why a PostgreSQL cast takes the
-    lock with its lookups in one function call and inserts the entry with its marks in one
-    statement (evote.board.store). psycopg's pipeline mode, tried for an earlier cast path,
-    sent the lock with the check query and the INSERT with the COMMIT, but cost more client CPU
-    than the round trips it saved (0.43 ms against 0.36 ms a cast).
+    Each statement is one round trip on PostgreSQL, which is why a PostgreSQL cast is two
+    autocommitted function calls, its facts and its compare-and-append (evote.board.store),
+    with no BEGIN or COMMIT of their own. psycopg's pipeline mode, tried for an earlier cast
+    path, sent the lock with the check query and the INSERT with the COMMIT, but cost more
+    client CPU than the round trips it saved (0.43 ms against 0.36 ms a cast).
     """
 
     def __init__(self, connection: Any, cursor: Any = None) -> None:
@@ -320,6 +322,9 @@ class DriverConnections:
         #: Faults of the driver and of SQLAlchemy's pool that mean "storage unavailable".
         self.faults: tuple[type[Exception], ...] = (*driver_faults(engine), *STORAGE_ERRORS)
         self.begin_immediate = engine.dialect.name == "sqlite"
+        #: psycopg connections switch to autocommit for a PostgreSQL cast's calls, and back
+        #: before the pool sees them (the engine's other users expect transactions).
+        self.switches_autocommit = engine.dialect.name == "postgresql"
         #: (process id, pool, pooled connection) of the connection kept between writes.
         self._kept: list[tuple[int, Any, Any]] = []
 
@@ -331,6 +336,16 @@ class DriverConnections:
         first statement, at the engine's READ COMMITTED level.
         """
         return DriverSession(self, what)
+
+    def autocommit_calls(self, what: str) -> DriverSession:
+        """Statements that each commit on their own (PostgreSQL only: psycopg's autocommit).
+
+        The :class:`DriverTransaction` it gives has nothing to commit; faults and the kept
+        connection are handled as for :meth:`write_transaction`.
+        """
+        if not self.switches_autocommit:
+            raise InvalidInput(f"{what}: autocommitted calls are for PostgreSQL only")
+        return DriverSession(self, what, autocommit=True)
 
     def take(self) -> Any:
         """A pooled connection: the kept one, or one from the pool."""
@@ -359,6 +374,7 @@ class DriverConnections:
         try:
             if failed:
                 _roll_back(pooled)
+            self._end_autocommit(pooled)
         finally:
             pooled.close()
 
@@ -367,7 +383,20 @@ class DriverConnections:
         while self._kept:
             process, _, pooled = self._kept.pop()
             if process == os.getpid():
-                pooled.close()
+                try:
+                    self._end_autocommit(pooled)
+                finally:
+                    pooled.close()
+
+    def _end_autocommit(self, pooled: Any) -> None:
+        """Back to transactions before the pool hands ``pooled`` to anyone else."""
+        if not self.switches_autocommit or pooled.driver_connection is None:
+            return
+        try:
+            if pooled.driver_connection.autocommit:
+                pooled.driver_connection.autocommit = False
+        except Exception:  # a broken connection: the pool must not hand it out again
+            pooled.invalidate()
 
 
 class DriverSession:
@@ -382,11 +411,14 @@ class DriverSession:
     error, a transaction the block did not commit commits at its end.
     """
 
-    __slots__ = ("_connections", "_pooled", "_transaction", "_what")
+    __slots__ = ("_autocommit", "_connections", "_pooled", "_transaction", "_what")
 
-    def __init__(self, connections: DriverConnections, what: str) -> None:
+    def __init__(
+        self, connections: DriverConnections, what: str, *, autocommit: bool = False
+    ) -> None:
         self._connections = connections
         self._what = what
+        self._autocommit = autocommit
         self._pooled: Any = None
         self._transaction: DriverTransaction | None = None
 
@@ -404,7 +436,11 @@ class DriverSession:
             cursor = _cached_cursor(pooled, connection)
             if connections.begin_immediate:
                 cursor.execute("BEGIN IMMEDIATE")
+            elif connections.switches_autocommit and connection.autocommit != self._autocommit:
+                connection.autocommit = self._autocommit  # no round trip: psycopg's flag
             transaction = DriverTransaction(connection, cursor)
+            # Autocommitted: each statement committed itself, nothing is left to commit.
+            transaction.committed = self._autocommit
         except BaseException as error:
             self._release(failed=True)
             if isinstance(error, connections.faults):

@@ -4,7 +4,8 @@ This layer knows the life cycle and the chain but not what a ballot means: the b
 runs the ballot checks and hands over the ballot's columns (credential, tracking code, hash).
 Every append runs in one write transaction (:func:`~evote.board.storage.write_transaction`)
 that first locks the election's row, reads the head, checks the phase, then inserts; the
-transaction either commits whole or leaves nothing. The store issues INSERT and SELECT only.
+transaction either commits whole or leaves nothing (a PostgreSQL cast is a compare-and-append
+instead, below). The store issues INSERT and SELECT only.
 
 A cast (:meth:`BoardStore.append_ballot`) is the hot path. On SQLite it takes five statements
 (``BEGIN IMMEDIATE``, one check query, the two INSERTs, ``COMMIT``); the check query
@@ -13,13 +14,31 @@ ballot hash, of the first entry holding one of the ballot's ciphertext marks, an
 credential's last ballot. The marks (one per ciphertext, naming its alpha: docs/spec.md 6.7)
 go to their own table, keyed (election_id, mark), and travel as one bytes value, the 32-byte
 marks concatenated, which the SQL splits (a recursive CTE on SQLite, ``generate_series`` on
-PostgreSQL): one statement whatever the number of ciphertexts. On PostgreSQL, where each
-statement is a round trip to the server, the lock of the election's row and the check query
-are one call of the ``evote_board_cast_facts`` function (:mod:`evote.board.migrations`). Either
-way the row becomes the facts (:class:`~evote.board.rules.CastFacts`) of the board's one judge,
+PostgreSQL): one statement whatever the number of ciphertexts. Either way the row becomes the
+facts (:class:`~evote.board.rules.CastFacts`) of the board's one judge,
 :func:`~evote.board.rules.judge_cast`, which the verifier's step 11.8 uses too: it accepts,
 names the entry of a retried cast, or gives the refusal the store raises; the store inserts
-only what it accepted, in the same transaction.
+only what it accepted (on SQLite in the same transaction).
+
+On PostgreSQL, where each statement is a round trip to the server, a cast is a
+compare-and-append of two calls, each committed on its own (psycopg's autocommit: no BEGIN
+or COMMIT round trips), the functions of migration 0003: ``evote_board_cast_facts`` returns
+the check query's row from one snapshot, without a lock; the judge decides in the client,
+which computes the entry's chain hash from the head's (as on SQLite); then
+``evote_board_append_cast`` takes the election's row lock and inserts the entry and its marks
+only if the head is still at the position the facts were read at, and says whether it did.
+This is sound because the board is append-only and every entry goes in at the head under
+that lock (events too): the facts are a function of the election's entries up to its head, so
+an unchanged head means unchanged facts and the verdict is the one the lock would have given;
+the server compares one position and judges nothing. When the head moved, the refused append
+returns the facts as they are now (it calls ``evote_board_cast_facts``: one round trip per
+retry, no second copy of the lookups) and the cast is judged again (:data:`CAST_ATTEMPTS`
+times at most, then StorageUnavailable with nothing appended); the same ballot appended
+meanwhile by another cast is then judged a retry and answered with its entry, so a retry is
+idempotent either way. The reads of the rare casts that need more
+than the row (a retry, a replay, a reused alpha) name positions up to that head, or are
+bounded by it, so that every fact is of the one board state the head names.
+
 The hash lookups name the hashed column alone, so that the planner can only use its own
 index: PostgreSQL estimates a new election (one its statistics do not know yet) at one row and
 would otherwise walk that election's entries by any index whose first column is
@@ -65,6 +84,7 @@ from evote.errors import (
     BoardIntegrityError,
     DuplicateBallot,
     InvalidInput,
+    StorageUnavailable,
     UnknownElection,
 )
 
@@ -277,25 +297,28 @@ def _insert_marks() -> sa.Insert:
     return sa.insert(marks_table).from_select(["election_id", "mark", "position"], rows)
 
 
-#: PostgreSQL: the entry and its marks in one statement, one round trip (the marks split by
-#: ``generate_series``; a data-modifying CTE runs whether or not the outer query reads it).
-_POSTGRES_INSERT: Final = sa.text(
-    "WITH entry AS (INSERT INTO evote_board_entries (election_id, position, kind, payload,"
-    " payload_hash, chain_hash, credential, tracking_code, ballot_hash)"
-    " VALUES (:election_id, :position, :kind, :payload, :payload_hash, :chain_hash,"
-    " :credential, :tracking_code, :ballot_hash))"
-    " INSERT INTO evote_board_marks (election_id, mark, position)"
-    " SELECT :election_id, substring(CAST(:marks AS bytea) FROM 32 * slot + 1 FOR 32), :position"
-    " FROM generate_series(0, length(CAST(:marks AS bytea)) / 32 - 1) AS slot"
-)
-
-#: PostgreSQL: the election's row lock and the check query in one call, one round trip
-#: (evote_board_cast_facts in evote.board.schema); it returns the check query's row.
+#: PostgreSQL: the check query in one call, one round trip, read without a lock
+#: (evote_board_cast_facts, migration 0003); it returns the check query's row.
 _FACTS_FUNCTION_CALL: Final = sa.text(
     "SELECT * FROM evote_board_cast_facts(CAST(:election_id AS text),"
     " CAST(:credential AS bytea), CAST(:tracking_code AS text), CAST(:ballot_hash AS bytea),"
     " CAST(:marks AS bytea))"
 )
+
+#: PostgreSQL: the entry and its marks appended under the election's row lock if the head is
+#: still at :head_position (evote_board_append_cast, migration 0003); one row: whether it did,
+#: then (if not) the check query's row read now; no row for an unknown election.
+_APPEND_FUNCTION_CALL: Final = sa.text(
+    "SELECT * FROM evote_board_append_cast(CAST(:election_id AS text),"
+    " CAST(:head_position AS bigint), CAST(:kind AS text), CAST(:payload AS bytea),"
+    " CAST(:payload_hash AS bytea),"
+    " CAST(:chain_hash AS bytea), CAST(:credential AS bytea), CAST(:tracking_code AS text),"
+    " CAST(:ballot_hash AS bytea), CAST(:marks AS bytea))"
+)
+
+#: Reads of the facts before a PostgreSQL cast gives up because the head kept moving (each
+#: miss means another entry was appended meanwhile, so the board made progress).
+CAST_ATTEMPTS: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,28 +326,36 @@ class CastStatements:
     """The statements of a cast, compiled once for the engine's dialect.
 
     ``check`` is the check query (:func:`_check_query`) on SQLite, run after ``BEGIN
-    IMMEDIATE``; on PostgreSQL, the call of ``evote_board_cast_facts``, which takes the
-    election's row lock first and returns the same row. ``insert`` takes the entry's columns
-    and its ``marks``: on SQLite it inserts the entry and ``insert_marks`` its marks; on
-    PostgreSQL, where each statement is a round trip, it inserts both (``insert_marks`` None).
+    IMMEDIATE``; on PostgreSQL, the call of ``evote_board_cast_facts``, which returns the same
+    row, read without a lock. On SQLite ``insert`` takes the entry's columns and
+    ``insert_marks`` its ``marks``; on PostgreSQL both are None and ``append`` calls
+    ``evote_board_append_cast`` (the entry and its marks, if the head is still at
+    ``head_position``). ``last_of_credential`` is bounded by ``head_position``: the facts are
+    those of the board as the check saw it.
     """
 
     check: DriverStatement
     entry_at: DriverStatement
     last_of_credential: DriverStatement
-    insert: DriverStatement
+    insert: DriverStatement | None
     insert_marks: DriverStatement | None
+    append: DriverStatement | None
 
     @classmethod
     def compile(cls, dialect: sa.Dialect) -> CastStatements:
         election: sa.BindParameter[str] = sa.bindparam("election_id")
         check: sa.ClauseElement = _check_query()
-        insert: sa.ClauseElement = sa.insert(entries_table).values(
-            {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
+        insert: DriverStatement | None = compile_for_driver(
+            sa.insert(entries_table).values(
+                {column.name: sa.bindparam(column.name) for column in _ENTRY_COLUMNS}
+            ),
+            dialect,
         )
         insert_marks: DriverStatement | None = compile_for_driver(_insert_marks(), dialect)
+        append = None
         if dialect.name == "postgresql":
-            check, insert, insert_marks = _FACTS_FUNCTION_CALL, _POSTGRES_INSERT, None
+            check, insert, insert_marks = _FACTS_FUNCTION_CALL, None, None
+            append = compile_for_driver(_APPEND_FUNCTION_CALL, dialect)
         entry_at = sa.select(*_ENTRY_COLUMNS).where(
             entries_table.c.election_id == election,
             entries_table.c.position == sa.bindparam("position"),
@@ -333,13 +364,15 @@ class CastStatements:
             entries_table.c.election_id == election,
             entries_table.c.credential == sa.bindparam("credential"),
             entries_table.c.kind == _constant(EntryKind.BALLOT),
+            entries_table.c.position <= sa.bindparam("head_position"),
         )
         return cls(
             check=compile_for_driver(check, dialect),
             entry_at=compile_for_driver(entry_at, dialect),
             last_of_credential=compile_for_driver(last_of_credential, dialect),
-            insert=compile_for_driver(insert, dialect),
+            insert=insert,
             insert_marks=insert_marks,
+            append=append,
         )
 
 
@@ -354,6 +387,8 @@ class BoardStore:
         self._integrity_error = driver_integrity_error(engine)
         #: The connections casts write on (one kept between casts: see DriverConnections).
         self.driver = DriverConnections(engine)
+        #: PostgreSQL casts whose append found the head moved and read the facts again.
+        self.cast_retries = 0
 
     def close(self) -> None:
         """Give the connections kept for casts back to the engine's pool."""
@@ -421,7 +456,8 @@ class BoardStore:
     ) -> tuple[BoardEntry, bool]:
         """Append a ballot (or a spoiled ballot); return (entry, False), or (existing, True).
 
-        In the transaction: the phase must be open; a ballot with this hash already on the board
+        Under the election's lock (on PostgreSQL: against an unmoved head, see the module
+        docstring): the phase must be open; a ballot with this hash already on the board
         is returned as is when it is its credential's last ballot (a retried cast), and refused
         with :class:`DuplicateBallot` otherwise (a replay of a superseded or spoiled ballot);
         no ciphertext mark of the ballot (cast or spoiled) may be on the board already;
@@ -442,33 +478,107 @@ class BoardStore:
             "credential": columns.credential,
         }
         what = f"ballot {columns.tracking_code} of election {election_id!r}"
+        if statements.append is not None:
+            return self._compare_and_append(statements.append, values, kind, payload, digest,
+                                            columns, one_ballot_per_credential, what)  # fmt: skip
         with self.driver.write_transaction(what) as transaction:
             row = transaction.first(statements.check, values)
-            if row is None:
-                raise UnknownElection(f"no election {election_id!r} on this board")
-            position, chain_hash, head_kind, same, clash, last = row
-            head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
-            facts, existing = self._cast_facts(
-                transaction, head, kind, columns, one_ballot_per_credential, same, clash, last
+            entry, retried = self._judged(
+                transaction, row, values, kind, payload, digest, columns, one_ballot_per_credential
             )
-            verdict = rules.judge_cast(facts)
-            if verdict.refusal is not None:
-                raise verdict.refusal
-            if existing is not None and verdict.retry_of == existing.position:
-                return existing, True
-            if not verdict.accepted:
-                raise BoardIntegrityError(f"{what}: the judge named no entry the board holds")
-            entry = self._entry_after(
-                election_id, head.chain_head(), kind, payload, columns, digest
-            )
+            if retried:
+                return entry, True
             try:
-                values = _entry_values(entry) | {"marks": columns.joined_marks}
-                transaction.run(statements.insert, values)
+                entry_values = _entry_values(entry) | {"marks": columns.joined_marks}
+                if statements.insert is not None:
+                    transaction.run(statements.insert, entry_values)
                 if statements.insert_marks is not None:
-                    transaction.run(statements.insert_marks, values)
+                    transaction.run(statements.insert_marks, entry_values)
                 transaction.commit()
             except self._integrity_error as fault:
                 raise self._code_collision(election_id, columns) from fault
+        return entry, False
+
+    def _compare_and_append(
+        self,
+        append: DriverStatement,
+        values: dict[str, Any],
+        kind: EntryKind,
+        payload: bytes,
+        digest: bytes,
+        columns: BallotColumns,
+        one_ballot_per_credential: bool,
+        what: str,
+    ) -> tuple[BoardEntry, bool]:
+        """PostgreSQL: read the facts, judge, append if the head has not moved; else again.
+
+        Each call commits on its own (autocommit): the facts are read without a lock, as of
+        the head they report (one statement, one snapshot); ``evote_board_append_cast`` takes
+        the election's row lock and appends only if the head is still there. The board is
+        append-only and every entry goes in at the head under that lock, so an unchanged head
+        means unchanged facts, and the judge's verdict stands as if it had been given under
+        the lock. A moved head means another entry went in: the refused append returns the
+        facts read again (by the facts function, in the same call), which are judged again
+        (the same ballot appended meanwhile is then a retry, answered with its entry).
+        """
+        election_id = str(values["election_id"])
+        with self.driver.autocommit_calls(what) as calls:
+            row = calls.first(self.cast_statements.check, values)
+            for _ in range(CAST_ATTEMPTS):
+                entry, retried = self._judged(
+                    calls, row, values, kind, payload, digest, columns, one_ballot_per_credential
+                )
+                if retried:
+                    return entry, True
+                appending = _entry_values(entry) | {
+                    "marks": columns.joined_marks, "head_position": entry.position - 1
+                }  # fmt: skip
+                try:
+                    answer = calls.first(append, appending)
+                except self._integrity_error as fault:
+                    raise self._code_collision(election_id, columns) from fault
+                if answer is not None and answer[0] is True:
+                    return entry, False
+                self.cast_retries += 1
+                # Refused: the facts as they are now came with the answer (none: no election).
+                row = None if answer is None else answer[1:]
+        raise StorageUnavailable(
+            f"{what}: the election's head moved at each of {CAST_ATTEMPTS} attempts (other"
+            " entries kept going in first); nothing was appended, cast the ballot again"
+        )
+
+    def _judged(
+        self,
+        transaction: DriverTransaction,
+        row: Any,
+        values: dict[str, Any],
+        kind: EntryKind,
+        payload: bytes,
+        digest: bytes,
+        columns: BallotColumns,
+        one_ballot_per_credential: bool,
+    ) -> tuple[BoardEntry, bool]:
+        """The judge's verdict on the check query's ``row``: (entry to append, False) if it
+        accepts, (the entry already there, True) for a retry; a refusal is raised."""
+        election_id = str(values["election_id"])
+        if row is None:
+            raise UnknownElection(f"no election {election_id!r} on this board")
+        position, chain_hash, head_kind, same, clash, last = row
+        head = Head(election_id, int(position), bytes(chain_hash), EntryKind(head_kind))
+        facts, existing = self._cast_facts(
+            transaction, head, kind, columns, one_ballot_per_credential, same, clash, last
+        )
+        verdict = rules.judge_cast(facts)
+        if verdict.refusal is not None:
+            raise verdict.refusal
+        if existing is not None and verdict.retry_of == existing.position:
+            return existing, True
+        if not verdict.accepted:
+            raise BoardIntegrityError(
+                f"ballot {columns.tracking_code} of election {election_id!r}: the judge named"
+                " no entry the board holds"
+            )
+        entry = self._entry_after(election_id, head.chain_head(), kind, payload, columns, digest)
         return entry, False
 
     def _cast_facts(
@@ -494,7 +604,9 @@ class BoardStore:
             existing = self._driver_entry_at(transaction, election_id, int(same))
             its_last = None if last is None else int(last)
             if existing.credential != columns.credential:
-                its_last = self._driver_last_of(transaction, election_id, existing.credential)
+                its_last = self._driver_last_of(
+                    transaction, election_id, existing.credential, head.position
+                )
             same_ballot = rules.SameBallot(
                 existing.position, existing.kind, existing.credential is not None, its_last
             )
@@ -536,13 +648,17 @@ class BoardStore:
         return _entry(row)
 
     def _driver_last_of(
-        self, transaction: DriverTransaction, election_id: str, credential: bytes | None
+        self,
+        transaction: DriverTransaction,
+        election_id: str,
+        credential: bytes | None,
+        head_position: int,
     ) -> int | None:
         if credential is None:
             return None
         row = transaction.first(
             self.cast_statements.last_of_credential,
-            {"election_id": election_id, "credential": credential},
+            {"election_id": election_id, "credential": credential, "head_position": head_position},
         )
         return None if row is None or row[0] is None else int(row[0])
 

@@ -118,11 +118,21 @@ def cast_and_die(url: str, election_id: str, data: bytes, seed: bytes | None = N
     ``seed`` is the board's signing key (the election's), by default :data:`BOARD_KEY`'s.
 
     The cast runs its statements on the DB-API connection (evote.board.storage), out of sight
-    of SQLAlchemy's engine events, so the hook goes on its transaction object.
+    of SQLAlchemy's engine events, so the hook goes on its transaction object. On PostgreSQL
+    the entry and its marks go in with their commit, in one autocommitted call
+    (``evote_board_append_cast``): the process dies as it would send that call, the last
+    moment at which the client holds a cast that the board has not taken.
     """
     board = Board(url, BOARD_KEY if seed is None else SigningKey(seed))
     ran: list[str] = []
-    run = DriverTransaction.run
+    run, first = DriverTransaction.run, DriverTransaction.first
+
+    def die_before_the_append(
+        self: DriverTransaction, statement: DriverStatement, values: Any
+    ) -> Any:
+        if "EVOTE_BOARD_APPEND_CAST" in statement.sql.upper():
+            os.kill(os.getpid(), signal.SIGKILL)
+        return first(self, statement, values)
 
     def run_and_note(self: DriverTransaction, statement: DriverStatement, values: Any) -> None:
         run(self, statement, values)
@@ -133,6 +143,7 @@ def cast_and_die(url: str, election_id: str, data: bytes, seed: bytes | None = N
             os.kill(os.getpid(), signal.SIGKILL)
 
     DriverTransaction.run = run_and_note  # type: ignore[method-assign]
+    DriverTransaction.first = die_before_the_append  # type: ignore[method-assign]
     DriverTransaction.commit = die  # type: ignore[method-assign]
     board.cast(election_id, data)
 

@@ -58,6 +58,7 @@ def _names(statements: CastStatements) -> dict[str, str]:
         "last_of_credential": statements.last_of_credential,
         "insert": statements.insert,
         "insert_marks": statements.insert_marks,
+        "append": statements.append,
     }
     return {statement.sql: name for name, statement in named.items() if statement is not None}
 
@@ -85,12 +86,12 @@ def statements_run(board: Board, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_cast_is_one_check_query_and_one_insert(
     board: Board, referendum: BoardElection, statements_run: list[str]
 ) -> None:
-    """The check query, then the INSERTs; on PostgreSQL, the lock and the check query in one
-    call, then the entry and its marks in one statement."""
+    """The check query, then the INSERTs; on PostgreSQL, the facts in one call, then the
+    compare-and-append of the entry and its marks in another."""
     ballot = referendum.ballot(0)
     receipt = board.cast(ELECTION, ballot)
     in_database = board.engine.dialect.name == "postgresql"
-    inserts = ["check", "insert"] if in_database else ["check", "insert", "insert_marks"]
+    inserts = ["check", "append"] if in_database else ["check", "insert", "insert_marks"]
     assert statements_run == inserts
     statements_run.clear()
     assert board.cast(ELECTION, ballot) == receipt  # a retry reads the entry back

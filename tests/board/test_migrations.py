@@ -34,6 +34,7 @@ from evote.board.migrations import (
 )
 from evote.board.migrations.versions import v0001_initial as v0001
 from evote.board.migrations.versions import v0002_cast_facts as v0002
+from evote.board.migrations.versions import v0003_compare_and_append as v0003
 from evote.board.schema import BOARD_TABLE_NAMES, Base
 from evote.board.storage import make_engine
 from evote.cli import main
@@ -161,7 +162,7 @@ def test_an_election_of_the_first_revision_verifies_after_the_upgrade(
     head, its rows (the first revision's columns) inserted into a first-revision board."""
     if fill == "by-this-code" and engine.dialect.name == "postgresql":
         pytest.skip(
-            "this evote's PostgreSQL cast calls revision 0002's evote_board_cast_facts: it"
+            "this evote's PostgreSQL cast calls revision 0003's evote_board_append_cast: it"
             " cannot write on a 0001 board; the copied variant covers PostgreSQL"
         )
     assert upgrade(engine, database_url, target=FIRST_REVISION) == (None, FIRST_REVISION)
@@ -387,3 +388,27 @@ def test_the_upgrade_to_0002_leaves_no_cast_function_that_decides(
     upgrade(engine, database_url, target="0002")
     with engine.connect() as connection:
         assert set(connection.execute(_BOARD_FUNCTIONS).scalars()) == v0002.POSTGRES_FUNCTIONS
+
+
+def test_the_upgrade_to_0003_adds_the_compare_and_append_and_nothing_that_decides(
+    database_url: str, engine: sa.Engine
+) -> None:
+    """Revision 0003 replaces the facts function by a plain read and adds the append that only
+    compares the head's position: exactly these functions, no deciding cast among them."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite boards have no functions")
+    upgrade(engine, database_url, target="0002")
+    with engine.connect() as connection:
+        assert set(connection.execute(_BOARD_FUNCTIONS).scalars()) == v0002.POSTGRES_FUNCTIONS
+    assert upgrade(engine, database_url) == ("0002", "0003")
+    with engine.connect() as connection:
+        found = set(connection.execute(_BOARD_FUNCTIONS).scalars())
+        locking = connection.execute(
+            sa.text(
+                "SELECT prosrc ILIKE '%FOR UPDATE%' FROM pg_proc"
+                " WHERE proname = 'evote_board_cast_facts'"
+            )
+        ).scalar_one()
+    assert found == v0003.POSTGRES_FUNCTIONS
+    assert not any(name.startswith("evote_board_cast(") for name in found)
+    assert locking is False  # the facts are read without the lock (the append takes it)

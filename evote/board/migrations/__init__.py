@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # alembic is imported when a migration runs, not at every ope
 
 VERSION_TABLE: Final = "evote_board_version"
 #: The newest revision, the schema this evote's code uses (a test checks it is the scripts').
-HEAD_REVISION: Final = "0002"
+HEAD_REVISION: Final = "0003"
 #: The revision a board made before the schema was versioned is taken for.
 FIRST_REVISION: Final = "0001"
 MIGRATIONS_DIRECTORY: Final = Path(__file__).resolve().parent
