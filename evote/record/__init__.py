@@ -16,7 +16,11 @@ from evote.lazy import lazy_names
 from evote.record.export import export_record, reseal_record
 from evote.record.load import load_record
 from evote.record.model import FORMAT_NAME, FORMAT_VERSION, ElectionRecord
-from evote.record.publish import PublishedTally, result_from_body, tally_from_body
+from evote.record.publish import (
+    PublishedTally,
+    published_tally_from_json_obj,
+    result_from_json_obj,
+)
 
 if TYPE_CHECKING:
     from evote.tallying import publish_result, publish_tally
@@ -36,9 +40,9 @@ __all__ = [
     "load_record",
     "publish_result",
     "publish_tally",
+    "published_tally_from_json_obj",
     "reseal_record",
-    "result_from_body",
-    "tally_from_body",
+    "result_from_json_obj",
 ]
 
 

@@ -266,8 +266,3 @@ def result_from_json_obj(body: Any, election: Election, where: str = "result") -
             f"{result.election_id!r}, expected {election.election_id!r}",
         )
     return result
-
-
-# The names before the naming convention (docs/architecture.md), exported by evote.record.
-tally_from_body = published_tally_from_json_obj
-result_from_body = result_from_json_obj
