@@ -147,6 +147,16 @@ def _copy_rows(source: sa.Engine, target: sa.Engine) -> None:
                 connection.execute(statement, dict(zip(columns, row, strict=True)))
 
 
+def _copy_an_election_from_a_head_board(engine: sa.Engine, tmp_path: Path) -> None:
+    """An election made on a SQLite board at the head, its rows (the first revision's
+    columns) inserted into ``engine``'s board."""
+    head_location = f"sqlite:///{tmp_path / 'head.db'}"
+    _fill_with_an_election(head_location, tmp_path)
+    head_engine = make_engine(head_location)
+    _copy_rows(head_engine, engine)
+    head_engine.dispose()
+
+
 @pytest.mark.parametrize("fill", ["by-this-code", "copied-from-a-head-board"])
 def test_an_election_of_the_first_revision_verifies_after_the_upgrade(
     database_url: str,
@@ -168,11 +178,7 @@ def test_an_election_of_the_first_revision_verifies_after_the_upgrade(
     assert upgrade(engine, database_url, target=FIRST_REVISION) == (None, FIRST_REVISION)
     assert schema_status(engine).current == FIRST_REVISION
     if fill == "copied-from-a-head-board":
-        head_location = f"sqlite:///{tmp_path / 'head.db'}"
-        _fill_with_an_election(head_location, tmp_path)
-        head_engine = make_engine(head_location)
-        _copy_rows(head_engine, engine)
-        head_engine.dispose()
+        _copy_an_election_from_a_head_board(engine, tmp_path)
     with monkeypatch.context() as patched:
         # The board of the first revision's release: it opened at its own head.
         patched.setattr(board_module, "open_schema", lambda engine, location: None)
@@ -255,13 +261,9 @@ def test_a_board_made_before_versioning_is_refused_then_recognised(
     database_url: str, engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     upgrade(engine, database_url, target=FIRST_REVISION)
-    # The election's rows made on a head board, on the first revision's columns (this evote's
-    # PostgreSQL cast needs a newer revision than 0001).
-    head_location = f"sqlite:///{tmp_path / 'head.db'}"
-    _fill_with_an_election(head_location, tmp_path)
-    head_engine = make_engine(head_location)
-    _copy_rows(head_engine, engine)
-    head_engine.dispose()
+    # This evote's PostgreSQL cast needs a newer revision than 0001: the rows come from a head
+    # board.
+    _copy_an_election_from_a_head_board(engine, tmp_path)
     with engine.begin() as connection:
         connection.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
     rows = _first_revision_rows(engine)
