@@ -239,7 +239,7 @@ def report(
     for _ in range(repeat):
         # Interleaved: on a shared machine the load moves from minute to minute, and the share
         # is judged between runs that saw about the same load.
-        reference.append(throughput(url, ballots, 2))
+        reference.append(throughput(url, ballots, 2)[0])  # (casts/s, retries)
         print(f"{name}: in-process, 2 processes: {reference[-1]:.0f} casts/s", flush=True)
         for client in clients:
             run = service_run(url, ballots, 2, concurrency, seconds, scratch, client)
