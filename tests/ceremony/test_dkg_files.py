@@ -247,17 +247,18 @@ def test_false_complaint_is_judged_and_the_ceremony_continues(tmp_path: Path) ->
         assert ED25519.base_exp(secret) == result.joint_key
 
 
-def _cheat(folder: Path, index: int) -> None:
-    """Trustee ``index`` changes its polynomial after revealing its commitments."""
+def change_polynomial(folder: Path, index: int, election_id: str, passphrase: str) -> None:
+    """Trustee ``index`` deals from another polynomial (same constant term) than it committed:
+    its key file is rewritten after its commitments were revealed."""
     state = files.TrusteeState.from_json((folder / files.STATE_FILE).read_bytes(), "state")
     opened = files._open_secrets(
-        folder / files.KEY_FILE, passphrase(index), ED25519, ELECTION, index, files.COMMITTED
+        folder / files.KEY_FILE, passphrase, ED25519, election_id, index, files.COMMITTED
     )
     coefficients = [opened.coefficients[0], (opened.coefficients[1] + 1) % ED25519.order]
     write_key_file(
         folder / files.KEY_FILE,
         files._secret_payload(files.COMMITTED, opened.transport, coefficients, None),
-        passphrase(index),
+        passphrase,
         files._key_header(state, files.COMMITTED),
         strength=FAST,
         overwrite=True,
@@ -266,7 +267,7 @@ def _cheat(folder: Path, index: int) -> None:
 
 def test_true_complaint_names_the_accused_and_stops_the_ceremony(tmp_path: Path) -> None:
     folders, produced = _up_to_send(tmp_path)
-    _cheat(folders[1], 2)
+    change_polynomial(folders[1], 2, ELECTION, passphrase(2))
     shares = _send_all(folders, produced)
     received = [
         files.trustee_receive(f, shares, passphrase(i), strength=FAST)

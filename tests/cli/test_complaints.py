@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from evote.ceremony import files
-from evote.ceremony.keyfile import KdfStrength, write_key_file
 from evote.cli import main
-from evote.crypto.groups import ED25519
+from tests.ceremony.test_dkg_files import change_polynomial
 
 ELECTION = "complaints-2025"
 N = 3
@@ -67,7 +65,7 @@ class Trustees:
             self.publish(i)
         for step in ("commit", "reveal", "send"):
             if step == "send" and cheat:
-                _change_polynomial(self.folder(2), 2)
+                change_polynomial(self.folder(2), 2, ELECTION, passphrase(2))
             for i in range(1, N + 1):
                 if step == "reveal":
                     status, _, err = self.run(
@@ -77,23 +75,6 @@ class Trustees:
                     self.publish(i)
                 else:
                     self.step(i, step, self.exchange)
-
-
-def _change_polynomial(folder: Path, index: int) -> None:
-    """Trustee ``index`` deals from another polynomial (same constant term) than it committed."""
-    state = files.TrusteeState.from_json((folder / files.STATE_FILE).read_bytes(), "state")
-    opened = files._open_secrets(
-        folder / files.KEY_FILE, passphrase(index), ED25519, ELECTION, index, files.COMMITTED
-    )
-    coefficients = [opened.coefficients[0], (opened.coefficients[1] + 1) % ED25519.order]
-    write_key_file(
-        folder / files.KEY_FILE,
-        files._secret_payload(files.COMMITTED, opened.transport, coefficients, None),
-        passphrase(index),
-        files._key_header(state, files.COMMITTED),
-        strength=KdfStrength.INTERACTIVE,
-        overwrite=True,
-    )
 
 
 def test_false_complaint_is_dismissed_and_names_the_complainer(
