@@ -1,11 +1,12 @@
 """``evote demo``: a whole metropolis vote on the embedded SQLite board.
 
-A referendum and a participatory budget; a key ceremony of 3 trustees with threshold 2;
-credentials for every simulated voter; ballots encrypted on all cores and cast on the board
-(some voters revote, one audits a ballot with a Benaloh challenge); the tally decrypted with one
-trustee absent and published; the record exported and checked by the auditor's verifier.
-The same election, open and waiting for voters, is what ``evote serve --demo`` serves
-(:func:`prepare_served_demo`).
+A referendum and a participatory budget, or the election of any manifest given with
+``--manifest`` (its voters' choices drawn by :mod:`evote.cli.simulated`); a key ceremony of 3
+trustees with threshold 2; credentials for every simulated voter; ballots encrypted on all
+cores and cast on the board (some voters revote, one audits a ballot with a Benaloh
+challenge); the tally decrypted with one trustee absent and published; the record exported and
+checked by the auditor's verifier. The same election, open and waiting for voters, is what
+``evote serve --demo`` serves (:func:`prepare_served_demo`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,14 +38,16 @@ from evote.ballots.manifest import (
     Option,
     SingleChoiceQuestion,
     WinnerRule,
+    manifest_from_json,
 )
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.board import Board
 from evote.ceremony.dkg import CeremonyResult, Trustee, TrusteeShare, run_ceremony
 from evote.ceremony.wire import ceremony_result_to_json
 from evote.cli.progress import Progress
+from evote.cli.simulated import random_selection
 from evote.cli.verify import ProgressBars, ballot_executor, format_report
-from evote.cli.workspace import BOARD_FILE, BOARD_KEY_FILE, ElectionDir, write_secret
+from evote.cli.workspace import BOARD_FILE, BOARD_KEY_FILE, ElectionDir, read_file, write_secret
 from evote.crypto.groups import DEFAULT_GROUP, Group, all_groups, group_by_name
 from evote.election import Election
 from evote.errors import BoardIntegrityError, EvoteError, InvalidInput
@@ -157,16 +161,24 @@ class DemoOutcome:
     board_path: Path
 
 
-def _ceremony(group: Group) -> tuple[CeremonyResult, tuple[Trustee, ...]]:
-    result, trustees = run_ceremony(group, ELECTION_ID, TRUSTEES, THRESHOLD)
+#: A simulated voter's choices: ``{question id: selection}`` for the demo's manifest.
+Chooser = Callable[[random.Random], dict[str, Any]]
+
+
+def _simulated_choices(manifest: Manifest, rng: random.Random) -> dict[str, Any]:
+    return dict(random_selection(manifest, rng))
+
+
+def _ceremony(group: Group, election_id: str) -> tuple[CeremonyResult, tuple[Trustee, ...]]:
+    result, trustees = run_ceremony(group, election_id, TRUSTEES, THRESHOLD)
     print(f"   joint key {result.joint_key.to_bytes().hex()[:16]}..., transcript"
           f" {result.transcript_hash.hex()[:16]}..., {TRUSTEES} trustees, threshold {THRESHOLD}")
     return result, trustees
 
 
-def _register(group: Group, voters: int) -> RegistrationResult:
+def _register(group: Group, election_id: str, voters: int) -> RegistrationResult:
     voter_ids = [f"voter-{number:07d}" for number in range(1, voters + 1)]
-    return Registrar.generate(group, ELECTION_ID, voter_ids)
+    return Registrar.generate(group, election_id, voter_ids)
 
 
 def _generate_ballots(
@@ -180,9 +192,11 @@ def _generate_ballots(
         yield from pool.map(_encrypt_for, jobs, chunksize=16)
 
 
-def _benaloh_audit(board: Board, election: Election, code: str, rng: random.Random) -> None:
+def _benaloh_audit(
+    board: Board, election: Election, code: str, rng: random.Random, choose: Chooser
+) -> None:
     """One voter challenges their device: the spoiled ballot is opened and can never be cast."""
-    plaintext = PlaintextBallot.from_selection(election.manifest, random_choices(rng))
+    plaintext = PlaintextBallot.from_selection(election.manifest, choose(rng))
     ballot, secrets = encrypt_ballot_for_audit(election, code, plaintext)
     audited = spoil_ballot(ballot, secrets)
     board.spoil(election.election_id, ballot, audited)
@@ -197,17 +211,22 @@ def _benaloh_audit(board: Board, election: Election, code: str, rng: random.Rand
 
 
 def _vote(
-    board: Board, election: Election, codes: list[str], workers: int, rng: random.Random
+    board: Board,
+    election: Election,
+    codes: list[str],
+    workers: int,
+    rng: random.Random,
+    choose: Chooser,
 ) -> tuple[int, int]:
     revoters = rng.sample(codes, k=int(len(codes) * REVOTE_SHARE))
-    jobs = [(code, random_choices(rng)) for code in codes + revoters]
+    jobs = [(code, choose(rng)) for code in codes + revoters]
     accepted = 0
     with Progress("encrypt and cast", len(jobs)) as bar:
         for data in _generate_ballots(election, jobs, workers):
             board.cast(election.election_id, data)
             accepted += 1
             bar.advance()
-    _benaloh_audit(board, election, codes[0], rng)
+    _benaloh_audit(board, election, codes[0], rng, choose)
     return accepted, len(revoters)
 
 
@@ -219,11 +238,27 @@ def _tally(board: Board, election: Election, trustees: tuple[Trustee, ...]) -> E
 
 
 def run_demo(
-    voters: int, group: Group, out: Path, workers: int, seed: int | None = None
+    voters: int,
+    group: Group,
+    out: Path,
+    workers: int,
+    seed: int | None = None,
+    manifest: Manifest | None = None,
 ) -> DemoOutcome:
-    """Run the whole election; the board (SQLite) and the result are written in ``out``."""
+    """Run the whole election; the board (SQLite) and the result are written in ``out``.
+
+    The election is the demo's own (:func:`demo_manifest` on ``group``) unless ``manifest``
+    is given: then its questions, its election id and its group, and voters' choices drawn by
+    :func:`evote.cli.simulated.random_selection`.
+    """
+    if manifest is not None and manifest.group_name != group.name:
+        raise InvalidInput(
+            f"the manifest is on {manifest.group_name}, not {group.name}: leave --group out"
+        )
     if voters < 2:
         raise InvalidInput(f"--voters {voters}: the demo needs at least 2 voters")
+    # The demo's own costs are in thousands of euros; a manifest's in units it does not name.
+    unit = " k€" if manifest is None else ""
     out.mkdir(parents=True, exist_ok=True)
     board_path = out / "board.sqlite"
     if board_path.exists():
@@ -232,29 +267,34 @@ def run_demo(
     try:
         rng = random.Random(seed)  # noqa: S311 - simulated voters' choices, not cryptography
         timings = Timings()
+        choose: Chooser
+        if manifest is None:
+            manifest, choose = demo_manifest(group), random_choices
+        else:
+            choose = partial(_simulated_choices, manifest)
+        election_id = manifest.election_id
         with timings.phase("key ceremony"):
-            ceremony, trustees = _ceremony(group)
+            ceremony, trustees = _ceremony(group, election_id)
         with timings.phase(f"credentials for {voters} voters"):
-            registration = _register(group, voters)
-        manifest = demo_manifest(group)
+            registration = _register(group, election_id, voters)
         board_key = SigningKey.generate()
         election = Election.create(manifest, ceremony, registration.credential_list, board_key)
         (out / "ceremony.json").write_bytes(ceremony_result_to_json(ceremony))
         with Board(str(board_path), board_key) as board:
             with timings.phase("board setup and opening"):
                 board.setup(election, ceremony)
-                board.open_election(ELECTION_ID)
+                board.open_election(election_id)
             with timings.phase("voting"):
                 accepted, revotes = _vote(
-                    board, election, list(registration.codes.values()), workers, rng
+                    board, election, list(registration.codes.values()), workers, rng, choose
                 )
             with timings.phase("closing"):
-                board.close_election(ELECTION_ID)
+                board.close_election(election_id)
             with timings.phase("tally"):
                 result = _tally(board, election, trustees)
             with timings.phase("export of the record"):
                 record_path = export_record(
-                    board, ELECTION_ID, out / "record", archive=out / "record.tar.gz"
+                    board, election_id, out / "record", archive=out / "record.tar.gz"
                 )
         with timings.phase("evote verify"):
             report = _verify(record_path, workers)
@@ -267,7 +307,7 @@ def run_demo(
     print("\n" + format_report(report))
     if not report.ok or not report.complete:
         raise BoardIntegrityError("the demo's own record does not verify: see the table above")
-    _print_result(manifest, result, accepted, revotes)
+    _print_result(manifest, result, accepted, revotes, unit)
     _print_timings(timings)
     return DemoOutcome(result, accepted, revotes, board_path)
 
@@ -299,19 +339,21 @@ def _verify(record_path: Path, workers: int) -> VerificationReport:
         bars.close()
 
 
-def _print_result(manifest: Manifest, result: ElectionResult, accepted: int, revotes: int) -> None:
+def _print_result(
+    manifest: Manifest, result: ElectionResult, accepted: int, revotes: int, unit: str
+) -> None:
     print(f"\n{manifest.title['en']}: {accepted} ballots cast ({revotes} revotes),"
           f" {result.turnout.ballots} counted")
     for question, outcome in zip(manifest.questions, result.questions, strict=True):
         print(f"\n  {question.title['en']}")
         for option, (_, votes) in zip(question.options, outcome.counts, strict=True):
-            cost = f"  ({option.cost} k€)" if option.cost else ""
+            cost = f"  ({option.cost}{unit})" if option.cost else ""
             mark = "  *" if option.id in outcome.winners else ""
             print(f"    {option.label['en']:<32} {votes:>8}{cost}{mark}")
         if outcome.blank is not None:
             print(f"    {'blank':<32} {outcome.blank:>8}")
         if outcome.spent is not None:
-            print(f"    funded (*): {', '.join(outcome.winners)}; spent {outcome.spent} k€")
+            print(f"    funded (*): {', '.join(outcome.winners)}; spent {outcome.spent}{unit}")
 
 
 def _print_timings(timings: Timings) -> None:
@@ -321,7 +363,13 @@ def _print_timings(timings: Timings) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    group = group_by_name(args.group)
+    manifest = None
+    if args.manifest is not None:
+        manifest = manifest_from_json(
+            read_file(Path(args.manifest), "manifest", "see examples/*.json for the format")
+        )
+    group_name = args.group or (manifest.group_name if manifest else DEFAULT_GROUP.name)
+    group = group_by_name(group_name)
     if args.voters < 2:
         raise InvalidInput(f"--voters {args.voters}: the demo needs at least 2 voters")
     workers = args.jobs if args.jobs is not None else (os.cpu_count() or 1)
@@ -329,9 +377,9 @@ def _handle(args: argparse.Namespace) -> int:
         raise InvalidInput(f"--jobs {workers}: give at least 1")
     if args.out is None:
         with tempfile.TemporaryDirectory(prefix="evote-demo-") as scratch:
-            run_demo(args.voters, group, Path(scratch), workers, args.seed)
+            run_demo(args.voters, group, Path(scratch), workers, args.seed, manifest)
     else:
-        run_demo(args.voters, group, Path(args.out), workers, args.seed)
+        run_demo(args.voters, group, Path(args.out), workers, args.seed, manifest)
         print(f"\nboard, ceremony and result kept in {args.out}")
     return 0
 
@@ -340,10 +388,13 @@ def register(commands: Any) -> None:
     parser = commands.add_parser("demo", help="run a whole election on a local SQLite board")
     parser.add_argument("--voters", type=int, default=1000, help="simulated voters (1000)")
     parser.add_argument(
+        "--manifest",
+        help="run this manifest's election (default: the demo's referendum and budget)",
+    )
+    parser.add_argument(
         "--group",
-        default=DEFAULT_GROUP.name,
         choices=[group.name for group in all_groups()],
-        help="the group (ed25519)",
+        help="the group (ed25519; with --manifest, the manifest's)",
     )
     parser.add_argument("--out", help="keep the board and the record in this directory")
     parser.add_argument("--jobs", type=int, help="processes that encrypt ballots (all cores)")
