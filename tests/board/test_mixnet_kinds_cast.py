@@ -30,8 +30,8 @@ class KindsElection:
     ceremony: CeremonyResult
 
 
-@pytest.fixture(scope="module")
-def kinds() -> KindsElection:
+def make_kinds_election() -> KindsElection:
+    """A referendum, a grades question and an STV ranking on ed25519, two voters."""
     manifest = Manifest(
         election_id=ELECTION_ID,
         title=text("Mixnet kinds"),
@@ -50,6 +50,11 @@ def kinds() -> KindsElection:
         bytes(BOARD_KEY.verify_key),
     )
     return KindsElection(election, tuple(registration.codes.values()), ceremony)
+
+
+@pytest.fixture(scope="module")
+def kinds() -> KindsElection:
+    return make_kinds_election()
 
 
 @pytest.fixture
