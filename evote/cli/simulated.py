@@ -15,8 +15,10 @@ from typing import Any, Final
 from evote.ballots.manifest import (
     ApprovalQuestion,
     BudgetQuestion,
+    GradesQuestion,
     Manifest,
     Question,
+    RankingQuestion,
     ScoreQuestion,
     SingleChoiceQuestion,
 )
@@ -81,11 +83,25 @@ def random_budget(question: BudgetQuestion, rng: random.Random) -> Selection:
     )
 
 
+def random_grades(question: GradesQuestion, rng: random.Random) -> Selection:
+    """A grade for every option (a grades question has no blank: every option is graded)."""
+    return {option_id: rng.choice(question.grade_ids) for option_id in question.option_ids}
+
+
+def random_ranking(question: RankingQuestion, rng: random.Random) -> Selection:
+    """Some of the options, most preferred first: all of them mostly, fewer now and then
+    (a partial ranking), none at times (valid: no preference, or for STV not counted)."""
+    count = len(question.options) if rng.random() < 0.5 else rng.randint(0, len(question.options))
+    return rng.sample(question.option_ids, k=count)
+
+
 _BY_KIND: Final[dict[type[Any], Callable[[Any, random.Random], Selection]]] = {
     SingleChoiceQuestion: random_single,
     ApprovalQuestion: random_approval,
     ScoreQuestion: random_score,
     BudgetQuestion: random_budget,
+    GradesQuestion: random_grades,
+    RankingQuestion: random_ranking,
 }
 
 
@@ -98,7 +114,6 @@ def _random_answer(question: Question, rng: random.Random) -> Selection:
     draw = _BY_KIND.get(type(question))
     if draw is None:
         raise InvalidInput(
-            f"question {question.id!r}: the demo cannot simulate voters for kind"
-            f" {question.kind!s}"
+            f"question {question.id!r}: the demo cannot simulate voters for kind {question.kind!s}"
         )
     return draw(question, rng)
