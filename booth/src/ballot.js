@@ -124,7 +124,9 @@ export function plaintextFromSelection(manifest, selection) {
     if (chosen === undefined && !blankAllowed(question)) {
       throw Object.assign(new InvalidBallot(`selection: question ${JSON.stringify(question.id)} is left out, and it allows no blank vote: give a selection for it`), { question: question.id, reason: 'missing' });
     }
-    if (chosen === null || chosen === undefined) return { values: options.map(() => 0), blank: true };
+    // Each answer is checked as soon as it is read, so that the first fault reported is that of
+    // the first question in manifest order (the page shows one message at a time).
+    if (chosen === null || chosen === undefined) return checkedAnswer(question, { values: options.map(() => 0), blank: true });
     const values = options.map(() => 0);
     const indexOf = (id) => {
       const index = options.findIndex((o) => o.id === id);
@@ -149,11 +151,16 @@ export function plaintextFromSelection(manifest, selection) {
         values[index] = 1;
       }
     }
-    return { values, blank: false };
+    return checkedAnswer(question, { values, blank: false });
   });
   const plaintext = { answers };
   checkPlaintext(manifest, plaintext);
   return plaintext;
+}
+
+function checkedAnswer(question, answer) {
+  checkAnswer(question, answer);
+  return answer;
 }
 
 /** The encoded grades of a {option id: grade id} selection that grades every option. */

@@ -181,3 +181,10 @@ test('encrypting grades and rankings runs the same group operations whatever the
   assert.ok(first.length > 0);
   assert.deepEqual(first, second);
 });
+
+test('the first fault reported is that of the first question in manifest order', () => {
+  const overvote = { ...valid, ref: ['yes', 'no'], jury: { ann: 'good' } };
+  assert.deepEqual([fault(overvote).question, fault(overvote).reason], ['ref', 'overvote']);
+  const both = { ...valid, jury: { ann: 'good' }, board: ['a', 'a'] };
+  assert.deepEqual([fault(both).question, fault(both).reason], ['jury', 'ungraded']);
+});
