@@ -223,7 +223,11 @@ function ruleText(question) {
     case 'approval': return tr(question.blank ? 'choose.approval.blank' : 'choose.approval', { min: question.min, max: question.max });
     case 'score': return question.max_total === undefined ? tr('choose.score', { max: question.max_score }) : tr('choose.score.total', { max: question.max_score, total: question.max_total });
     case 'grades': return tr('choose.grades', { best: localised(question.grades[0].label), worst: localised(question.grades.at(-1).label) });
-    case 'ranking': return tr('choose.ranking') + (question.rule === 'stv' ? ` ${tr('choose.ranking.seats', { seats: question.seats })}` : '');
+    case 'ranking': return [
+      tr('choose.ranking'),
+      ...(question.options.length > RANK_SELECT_MAX ? [tr('choose.ranking.typed', { count: question.options.length })] : []),
+      ...(question.rule === 'stv' ? [tr('choose.ranking.seats', { seats: question.seats })] : []),
+    ].join(' ');
     default: return question.min_projects === undefined && question.max_projects === undefined
       ? tr('choose.budget', { min: number(question.min_spend), budget: number(question.budget) })
       : tr('choose.budget.count', { low, high, min: number(question.min_spend), budget: number(question.budget) });
@@ -255,7 +259,7 @@ function renderQuestions() {
       options.forEach((option, j) => fieldset.append(gradesRow(question, i, option, j, chosen?.[option.id])));
     } else if (question.kind === 'ranking') {
       const ranks = state.ranks[question.id] ?? ranksOf(chosen);
-      options.forEach((option, j) => fieldset.append(rankRow(question, i, option, j, ranks[option.id] ?? 0)));
+      options.forEach((option, j) => fieldset.append(rankRow(question, i, option, j, ranks[option.id] ?? '')));
     } else {
       const type = question.kind === 'single' ? 'radio' : 'checkbox';
       options.forEach((option, j) => {
@@ -297,20 +301,35 @@ function gradesRow(question, i, option, j, chosenGrade) {
   return group;
 }
 
-/** One option of a ranking question: its label and a select of its rank (1..n or not ranked). */
-function rankRow(question, i, option, j, rank) {
+/** Up to this many options a rank is chosen in a select (1..n); beyond, it is typed. */
+const RANK_SELECT_MAX = 10;
+
+/**
+ * One option of a ranking question: its label and its rank, a select ("not ranked", 1..n) or,
+ * for a long list (n selects of n + 1 entries would be too many), a number field left empty for
+ * "not ranked". `text` is the rank as the field holds it ('' or '0': not ranked).
+ */
+function rankRow(question, i, option, j, text) {
   const id = `q${i}-o${j}`;
+  const n = question.options.length;
   const row = element('div', { class: 'rank' });
-  const select = element('select', { id, 'data-testid': `rank-${question.id}-${option.id}`, 'data-option': option.id });
-  select.append(element('option', { value: '0', selected: rank === 0 }, tr('choose.rank.none')));
-  for (let r = 1; r <= question.options.length; r++) select.append(element('option', { value: String(r), selected: rank === r }, tr('choose.rank', { rank: r })));
-  row.append(element('label', { for: id }, localised(option.label)), select);
+  const common = { id, 'data-testid': `rank-${question.id}-${option.id}`, 'data-option': option.id, 'data-rank': true };
+  let field;
+  if (n <= RANK_SELECT_MAX) {
+    field = element('select', common);
+    const rank = text === '' ? '0' : text;
+    field.append(element('option', { value: '0', selected: rank === '0' }, tr('choose.rank.none')));
+    for (let r = 1; r <= n; r++) field.append(element('option', { value: String(r), selected: rank === String(r) }, tr('choose.rank', { rank: r })));
+  } else {
+    field = element('input', { ...common, type: 'number', inputmode: 'numeric', min: 1, max: n, step: 1, value: text === '0' ? '' : text });
+  }
+  row.append(element('label', { for: id }, localised(option.label)), field);
   return row;
 }
 
-/** {option id: rank} of a ranking selection (option ids, most preferred first). */
+/** {option id: rank text} of a ranking selection (option ids, most preferred first). */
 function ranksOf(chosen) {
-  return Object.fromEntries((Array.isArray(chosen) ? chosen : []).map((id, position) => [id, position + 1]));
+  return Object.fromEntries((Array.isArray(chosen) ? chosen : []).map((id, position) => [id, String(position + 1)]));
 }
 
 /** The selection the form holds: {question id: [option ids] | {id: score} | {id: grade id} | null (blank)}. */
@@ -342,8 +361,20 @@ function readSelection() {
     }
     if (question.kind === 'ranking') {
       const ranks = {};
-      for (const select of fieldset.querySelectorAll('select[data-option]')) ranks[select.dataset.option] = Number(select.value);
-      state.ranks[question.id] = ranks;
+      const texts = {};
+      let typo = null;
+      for (const field of fieldset.querySelectorAll('[data-rank]')) {
+        const text = field.value.trim();
+        const rank = text === '' ? 0 : Number(text);
+        texts[field.dataset.option] = text;
+        ranks[field.dataset.option] = rank;
+        if (field.validity.badInput || !Number.isInteger(rank) || rank < 0 || rank > question.options.length) typo ??= { question, reason: 'rank-value', option: field.dataset.option, bound: question.options.length };
+      }
+      state.ranks[question.id] = texts; // kept as typed, so that a fault can be corrected
+      if (typo) {
+        fault ??= typo;
+        return;
+      }
       try {
         selection[question.id] = rankingSelection(question, ranks);
       } catch (error) {
