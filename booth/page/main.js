@@ -21,7 +21,7 @@ const state = {
   election: null,
   key: null,
   selection: {},
-  ranks: {}, // per ranking question, the rank each select holds (kept while a tie or gap is fixed)
+  ranks: {}, // per ranking question, each option's rank as its field holds it (kept while a fault is fixed)
   plaintext: null,
   sealed: null,
   receipt: null,
