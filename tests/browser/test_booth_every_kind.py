@@ -130,7 +130,10 @@ def test_grades_and_ranking_in_french(served: Demo, booth: Any) -> None:
         "« Board (fr) é » : « b (fr) é » et « d (fr) é » ont toutes deux le rang 2 ;"
         " chaque rang ne va qu’à une option."
     )
-    rank(booth, "board", d="1")
+    # The focus is on the second option of the tie; the keyboard alone changes its rank.
+    assert booth.evaluate("document.activeElement.dataset.testid") == "rank-board-d"
+    booth.keyboard.press("ArrowUp")
+    assert booth.input_value("[data-testid='rank-board-d']") == "1"
     booth.click("#choose-submit")
     assert booth.text_content("#choose-error") == (
         "« Jury (fr) é » : « ann (fr) é » n’a pas de mention ; chaque option doit en recevoir une."
