@@ -34,6 +34,7 @@ from evote.crypto.hashing import Purpose
 from evote.crypto.proofs import DisjunctiveProof, prove_range
 from evote.crypto.rangeproof import IntervalProof, prove_interval
 from evote.errors import InvalidBallot, InvalidProof
+from evote.tally.rules import ranking_from_ranks
 from tests.ballots.conftest import (
     ElectionFixture,
     grades,
@@ -233,3 +234,19 @@ def test_a_grades_ballot_is_audited(group: Group) -> None:
     lie = dataclasses.replace(audited, plaintext=PlaintextBallot(tuple(answers)))
     with pytest.raises(InvalidBallot, match=r"question 'grades', option 1: the revealed choice 3"):
         check_audit(election, ballot, lie)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.permutations([f"r{i}" for i in range(4)]), st.integers(0, 4))
+def test_a_cast_ranking_decrypts_to_the_same_ranking(order: list[str], ranked: int) -> None:
+    # What the voter chose is what the count reads (docs/spec.md 6.4): encryption, decryption,
+    # then ranking_from_ranks give back the selection, most preferred first.
+    test = mixed(ED25519)
+    election = test.election
+    selection = {**SELECTION, "rank": order[:ranked]}
+    ballot = encrypt_ballot(
+        election, test.codes[0], PlaintextBallot.from_selection(election.manifest, selection)
+    )
+    ranks = decrypt_all(test, ballot)[2]
+    options = election.manifest.questions[2].option_ids
+    assert [options[index] for index in ranking_from_ranks(ranks)] == order[:ranked]
