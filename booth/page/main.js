@@ -8,9 +8,10 @@
 import {
   checkAudit, checkReceipt, CredentialKey, electionFromVoterKit, encryptBallot, InvalidBallot,
   InvalidCredential, optionsOf, parseCredentialCode, plaintextFromSelection, spoilBallot, bytesToHex,
-  canonicalJson, canonicalBytes, b64encode, blankAllowed, countRange,
+  canonicalJson, canonicalBytes, b64encode, blankAllowed, countRange, gradeOfValue, rankedOptions,
+  rankingSelection,
 } from '../src/index.js';
-import { LANGUAGES, t } from './i18n.js';
+import { LANGUAGES, t, TEXT } from './i18n.js';
 
 const API = '/api/v1';
 const state = {
@@ -20,6 +21,7 @@ const state = {
   election: null,
   key: null,
   selection: {},
+  ranks: {}, // per ranking question, each option's rank as its field holds it (kept while a fault is fixed)
   plaintext: null,
   sealed: null,
   receipt: null,
@@ -220,6 +222,12 @@ function ruleText(question) {
     case 'single': return tr(question.blank ? 'choose.single.blank' : 'choose.single');
     case 'approval': return tr(question.blank ? 'choose.approval.blank' : 'choose.approval', { min: question.min, max: question.max });
     case 'score': return question.max_total === undefined ? tr('choose.score', { max: question.max_score }) : tr('choose.score.total', { max: question.max_score, total: question.max_total });
+    case 'grades': return tr('choose.grades', { best: localised(question.grades[0].label), worst: localised(question.grades.at(-1).label) });
+    case 'ranking': return [
+      tr('choose.ranking'),
+      ...(question.options.length > RANK_SELECT_MAX ? [tr('choose.ranking.typed', { count: question.options.length })] : []),
+      ...(question.rule === 'stv' ? [tr('choose.ranking.seats', { seats: question.seats })] : []),
+    ].join(' ');
     default: return question.min_projects === undefined && question.max_projects === undefined
       ? tr('choose.budget', { min: number(question.min_spend), budget: number(question.budget) })
       : tr('choose.budget.count', { low, high, min: number(question.min_spend), budget: number(question.budget) });
@@ -247,6 +255,11 @@ function renderQuestions() {
         fieldset.append(row);
       });
       if (question.max_total !== undefined) fieldset.append(element('p', { id: `tally-${i}`, class: 'tally', 'aria-live': 'polite', 'data-testid': `tally-${question.id}` }));
+    } else if (question.kind === 'grades') {
+      options.forEach((option, j) => fieldset.append(gradesRow(question, i, option, j, chosen?.[option.id])));
+    } else if (question.kind === 'ranking') {
+      const ranks = state.ranks[question.id] ?? ranksOf(chosen);
+      options.forEach((option, j) => fieldset.append(rankRow(question, i, option, j, ranks[option.id] ?? '')));
     } else {
       const type = question.kind === 'single' ? 'radio' : 'checkbox';
       options.forEach((option, j) => {
@@ -270,7 +283,56 @@ function renderQuestions() {
   updateTallies();
 }
 
-/** The selection the form holds: {question id: [option ids] | {id: score} | null (blank)}. */
+/** One option of a grades question: its label, then one radio button per grade, best first. */
+function gradesRow(question, i, option, j, chosenGrade) {
+  const group = element('fieldset', { id: `q${i}-o${j}`, class: 'grades', 'data-option': option.id });
+  group.append(element('legend', {}, localised(option.label)));
+  const row = element('div', { class: 'grade-row' });
+  question.grades.forEach((grade, g) => {
+    const id = `q${i}-o${j}-g${g}`;
+    const cell = element('div', { class: 'grade' });
+    cell.append(
+      element('input', { id, type: 'radio', name: `q${i}-o${j}`, value: grade.id, checked: chosenGrade === grade.id, 'data-testid': `grade-${question.id}-${option.id}-${grade.id}`, 'data-grade': grade.id }),
+      element('label', { for: id }, localised(grade.label)),
+    );
+    row.append(cell);
+  });
+  group.append(row);
+  return group;
+}
+
+/** Up to this many options a rank is chosen in a select (1..n); beyond, it is typed. */
+const RANK_SELECT_MAX = 10;
+
+/**
+ * One option of a ranking question: its label and its rank, a select ("not ranked", 1..n) or,
+ * for a long list (n selects of n + 1 entries would be too many), a number field left empty for
+ * "not ranked". `text` is the rank as the field holds it ('' or '0': not ranked).
+ */
+function rankRow(question, i, option, j, text) {
+  const id = `q${i}-o${j}`;
+  const n = question.options.length;
+  const row = element('div', { class: 'rank' });
+  const common = { id, 'data-testid': `rank-${question.id}-${option.id}`, 'data-option': option.id, 'data-rank': true };
+  let field;
+  if (n <= RANK_SELECT_MAX) {
+    field = element('select', common);
+    const rank = text === '' ? '0' : text;
+    field.append(element('option', { value: '0', selected: rank === '0' }, tr('choose.rank.none')));
+    for (let r = 1; r <= n; r++) field.append(element('option', { value: String(r), selected: rank === String(r) }, tr('choose.rank', { rank: r })));
+  } else {
+    field = element('input', { ...common, type: 'number', inputmode: 'numeric', min: 1, max: n, step: 1, value: text === '0' ? '' : text });
+  }
+  row.append(element('label', { for: id }, localised(option.label)), field);
+  return row;
+}
+
+/** {option id: rank text} of a ranking selection (option ids, most preferred first). */
+function ranksOf(chosen) {
+  return Object.fromEntries((Array.isArray(chosen) ? chosen : []).map((id, position) => [id, String(position + 1)]));
+}
+
+/** The selection the form holds: {question id: [option ids] | {id: score} | {id: grade id} | null (blank)}. */
 function readSelection() {
   const selection = {};
   let fault = null;
@@ -285,6 +347,40 @@ function readSelection() {
         scores[input.dataset.option] = Number.isInteger(value) ? value : -1;
       }
       selection[question.id] = scores;
+      return;
+    }
+    if (question.kind === 'grades') {
+      // Options left ungraded are left out: plaintextFromSelection names the first one.
+      const grades = {};
+      for (const group of fieldset.querySelectorAll('fieldset[data-option]')) {
+        const checked = group.querySelector('input[data-grade]:checked');
+        if (checked) grades[group.dataset.option] = checked.dataset.grade;
+      }
+      selection[question.id] = grades;
+      return;
+    }
+    if (question.kind === 'ranking') {
+      const ranks = {};
+      const texts = {};
+      let typo = null;
+      for (const field of fieldset.querySelectorAll('[data-rank]')) {
+        const text = field.value.trim();
+        const rank = text === '' ? 0 : Number(text);
+        texts[field.dataset.option] = text;
+        ranks[field.dataset.option] = rank;
+        if (field.validity.badInput || !Number.isInteger(rank) || rank < 0 || rank > question.options.length) typo ??= { question, reason: 'rank-value', option: field.dataset.option, bound: question.options.length };
+      }
+      state.ranks[question.id] = texts; // kept as typed, so that a fault can be corrected
+      if (typo) {
+        fault ??= typo;
+        return;
+      }
+      try {
+        selection[question.id] = rankingSelection(question, ranks);
+      } catch (error) {
+        if (!(error instanceof InvalidBallot) || !error.reason) throw error;
+        fault ??= { ...error, message: error.message, question };
+      }
       return;
     }
     const chosen = [...fieldset.querySelectorAll('input[data-option]:checked')].map((input) => input.dataset.option);
@@ -317,8 +413,14 @@ function updateTallies() {
 function choiceMessage(fault, selection) {
   const question = state.election.manifest.questions.find((q) => q.id === fault.question.id);
   const chosen = selection[question.id];
-  const count = Array.isArray(chosen) ? chosen.length : chosen && typeof chosen === 'object' ? Object.values(chosen).reduce((a, b) => a + b, 0) : 0;
-  const values = { question: localised(question.title), count, bound: number(fault.bound ?? 0), spend: number(fault.spend ?? 0) };
+  const count = Array.isArray(chosen) ? chosen.length : question.kind === 'score' && chosen ? Object.values(chosen).reduce((a, b) => a + b, 0) : 0;
+  const label = (id) => localised(optionsOf(question).find((o) => o.id === id)?.label);
+  const values = {
+    question: localised(question.title), count, bound: number(fault.bound ?? 0), spend: number(fault.spend ?? 0),
+    option: label(fault.option), other: label(fault.other), rank: fault.rank,
+  };
+  // A reason the form cannot produce (a crafted selection) is shown with the library's message.
+  if (TEXT.en[`error.${fault.reason}`] === undefined) return tr('error.other', { detail: fault.message });
   return tr(`error.${fault.reason}`, values);
 }
 
@@ -328,6 +430,7 @@ function onChoose(event) {
   state.selection = selection;
   let error = null;
   let questionId = fault?.question.id ?? null;
+  let optionId = fault?.reason === 'rank-tie' ? fault.other : fault?.option ?? null;
   if (fault) error = choiceMessage(fault, selection);
   else {
     try {
@@ -335,7 +438,8 @@ function onChoose(event) {
     } catch (caught) {
       if (caught instanceof InvalidBallot && caught.reason && caught.question) {
         questionId = caught.question;
-        error = choiceMessage({ ...caught, question: { id: caught.question } }, selection);
+        optionId = caught.option ?? null;
+        error = choiceMessage({ ...caught, message: caught.message, question: { id: caught.question } }, selection);
       } else error = tr('error.other', { detail: caught.message });
     }
   }
@@ -343,7 +447,9 @@ function onChoose(event) {
     setError('choose-error', error);
     // Keyboard and screen-reader users land on the question to correct (the alert is read).
     const index = state.election.manifest.questions.findIndex((q) => q.id === questionId);
-    $(`question-${index}`)?.querySelector('input')?.focus();
+    const question = $(`question-${index}`);
+    const option = optionId === null ? null : question?.querySelector(`[data-option="${CSS.escape(optionId)}"]`);
+    (option?.matches('input, select') ? option : (option ?? question)?.querySelector('input, select'))?.focus();
     return;
   }
   setError('choose-error', null);
@@ -360,6 +466,11 @@ function renderSummary(list, plaintext) {
     let text;
     if (answer.blank) text = tr('review.blank');
     else if (question.kind === 'score') text = options.map((o, j) => `${localised(o.label)}: ${answer.values[j]}`).join(' · ');
+    else if (question.kind === 'grades') text = options.map((o, j) => `${localised(o.label)}: ${localised(gradeOfValue(question, answer.values[j]).label)}`).join(' · ');
+    else if (question.kind === 'ranking') {
+      const ranked = rankedOptions(question, answer.values);
+      text = ranked.length ? ranked.map((o, r) => `${r + 1}. ${localised(o.label)}`).join(' · ') : tr('review.unranked');
+    }
     else {
       const names = options.filter((_, j) => answer.values[j]).map((o) => localised(o.label));
       text = names.length ? names.join(' · ') : tr('review.none');

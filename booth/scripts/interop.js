@@ -65,6 +65,11 @@ function randomAnswer(question) {
       }
       throw new Error(`no valid budget selection found for ${question.id}`);
     }
+    case 'grades':
+      return Object.fromEntries(ids.map((id) => [id, question.grades[randomBelow(question.grades.length)].id]));
+    case 'ranking':
+      // A partial ranking of random length (0: no preference), most preferred first.
+      return shuffled(ids).slice(0, randomBelow(ids.length + 1));
     default:
       throw new Error(`unknown kind ${question.kind}`);
   }

@@ -30,6 +30,36 @@ export function blankAllowed(question) {
   return (question.kind === 'single' || question.kind === 'approval') && question.blank === true;
 }
 
+/** Grades and ranking questions are counted by the mixnet, the four others homomorphically. */
+export function countedByMixnet(question) {
+  return question.kind === 'grades' || question.kind === 'ranking';
+}
+
+/**
+ * The largest value an option's ciphertext may hold (the M of its option proof, 6.4): 1, the
+ * score's `max_score`, G − 1 for G grades (the best grade), or n for a ranking of n options.
+ */
+export function optionMaximum(question) {
+  switch (question.kind) {
+    case 'score': return question.max_score;
+    case 'grades': return question.grades.length - 1;
+    case 'ranking': return question.options.length;
+    default: return 1;
+  }
+}
+
+/** The integer a grade is encrypted as: G − 1 − its position in the best-first list (6.2). */
+export function gradeValue(question, gradeId) {
+  const position = question.grades.findIndex((g) => g.id === gradeId);
+  if (position < 0) return -1;
+  return question.grades.length - 1 - position;
+}
+
+/** The grade an encrypted value stands for (the inverse of gradeValue). */
+export function gradeOfValue(question, value) {
+  return question.grades[question.grades.length - 1 - value];
+}
+
 /** [min, max] of the number (or total) of chosen options, or null (manifest.py count_range). */
 export function countRange(question) {
   switch (question.kind) {
@@ -42,6 +72,9 @@ export function countRange(question) {
     case 'budget':
       if (question.min_projects === undefined && question.max_projects === undefined) return null;
       return [question.min_projects ?? 0, question.max_projects ?? question.projects.length];
+    case 'grades':
+    case 'ranking':
+      return null;
     default:
       throw new InvalidBallot(`question ${JSON.stringify(question.id)}: unknown kind ${JSON.stringify(question.kind)}`);
   }
@@ -60,6 +93,11 @@ export function rules(question) {
   if (question.kind === 'score') {
     return { optionMax: question.max_score, blank: false, sumRange: countRange(question), blankWeight: 0, costs: null, spendRange: null, countRange: null };
   }
+  if (countedByMixnet(question)) {
+    // Like a score question without max_total: option proofs on [0, M] and nothing else.
+    return { optionMax: optionMaximum(question), blank: false, sumRange: null, blankWeight: 0, costs: null, spendRange: null, countRange: null };
+  }
+  if (question.kind !== 'budget') throw new InvalidBallot(`question ${JSON.stringify(question.id)}: unknown kind ${JSON.stringify(question.kind)}`);
   return {
     optionMax: 1, blank: false, sumRange: countRange(question), blankWeight: 0,
     costs: question.projects.map((p) => p.cost), spendRange: [question.min_spend, question.budget], countRange: null,
@@ -86,7 +124,9 @@ export function plaintextFromSelection(manifest, selection) {
     if (chosen === undefined && !blankAllowed(question)) {
       throw Object.assign(new InvalidBallot(`selection: question ${JSON.stringify(question.id)} is left out, and it allows no blank vote: give a selection for it`), { question: question.id, reason: 'missing' });
     }
-    if (chosen === null || chosen === undefined) return { values: options.map(() => 0), blank: true };
+    // Each answer is checked as soon as it is read, so that the first fault reported is that of
+    // the first question in manifest order (the page shows one message at a time).
+    if (chosen === null || chosen === undefined) return checkedAnswer(question, { values: options.map(() => 0), blank: true });
     const values = options.map(() => 0);
     const indexOf = (id) => {
       const index = options.findIndex((o) => o.id === id);
@@ -95,6 +135,15 @@ export function plaintextFromSelection(manifest, selection) {
     };
     if (question.kind === 'score') {
       for (const [id, score] of Object.entries(chosen)) values[indexOf(id)] = score;
+    } else if (question.kind === 'grades') {
+      gradesValues(question, chosen, indexOf).forEach((value, j) => { values[j] = value; });
+    } else if (question.kind === 'ranking') {
+      if (!Array.isArray(chosen)) throw fault(`${where}: expected a list of option ids, most preferred first`, question, 'shape');
+      chosen.forEach((id, position) => {
+        const index = indexOf(id);
+        if (values[index]) throw fault(`${where}: option ${JSON.stringify(id)} ranked twice`, question, 'repeat', { option: id });
+        values[index] = position + 1;
+      });
     } else {
       for (const id of chosen) {
         const index = indexOf(id);
@@ -102,11 +151,59 @@ export function plaintextFromSelection(manifest, selection) {
         values[index] = 1;
       }
     }
-    return { values, blank: false };
+    return checkedAnswer(question, { values, blank: false });
   });
   const plaintext = { answers };
   checkPlaintext(manifest, plaintext);
   return plaintext;
+}
+
+function checkedAnswer(question, answer) {
+  checkAnswer(question, answer);
+  return answer;
+}
+
+/** The encoded grades of a {option id: grade id} selection that grades every option. */
+function gradesValues(question, chosen, indexOf) {
+  const where = `question ${JSON.stringify(question.id)}`;
+  if (typeof chosen !== 'object' || Array.isArray(chosen)) throw fault(`${where}: expected {option id: grade id}`, question, 'shape');
+  for (const id of Object.keys(chosen)) indexOf(id);
+  return question.options.map((option) => {
+    const grade = chosen[option.id];
+    if (grade === undefined || grade === null) {
+      throw fault(`${where}, option ${JSON.stringify(option.id)}: no grade given; every option must be graded`, question, 'ungraded', { option: option.id });
+    }
+    const value = gradeValue(question, grade);
+    if (value < 0) throw fault(`${where}, option ${JSON.stringify(option.id)}: unknown grade ${JSON.stringify(grade)}`, question, 'grade', { option: option.id });
+    return value;
+  });
+}
+
+/** The options of a ranking question ordered by their ranks in `values` (1 first); rank 0 left out. */
+export function rankedOptions(question, values) {
+  return question.options
+    .map((option, j) => [values[j], j, option])
+    .filter(([rank]) => rank > 0)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([, , option]) => option);
+}
+
+/**
+ * The selection (option ids, most preferred first) of a ranking question from a rank per option
+ * {option id: rank}, rank 0 or absent for an option left out: what a form of one rank field per
+ * option gives. The ranks must be 1, 2, ..., k without a gap nor a tie; InvalidBallot otherwise,
+ * with `reason` "rank-tie" (`rank`, `option` and `other` the two options) or "rank-gap" (`rank`
+ * the first one missing).
+ */
+export function rankingSelection(question, ranks) {
+  const where = `question ${JSON.stringify(question.id)}`;
+  if (question.kind !== 'ranking') throw new InvalidInput(`${where}: not a ranking question`);
+  for (const id of Object.keys(ranks)) {
+    if (!question.options.some((o) => o.id === id)) throw new InvalidBallot(`${where}: unknown option ${JSON.stringify(id)}`);
+  }
+  const values = question.options.map((option) => ranks[option.id] ?? 0);
+  checkAnswer(question, { values, blank: false });
+  return rankedOptions(question, values).map((option) => option.id);
 }
 
 function fault(message, question, reason, extra = {}) {
@@ -125,13 +222,15 @@ export function checkAnswer(question, answer) {
   const where = `question ${JSON.stringify(question.id)}`;
   const options = optionsOf(question);
   if (answer.values.length !== options.length) throw new InvalidBallot(`${where}: ${answer.values.length} values for ${options.length} options`);
-  const maximum = question.kind === 'score' ? question.max_score : 1;
+  const maximum = optionMaximum(question);
+  const what = { score: 'a score', grades: 'a grade', ranking: 'a rank' }[question.kind] ?? 'a value';
   options.forEach((option, i) => {
     const value = answer.values[i];
     if (!Number.isSafeInteger(value) || value < 0 || value > maximum) {
-      throw fault(`${where}, option ${JSON.stringify(option.id)}: ${value} is not ${question.kind === 'score' ? 'a score' : 'a value'} in [0, ${maximum}]`, question, 'value');
+      throw fault(`${where}, option ${JSON.stringify(option.id)}: ${value} is not ${what} in [0, ${maximum}]`, question, 'value', { option: option.id });
     }
   });
+  if (question.kind === 'ranking') checkRanks(question, answer.values);
   const total = answer.values.reduce((a, b) => a + b, 0);
   if (answer.blank) {
     if (!blankAllowed(question)) throw fault(`${where}: a blank vote is not allowed`, question, 'blank');
@@ -144,6 +243,7 @@ export function checkAnswer(question, answer) {
     if (count > bounds[1]) throw fault(`${where}: overvote, ${count} ${what} chosen, at most ${bounds[1]} allowed`, question, 'overvote', { bound: bounds[1] });
     if (count < bounds[0]) throw fault(`${where}: undervote, ${count} ${what} chosen, at least ${bounds[0]} required`, question, 'undervote', { bound: bounds[0] });
   };
+  if (countedByMixnet(question)) return;
   if (question.kind === 'single' || question.kind === 'approval') checkCount(total, 'options');
   else if (question.kind === 'score') {
     if (question.max_total !== undefined && total > question.max_total) {
@@ -154,6 +254,24 @@ export function checkAnswer(question, answer) {
     if (spend > question.budget) throw fault(`${where}: over budget, spend ${spend} above ${question.budget}`, question, 'over-budget', { spend, bound: question.budget });
     if (spend < question.min_spend) throw fault(`${where}: under minimum spend, spend ${spend} below ${question.min_spend}`, question, 'under-spend', { spend, bound: question.min_spend });
     checkCount(total, 'projects');
+  }
+}
+
+/** The ranks of a ranking are 1, 2, ..., k on k options and 0 on the others (6.2). */
+function checkRanks(question, values) {
+  const where = `question ${JSON.stringify(question.id)}`;
+  const holder = new Map();
+  question.options.forEach((option, j) => {
+    const rank = values[j];
+    if (rank === 0) return;
+    if (holder.has(rank)) {
+      const other = question.options[holder.get(rank)].id;
+      throw fault(`${where}: options ${JSON.stringify(other)} and ${JSON.stringify(option.id)} both have rank ${rank}; a rank is given once`, question, 'rank-tie', { rank, option: other, other: option.id });
+    }
+    holder.set(rank, j);
+  });
+  for (let rank = 1; rank <= holder.size; rank++) {
+    if (!holder.has(rank)) throw fault(`${where}: rank ${rank} is missing; the ranks given must be 1, 2, 3... without a gap`, question, 'rank-gap', { rank });
   }
 }
 

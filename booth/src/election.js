@@ -31,16 +31,72 @@ export function computeFingerprint(group, manifestDigestBytes, key, ceremonyDige
   return digest32(Purpose.FINGERPRINT, group.name, manifestDigestBytes, key, ceremonyDigest, listDigest, boardKey);
 }
 
+const KINDS = ['single', 'approval', 'score', 'budget', 'grades', 'ranking'];
+const ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function checkFields(value, where, required, optional = []) {
+  const present = Object.keys(value);
+  const missing = required.filter((name) => !present.includes(name));
+  if (missing.length) throw new InvalidManifest(`${where}: missing field ${missing.join(', ')}`);
+  const unknown = present.filter((name) => !required.includes(name) && !optional.includes(name));
+  if (unknown.length) throw new InvalidManifest(`${where}: unknown field ${unknown.join(', ')}`);
+}
+
+/** A list of {"id", "label"} with ids unique and well-formed (options, grades: 6.2). */
+function checkLabelled(items, where, low, high) {
+  if (!Array.isArray(items) || items.length < low || items.length > high) throw new InvalidManifest(`${where}: expected ${low} to ${high} entries`);
+  const seen = new Set();
+  items.forEach((item, j) => {
+    const at = `${where}[${j}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new InvalidManifest(`${at}: expected an object`);
+    checkFields(item, at, ['id', 'label']);
+    if (typeof item.id !== 'string' || !ID.test(item.id)) throw new InvalidManifest(`${at}.id: ${JSON.stringify(item.id)} is not an id (1 to 64 letters, digits, _ . -)`);
+    if (seen.has(item.id)) throw new InvalidManifest(`${at}.id: ${JSON.stringify(item.id)} appears twice`);
+    seen.add(item.id);
+    if (item.label === null || typeof item.label !== 'object' || !Object.values(item.label).every((text) => typeof text === 'string')) {
+      throw new InvalidManifest(`${at}.label: expected texts by language`);
+    }
+  });
+}
+
+/**
+ * The two kinds counted by the mixnet (docs/spec.md 6.2): `grades` (exactly id, kind, title,
+ * options, grades: 2 to 16 listed best first, rule "majority-judgment") and `ranking` (exactly
+ * id, kind, title, options: 2 or more, rule "schulze" or "stv", and seats 1..n-1 iff stv).
+ */
+function checkMixnetQuestion(q, where) {
+  if (q.kind === 'grades') {
+    checkFields(q, where, ['id', 'kind', 'title', 'options', 'grades', 'rule']);
+    checkLabelled(q.options, `${where}.options`, 1, 1000);
+    checkLabelled(q.grades, `${where}.grades`, 2, 16);
+    if (q.rule !== 'majority-judgment') throw new InvalidManifest(`${where}.rule: ${JSON.stringify(q.rule)} is not "majority-judgment"`);
+    return;
+  }
+  checkFields(q, where, ['id', 'kind', 'title', 'options', 'rule', ...(q.rule === 'stv' ? ['seats'] : [])]);
+  checkLabelled(q.options, `${where}.options`, 2, 1000);
+  if (q.rule !== 'schulze' && q.rule !== 'stv') throw new InvalidManifest(`${where}.rule: ${JSON.stringify(q.rule)} is neither "schulze" nor "stv"`);
+  if (q.rule === 'stv' && (!Number.isSafeInteger(q.seats) || q.seats < 1 || q.seats > q.options.length - 1)) {
+    throw new InvalidManifest(`${where}.seats: ${JSON.stringify(q.seats)} is not a number of seats in [1, ${q.options.length - 1}]`);
+  }
+}
+
 function checkManifestShape(manifest) {
   if (manifest === null || typeof manifest !== 'object' || !Array.isArray(manifest.questions) || manifest.questions.length === 0) {
     throw new InvalidManifest('manifest: expected an object with questions');
   }
   manifest.questions.forEach((q, i) => {
     const where = `manifest.questions[${i}]`;
-    if (!['single', 'approval', 'score', 'budget'].includes(q.kind)) throw new InvalidManifest(`${where}.kind: unknown kind ${JSON.stringify(q.kind)}`);
+    if (q === null || typeof q !== 'object' || Array.isArray(q)) throw new InvalidManifest(`${where}: expected an object`);
+    if (!KINDS.includes(q.kind)) throw new InvalidManifest(`${where}.kind: unknown kind ${JSON.stringify(q.kind)}`);
+    if (q.kind === 'grades' || q.kind === 'ranking') checkMixnetQuestion(q, where);
     const options = q.kind === 'budget' ? q.projects : q.options;
     if (!Array.isArray(options) || options.length === 0) throw new InvalidManifest(`${where}: no options`);
   });
+}
+
+/** InvalidManifest unless the manifest's questions have the shape the booth relies on. */
+export function checkManifest(manifest) {
+  checkManifestShape(manifest);
 }
 
 /**
@@ -83,6 +139,7 @@ export function electionFromVoterKit(kit) {
 
 /** An election from its parts, its fingerprint computed (tests and portals). */
 export function buildElection({ manifest, group, publicKeyElement, ceremonyDigest, credentialListDigest: listDigest, boardKey }) {
+  checkManifestShape(manifest);
   const mDigest = manifestDigest(manifest);
   return {
     electionId: manifest.election_id, group, manifest, manifestDigest: mDigest,

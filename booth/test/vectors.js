@@ -17,15 +17,20 @@ export function vectorElection(name) {
   const V = loadVectors(`election-${name}.json`);
   const group = groupByName(name);
   const manifest = JSON.parse(V.manifest.json);
-  const fp = V.fingerprint;
-  const election = buildElection({
+  return { V, group, manifest, fp: V.fingerprint, election: electionFor(name, manifest) };
+}
+
+/** An election of election-NAME.json's key, ceremony, credentials and board with `manifest`. */
+export function electionFor(name, manifest) {
+  const fp = loadVectors(`election-${name}.json`).fingerprint;
+  const group = groupByName(name);
+  return buildElection({
     manifest, group,
     publicKeyElement: group.decode(hexToBytes(fp.public_key)),
     ceremonyDigest: hexToBytes(fp.ceremony_digest),
     credentialListDigest: hexToBytes(fp.credential_list_digest),
     boardKey: hexToBytes(fp.board_key),
   });
-  return { V, group, manifest, fp, election };
 }
 
 /** A typed hash-input value of crypto.json ({"int": "-5"}, {"bytes": "00ff"}, ...). */

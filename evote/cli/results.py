@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from evote.ballots.manifest import Manifest
+from evote.ballots.manifest import GradesQuestion, Manifest, RankingQuestion
 from evote.cli.workspace import CONFIG_FILE, ElectionDir, read_file, write_public
 from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
 from evote.pages.html import static_results_files
@@ -56,6 +56,7 @@ WORDS: dict[str, dict[str, str]] = {
         "counted": "{ballots} ballots counted (total weight {weight})",
         "cost": "cost {cost}",
         "funded": "funded (*): {projects}; spent {spent}",
+        "mixnet": "counted by {rule}; winners: {winners} (every answer and the count: result.json)",
         "none": "none",
         "yes": "yes",
     },
@@ -64,6 +65,9 @@ WORDS: dict[str, dict[str, str]] = {
         "counted": "{ballots} bulletins comptés (poids total {weight})",
         "cost": "coût {cost}",
         "funded": "financés (*) : {projects} ; dépensé {spent}",
+        "mixnet": (
+            "décompte : {rule} ; gagnants : {winners} (chaque réponse et le décompte : result.json)"
+        ),
         "none": "aucun",
         "yes": "oui",
     },
@@ -108,9 +112,27 @@ def load_result(source: Path) -> tuple[Manifest, ElectionResult]:
 
 
 def result_rows(manifest: Manifest, result: ElectionResult, lang: str) -> list[dict[str, Any]]:
-    """One dict per question: ids, labels, votes per option, blank, winners, spent."""
-    questions = []
+    """One dict per question: ids, labels, votes per option, blank, winners, spent.
+
+    A grades or ranking question has no votes per option (its count is the decrypted answers,
+    docs/spec.md section 14): no options, and its ``rule`` and ``winners`` only.
+    """
+    questions: list[dict[str, Any]] = []
     for question, outcome in zip(manifest.questions, result.questions, strict=True):
+        if isinstance(question, (GradesQuestion, RankingQuestion)):
+            questions.append(
+                {
+                    "id": outcome.question_id,
+                    "title": _label(question.title, lang),
+                    "kind": outcome.kind.value,
+                    "rule": question.rule.value,
+                    "options": [],
+                    "blank": None,
+                    "winners": list(outcome.winners),
+                    "spent": None,
+                }
+            )
+            continue
         options = []
         for option, (option_id, votes) in zip(question.options, outcome.counts, strict=True):
             options.append(
@@ -143,6 +165,10 @@ def render_table(manifest: Manifest, result: ElectionResult, lang: str) -> str:
     ]
     for question in result_rows(manifest, result, lang):
         lines += ["", question["title"]]
+        if "rule" in question:
+            winners = ", ".join(question["winners"]) or _word(lang, "none")
+            lines.append("  " + _word(lang, "mixnet", rule=question["rule"], winners=winners))
+            continue
         blank = _word(lang, "blank")
         width = max([len(o["label"]) for o in question["options"]] + [len(blank)])
         for option in question["options"]:

@@ -26,7 +26,13 @@ from typing import Final
 from urllib.parse import quote
 
 from evote import jsonstrict
-from evote.ballots.manifest import BudgetQuestion, Question, QuestionKind
+from evote.ballots.manifest import (
+    BudgetQuestion,
+    GradesQuestion,
+    Question,
+    QuestionKind,
+    RankingQuestion,
+)
 from evote.board.checkpoint import Checkpoint
 from evote.errors import ElectionNotOpen, InvalidInput
 from evote.pages.i18n import LANGUAGES, check_language, number, percent, word
@@ -317,9 +323,33 @@ def _figure_text(lang: str, votes: int, share: str, funded: bool | None) -> str:
     return text
 
 
+def _mixnet_question_section(
+    index: int, question: GradesQuestion | RankingQuestion, outcome: QuestionResult, lang: str
+) -> list[str]:
+    """A grades or ranking question: its rule and winners; no bars, since its counts are not
+    votes per option but the decrypted answers, which the record publishes (spec 6.2, 14)."""
+    heading_id = f"q{index}"
+    labels = {option.id: text_in(option.label, lang) for option in question.options}
+    winners = ", ".join(labels.get(winner, winner) for winner in outcome.winners)
+    seats = question.seats if isinstance(question, RankingQuestion) else None
+    rule = word(lang, f"rule_{question.rule.value}", seats=seats)
+    return [
+        f'<section class="question" aria-labelledby="{heading_id}">',
+        f'<h2 id="{heading_id}">{_e(text_in(question.title, lang))}</h2>',
+        f"<p>{_e(word(lang, 'mixnet_rule', rule=rule))}</p>",
+        '<p class="winners">'
+        + _e(word(lang, "mixnet_winners", winners=winners or word(lang, "mixnet_no_winner")))
+        + "</p>",
+        f"<p>{_e(word(lang, 'mixnet_note'))}</p>",
+        "</section>",
+    ]
+
+
 def _question_section(
     index: int, question: Question, outcome: QuestionResult, lang: str, weight: int
 ) -> list[str]:
+    if isinstance(question, (GradesQuestion, RankingQuestion)):
+        return _mixnet_question_section(index, question, outcome, lang)
     heading_id = f"q{index}"
     question_title = text_in(question.title, lang)
     rows = _question_bars(question, outcome, lang, weight)

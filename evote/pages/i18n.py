@@ -52,6 +52,17 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "budget_chart": "Funded projects against the budget: {question}",
         "budget_table": "Funded projects and their cost: {question}",
         "total_spent": "Total spent",
+        "mixnet_rule": "Counted by {rule}.",
+        "rule_majority-judgment": "majority judgment",
+        "rule_schulze": "the Condorcet–Schulze method",
+        "rule_stv": "single transferable vote, {seats} seats",
+        "mixnet_winners": "Winners: {winners}.",
+        "mixnet_no_winner": "no winner published",
+        "mixnet_note": (
+            "The answers to this question were shuffled, then decrypted one by one: every"
+            " decrypted answer and the whole count are in the election record (result.json),"
+            " so that anyone can count them again."
+        ),
         "of_budget": "{spent} of {budget}",
         "anchors": "Check the result yourself",
         "anchors_intro": (
@@ -158,6 +169,17 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "chart_note": "Diagramme en barres ; les mêmes chiffres figurent dans le tableau.",
         "table_caption": "Voix par option : {question}",
         "budget_line": "Budget {budget} ; dépensé {spent} pour {count} projets financés.",
+        "mixnet_rule": "Décompte : {rule}.",
+        "rule_majority-judgment": "jugement majoritaire",
+        "rule_schulze": "méthode de Condorcet–Schulze",
+        "rule_stv": "vote unique transférable, {seats} sièges",
+        "mixnet_winners": "Gagnants : {winners}.",
+        "mixnet_no_winner": "aucun gagnant publié",
+        "mixnet_note": (
+            "Les réponses à cette question ont été mélangées, puis déchiffrées une à une :"
+            " chaque réponse déchiffrée et tout le décompte figurent dans le registre de"
+            " l'élection (result.json), pour que chacun puisse les recompter."
+        ),
         "budget_chart": "Projets financés face au budget : {question}",
         "budget_table": "Projets financés et leur coût : {question}",
         "total_spent": "Total dépensé",

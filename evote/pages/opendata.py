@@ -38,7 +38,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from evote.ballots.manifest import BudgetQuestion, Manifest, Question, QuestionKind
+from evote.ballots.manifest import (
+    BudgetQuestion,
+    GradesQuestion,
+    Manifest,
+    Question,
+    QuestionKind,
+    RankingQuestion,
+)
 from evote.errors import ElectionNotOpen, InvalidInput
 from evote.pages.view import ElectionView, checkpoint_file_bytes
 from evote.tally.result import ElectionResult, QuestionResult
@@ -281,11 +288,17 @@ def turnout_schema() -> dict[str, Any]:
 
 
 def results_csv(view: ElectionView) -> bytes:
-    """``results.csv``: a header, then per question its options in manifest order, then blank."""
+    """``results.csv``: a header, then per question its options in manifest order, then blank.
+
+    A grades or ranking question has no votes per option (its count is the record's decrypted
+    answers, docs/spec.md section 14): it is left out here and given in ``results.json``.
+    """
     result = _require_result(view)
     languages = manifest_languages(view.manifest)
     rows = [[field["name"] for field in results_schema(languages)["fields"]]]
     for question, outcome in _pairs(view.manifest, result):
+        if question.counted_by_mixnet:
+            continue
         head = [view.election_id, outcome.question_id, outcome.kind.value]
         head += [text_in(question.title, lang) for lang in languages]
         budget = isinstance(question, BudgetQuestion)
@@ -326,11 +339,34 @@ def _json_bytes(document: Any) -> bytes:
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def _mixnet_entry(
+    question: GradesQuestion | RankingQuestion, outcome: QuestionResult
+) -> dict[str, Any]:
+    """A grades or ranking question in ``results.json``: its rule and winners, no votes.
+
+    Its count (every decrypted answer and the rule's outcome) is the record's result.json.
+    """
+    entry: dict[str, Any] = {
+        "id": outcome.question_id,
+        "kind": outcome.kind.value,
+        "title": dict(question.title),
+        "rule": question.rule.value,
+        "options": [{"id": option.id, "label": dict(option.label)} for option in question.options],
+        "winners": list(outcome.winners),
+    }
+    if isinstance(question, RankingQuestion) and question.seats is not None:
+        entry["seats"] = question.seats
+    return entry
+
+
 def results_document(view: ElectionView) -> dict[str, Any]:
     """``results.json``'s object: the result with the manifest's texts and the anchors."""
     result = _require_result(view)
     questions = []
     for question, outcome in _pairs(view.manifest, result):
+        if isinstance(question, (GradesQuestion, RankingQuestion)):
+            questions.append(_mixnet_entry(question, outcome))
+            continue
         budget = isinstance(question, BudgetQuestion)
         options = []
         for option, (option_id, votes) in zip(question.options, outcome.counts, strict=True):
@@ -392,7 +428,8 @@ FILE_KINDS: Final = {
         "Results per question and option",
         "text/csv",
         "CSV",
-        "One row per question and option (and blank), with the weighted count.",
+        "One row per question and option (and blank), with the weighted count; grades and"
+        " ranking questions, which have no votes per option, are in results.json only.",
     ),
     TURNOUT_CSV: (
         "Turnout",

@@ -43,8 +43,10 @@ from tests.ballots.conftest import (
     ElectionFixture,
     approval,
     budget,
+    grades,
     make_election,
     make_manifest,
+    ranking,
     referendum,
     score,
 )
@@ -66,7 +68,16 @@ def examples(group: Group) -> int:
     return 12 if group.name == "ed25519" else 3
 
 
-KINDS = [referendum(blank=True), referendum(), approval(), score(), score(max_score=40), budget()]
+KINDS = [
+    referendum(blank=True),
+    referendum(),
+    approval(),
+    score(),
+    score(max_score=40),
+    budget(),
+    grades(),
+    ranking(),
+]
 
 
 def decrypt_all(test: ElectionFixture, ballot: EncryptedBallot) -> list[list[int]]:

@@ -34,6 +34,7 @@ from evote.crypto.hashing import Purpose
 from evote.crypto.proofs import DisjunctiveProof, prove_range
 from evote.crypto.rangeproof import IntervalProof, prove_interval
 from evote.errors import InvalidBallot, InvalidProof
+from evote.tally.rules import ranking_from_ranks
 from tests.ballots.conftest import (
     ElectionFixture,
     grades,
@@ -233,3 +234,46 @@ def test_a_grades_ballot_is_audited(group: Group) -> None:
     lie = dataclasses.replace(audited, plaintext=PlaintextBallot(tuple(answers)))
     with pytest.raises(InvalidBallot, match=r"question 'grades', option 1: the revealed choice 3"):
         check_audit(election, ballot, lie)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.permutations([f"r{i}" for i in range(4)]), st.integers(0, 4))
+def test_a_cast_ranking_decrypts_to_the_same_ranking(order: list[str], ranked: int) -> None:
+    # What the voter chose is what the count reads (docs/spec.md 6.4): encryption, decryption,
+    # then ranking_from_ranks give back the selection, most preferred first.
+    test = mixed(ED25519)
+    election = test.election
+    selection = {**SELECTION, "rank": order[:ranked]}
+    ballot = encrypt_ballot(
+        election, test.codes[0], PlaintextBallot.from_selection(election.manifest, selection)
+    )
+    ranks = decrypt_all(test, ballot)[2]
+    options = election.manifest.questions[2].option_ids
+    assert [options[index] for index in ranking_from_ranks(ranks)] == order[:ranked]
+
+
+def test_a_crafted_tie_is_accepted_and_spoils_only_its_own_later_preferences() -> None:
+    # docs/spec.md 6.4: the proofs put each rank in [0, n] but not apart; a device that ranks
+    # r1 and r2 both second passes check_ballot, and the count reads r0 alone.
+    test = mixed(ED25519)
+    election = test.election
+    honest = encrypt_ballot(
+        election, test.codes[0], PlaintextBallot.from_selection(election.manifest, SELECTION)
+    )
+    key = election.public_key
+    options = []
+    for option, rank in enumerate((1, 2, 2, 3)):
+        nonce = election.group.random_scalar()
+        ciphertext = encrypt_with_nonce(key, rank, nonce)
+        context = election.proof_context(
+            "question", 2, "option", option, honest.credential.to_bytes()
+        )
+        proof = prove_range(key, Purpose.OPTION_PROOF, context, ciphertext, rank, nonce, 4)
+        options.append(EncryptedOption(ciphertext, proof))
+    questions = list(honest.questions)
+    questions[2] = EncryptedQuestion(tuple(options))
+    crafted = resign(election, test.codes[0], honest, tuple(questions))
+    check_ballot(election, crafted)
+    ranks = decrypt_all(test, crafted)[2]
+    assert ranks == [1, 2, 2, 3]
+    assert ranking_from_ranks(ranks) == (0,)

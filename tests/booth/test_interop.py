@@ -2,12 +2,13 @@
 
 A node script (booth/scripts/interop.js) reads the election as the service's voter-kit gives it
 (the record's election.json, group.json and manifest.json, plus the credential list so that it
-recomputes the fingerprint), makes ballots for random valid choices on every question kind,
-and spoils a few for a Benaloh audit. Python then decodes each ballot from the exact bytes the
-booth would POST, runs ``check_ballot``, compares the tracking codes, casts it on a board
-(SQLite) and checks each audit with ``check_audit``; the board's signed receipts go back to
-node, which checks them against the election's board key. The known-answer vectors are
-reproduced by the booth's own tests (``cd booth && npm test``).
+recomputes the fingerprint), makes ballots for random valid choices on every question kind
+(grades and rankings, the mixnet's, included), and spoils a few for a Benaloh audit. Python
+then decodes each ballot from the exact bytes the booth would POST, runs ``check_ballot``,
+compares the tracking codes, casts it on a board (SQLite) and checks each audit with
+``check_audit`` (whose revealed values must be those Python encodes from the selection); the
+board's signed receipts go back to node, which checks them against the election's board key.
+The known-answer vectors are reproduced by the booth's own tests (``cd booth && npm test``).
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ from evote.ballots.encrypted import check_ballot, decode_ballot
 from evote.ballots.manifest import (
     ApprovalQuestion,
     BudgetQuestion,
+    Grade,
+    GradesQuestion,
     Manifest,
     Option,
+    Question,
+    RankingQuestion,
+    RankingRule,
     ScoreQuestion,
     SingleChoiceQuestion,
 )
@@ -66,8 +72,20 @@ def _options(*ids: str) -> tuple[Option, ...]:
     return tuple(Option(option_id, _text(option_id)) for option_id in ids)
 
 
+#: Majority judgment's grades, best first (encoded 4 for "very-good" down to 0 for "reject").
+GRADES = tuple(
+    Grade(grade_id, _text(grade_id)) for grade_id in ("very-good", "good", "fair", "poor", "reject")
+)
+
+
+def _jury() -> GradesQuestion:
+    return GradesQuestion("jury", _text("Jury"), _options("ann", "bob", "cyd"), GRADES)
+
+
 def _manifest(group: Group) -> Manifest:
-    """Every question kind, and both proof forms (CDS and bits) for options and sums."""
+    """Every question kind, and both proof forms (CDS and bits) for options and sums. A ranking
+    of 16 options (ranks [0, 16]: bits) only on ed25519, where its 16 interval proofs are cheap;
+    on modp4096 the bits are those of the score question "grade"."""
     many = tuple(f"c{i}" for i in range(20))
     projects = tuple(
         Option(f"p{i}", _text(f"project {i}"), cost)
@@ -84,9 +102,18 @@ def _manifest(group: Group) -> Manifest:
         ScoreQuestion("grade", _text("Grade"), _options("u", "v"), 20, None),
         BudgetQuestion("budget", _text("Budget"), projects, 1000, 100, None, 3),
         BudgetQuestion("plain-budget", _text("Budget"), projects[:3], 700, 0, None, None),
+        _jury(),
+        RankingQuestion("board", _text("Board"), _options("a", "b", "c", "d"), RankingRule.SCHULZE),
     )
+    if group.name == "ed25519":
+        seats = RankingQuestion("seats", _text("Seats"), _options(*many[:16]), RankingRule.STV, 3)
+        questions = (*questions, seats)
+    return _manifest_of("booth-interop", group, questions)
+
+
+def _manifest_of(election_id: str, group: Group, questions: tuple[Question, ...]) -> Manifest:
     return Manifest(
-        election_id="booth-interop",
+        election_id=election_id,
         title=_text("Booth interoperability"),
         opens=datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
         closes=datetime(2025, 3, 8, 20, 0, tzinfo=UTC),
@@ -95,14 +122,21 @@ def _manifest(group: Group) -> Manifest:
     )
 
 
-_SETUPS: dict[str, TallySetup] = {}
+def _referendum_and_grades(group: Group) -> Manifest:
+    """A homomorphic question and a mixnet one on the same ballot."""
+    referendum = SingleChoiceQuestion("ref", _text("Referendum"), _options("yes", "no"), True)
+    return _manifest_of("booth-mixed", group, (referendum, _jury()))
 
 
-def _setup(name: str) -> TallySetup:
-    if name not in _SETUPS:
+_SETUPS: dict[tuple[str, str], TallySetup] = {}
+
+
+def _setup(name: str, kind: str = "every-kind") -> TallySetup:
+    if (name, kind) not in _SETUPS:
         group = group_by_name(name)
-        _SETUPS[name] = make_setup(group, 1, 1, manifest=_manifest(group), board_key=BOARD_KEY)
-    return _SETUPS[name]
+        manifest = _manifest(group) if kind == "every-kind" else _referendum_and_grades(group)
+        _SETUPS[name, kind] = make_setup(group, 1, 1, manifest=manifest, board_key=BOARD_KEY)
+    return _SETUPS[name, kind]
 
 
 def _voter_kit(election: Election) -> dict[str, Any]:
@@ -129,11 +163,12 @@ def _node(request: dict[str, Any]) -> Any:
     return json.loads(completed.stdout)
 
 
+@pytest.mark.parametrize("kind", ["every-kind", "mixed"])
 @pytest.mark.parametrize("name", ["ed25519", "modp4096"])
 def test_python_accepts_the_booths_ballots_and_the_booth_accepts_the_receipts(
-    name: str, tmp_path: Path
+    name: str, kind: str, tmp_path: Path
 ) -> None:
-    setup = _setup(name)
+    setup = _setup(name, kind)
     election = setup.election
     made = _node(
         {
