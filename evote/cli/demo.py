@@ -34,8 +34,10 @@ from evote.ballots.credentials import Registrar, RegistrationResult
 from evote.ballots.encrypted import encrypt_ballot, encrypt_ballot_for_audit
 from evote.ballots.manifest import (
     BudgetQuestion,
+    GradesQuestion,
     Manifest,
     Option,
+    Question,
     SingleChoiceQuestion,
     WinnerRule,
     manifest_from_json,
@@ -54,6 +56,7 @@ from evote.errors import BoardIntegrityError, EvoteError, InvalidInput
 from evote.record import export_record, load_record
 from evote.service.settings import read_board_key
 from evote.tally import ElectionResult
+from evote.tally.rules import STV_UNIT
 from evote.tally.wire import result_to_json
 from evote.tallying import board_ceremony, run_tally
 from evote.verify import VerificationReport, verify_record
@@ -344,8 +347,13 @@ def _print_result(
 ) -> None:
     print(f"\n{manifest.title['en']}: {accepted} ballots cast ({revotes} revotes),"
           f" {result.turnout.ballots} counted")
-    for question, outcome in zip(manifest.questions, result.questions, strict=True):
+    # A question counted by the mixnet is printed from its result.json entry (docs/spec.md 14).
+    entries = jsonstrict.loads(result_to_json(result), "result")["questions"]
+    for question, outcome, entry in zip(manifest.questions, result.questions, entries, strict=True):
         print(f"\n  {question.title['en']}")
+        if question.counted_by_mixnet:
+            _print_mixnet_question(question, entry)
+            continue
         for option, (_, votes) in zip(question.options, outcome.counts, strict=True):
             cost = f"  ({option.cost}{unit})" if option.cost else ""
             mark = "  *" if option.id in outcome.winners else ""
@@ -354,6 +362,29 @@ def _print_result(
             print(f"    {'blank':<32} {outcome.blank:>8}")
         if outcome.spent is not None:
             print(f"    funded (*): {', '.join(outcome.winners)}; spent {outcome.spent}{unit}")
+
+
+def _print_mixnet_question(question: Question, entry: dict[str, Any]) -> None:
+    """Per option its ballots per grade (best first) or per rank, then the rule's outcome."""
+    labels = {option.id: option.label["en"] for option in question.options}
+    if isinstance(question, GradesQuestion):
+        heading = " / ".join(grade.label["en"] for grade in question.grades)
+        print(f"    {'ballots per grade':<32} {heading}")
+    else:
+        print(f"    {'ballots per rank':<32} 1st, 2nd, ...")
+    winners = set(entry.get("winners") or ())
+    for option_id, per_column in entry["counts"]:
+        mark = "  *" if option_id in winners else ""
+        print(f"    {labels[option_id]:<32} {' '.join(f'{n:>3}' for n in per_column)}{mark}")
+    ranking = entry.get("ranking")
+    if ranking:
+        order = " > ".join(" = ".join(labels[option] for option in group) for group in ranking)
+        print(f"    order (*: first): {order}")
+    if entry.get("quota") is not None:
+        # STV counts in units of 10^-5 votes (docs/spec.md 13.3).
+        quota = entry["quota"] / STV_UNIT
+        elected = ", ".join(labels[option] for option in entry.get("winners") or ())
+        print(f"    elected (*), quota {quota:g} votes: {elected}")
 
 
 def _print_timings(timings: Timings) -> None:
