@@ -11,10 +11,11 @@ from typing import Any, Final
 
 from evote import jsonstrict
 from evote.ballots.manifest import QuestionKind
-from evote.crypto.groups import Group, group_by_name
+from evote.crypto.groups import Element, Group, group_by_name
 from evote.crypto.proofs import Proof
 from evote.errors import ContextMismatch, InvalidInput, not_one_of
 from evote.tally.decryption import DecryptionShare
+from evote.tally.mixnet import MixedShare
 from evote.tally.result import ElectionResult, QuestionResult, Turnout
 
 VERSION: Final = 1
@@ -30,37 +31,36 @@ def _read_scalar(group: Group, value: Any, where: str) -> int:
     return group.scalar_from_bytes(_READ.b64(value, where, 32), where)
 
 
+def _factors_and_proofs(
+    factors: tuple[Element, ...], proofs: tuple[Proof, ...]
+) -> dict[str, list[Any]]:
+    return {
+        "factors": [jsonstrict.b64encode(f.to_bytes()) for f in factors],
+        "proofs": [
+            {"challenge": _scalar(p.challenge), "response": _scalar(p.response)} for p in proofs
+        ],
+    }
+
+
 def decryption_share_to_json(group: Group, election_id: str, share: DecryptionShare) -> bytes:
-    return jsonstrict.dumps(
-        {
-            "kind": "decryption-share",
-            "version": VERSION,
-            "group": group.name,
-            "election_id": election_id,
-            "trustee": share.trustee,
-            "factors": [jsonstrict.b64encode(f.to_bytes()) for f in share.factors],
-            "proofs": [
-                {"challenge": _scalar(p.challenge), "response": _scalar(p.response)}
-                for p in share.proofs
-            ],
-        }
-    )
+    """The share document; ``mixed`` ({factors, proofs}, spec 14.4) only for an election with a
+    question counted by the mixnet."""
+    document: dict[str, Any] = {
+        "kind": "decryption-share",
+        "version": VERSION,
+        "group": group.name,
+        "election_id": election_id,
+        "trustee": share.trustee,
+        **_factors_and_proofs(share.factors, share.proofs),
+    }
+    if share.mixed is not None:
+        document["mixed"] = _factors_and_proofs(share.mixed.factors, share.mixed.proofs)
+    return jsonstrict.dumps(document)
 
 
-def decryption_share_from_json(
-    data: bytes, group: Group, election_id: str, where: str = "decryption share"
-) -> DecryptionShare:
-    """Decode strictly; the share still has to pass check_decryption_share."""
-    obj = _READ.object(
-        jsonstrict.loads(data, where),
-        where,
-        ("kind", "version", "group", "election_id", "trustee", "factors", "proofs"),
-    )
-    if obj["kind"] != "decryption-share":
-        _READ.fail(f"{where}.kind", f"expected 'decryption-share', got {obj['kind']!r}")
-    _READ.integer(obj["version"], f"{where}.version", VERSION, VERSION)
-    if group_by_name(obj["group"]) is not group or obj["election_id"] != election_id:
-        raise ContextMismatch(f"{where}: belongs to another election or group")
+def _read_factors_and_proofs(
+    group: Group, obj: Any, where: str
+) -> tuple[tuple[Element, ...], tuple[Proof, ...]]:
     factors = _READ.array(obj["factors"], f"{where}.factors", 0, _MAX_COLUMNS)
     proofs = _READ.array(obj["proofs"], f"{where}.proofs", 0, _MAX_COLUMNS)
     decoded_proofs = []
@@ -72,19 +72,36 @@ def decryption_share_from_json(
                 _read_scalar(group, item["response"], f"{where}.proofs[{i}].response"),
             )
         )
-    return DecryptionShare(
-        _READ.integer(obj["trustee"], f"{where}.trustee", 1, 1000),
-        tuple(
-            group.decode_many_or_identity(
-                [
-                    _READ.b64(f, f"{where}.factors[{i}]", group.element_size)
-                    for i, f in enumerate(factors)
-                ],
-                f"{where}.factors",
-            )
-        ),
-        tuple(decoded_proofs),
+    decoded_factors = group.decode_many_or_identity(
+        [_READ.b64(f, f"{where}.factors[{i}]", group.element_size) for i, f in enumerate(factors)],
+        f"{where}.factors",
     )
+    return tuple(decoded_factors), tuple(decoded_proofs)
+
+
+def decryption_share_from_json(
+    data: bytes, group: Group, election_id: str, where: str = "decryption share"
+) -> DecryptionShare:
+    """Decode strictly; the share still has to pass check_decryption_share."""
+    obj = _READ.object(
+        jsonstrict.loads(data, where),
+        where,
+        ("kind", "version", "group", "election_id", "trustee", "factors", "proofs"),
+        ("mixed",),
+    )
+    if obj["kind"] != "decryption-share":
+        _READ.fail(f"{where}.kind", f"expected 'decryption-share', got {obj['kind']!r}")
+    _READ.integer(obj["version"], f"{where}.version", VERSION, VERSION)
+    if group_by_name(obj["group"]) is not group or obj["election_id"] != election_id:
+        raise ContextMismatch(f"{where}: belongs to another election or group")
+    trustee = _READ.integer(obj["trustee"], f"{where}.trustee", 1, 1000)
+    factors, proofs = _read_factors_and_proofs(group, obj, where)
+    mixed = None
+    if "mixed" in obj:
+        here = f"{where}.mixed"
+        part = _READ.object(obj["mixed"], here, ("factors", "proofs"))
+        mixed = MixedShare(trustee, *_read_factors_and_proofs(group, part, here))
+    return DecryptionShare(trustee, factors, proofs, mixed)
 
 
 def result_to_json(result: ElectionResult) -> bytes:
