@@ -65,6 +65,7 @@ class Election:
             raise InvalidInput(f"election: ceremony digest must be {CEREMONY_DIGEST_BYTES} bytes")
         check_board_key(self.board_key, "election: board key")
         check_tally_bounds(self.manifest, self.credentials.total_weight)
+        check_mixnet_weights(self.manifest, self.credentials.total_weight != len(self.credentials))
         fingerprint = digest32(
             Purpose.FINGERPRINT,
             self.group.name,
@@ -155,6 +156,10 @@ def check_tally_bounds(manifest: Manifest, total: int) -> None:
     it draws any credential.
     """
     for index, question in enumerate(manifest.questions):
+        if question.counted_by_mixnet:
+            # Its answers are decrypted one by one after the mix (docs/spec.md section 14):
+            # each value is at most the option maximum (at most 1000), whatever the weights.
+            continue
         bound = total * question.option_maximum
         if bound > dlog.MAX_BOUND:
             raise InvalidInput(
@@ -163,4 +168,24 @@ def check_tally_bounds(manifest: Manifest, total: int) -> None:
                 f" {question.option_maximum}), above {dlog.MAX_BOUND}, the largest value the"
                 " tally's discrete logarithm decrypts (docs/spec.md section 5.3); lower the"
                 " weights or the maximum score"
+            )
+
+
+def check_mixnet_weights(manifest: Manifest, weighted: bool) -> None:
+    """InvalidInput, naming the question, if a mixnet question meets a weighted credential.
+
+    A mixnet question (grades, ranking: ``counted_by_mixnet``) is counted from the mixed
+    answers, which carry no trace of their voter, hence of the voter's weight: every credential
+    must weigh 1 (docs/spec.md section 6.3). ``weighted`` says whether some credential of the
+    list weighs more than 1. The Election constructor calls it.
+    """
+    if not weighted:
+        return
+    for index, question in enumerate(manifest.questions):
+        if question.counted_by_mixnet:
+            raise InvalidInput(
+                f"election: question {index} ({question.id}) is a {question.kind.value} question,"
+                " counted by a mixnet, and the credential list gives some voter a weight other"
+                " than 1: weights do not travel through the mix (docs/spec.md section 6.3);"
+                " give every credential weight 1 or count this question another way"
             )

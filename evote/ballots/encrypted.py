@@ -11,7 +11,9 @@ rule on the homomorphic sums (docs/spec.md section 6.4):
   B = 1 with sum >= 1 gives a value above max + 1, and B = 0 with sum < min one below min;
 * score: the total (the plain sum) in [0, max_total] when the manifest bounds it;
 * budget: every project 0/1, the spend prod C_i^(cost_i) in [min_spend, budget], and the number
-  of projects in [min_projects, max_projects] when the manifest bounds it.
+  of projects in [min_projects, max_projects] when the manifest bounds it;
+* grades and ranking (mixnet questions): each option's grade integer in [0, G − 1] or rank in
+  [0, n], and nothing more (the ranks are not proven distinct: docs/spec.md section 6.4).
 
 Every range with at most :data:`CDS_MAX_VALUES` values is proven with the disjunctive proof of
 Cramer, Damgård, Schoenmakers (CRYPTO 1994) as used by Cramer, Gennaro, Schoenmakers
@@ -39,7 +41,9 @@ from evote.ballots.credentials import CredentialKey
 from evote.ballots.manifest import (
     ApprovalQuestion,
     BudgetQuestion,
+    GradesQuestion,
     Question,
+    RankingQuestion,
     ScoreQuestion,
     SingleChoiceQuestion,
 )
@@ -309,6 +313,10 @@ def _rules(question: Question) -> _Rules:
         return _Rules(1, False, (low, high), 0, None, None)
     if isinstance(question, ScoreQuestion):
         return _Rules(question.max_score, False, question.count_range, 0, None, None)
+    if isinstance(question, (GradesQuestion, RankingQuestion)):
+        # A mixnet question: each value (a grade's integer, a rank) in [0, M], nothing summed;
+        # the mixed answers are decrypted one by one (docs/spec.md sections 6.4 and 14).
+        return _Rules(question.option_maximum, False, None, 0, None, None)
     if isinstance(question, BudgetQuestion):
         return _Rules(
             1,

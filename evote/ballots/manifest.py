@@ -6,14 +6,20 @@ question, the option and the rule broken). Its canonical bytes are canonical JSO
 into the election fingerprint: changing any word of it changes every proof's context.
 The format is described in docs/spec.md section 6.2.
 
-Four kinds of questions (docs/spec.md section 6.2):
+Six kinds of questions (docs/spec.md section 6.2); the first four are counted by adding the
+encrypted ballots (homomorphically), the last two by a mixnet (docs/spec.md section 14), which
+decrypts each answer after the mix has cut it from its voter:
 
 * :class:`SingleChoiceQuestion`: exactly one of n options (a referendum is yes/no), optional blank;
 * :class:`ApprovalQuestion`: between ``minimum`` and ``maximum`` of n options, optional blank;
 * :class:`ScoreQuestion`: each option scored 0..``max_score``, optional bound on the total;
 * :class:`BudgetQuestion`: a participatory budget, projects with integer costs, the spend within
   [``min_spend``, ``budget``], optional bounds on the number of projects, and the rule that
-  picks the winners (``greedy-by-votes``).
+  picks the winners (``greedy-by-votes``);
+* :class:`GradesQuestion`: every option given one of 2..16 named grades, best first; counted by
+  majority judgment;
+* :class:`RankingQuestion`: options ranked, most preferred first, possibly partially; counted
+  by Condorcet–Schulze or by single transferable vote for ``seats`` seats.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ MAX_COST: Final = 10**12
 MAX_BUDGET: Final = 10**15
 MAX_TEXT: Final = 10_000
 MAX_MANIFEST_BYTES: Final = 4 * 1024 * 1024
+MIN_GRADES: Final = 2
+MAX_GRADES: Final = 16
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _ELECTION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
@@ -53,6 +61,8 @@ class QuestionKind(StrEnum):
     APPROVAL = "approval"
     SCORE = "score"
     BUDGET = "budget"
+    GRADES = "grades"
+    RANKING = "ranking"
 
 
 class RevotePolicy(StrEnum):
@@ -66,6 +76,19 @@ class WinnerRule(StrEnum):
     """How a budget question's winners are picked (docs/spec.md section 6.2)."""
 
     GREEDY_BY_VOTES = "greedy-by-votes"
+
+
+class GradeRule(StrEnum):
+    """How a grades question is counted (docs/spec.md sections 6.2 and 13.1)."""
+
+    MAJORITY_JUDGMENT = "majority-judgment"
+
+
+class RankingRule(StrEnum):
+    """How a ranking question is counted (docs/spec.md sections 6.2, 13.2 and 13.3)."""
+
+    SCHULZE = "schulze"
+    STV = "stv"
 
 
 def _check_id(value: str, where: str) -> None:
@@ -116,6 +139,12 @@ class _QuestionBase:
     def validate(self, where: str) -> None:
         """Check the question's rules; ``where`` is its path in the manifest."""
         raise NotImplementedError
+
+    @property
+    def counted_by_mixnet(self) -> bool:
+        """Whether the answers are mixed and decrypted one by one (grades, ranking), rather
+        than added up encrypted (docs/spec.md sections 6.2 and 14)."""
+        return False
 
     def _check_common(self, where: str, minimum_options: int) -> str:
         _check_id(self.id, f"{where}.id")
@@ -365,7 +394,136 @@ class BudgetQuestion(_QuestionBase):
         return tuple(self.options[index].id for index in sorted(chosen))
 
 
-Question: TypeAlias = SingleChoiceQuestion | ApprovalQuestion | ScoreQuestion | BudgetQuestion
+@dataclass(frozen=True, slots=True)
+class Grade:
+    """A grade of a grades question ("very-good", "reject", ...), with its label."""
+
+    id: str
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class GradesQuestion(_QuestionBase):
+    """Every option given one of ``grades`` (listed best first); counted by majority judgment.
+
+    The grade at position p of the list (0 = best) is encoded as the integer G − 1 − p
+    (G grades), so that a higher integer is a better grade (docs/spec.md sections 6.2, 13.1).
+    """
+
+    grades: tuple[Grade, ...] = ()
+    rule: GradeRule = GradeRule.MAJORITY_JUDGMENT
+    kind: QuestionKind = field(default=QuestionKind.GRADES, init=False)
+
+    def validate(self, where: str) -> None:
+        where = self._check_common(where, 1)
+        self._refuse_costs(where)
+        if not isinstance(self.grades, tuple):
+            raise InvalidManifest(f"{where}.grades: expected a tuple of grades")
+        if not MIN_GRADES <= len(self.grades) <= MAX_GRADES:
+            raise InvalidManifest(
+                f"{where}.grades: {len(self.grades)} grades, expected {MIN_GRADES} to {MAX_GRADES}"
+            )
+        seen: set[str] = set()
+        for index, grade in enumerate(self.grades):
+            here = f"{where}.grades[{index}]"
+            if not isinstance(grade, Grade):
+                raise InvalidManifest(f"{here}: expected a Grade")
+            _check_id(grade.id, f"{here}.id")
+            if grade.id in seen:
+                raise InvalidManifest(f"{here}: duplicate grade id {grade.id!r}")
+            seen.add(grade.id)
+            _check_text(grade.label, f"{here} ({grade.id}).label")
+        if not isinstance(self.rule, GradeRule):
+            raise InvalidManifest(
+                f"{where}.rule: unknown rule: {not_one_of(self.rule, list(GradeRule))}"
+            )
+
+    @property
+    def counted_by_mixnet(self) -> bool:
+        return True
+
+    @property
+    def blank_allowed(self) -> bool:
+        return False
+
+    @property
+    def option_maximum(self) -> int:
+        return len(self.grades) - 1
+
+    @property
+    def count_range(self) -> tuple[int, int] | None:
+        return None
+
+    @property
+    def grade_ids(self) -> tuple[str, ...]:
+        return tuple(grade.id for grade in self.grades)
+
+    def grade_value(self, grade_id: str) -> int | None:
+        """The integer encoding ``grade_id`` (G − 1 for the best grade, 0 for the worst)."""
+        for position, grade in enumerate(self.grades):
+            if grade.id == grade_id:
+                return len(self.grades) - 1 - position
+        return None
+
+    def grade_of_value(self, value: int) -> Grade:
+        """The grade that the integer ``value`` in [0, G − 1] encodes."""
+        if type(value) is not int or not 0 <= value < len(self.grades):
+            raise InvalidInput(f"question {self.id!r}: {value!r} encodes no grade")
+        return self.grades[len(self.grades) - 1 - value]
+
+
+@dataclass(frozen=True, slots=True)
+class RankingQuestion(_QuestionBase):
+    """Options ranked, most preferred first (a ranking may leave options out).
+
+    Counted by Condorcet–Schulze or by single transferable vote for ``seats`` seats (given iff
+    the rule is ``stv``, 1 to n − 1). Option j is encoded as its rank: 1 for the most preferred,
+    2, ..., k for the k ranked options, 0 for an option left out (docs/spec.md section 6.2).
+    """
+
+    rule: RankingRule = RankingRule.SCHULZE
+    seats: int | None = None
+    kind: QuestionKind = field(default=QuestionKind.RANKING, init=False)
+
+    def validate(self, where: str) -> None:
+        where = self._check_common(where, 2)
+        self._refuse_costs(where)
+        if not isinstance(self.rule, RankingRule):
+            raise InvalidManifest(
+                f"{where}.rule: unknown rule: {not_one_of(self.rule, list(RankingRule))}"
+            )
+        if self.rule is RankingRule.STV:
+            if self.seats is None:
+                raise InvalidManifest(f"{where}.seats: the rule stv needs a number of seats")
+            _check_int(self.seats, f"{where}.seats", 1, len(self.options) - 1)
+        elif self.seats is not None:
+            raise InvalidManifest(f"{where}.seats: only the rule stv has seats")
+
+    @property
+    def counted_by_mixnet(self) -> bool:
+        return True
+
+    @property
+    def blank_allowed(self) -> bool:
+        return False
+
+    @property
+    def option_maximum(self) -> int:
+        return len(self.options)
+
+    @property
+    def count_range(self) -> tuple[int, int] | None:
+        return None
+
+
+Question: TypeAlias = (
+    SingleChoiceQuestion
+    | ApprovalQuestion
+    | ScoreQuestion
+    | BudgetQuestion
+    | GradesQuestion
+    | RankingQuestion
+)
 
 
 def _check_bool(value: object, where: str) -> None:
@@ -519,6 +677,13 @@ def _question_to_obj(question: Question) -> dict[str, Any]:
         obj["blank"] = question.blank_allowed
         obj["min"] = question.minimum
         obj["max"] = question.maximum
+    elif isinstance(question, GradesQuestion):
+        obj["grades"] = [{"id": grade.id, "label": dict(grade.label)} for grade in question.grades]
+        obj["rule"] = question.rule.value
+    elif isinstance(question, RankingQuestion):
+        obj["rule"] = question.rule.value
+        if question.seats is not None:
+            obj["seats"] = question.seats
     else:
         obj["max_score"] = question.max_score
         if question.max_total is not None:
@@ -570,6 +735,8 @@ _KIND_FIELDS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         ("id", "kind", "title", "projects", "budget", "min_spend", "rule"),
         ("min_projects", "max_projects"),
     ),
+    "grades": (("id", "kind", "title", "options", "grades", "rule"), ()),
+    "ranking": (("id", "kind", "title", "options", "rule"), ("seats",)),
 }
 
 
@@ -621,6 +788,21 @@ def _question_from_obj(obj: Any, where: str) -> Question:
             maximum=_READ.integer(fields["max"], f"{where}.max"),
             blank_allowed=_READ.boolean(fields["blank"], f"{where}.blank"),
         )
+    if kind == "grades":
+        return _grades_from_fields(fields, question_id, title, options, where)
+    if kind == "ranking":
+        rule = _READ.string(fields["rule"], f"{where}.rule")
+        if rule not in RankingRule._value2member_map_:
+            raise InvalidManifest(
+                f"{where}.rule: unknown rule: {not_one_of(rule, list(RankingRule))}"
+            )
+        return RankingQuestion(
+            question_id,
+            title,
+            options,
+            rule=RankingRule(rule),
+            seats=_optional_int(fields, "seats", where),
+        )
     return ScoreQuestion(
         question_id,
         title,
@@ -628,6 +810,26 @@ def _question_from_obj(obj: Any, where: str) -> Question:
         max_score=_READ.integer(fields["max_score"], f"{where}.max_score"),
         max_total=_optional_int(fields, "max_total", where),
     )
+
+
+def _grades_from_fields(
+    fields: dict[str, Any], question_id: str, title: Text, options: tuple[Option, ...], where: str
+) -> GradesQuestion:
+    rule = _READ.string(fields["rule"], f"{where}.rule")
+    if rule not in GradeRule._value2member_map_:
+        raise InvalidManifest(f"{where}.rule: unknown rule: {not_one_of(rule, list(GradeRule))}")
+    items = _READ.array(fields["grades"], f"{where}.grades", 0, MAX_GRADES)
+    grades = []
+    for index, item in enumerate(items):
+        here = f"{where}.grades[{index}]"
+        grade = _READ.object(item, here, ("id", "label"))
+        grades.append(
+            Grade(
+                _READ.string(grade["id"], f"{here}.id"),
+                _READ.string_map(grade["label"], f"{here}.label"),
+            )
+        )
+    return GradesQuestion(question_id, title, options, tuple(grades), GradeRule(rule))
 
 
 def _optional_int(fields: dict[str, Any], name: str, where: str) -> int | None:

@@ -2,10 +2,13 @@
 
 A :class:`PlaintextBallot` holds, per question of the manifest, an :class:`Answer`: either blank
 or one integer per option (0/1 for single choice, approval and budget projects; 0..M for
-scores). :func:`check_plaintext` refuses choices that break the manifest's rules, naming the
-question and the rule, so that a portal reports the fault before anything is encrypted (the
-encrypted ballot could not be proven valid anyway). :meth:`PlaintextBallot.from_selection`
-builds a ballot from option ids, the form a portal has at hand.
+scores; for a grades question the grade's integer, G − 1 for the best of G grades down to 0 for
+the worst; for a ranking question the option's rank, 1 for the most preferred, 0 for an option
+left out: docs/spec.md section 6.2). :func:`check_plaintext` refuses choices that break the
+manifest's rules, naming the question and the rule, so that a portal reports the fault before
+anything is encrypted (the encrypted ballot could not be proven valid anyway).
+:meth:`PlaintextBallot.from_selection` builds a ballot from option ids, the form a portal has at
+hand.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import TypeAlias
 from evote.ballots.manifest import (
     ApprovalQuestion,
     BudgetQuestion,
+    GradesQuestion,
     Manifest,
     Question,
+    RankingQuestion,
     ScoreQuestion,
     SingleChoiceQuestion,
 )
@@ -38,8 +43,9 @@ class Answer:
 
 
 #: What a portal passes per question id: ``None`` for blank; option ids for single choice,
-#: approval and budget; ``{option_id: score}`` for scores.
-Selection: TypeAlias = Collection[str] | Mapping[str, int] | None
+#: approval and budget; ``{option_id: score}`` for scores; ``{option_id: grade_id}`` for grades
+#: (every option); a sequence of option ids, most preferred first, for a ranking.
+Selection: TypeAlias = Collection[str] | Mapping[str, int] | Mapping[str, str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +60,11 @@ class PlaintextBallot:
     ) -> PlaintextBallot:
         """Build a ballot from ``{question_id: selection}`` and check it against ``manifest``.
 
-        A question left out is blank; one that allows no blank (score, budget, or
-        ``blank: false``) must be given. Examples: ``{"q1": ["yes"], "q2": {"proj-a",
-        "proj-c"}, "q3": {"alice": 4, "bob": 0}, "q4": None}``.
+        A question left out is blank; one that allows no blank (score, budget, grades,
+        ranking, or ``blank: false``) must be given. Examples: ``{"q1": ["yes"], "q2":
+        {"proj-a", "proj-c"}, "q3": {"alice": 4, "bob": 0}, "q4": None, "q5": {"alice":
+        "good", "bob": "reject"}, "q6": ["carol", "alice"]}`` (q6 ranks carol first, alice
+        second, and the other options below both; ``[]`` ranks none).
         """
         for question_id in selection:
             if manifest.question_index(question_id) is None:
@@ -84,6 +92,18 @@ class PlaintextBallot:
                 result[question.id] = None
             elif isinstance(question, ScoreQuestion):
                 result[question.id] = dict(zip(question.option_ids, answer.values, strict=True))
+            elif isinstance(question, GradesQuestion):
+                result[question.id] = {
+                    option.id: question.grade_of_value(value).id
+                    for option, value in zip(question.options, answer.values, strict=True)
+                }
+            elif isinstance(question, RankingQuestion):
+                ranked = sorted(
+                    (value, option.id)
+                    for option, value in zip(question.options, answer.values, strict=True)
+                    if value
+                )
+                result[question.id] = [option_id for _, option_id in ranked]
             else:
                 result[question.id] = [
                     option.id
@@ -108,6 +128,10 @@ def _answer_from_selection(question: Question, chosen: Selection) -> Answer:
                 raise InvalidBallot(f"{where}: score of {option_id!r} is not an integer")
             values[index] = score
         return Answer(tuple(values))
+    if isinstance(question, GradesQuestion):
+        return _grades_answer(question, chosen, where)
+    if isinstance(question, RankingQuestion):
+        return _ranking_answer(question, chosen, where)
     if isinstance(chosen, (str, bytes, Mapping)):
         raise InvalidBallot(f"{where}: expected a collection of option ids")
     values = [0] * count
@@ -116,6 +140,45 @@ def _answer_from_selection(question: Question, chosen: Selection) -> Answer:
         if values[index]:
             raise InvalidBallot(f"{where}: option {option_id!r} chosen twice")
         values[index] = 1
+    return Answer(tuple(values))
+
+
+def _grades_answer(question: GradesQuestion, chosen: Selection, where: str) -> Answer:
+    """``{option_id: grade_id}`` grading every option, as the grades' integers."""
+    if not isinstance(chosen, Mapping):
+        raise InvalidBallot(f"{where}: grades are given as {{option id: grade id}}")
+    values: list[int | None] = [None] * len(question.options)
+    for option_id, grade_id in chosen.items():
+        index = _index_of(question, option_id, where)
+        value = question.grade_value(grade_id) if isinstance(grade_id, str) else None
+        if value is None:
+            raise InvalidBallot(
+                f"{where}, option {option_id!r}: unknown grade {grade_id!r}"
+                f" (grades: {', '.join(question.grade_ids)})"
+            )
+        values[index] = value
+    graded: list[int] = []
+    for option, value in zip(question.options, values, strict=True):
+        if value is None:
+            raise InvalidBallot(
+                f"{where}, option {option.id!r}: no grade given; every option must be graded"
+            )
+        graded.append(value)
+    return Answer(tuple(graded))
+
+
+def _ranking_answer(question: RankingQuestion, chosen: Selection, where: str) -> Answer:
+    """A sequence of option ids, most preferred first, as the options' ranks (0: not ranked)."""
+    if not isinstance(chosen, Sequence) or isinstance(chosen, (str, bytes)):
+        raise InvalidBallot(
+            f"{where}: a ranking is given as a list of option ids, most preferred first"
+        )
+    values = [0] * len(question.options)
+    for rank, option_id in enumerate(chosen, start=1):
+        index = _index_of(question, option_id, where)
+        if values[index]:
+            raise InvalidBallot(f"{where}, option {option_id!r}: ranked twice")
+        values[index] = rank
     return Answer(tuple(values))
 
 
@@ -152,7 +215,7 @@ def check_answer(question: Question, answer: Answer) -> None:
     maximum = question.option_maximum
     for option, value in zip(question.options, answer.values, strict=True):
         if type(value) is not int or not 0 <= value <= maximum:
-            rule = "a score in" if isinstance(question, ScoreQuestion) else "a value in"
+            rule = _VALUE_NAMES.get(type(question), "a value in")
             raise InvalidBallot(
                 f"{where}, option {option.id!r}: {value!r} is not {rule} [0, {maximum}]"
             )
@@ -169,8 +232,38 @@ def check_answer(question: Question, answer: Answer) -> None:
             raise InvalidBallot(
                 f"{where}: total score {answer.total} is above the bound {question.max_total}"
             )
-    else:
+    elif isinstance(question, RankingQuestion):
+        _check_ranks(question, answer.values, where)
+    elif isinstance(question, BudgetQuestion):
         _check_budget(question, answer.values, where)
+    # A grades answer is valid as soon as every value is a grade's integer (checked above).
+
+
+_VALUE_NAMES: dict[type, str] = {
+    ScoreQuestion: "a score in",
+    GradesQuestion: "a grade's integer in",
+    RankingQuestion: "a rank in",
+}
+
+
+def _check_ranks(question: RankingQuestion, ranks: Sequence[int], where: str) -> None:
+    """The nonzero ranks are exactly 1, 2, ..., k: a proper ranking, no tie, no gap."""
+    holder: dict[int, str] = {}
+    for option, rank in zip(question.options, ranks, strict=True):
+        if not rank:
+            continue
+        if rank in holder:
+            raise InvalidBallot(
+                f"{where}, option {option.id!r}: rank {rank} is also held by option"
+                f" {holder[rank]!r}; a ranking has no ties"
+            )
+        holder[rank] = option.id
+    for rank, option_id in holder.items():
+        if rank > 1 and rank - 1 not in holder:
+            raise InvalidBallot(
+                f"{where}, option {option_id!r}: rank {rank}, but no option has rank"
+                f" {rank - 1}; ranks run 1, 2, ... without a gap"
+            )
 
 
 def _check_count(question: Question, count: int, where: str, what: str) -> None:

@@ -22,7 +22,7 @@ from nacl.signing import SigningKey
 from sqlalchemy.exc import SQLAlchemyError
 
 from evote import jsonstrict
-from evote.ballots.audit import AuditedBallot
+from evote.ballots.audit import AuditedBallot, check_audit
 from evote.ballots.encrypted import (
     EncryptedBallot,
     check_ballot,
@@ -290,8 +290,11 @@ class Board:
         """Publish a spoiled (Benaloh-audited) ballot; it can never be cast afterwards.
 
         ``audit`` is what the voter's device revealed (choices and nonces, section 6.7). It is
-        published as given, held or not: a reveal that does not match the ballot is the
-        evidence that the device cheated, which the verifier reports (step 11.7.1). The entry
+        published only if it holds (``check_audit``, the check the verifier's step 11.7.1
+        runs): a false audit on the board would make the whole election fail verification,
+        and anyone holding a credential could post one. A device whose reveal does not hold is
+        refused with InvalidBallot, and the voter keeps the refused ballot and audit as the
+        evidence that the device cheated (anyone can judge them with ``check_audit``). The entry
         carries the ballot's hash and tracking code, and its ciphertext marks go to the marks
         table (evote.ballots.encrypted.ciphertext_marks), so that a later cast of the same
         ballot, or of any ballot reusing even one of its alphas (whose nonce the audit made
@@ -307,7 +310,7 @@ class Board:
         self._check_context(election, ballot)
         election.credentials.weight_of(ballot.credential)
         ballot = validated_ballot(election, ballot)
-        check_ballot(election, ballot)
+        check_audit(election, ballot, audit)
         payload = spoiled_payload(ballot.canonical_bytes(), audit)
         columns = ballot_columns(ballot)
         entry, _ = self.store.append_ballot(

@@ -52,7 +52,7 @@ from evote.cli.workspace import (
     write_public,
     write_secret,
 )
-from evote.election import check_tally_bounds
+from evote.election import check_mixnet_weights, check_tally_bounds
 from evote.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -279,6 +279,7 @@ def _generate(args: argparse.Namespace) -> int:
     weights = {voter.voter_id: voter.weight for voter in voters if voter.weight is not None}
     # Refused now, not after the ceremony: the tally could not decrypt these weights.
     check_tally_bounds(manifest, sum(weights.get(voter.voter_id, 1) for voter in voters))
+    check_mixnet_weights(manifest, any(weight != 1 for weight in weights.values()))
     with Progress("credentials", len(voters)) as bar:
         registration = Registrar.generate(
             manifest.group,

@@ -326,8 +326,11 @@ def register_cast(commands: Any) -> None:
         "--choices",
         required=True,
         metavar="JSON",
-        help='the choices, e.g. \'{"tram-north": ["yes"]}\'; a question left out is blank'
-        " if it allows blank, and refused if not (score and budget questions, 'blank': false)",
+        help='the choices, e.g. \'{"tram-north": ["yes"]}\'; scores as {"q": {"option": 3}},'
+        ' grades as {"q": {"option": "grade-id", ...}} (every option), a ranking as'
+        ' {"q": ["option-3", "option-1"]} (most preferred first; [] ranks none); a question'
+        " left out is blank if it allows blank, and refused if not (score, budget, grades and"
+        " ranking questions, 'blank': false)",
     )
     cast.add_argument(
         "--receipt",

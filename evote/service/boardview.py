@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from nacl.signing import SigningKey
 
 from evote import jsonstrict
-from evote.ballots.audit import check_audit
 from evote.ballots.encrypted import decode_ballot, parse_tracking_code
 from evote.board.board import Board
 from evote.board.chain import EntryKind
@@ -239,18 +238,13 @@ class BoardView:
     def spoil(self, election_id: str, data: bytes) -> BallotStatus:
         """Publish a Benaloh-audited ballot (docs/spec.md 6.7, 10.3) from the request body
         ``{"audit", "ballot"}`` (the spoiled entry's payload: the ballot's canonical bytes in
-        base64 and the revealed audit), once the audit holds.
-
-        The board itself publishes an audit as given, so that a lying device leaves evidence;
-        over HTTP anyone holding a credential could otherwise publish a false audit and make
-        the election's verification fail (step 11.7.1), so the service publishes only an audit
-        that ``check_audit`` accepts, and answers the others with InvalidBallot (the voter's
-        device keeps its audit to show). Nothing is written on any error.
+        base64 and the revealed audit). The board publishes only an audit that holds
+        (``Board.spoil`` runs ``check_audit``) and refuses the others with InvalidBallot (the
+        voter's device keeps its audit to show). Nothing is written on any error.
         """
         election = self.election(election_id)
         ballot_bytes, revealed = decode_spoiled(data, "audit request", InvalidBallot)
         ballot = decode_ballot(election, ballot_bytes)
-        check_audit(election, ballot, revealed)
         entry = self.board.spoil(election_id, ballot, revealed)
         return BallotStatus(ballot.tracking_code, entry.position, ballot.ballot_hash(), "spoiled")
 

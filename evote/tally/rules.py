@@ -56,6 +56,34 @@ def _check_ranking(ranking: Sequence[int], options: int, where: str) -> None:
         seen.add(option)
 
 
+def ranking_from_ranks(ranks: Sequence[int]) -> tuple[int, ...]:
+    """The ranking (option indices, most preferred first) that a decrypted rank vector reads as.
+
+    ``ranks[j]`` is option j's rank: 1 for the most preferred, 2, ..., 0 for an option left
+    out (docs/spec.md section 6.2). The ballot's proofs put every rank in [0, n] but do not
+    prove them distinct, so the vector is read as a Scottish STV paper is read up to its first
+    ambiguity (docs/spec.md section 6.4): the option with rank 1, then the one with rank 2,
+    ..., stopping at the first rank that no option holds or that several options hold; the
+    ranks above it are ignored. A proper ranking (ranks 1..k, distinct) reads as itself; the
+    empty ranking (all 0) reads as ``()``. Raises InvalidInput for a rank outside [0, n].
+    """
+    count = len(ranks)
+    holders: list[int | None] = [None] * (count + 1)
+    held = [0] * (count + 1)
+    for option, rank in enumerate(ranks):
+        if type(rank) is not int or not 0 <= rank <= count:
+            raise InvalidInput(f"ranks[{option}]: {rank!r} is not a rank in 0..{count}")
+        held[rank] += 1
+        holders[rank] = option
+    ranking: list[int] = []
+    for rank in range(1, count + 1):
+        holder = holders[rank]
+        if held[rank] != 1 or holder is None:
+            break
+        ranking.append(holder)
+    return tuple(ranking)
+
+
 # -- majority judgment --------------------------------------------------------------------------
 
 

@@ -12,9 +12,13 @@ from evote.ballots.credentials import Registrar
 from evote.ballots.manifest import (
     ApprovalQuestion,
     BudgetQuestion,
+    Grade,
+    GradesQuestion,
     Manifest,
     Option,
     Question,
+    RankingQuestion,
+    RankingRule,
     ScoreQuestion,
     SingleChoiceQuestion,
 )
@@ -64,6 +68,28 @@ def budget(
     )
 
 
+GRADE_IDS = ("very-good", "good", "fair", "poor", "reject")
+
+
+def grades(count: int = 3, grade_ids: tuple[str, ...] = GRADE_IDS) -> GradesQuestion:
+    """A majority-judgment question: ``count`` options g0.., the grades best first."""
+    ids = tuple(f"g{i}" for i in range(count))
+    return GradesQuestion(
+        "grades",
+        text("Judge"),
+        options(*ids),
+        tuple(Grade(grade_id, text(grade_id)) for grade_id in grade_ids),
+    )
+
+
+def ranking(
+    count: int = 4, rule: RankingRule = RankingRule.SCHULZE, seats: int | None = None
+) -> RankingQuestion:
+    """A ranking question: ``count`` options r0.., counted by ``rule``."""
+    ids = tuple(f"r{i}" for i in range(count))
+    return RankingQuestion("rank", text("Rank"), options(*ids), rule, seats)
+
+
 def make_manifest(
     questions: tuple[Question, ...], group: str = "ed25519", election_id: str = "test-2025"
 ) -> Manifest:
@@ -104,11 +130,13 @@ class ElectionFixture:
     codes: tuple[str, ...]
 
 
-def make_election(manifest: Manifest, voters: int = 3) -> ElectionFixture:
+def make_election(
+    manifest: Manifest, voters: int = 3, weights: dict[str, int] | None = None
+) -> ElectionFixture:
     group = manifest.group
     secret_key, public_key = generate_keypair(group)
     registration = Registrar.generate(
-        group, manifest.election_id, [f"voter-{i}" for i in range(voters)]
+        group, manifest.election_id, [f"voter-{i}" for i in range(voters)], weights
     )
     election = Election(
         manifest,

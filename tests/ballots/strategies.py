@@ -12,7 +12,7 @@ from evote.ballots.encrypted import (
     EncryptedQuestion,
     _unsigned_obj,
 )
-from evote.ballots.manifest import Question
+from evote.ballots.manifest import Question, RankingQuestion
 from evote.ballots.plaintext import Answer, check_answer
 from evote.ballots.signature import sign_message
 from evote.election import Election
@@ -34,6 +34,13 @@ def any_answer(draw: st.DrawFn, question: Question) -> Answer:
 def valid_answer(draw: st.DrawFn, question: Question) -> Answer:
     """A valid answer: a random subset or scores, repaired until the rules hold."""
     count = len(question.options)
+    if isinstance(question, RankingQuestion):
+        # A proper ranking: a random order of the options, cut after the first k (k may be 0).
+        order = draw(st.permutations(range(count)))
+        ranks = [0] * count
+        for rank, option in enumerate(order[: draw(st.integers(0, count))], start=1):
+            ranks[option] = rank
+        return Answer(tuple(ranks))
     if question.blank_allowed and draw(st.integers(0, 4)) == 0:
         return Answer((0,) * count, blank=True)
     order = draw(st.permutations(range(count)))

@@ -30,8 +30,10 @@ from tests.ballots.conftest import (
     ElectionFixture,
     approval,
     budget,
+    grades,
     make_election,
     make_manifest,
+    ranking,
     referendum,
     score,
 )
@@ -143,6 +145,17 @@ CASES: dict[str, tuple[Question, tuple[Selection, ...]]] = {
         score(count=2, max_score=100, max_total=None),
         ({"s0": 0}, {"s0": 1}, {"s0": 100, "s1": 37}),
     ),
+    "grades": (
+        grades(),
+        (
+            {"g0": "reject", "g1": "reject", "g2": "reject"},
+            {"g0": "very-good", "g1": "fair", "g2": "reject"},
+            {"g0": "good", "g1": "very-good", "g2": "poor"},
+        ),
+    ),
+    "ranking": (ranking(), ([], ["r0"], ["r3", "r1", "r0", "r2"], ["r2", "r1"])),
+    # A ranking of 17 options: each rank's range [0, 17] is proven by bits.
+    "ranking-by-bits": (ranking(17), ([], ["r16"], ["r3", "r1", "r0", "r16", "r9"])),
 }
 
 

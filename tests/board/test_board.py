@@ -11,6 +11,7 @@ from nacl.signing import SigningKey
 
 from evote import jsonstrict
 from evote.ballots.manifest import RevotePolicy
+from evote.ballots.plaintext import Answer, PlaintextBallot
 from evote.board import (
     Board,
     EntryKind,
@@ -220,9 +221,10 @@ def test_spoiled_ballot_is_never_cast(open_board: Board, referendum: BoardElecti
         open_board.cast("board-test", audited)
     assert dump_tables(_url(open_board)) == before
     assert list(open_board.counted_entries("board-test")) == []
-    receipt = open_board.cast("board-test", referendum.ballot(2))
+    cast, its_audit = referendum.spoiled(3)  # cast first, then offered for an audit
+    open_board.cast("board-test", cast)
     with pytest.raises(DuplicateBallot):
-        open_board.spoil("board-test", open_board.ballot_at("board-test", receipt.position), audit)
+        open_board.spoil("board-test", cast, its_audit)
 
 
 def test_spoil_refuses_an_audit_that_is_not_a_reveal(
@@ -233,6 +235,25 @@ def test_spoil_refuses_an_audit_that_is_not_a_reveal(
     with pytest.raises(InvalidInput, match="must be an AuditedBallot"):
         open_board.spoil("board-test", audited, audit.to_json_obj())  # type: ignore[arg-type]
     assert dump_tables(_url(open_board)) == before
+
+
+def test_spoil_refuses_an_audit_that_does_not_hold(
+    open_board: Board, referendum: BoardElection
+) -> None:
+    # The board judges the reveal with the verifier's own check (spec 6.7, step 11.7.1): a
+    # false audit on the board would fail the whole election's verification.
+    audited, audit = referendum.spoiled(2, "yes")
+    answers = list(audit.plaintext.answers)
+    answers[0] = Answer(tuple(reversed(answers[0].values)))  # reveals "no" for a "yes"
+    lie = dataclasses.replace(audit, plaintext=PlaintextBallot(tuple(answers)))
+    other, _ = referendum.spoiled(3, "yes")
+    before = dump_tables(_url(open_board))
+    with pytest.raises(InvalidBallot, match=r"audit: question 'ref', option 0"):
+        open_board.spoil("board-test", audited, lie)
+    with pytest.raises(InvalidBallot, match="audit: the revealed data is for another ballot"):
+        open_board.spoil("board-test", other, audit)
+    assert dump_tables(_url(open_board)) == before
+    assert open_board.spoil("board-test", audited, audit).kind is EntryKind.SPOILED
 
 
 def test_many_elections_are_isolated(board: Board) -> None:

@@ -16,7 +16,12 @@ import pytest
 
 from evote.ballots.audit import ciphertext_marks, spoil_ballot
 from evote.ballots.credentials import Registrar
-from evote.ballots.encrypted import EncryptedBallot, encrypt_ballot, encrypt_ballot_for_audit
+from evote.ballots.encrypted import (
+    BallotSecrets,
+    EncryptedBallot,
+    encrypt_ballot,
+    encrypt_ballot_for_audit,
+)
 from evote.ballots.manifest import ApprovalQuestion, Manifest, Option, SingleChoiceQuestion
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board import Board, EntryKind
@@ -148,14 +153,23 @@ def test_one_spoiled_option_ciphertext_is_enough(board: Board, item: TwoQuestion
 
 
 def test_a_spoiled_ballot_may_not_reuse_a_cast_ciphertext(board: Board, item: TwoQuestions) -> None:
-    cast = item.ballot(2, "no", [])
+    cast, cast_secrets = encrypt_ballot_for_audit(
+        item.election, item.codes[2], item.plaintext("no", [])
+    )
     receipt = board.cast(ELECTION, cast)
     plaintext = item.plaintext("yes", ["ann"])
     fresh, nonces = encrypt_ballot_for_audit(item.election, item.codes[2], plaintext)
     reused = resign(item.election, item.codes[2], fresh, (fresh.questions[0], cast.questions[1]))
-    # The device's reveal is published as given (the verifier judges it); the marks refuse first.
+    # A truthful reveal of the reused ballot (its second question is the cast one's), so that
+    # the audit holds and only the marks can refuse it.
+    reveal = BallotSecrets(
+        PlaintextBallot(
+            (plaintext.answers[0], cast_secrets.plaintext.answers[1]),
+        ),
+        (nonces.questions[0], cast_secrets.questions[1]),
+    )
     with pytest.raises(DuplicateBallot, match=f"cast ballot at position {receipt.position}"):
-        board.spoil(ELECTION, reused, spoil_ballot(fresh, nonces))
+        board.spoil(ELECTION, reused, spoil_ballot(reused, reveal))
 
 
 def test_marks_of_another_election_do_not_count(board: Board, item: TwoQuestions) -> None:

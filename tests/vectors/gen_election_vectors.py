@@ -12,7 +12,9 @@ It writes, for each group G in (ed25519, modp4096):
   links h_i, p_i of the setup, open, first ballot and close entries (10.2), the open and close
   checkpoints with their Ed25519 signatures (10.4), whole ballots with their plaintext choices,
   nonces, canonical JSON, signed bytes, hash and tracking code (6.4, 6.5, 7.5), a spoiled
-  ballot's audit and ciphertext marks (6.7), and a trustee's decryption share with its proofs (9.2);
+  ballot's audit and ciphertext marks (6.7), a trustee's decryption share with its proofs (9.2),
+  and under ``mixnet_ballots`` whole ballots of another manifest of the same election (the
+  referendum with a grades and a ranking question, 6.2), with its digest and fingerprint;
 * ``tests/vectors/record-G/``: that election's whole published record (3 voters, one revote,
   one Benaloh audit, 3 trustees with threshold 2, tallied with trustee 3 absent), which
   ``evote verify --complete`` accepts (docs/record-format.md).
@@ -40,6 +42,7 @@ elements the hex of their canonical encoding, canonical JSON documents are kept 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
@@ -78,8 +81,12 @@ from evote.ballots.encrypted import (
 from evote.ballots.manifest import (
     ApprovalQuestion,
     BudgetQuestion,
+    Grade,
+    GradesQuestion,
     Manifest,
     Option,
+    RankingQuestion,
+    RankingRule,
     ScoreQuestion,
     SingleChoiceQuestion,
     WinnerRule,
@@ -502,6 +509,75 @@ def ballot_json(item: VectorBallot) -> dict[str, Any]:
     }
 
 
+# -- grades and ranking: another manifest for the same ceremony and list -------------------------
+
+MIXNET_BALLOTS: tuple[tuple[str, int, dict[str, Any]], ...] = (
+    (
+        "mixnet-voter-1",
+        0,
+        {
+            "referendum": ["yes"],
+            "jury": {"red": "good", "green": "reject", "blue": "very-good"},
+            "mayor": ["blue", "red"],
+        },
+    ),
+    (
+        "mixnet-voter-2",
+        1,
+        {
+            "referendum": None,
+            "jury": {"red": "fair", "green": "fair", "blue": "fair"},
+            "mayor": [],
+        },
+    ),
+)
+
+
+def mixnet_manifest(group: Group) -> Manifest:
+    """The vector manifest's referendum, a grades and a ranking question (docs/spec.md 6.2).
+
+    The same election id, so the same ceremony and credential list serve; another manifest
+    digest, hence another fingerprint.
+    """
+    base = vector_manifest(group)
+    colours = base.questions[2].options
+    grades = tuple(
+        Grade(grade_id, text(english, french))
+        for grade_id, english, french in (
+            ("very-good", "Very good", "Très bien"),
+            ("good", "Good", "Bien"),
+            ("fair", "Fair", "Passable"),
+            ("reject", "Reject", "À rejeter"),
+        )
+    )
+    return dataclasses.replace(
+        base,
+        questions=(
+            base.questions[0],
+            GradesQuestion("jury", text("Jury", "Jury"), colours, grades),
+            RankingQuestion("mayor", text("Mayor", "Maire"), colours, RankingRule.STV, 1),
+        ),
+    )
+
+
+def mixnet_vectors(
+    group: Group, ceremony: CeremonyResult, credentials: CredentialList
+) -> dict[str, Any]:
+    manifest = mixnet_manifest(group)
+    election = build_election(group, manifest, ceremony, credentials)
+    return {
+        "manifest": {
+            "json": manifest.canonical_bytes().decode("utf-8"),
+            "digest": manifest.digest().hex(),
+        },
+        "fingerprint": election.fingerprint.hex(),
+        "ballots": [
+            ballot_json(make_ballot(election, label, voter, selection))
+            for label, voter, selection in MIXNET_BALLOTS
+        ],
+    }
+
+
 # -- the board, the tally, the record ---------------------------------------------------------
 
 
@@ -712,6 +788,7 @@ def group_vectors(group: Group, directory: Path = VECTORS_DIR) -> dict[str, Any]
             "json": decryption_share_to_json(group, ELECTION_ID, share).decode("utf-8"),
         },
         "record": record_path(group).name,
+        "mixnet_ballots": mixnet_vectors(group, ceremony.result, credentials),
     }
 
 

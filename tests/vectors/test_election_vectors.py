@@ -87,10 +87,11 @@ def replayed_scalars(group: Group, draws: Sequence[str]) -> Iterator[None]:
         raise AssertionError(f"the library drew {len(queue)} scalars fewer than the vector lists")
 
 
-def _election(vectors: dict[str, Any]) -> Election:
-    """The election rebuilt from the file's manifest, ceremony result and credential list."""
+def _election(vectors: dict[str, Any], manifest_json: str | None = None) -> Election:
+    """The election rebuilt from the file's manifest (or ``manifest_json``), ceremony result and
+    credential list."""
     group = group_by_name(vectors["group"])
-    manifest = manifest_from_json(vectors["manifest"]["json"].encode())
+    manifest = manifest_from_json((manifest_json or vectors["manifest"]["json"]).encode())
     ceremony = ceremony_result_from_json(vectors["ceremony"]["result"].encode())
     credentials = CredentialList.from_json_obj(
         group, jsonstrict.loads(vectors["credentials"]["json"].encode(), "vector")
@@ -267,18 +268,50 @@ def test_ballots_are_remade_byte_for_byte(name: str) -> None:
     election = _election(vectors)
     assert [vector["label"] for vector in vectors["ballots"]] == list(gen.VECTOR_BALLOTS)
     for vector in vectors["ballots"]:
-        plaintext = PlaintextBallot.from_selection(election.manifest, vector["selection"])
-        assert [
-            {"values": list(answer.values), "blank": answer.blank} for answer in plaintext.answers
-        ] == vector["plaintext"]
-        with replayed_scalars(election.group, vector["draws"]):
-            ballot, _ = _encrypt_ballot_with_nonces(
-                election, vector["code"], plaintext, _nonces(vector)
-            )
-        assert ballot.signed_bytes().decode() == vector["signed_bytes"]
-        assert ballot.canonical_bytes().decode() == vector["canonical"]
-        assert ballot.ballot_hash().hex() == vector["ballot_hash"]
-        assert ballot.tracking_code == vector["tracking_code"]
+        _remake_ballot(election, vector)
+
+
+def _remake_ballot(election: Election, vector: dict[str, Any]) -> None:
+    plaintext = PlaintextBallot.from_selection(election.manifest, vector["selection"])
+    assert [
+        {"values": list(answer.values), "blank": answer.blank} for answer in plaintext.answers
+    ] == vector["plaintext"]
+    with replayed_scalars(election.group, vector["draws"]):
+        ballot, _ = _encrypt_ballot_with_nonces(
+            election, vector["code"], plaintext, _nonces(vector)
+        )
+    assert ballot.signed_bytes().decode() == vector["signed_bytes"]
+    assert ballot.canonical_bytes().decode() == vector["canonical"]
+    assert ballot.ballot_hash().hex() == vector["ballot_hash"]
+    assert ballot.tracking_code == vector["tracking_code"]
+
+
+def test_mixnet_ballots_are_remade_and_check(name: str) -> None:
+    # Another manifest of the same election: the referendum, a grades and a ranking question.
+    vectors = VECTORS[name]
+    part = vectors["mixnet_ballots"]
+    manifest = manifest_from_json(part["manifest"]["json"].encode())
+    assert manifest.canonical_bytes().decode() == part["manifest"]["json"]
+    assert manifest.digest().hex() == part["manifest"]["digest"]
+    assert [question.kind.value for question in manifest.questions] == [
+        "single",
+        "grades",
+        "ranking",
+    ]
+    election = _election(vectors, part["manifest"]["json"])
+    assert election.fingerprint.hex() == part["fingerprint"]
+    assert [vector["label"] for vector in part["ballots"]] == [
+        label for label, _, _ in gen.MIXNET_BALLOTS
+    ]
+    for vector in part["ballots"]:
+        _remake_ballot(election, vector)
+        check_ballot(election, decode_ballot(election, vector["canonical"].encode()))
+    # Grades best first as G - 1 - p; ranks 1, 2, ... and 0 for an option left out (spec 6.2).
+    assert [answer["values"] for answer in part["ballots"][0]["plaintext"]] == [
+        [1, 0],
+        [2, 0, 3],
+        [2, 0, 1],
+    ]
 
 
 def test_ballots_decode_and_check(name: str) -> None:
