@@ -103,7 +103,7 @@ def manifest_shape(manifest: Manifest) -> tuple[QuestionShape, ...]:
     """
     return tuple(
         QuestionShape(0, False)
-        if getattr(q, "counted_by_mixnet", False)
+        if q.counted_by_mixnet
         else QuestionShape(len(q.options), q.blank_allowed)
         for q in manifest.questions
     )

@@ -162,11 +162,7 @@ class MixedDecryption:
 
 def mixnet_questions(manifest: Manifest) -> tuple[int, ...]:
     """The indices of the questions counted by the mixnet (spec 14.1), increasing."""
-    return tuple(
-        q
-        for q, question in enumerate(manifest.questions)
-        if getattr(question, "counted_by_mixnet", False)
-    )
+    return tuple(q for q, question in enumerate(manifest.questions) if question.counted_by_mixnet)
 
 
 def mix_input(election: Election, counted_ballots: Iterable[_Ballot]) -> MixInput:
@@ -619,7 +615,7 @@ def mix_to_json_obj(mix: Mix) -> dict[str, Any]:
 
 
 def mix_to_json(mix: Mix) -> bytes:
-    """The mix document's canonical JSON (spec 14.5)."""
+    """The mix document's canonical JSON (spec 14.2)."""
     return jsonstrict.dumps(mix_to_json_obj(mix))
 
 
@@ -724,7 +720,7 @@ def mix_from_json(election: Election, data: bytes, where: str = "mix") -> Mix:
 
 def mix_input_to_json(source: MixInput) -> bytes:
     """``{"kind": "mix-input", "version", "group", "election_id", "fingerprint",
-    "questions": [{"question", "answers"}]}`` (spec 14.5): what a trustee mixes."""
+    "questions": [{"question", "answers"}]}`` (spec 14.1): what a trustee mixes."""
     return jsonstrict.dumps(
         {
             "kind": MIX_INPUT_KIND,
