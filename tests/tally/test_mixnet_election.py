@@ -4,6 +4,7 @@ board, votes, close, ``run_tally`` (mixes, decryption, count), ``export_record``
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,3 +185,26 @@ def test_trustee_share_needs_the_mixes(setting: Setting, tmp_path: Path) -> None
         election, tally = encrypted_tally(board, ELECTION_ID)
     with pytest.raises(InvalidInput, match="needs the ceremony, the mix input and the mixes"):
         trustee_decryption_share(election, tally, setting.shares[0])
+
+
+def test_the_mixnet_record_documents_follow_their_schemas(setting: Setting, tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from tests.record.test_schema import validator  # noqa: PLC0415 (needs jsonschema)
+
+    with setting.closed_board(tmp_path) as board:
+        run_tally(board, ELECTION_ID, setting.shares)
+        record = export_record(board, ELECTION_ID, tmp_path / "record")
+    tally = jsonstrict.loads((record / "tally.json").read_bytes(), "tally")
+    result = jsonstrict.loads((record / "result.json").read_bytes(), "result")
+    validator("tally").validate(tally)
+    validator("result").validate(result)
+    tally["mixes"][0]["position"] = 0
+    with pytest.raises(jsonschema.ValidationError):
+        validator("tally").validate(tally)
+    without_stages = copy.deepcopy(result)
+    del without_stages["questions"][3]["stages"]  # quota without stages
+    with pytest.raises(jsonschema.ValidationError):
+        validator("result").validate(without_stages)
+    result["questions"][1]["blank"] = 0
+    with pytest.raises(jsonschema.ValidationError):
+        validator("result").validate(result)
