@@ -42,8 +42,9 @@ Usage, for a program holding the board and the trustees' shares (``evote.tallyin
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 from evote import jsonstrict
 from evote.ceremony.dkg import CeremonyResult, TrusteeShare
@@ -87,6 +88,7 @@ MIX_KIND: Final = "mix"
 MIX_INPUT_KIND: Final = "mix-input"
 VERSION: Final = 1
 _READ: Final = jsonstrict.Reader(InvalidInput)
+_Item = TypeVar("_Item")
 
 
 class _Ballot(Protocol):
@@ -423,13 +425,84 @@ def mixed_share_context(
     )
 
 
+#: Mixed ciphertexts per task when a share is computed or checked on an executor.
+MIXED_CHUNK: Final = 1000
+
+#: One mixed ciphertext with its place: (question, answer, option, ciphertext).
+_Column = tuple[int, int, int, Ciphertext]
+
+
+def _prove_columns(
+    group_name: str,
+    fingerprint: bytes,
+    trustee: int,
+    secret: int,
+    verification_key: Element,
+    columns: Sequence[_Column],
+) -> list[tuple[Element, Proof]]:
+    """The factors and proofs of ``columns`` (a task: top-level so that it pickles)."""
+    group = group_by_name(group_name)
+    found = []
+    for q, i, o, ciphertext in columns:
+        factor = group.exp_secret(ciphertext.alpha, secret)
+        proof = prove_equal_logs(
+            group,
+            Purpose.DECRYPTION_PROOF,
+            mixed_share_context(fingerprint, trustee, q, i, o, ciphertext.beta),
+            secret,
+            group.generator,
+            verification_key,
+            ciphertext.alpha,
+            factor,
+        )
+        found.append((factor, proof))
+    return found
+
+
+def _check_columns(
+    group_name: str,
+    fingerprint: bytes,
+    trustee: int,
+    verification_key: Element,
+    items: Sequence[tuple[_Column, Element, Proof]],
+) -> None:
+    """Check the factors and proofs of ``items`` (a task); InvalidProof names the first bad one."""
+    group = group_by_name(group_name)
+    for (q, i, o, ciphertext), factor, proof in items:
+        where = f"trustee {trustee}: mixed decryption of question {q} answer {i} option {o}"
+        if factor.group is not group:
+            raise InvalidProof(f"{where}: factor of another group")
+        check_equal_logs(
+            group,
+            Purpose.DECRYPTION_PROOF,
+            mixed_share_context(fingerprint, trustee, q, i, o, ciphertext.beta),
+            group.generator,
+            verification_key,
+            ciphertext.alpha,
+            factor,
+            proof,
+            where,
+        )
+
+
+def _chunked(items: Sequence[_Item], size: int) -> list[Sequence[_Item]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
 def compute_mixed_share(
-    election: Election, trustee_share: TrusteeShare, mix_input: MixInput, mixes: Sequence[Mix]
+    election: Election,
+    trustee_share: TrusteeShare,
+    mix_input: MixInput,
+    mixes: Sequence[Mix],
+    *,
+    executor: Executor | None = None,
 ) -> MixedShare:
     """alpha^{s_j} with a Chaum–Pedersen proof for every ciphertext of the last outputs.
 
-    The caller checks the chain first (:func:`check_mix_chain`): a trustee decrypts only the
-    outputs of a chain that holds (``evote.tallying`` does).
+    The proofs are the cost (one per ciphertext): with an ``executor`` (the trustee's own
+    process pool: the tasks carry its secret share) they are computed in chunks of
+    :data:`MIXED_CHUNK`. The caller checks the chain first (:func:`check_mix_chain`): a trustee
+    decrypts only the outputs of a chain that holds (``evote.tallying`` does).
     """
     group = election.group
     j = trustee_share.index
@@ -437,24 +510,18 @@ def compute_mixed_share(
         raise InvalidInput(f"trustee {j}: the share is of another group")
     if group.base_exp_secret(trustee_share.share) != trustee_share.verification_key:
         raise InvalidInput(f"trustee {j}: the share does not match the verification key")
-    factors = []
-    proofs = []
-    for q, i, o, ciphertext in mixed_columns(mix_input, mixes):
-        factor = group.exp_secret(ciphertext.alpha, trustee_share.share)
-        proofs.append(
-            prove_equal_logs(
-                group,
-                Purpose.DECRYPTION_PROOF,
-                mixed_share_context(election.fingerprint, j, q, i, o, ciphertext.beta),
-                trustee_share.share,
-                group.generator,
-                trustee_share.verification_key,
-                ciphertext.alpha,
-                factor,
-            )
-        )
-        factors.append(factor)
-    return MixedShare(j, tuple(factors), tuple(proofs))
+    columns = mixed_columns(mix_input, mixes)
+    arguments = (group.name, election.fingerprint, j, trustee_share.share)
+    key = trustee_share.verification_key
+    if executor is None:
+        found = _prove_columns(*arguments, key, columns)
+    else:
+        tasks = [
+            executor.submit(_prove_columns, *arguments, key, chunk)
+            for chunk in _chunked(columns, MIXED_CHUNK)
+        ]
+        found = [item for task in tasks for item in task.result()]
+    return MixedShare(j, tuple(f for f, _ in found), tuple(p for _, p in found))
 
 
 def check_mixed_share(
@@ -463,9 +530,12 @@ def check_mixed_share(
     verification_key: Element,
     mix_input: MixInput,
     mixes: Sequence[Mix],
+    *,
+    executor: Executor | None = None,
 ) -> None:
-    """Every factor's proof against K_j; InvalidProof naming trustee, question, answer, option."""
-    group = election.group
+    """Every factor's proof against K_j; InvalidProof naming trustee, question, answer, option
+    (the first bad one in column order, also on an ``executor``, in chunks of
+    :data:`MIXED_CHUNK`)."""
     j = share.trustee
     columns = mixed_columns(mix_input, mixes)
     if len(share.factors) != len(columns) or len(share.proofs) != len(columns):
@@ -473,23 +543,20 @@ def check_mixed_share(
             f"trustee {j}: {len(share.factors)} mixed factors and {len(share.proofs)} proofs for"
             f" {len(columns)} mixed ciphertexts"
         )
-    for (q, i, o, ciphertext), factor, proof in zip(
-        columns, share.factors, share.proofs, strict=True
-    ):
-        where = f"trustee {j}: mixed decryption of question {q} answer {i} option {o}"
-        if factor.group is not group:
-            raise InvalidProof(f"{where}: factor of another group")
-        check_equal_logs(
-            group,
-            Purpose.DECRYPTION_PROOF,
-            mixed_share_context(election.fingerprint, j, q, i, o, ciphertext.beta),
-            group.generator,
-            verification_key,
-            ciphertext.alpha,
-            factor,
-            proof,
-            where,
-        )
+    items = list(zip(columns, share.factors, share.proofs, strict=True))
+    arguments = (election.group.name, election.fingerprint, j, verification_key)
+    if executor is None:
+        _check_columns(*arguments, items)
+        return
+    tasks = [
+        executor.submit(_check_columns, *arguments, chunk) for chunk in _chunked(items, MIXED_CHUNK)
+    ]
+    try:
+        for task in tasks:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def combine_mixed_shares(

@@ -848,7 +848,14 @@ class _Verifier:
         for share in self.record.shares:
             if share.mixed is None or share.mixed.trustee != share.trustee:
                 raise InvalidProof(f"trustee {share.trustee}: no mixed decryption")
-            check_mixed_share(self.election, share.mixed, keys[share.trustee], source, mixes)
+            check_mixed_share(
+                self.election,
+                share.mixed,
+                keys[share.trustee],
+                source,
+                mixes,
+                executor=self.executor,
+            )
             checked += len(share.mixed.factors)
         chosen = [s.mixed for s in self.record.shares if s.trustee in self.combined.trustees]
         manifest = self.election.manifest

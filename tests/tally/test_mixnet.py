@@ -225,3 +225,55 @@ def test_nothing_to_mix_without_ballots(setup: TallySetup) -> None:
     _, mixes = chain(setup)
     with pytest.raises(InvalidProof, match="the chain must be empty"):
         mixnet.check_mix_chain(setup.election, setup.ceremony, empty, mixes)
+
+
+def test_the_signature_binds_the_mix_as_spec_14_2_says(setup: TallySetup) -> None:
+    """Recomputed from the spec's words: a Schnorr proof under the tag ``mix``, binding
+    ("mix", k, "trustee", j, digest32(mix, the document's canonical bytes without
+    "signature"))."""
+    from evote import jsonstrict  # noqa: PLC0415
+    from evote.crypto.hashing import Purpose, digest32  # noqa: PLC0415
+    from evote.crypto.proofs import ProofContext, check_schnorr  # noqa: PLC0415
+
+    _, mixes = chain(setup)
+    mix = mixes[1]
+    document = jsonstrict.loads(mixnet.mix_to_json(mix), "mix")
+    del document["signature"]
+    digest = digest32(Purpose.MIX, jsonstrict.dumps(document))
+    context = ProofContext(setup.election.fingerprint, ("mix", 2, "trustee", 2, digest))
+    check_schnorr(
+        setup.election.group,
+        Purpose.MIX,
+        context,
+        setup.ceremony.verification_key(2),
+        mix.signature,
+    )
+    with pytest.raises(InvalidProof):
+        check_schnorr(
+            setup.election.group,
+            Purpose.MIX,
+            ProofContext(setup.election.fingerprint, ("mix", 1, "trustee", 2, digest)),
+            setup.ceremony.verification_key(2),
+            mix.signature,
+        )
+
+
+def test_mixed_shares_on_an_executor_are_the_sequential_ones(
+    setup: TallySetup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    monkeypatch.setattr(mixnet, "MIXED_CHUNK", 5)  # 12 ciphertexts: 3 tasks
+    source, mixes = chain(setup)
+    key = setup.ceremony.verification_key(1)
+    with ThreadPoolExecutor(2) as pool:
+        share = mixnet.compute_mixed_share(
+            setup.election, setup.shares[0], source, mixes, executor=pool
+        )
+        mixnet.check_mixed_share(setup.election, share, key, source, mixes)
+        mixnet.check_mixed_share(setup.election, share, key, source, mixes, executor=pool)
+        factors = list(share.factors)
+        factors[11] = factors[10]
+        bad = replace(share, factors=tuple(factors))
+        with pytest.raises(InvalidProof, match="question 2 answer 3 option 2"):
+            mixnet.check_mixed_share(setup.election, bad, key, source, mixes, executor=pool)
