@@ -16,6 +16,13 @@ and ``evote tally combine``, for a program that holds the board:
 * :func:`run_tally`: all of it, for shares at hand (computed elsewhere, or secret shares of
   trustees in this process, for tests and demos).
 
+An election with graded or ranked questions (counted by the mixnet, spec 14) needs the mix
+chain before the trustees decrypt: :func:`board_mix_input` gives its input, the trustees mix
+in turn (:func:`evote.tally.mixnet.compute_mix`, or :func:`run_mixes` in one process),
+:func:`trustee_decryption_share` then also decrypts the last mix's outputs, and
+:func:`combine_and_publish` / :func:`run_tally` take the ``mixes``, publish them in the TALLY
+event and count each question by its rule.
+
 Run again after a stop, :func:`run_tally` finishes what is left, as ``evote tally combine``
 does: a board whose head is the TALLY event gets the RESULT from its own published shares; a
 board that holds the result already returns it, writing nothing.
@@ -181,6 +188,22 @@ def trustee_decryption_share(
     return replace(share, mixed=compute_mixed_share(election, trustee, source, mixes))
 
 
+def _share_on_checked_chain(
+    election: Election,
+    tally: EncryptedTally,
+    trustee: TrusteeShare,
+    source: MixInput | None,
+    mixes: Sequence[Mix],
+) -> DecryptionShare:
+    """:func:`trustee_decryption_share` on a chain this process has just checked."""
+    if tally.group is not election.group:
+        raise InvalidInput(f"election {election.election_id!r}: the tally is of another group")
+    share = decryption_share_of(election.fingerprint, tally, trustee)
+    if source is None:
+        return share
+    return replace(share, mixed=compute_mixed_share(election, trustee, source, mixes))
+
+
 def board_mix_input(board: Board, election: Election) -> MixInput:
     """The mix input (spec 14.1): the counted ballots' answers to the mixnet questions, in
     board order (the last ballot of each credential, spec 10.6)."""
@@ -266,6 +289,8 @@ def tally_result(
     shares: Sequence[DecryptionShare],
     source: MixInput | None = None,
     mixes: Sequence[Mix] | None = None,
+    *,
+    chain_checked: bool = False,
 ) -> tuple[ElectionResult, CombinedTally]:
     """Combine the shares, solve the counts and compute the checked result (spec 9.3 to 9.5).
 
@@ -283,7 +308,8 @@ def tally_result(
                 f"election {election.election_id!r} has questions counted by the mixnet: the"
                 " tally needs the mix input and the mixes"
             )
-        check_mix_chain(election, ceremony, source, mixes)
+        if not chain_checked:
+            check_mix_chain(election, ceremony, source, mixes)
         shares, mixed_rejected = _mixed_valid(election, ceremony, source, mixes, shares)
     counts, combined = decrypt_counts(
         election.manifest,
@@ -327,10 +353,6 @@ def publish_tally(
     combination that the verifier would refuse); a bad one raises InvalidProof and the board
     is left as it was.
     """
-    if tally.group is not election.group or ceremony_result.group is not election.group:
-        raise ContextMismatch("publish_tally: the tally or the ceremony is of another group")
-    context = election.proof_context()
-    keys = ceremony_result.verification_key_map()
     source = None
     if mixnet_questions(election.manifest):
         if mixes is None:
@@ -339,6 +361,24 @@ def publish_tally(
         check_mix_chain(election, ceremony_result, source, mixes)
     elif mixes is not None:
         raise InvalidInput("publish_tally: mixes given for an election without a mixnet question")
+    return _publish_tally(board, election, ceremony_result, tally, shares, combined, source, mixes)
+
+
+def _publish_tally(
+    board: Board,
+    election: Election,
+    ceremony_result: CeremonyResult,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+    combined: CombinedTally,
+    source: MixInput | None,
+    mixes: Sequence[Mix] | None,
+) -> BoardEntry:
+    """:func:`publish_tally` with the mix input given and the chain already checked."""
+    if tally.group is not election.group or ceremony_result.group is not election.group:
+        raise ContextMismatch("publish_tally: the tally or the ceremony is of another group")
+    context = election.proof_context()
+    keys = ceremony_result.verification_key_map()
     # The record's shares are those the combination accepted (the first valid one of each
     # trustee, spec.md section 9.3); the rejected ones are left out and listed with their reason
     # (record-format.md), so that the verifier's step 11.11 holds every published share.
@@ -391,11 +431,20 @@ def _publish(
     tally: EncryptedTally,
     shares: Sequence[DecryptionShare],
     mixes: Sequence[Mix] | None = None,
+    checked: tuple[CeremonyResult, MixInput | None] | None = None,
 ) -> tuple[ElectionResult, CombinedTally]:
-    ceremony = board_ceremony(board, election)
-    source = board_mix_input(board, election) if mixnet_questions(election.manifest) else None
-    result, combined = tally_result(election, ceremony, tally, shares, source, mixes)
-    publish_tally(board, election, ceremony, tally, shares, combined, mixes)
+    """Tally and publish; ``checked``: the ceremony and mix input on which this process has
+    just checked the chain (it is not checked again)."""
+    if checked is None:
+        ceremony = board_ceremony(board, election)
+        source = board_mix_input(board, election) if mixnet_questions(election.manifest) else None
+    else:
+        ceremony, source = checked
+    result, combined = tally_result(
+        election, ceremony, tally, shares, source, mixes, chain_checked=checked is not None
+    )
+    # tally_result checked the chain on the board's input: publish without checking it again.
+    _publish_tally(board, election, ceremony, tally, shares, combined, source, mixes)
     publish_result(board, election, result)
     return result, combined
 
@@ -470,9 +519,10 @@ def _decryption_share(
     if isinstance(share, DecryptionShare):
         return share
     if isinstance(share, TrusteeShare):
-        return trustee_decryption_share(
-            election, tally, share, ceremony=ceremony, source=source, mixes=mixes
-        )
+        if ceremony is None:
+            return trustee_decryption_share(election, tally, share)
+        # run_tally has checked the chain once for every trustee present.
+        return _share_on_checked_chain(election, tally, share, source, mixes)
     raise InvalidInput(
         f"run_tally: expected a DecryptionShare or a TrusteeShare, got {type(share).__name__}"
     )
@@ -514,11 +564,13 @@ def run_tally(
             if mixes is None:
                 trustees = [share for share in given if isinstance(share, TrusteeShare)]
                 mixes = run_mixes(election, ceremony, source, trustees)
+            check_mix_chain(election, ceremony, source, mixes)
         decryption_shares = [
             _decryption_share(election, tally, share, ceremony, source, mixes or ())
             for share in given
         ]
-        result, _ = _publish(board, election, tally, decryption_shares, mixes)
+        checked = None if ceremony is None else (ceremony, source)
+        result, _ = _publish(board, election, tally, decryption_shares, mixes, checked)
         return result
     if head.kind is EntryKind.TALLY:
         result, _ = publish_result_of_board_tally(board, election_id)

@@ -23,20 +23,28 @@ decrypted by the trustees' threshold shares with one Chaum–Pedersen proof per 
   factor alpha^s_j per ciphertext of the last outputs with its proof, and
   :func:`combine_mixed_shares`: the answers in the clear (bounded discrete logarithms).
 
-Usage, for a program holding the board and the trustees' shares (``evote.tallying`` does this)::
+Usage. Each trustee mixes in turn on its own machine (the officer passes the documents on);
+``evote.tallying.run_tally`` does all of it in one process when it holds the trustees' shares::
 
     from evote.tally import mixnet
+    from evote.tallying import board_mix_input, trustee_decryption_share
 
-    source = mixnet.mix_input(election, ballots)           # the counted ballots, board order
-    mixes: list[mixnet.Mix] = []
-    for trustee in trustee_shares[: mixnet.required_mixes(ceremony)]:
-        mixes.append(mixnet.compute_mix(election, ceremony, trustee, source, mixes))
-    document = mixnet.mix_to_json(mixes[0])               # publish; read back with mix_from_json
+    source = board_mix_input(board, election)         # or mixnet.mix_input(election, ballots)
+    data = mixnet.mix_input_to_json(source)           # what the first trustee receives
+    mixes: list[mixnet.Mix] = []                      # each trustee, with its TrusteeShare:
+    mix = mixnet.compute_mix(election, ceremony, trustee, source, mixes)   # checks mixes first
+    mixes.append(mixnet.mix_from_json(election, mixnet.mix_to_json(mix)))  # published document
+    # ... until len(mixes) == mixnet.required_mixes(ceremony): max(2, t) distinct trustees
     mixnet.check_mix_chain(election, ceremony, source, mixes)
-    shares = [mixnet.compute_mixed_share(election, s, source, mixes) for s in trustee_shares]
+    share = trustee_decryption_share(                 # the tally's factors and the mixed ones
+        election, tally, trustee, ceremony=ceremony, source=source, mixes=mixes
+    )
+    # the officer: evote.tallying.combine_and_publish(board, election_id, tally, shares,
+    # mixes=mixes) combines, counts (spec 13) and publishes; or, by hand,
+    maxima = {q: election.manifest.questions[q].option_maximum for q in source.questions}
     answers = mixnet.combine_mixed_shares(
-        election, ceremony, source, mixes, shares, maxima={q: 4 for q in source.questions}
-    ).answers                                              # per question, per ballot, per option
+        election, ceremony, source, mixes, [s.mixed for s in shares if s.mixed], maxima
+    ).answers                                         # per question, per ballot, per option
 """
 
 from __future__ import annotations
