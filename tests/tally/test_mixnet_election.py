@@ -208,3 +208,46 @@ def test_the_mixnet_record_documents_follow_their_schemas(setting: Setting, tmp_
     result["questions"][1]["blank"] = 0
     with pytest.raises(jsonschema.ValidationError):
         validator("result").validate(result)
+
+
+def test_an_election_without_ballots_has_an_empty_chain(setting: Setting, tmp_path: Path) -> None:
+    board = Board(f"sqlite:///{tmp_path / 'board.sqlite'}", BOARD_KEY)
+    with board:
+        board.setup(setting.election, setting.ceremony)
+        board.open_election(ELECTION_ID)
+        board.close_election(ELECTION_ID)
+        result = run_tally(board, ELECTION_ID, setting.shares)
+        record = export_record(board, ELECTION_ID, tmp_path / "record")
+    report = verify_record(load_record(record))
+    assert report.ok, [(s.number, s.error) for s in report.steps if not s.ok]
+    judge = result.question("judge")
+    assert judge.answers == () and judge.winners == () and judge.ranking == ()
+    assert judge.distribution == (("a", (0, 0, 0)), ("b", (0, 0, 0)), ("c", (0, 0, 0)))
+    seat = result.question("seat")
+    assert seat.quota is None and seat.stages == () and seat.winners == ()
+    assert jsonstrict.loads((record / "tally.json").read_bytes(), "tally")["mixes"] == []
+
+
+def test_the_reader_refuses_a_tally_without_the_mixed_part(
+    setting: Setting, tmp_path: Path
+) -> None:
+    from evote.errors import InvalidRecord  # noqa: PLC0415
+    from evote.record.publish import published_tally_from_json_obj  # noqa: PLC0415
+    from evote.tally.wire import result_from_json  # noqa: PLC0415
+
+    with setting.closed_board(tmp_path) as board:
+        run_tally(board, ELECTION_ID, setting.shares)
+        record = export_record(board, ELECTION_ID, tmp_path / "record")
+    body = jsonstrict.loads((record / "tally.json").read_bytes(), "tally")
+    published_tally_from_json_obj(body, setting.election)
+    del body["shares"][1]["mixed"]
+    with pytest.raises(InvalidRecord, match=r"tally.shares\[1\].mixed: missing"):
+        published_tally_from_json_obj(body, setting.election)
+    result = jsonstrict.loads((record / "result.json").read_bytes(), "result")
+    result["questions"][1]["quota"] = 1  # STV fields on a grades question
+    with pytest.raises(InvalidInput, match=r"result.questions\[1\].quota: unknown field"):
+        result_from_json(jsonstrict.dumps(result))
+    del result["questions"][1]["quota"]
+    del result["questions"][3]["stages"]
+    with pytest.raises(InvalidInput, match="quota and stages come together"):
+        result_from_json(jsonstrict.dumps(result))
