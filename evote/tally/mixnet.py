@@ -243,6 +243,14 @@ def _check_source(election: Election, source: MixInput) -> None:
         )
     if len({len(answers) for answers in source.answers}) > 1:
         raise InvalidInput("mix input: questions with different numbers of answers")
+    for q, answers in zip(source.questions, source.answers, strict=True):
+        width = len(election.manifest.questions[q].options)
+        for i, answer in enumerate(answers):
+            if len(answer) != width:
+                raise InvalidInput(
+                    f"mix input: question {q} answer {i} has {len(answer)} ciphertexts for"
+                    f" {width} options"
+                )
 
 
 def _previous_outputs(source: MixInput, mixes: Sequence[Mix]) -> tuple[tuple[Answer, ...], ...]:

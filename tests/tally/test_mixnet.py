@@ -277,3 +277,12 @@ def test_mixed_shares_on_an_executor_are_the_sequential_ones(
         bad = replace(share, factors=tuple(factors))
         with pytest.raises(InvalidProof, match="question 2 answer 3 option 2"):
             mixnet.check_mixed_share(setup.election, bad, key, source, mixes, executor=pool)
+
+
+def test_an_input_whose_answers_do_not_fit_the_question_is_refused(setup: TallySetup) -> None:
+    source, _ = chain(setup)
+    narrow = replace(source, answers=(tuple(answer[:2] for answer in source.answers[0]),))
+    with pytest.raises(InvalidInput, match="question 2 answer 0 has 2 ciphertexts for 3 options"):
+        mixnet.check_mix_chain(setup.election, setup.ceremony, narrow, ())
+    with pytest.raises(InvalidInput, match="answer 0 has 2 ciphertexts"):
+        mixnet.mix_input_from_json(setup.election, mixnet.mix_input_to_json(narrow))
