@@ -251,3 +251,37 @@ def test_the_reader_refuses_a_tally_without_the_mixed_part(
     del result["questions"][3]["stages"]
     with pytest.raises(InvalidInput, match="quota and stages come together"):
         result_from_json(jsonstrict.dumps(result))
+
+
+def test_a_tally_stopped_after_its_tally_event_is_finished_from_the_board(
+    setting: Setting, tmp_path: Path
+) -> None:
+    """The officer's steps one by one (as the command line spreads them), stopped after the
+    TALLY event: run_tally counts the mixed answers from the published shares and mixes."""
+    from evote.tallying import (  # noqa: PLC0415
+        board_ceremony,
+        board_mix_input,
+        encrypted_tally,
+        publish_tally,
+        run_mixes,
+        tally_result,
+        trustee_decryption_share,
+    )
+
+    with setting.closed_board(tmp_path) as board:
+        election, tally = encrypted_tally(board, ELECTION_ID)
+        ceremony = board_ceremony(board, election)
+        source = board_mix_input(board, election)
+        mixes = run_mixes(election, ceremony, source, setting.shares[::-1])
+        assert [mix.trustee for mix in mixes] == [3, 2]
+        shares = [
+            trustee_decryption_share(
+                election, tally, trustee, ceremony=ceremony, source=source, mixes=mixes
+            )
+            for trustee in setting.shares[:2]
+        ]
+        result, combined = tally_result(election, ceremony, tally, shares, source, mixes)
+        publish_tally(board, election, ceremony, tally, shares, combined, mixes)
+        assert board.head(ELECTION_ID).kind is EntryKind.TALLY
+        assert run_tally(board, ELECTION_ID, ()) == result
+        assert result.question("judge").winners == ("a",)
