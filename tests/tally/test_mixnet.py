@@ -286,3 +286,37 @@ def test_an_input_whose_answers_do_not_fit_the_question_is_refused(setup: TallyS
         mixnet.check_mix_chain(setup.election, setup.ceremony, narrow, ())
     with pytest.raises(InvalidInput, match="answer 0 has 2 ciphertexts"):
         mixnet.mix_input_from_json(setup.election, mixnet.mix_input_to_json(narrow))
+
+
+def test_the_mixed_decryption_binds_its_place_as_spec_14_4_says(setup: TallySetup) -> None:
+    from evote.crypto.hashing import Purpose  # noqa: PLC0415
+    from evote.crypto.proofs import ProofContext, check_equal_logs  # noqa: PLC0415
+
+    source, mixes = chain(setup)
+    share = mixnet.compute_mixed_share(setup.election, setup.shares[1], source, mixes)
+    outputs = mixnet.mixed_outputs(source, mixes)[0]
+    ciphertext = outputs[1][2]  # answer 1, option 2: column 1 * 3 + 2
+    group = setup.election.group
+    binding = ("trustee", 2, "mixed", 2, "answer", 1, "option", 2, "beta", ciphertext.beta)
+    check_equal_logs(
+        group,
+        Purpose.DECRYPTION_PROOF,
+        ProofContext(setup.election.fingerprint, binding),
+        group.generator,
+        setup.ceremony.verification_key(2),
+        ciphertext.alpha,
+        share.factors[5],
+        share.proofs[5],
+    )
+    tally_binding = ("trustee", 2, "question", 2, "option", 2, "beta", ciphertext.beta)
+    with pytest.raises(InvalidProof):
+        check_equal_logs(
+            group,
+            Purpose.DECRYPTION_PROOF,
+            ProofContext(setup.election.fingerprint, tally_binding),
+            group.generator,
+            setup.ceremony.verification_key(2),
+            ciphertext.alpha,
+            share.factors[5],
+            share.proofs[5],
+        )
