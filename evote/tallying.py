@@ -343,9 +343,13 @@ def publish_tally(
     shares: Sequence[DecryptionShare],
     combined: CombinedTally,
     mixes: Sequence[Mix] | None = None,
+    *,
+    checked_on: MixInput | None = None,
 ) -> BoardEntry:
     """Append the TALLY event: the encrypted tally, every share, and who was combined; for an
-    election with questions counted by the mixnet, the ``mixes`` too (spec 14.6), required.
+    election with questions counted by the mixnet, the ``mixes`` too (spec 14.6), required:
+    the chain is checked on the board's mix input first, unless ``checked_on`` is that input,
+    on which the caller has just checked this chain.
 
     ``combined`` is what :func:`evote.tally.combine_shares` (or ``decrypt_counts``) returned
     for these shares. Before anything is written, each combined trustee's share is checked
@@ -353,12 +357,13 @@ def publish_tally(
     combination that the verifier would refuse); a bad one raises InvalidProof and the board
     is left as it was.
     """
-    source = None
+    source = checked_on
     if mixnet_questions(election.manifest):
         if mixes is None:
             raise InvalidInput("publish_tally: the election's mixnet questions need the mixes")
-        source = board_mix_input(board, election)
-        check_mix_chain(election, ceremony_result, source, mixes)
+        if source is None:
+            source = board_mix_input(board, election)
+            check_mix_chain(election, ceremony_result, source, mixes)
     elif mixes is not None:
         raise InvalidInput("publish_tally: mixes given for an election without a mixnet question")
     return _publish_tally(board, election, ceremony_result, tally, shares, combined, source, mixes)
@@ -444,7 +449,7 @@ def _publish(
         election, ceremony, tally, shares, source, mixes, chain_checked=checked is not None
     )
     # tally_result checked the chain on the board's input: publish without checking it again.
-    _publish_tally(board, election, ceremony, tally, shares, combined, source, mixes)
+    publish_tally(board, election, ceremony, tally, shares, combined, mixes, checked_on=source)
     publish_result(board, election, result)
     return result, combined
 
