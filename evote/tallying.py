@@ -16,6 +16,13 @@ and ``evote tally combine``, for a program that holds the board:
 * :func:`run_tally`: all of it, for shares at hand (computed elsewhere, or secret shares of
   trustees in this process, for tests and demos).
 
+An election with graded or ranked questions (counted by the mixnet, spec 14) needs the mix
+chain before the trustees decrypt: :func:`board_mix_input` gives its input, the trustees mix
+in turn (:func:`evote.tally.mixnet.compute_mix`, or :func:`run_mixes` in one process),
+:func:`trustee_decryption_share` then also decrypts the last mix's outputs, and
+:func:`combine_and_publish` / :func:`run_tally` take the ``mixes``, publish them in the TALLY
+event and count each question by its rule.
+
 Run again after a stop, :func:`run_tally` finishes what is left, as ``evote tally combine``
 does: a board whose head is the TALLY event gets the RESULT from its own published shares; a
 board that holds the result already returns it, writing nothing.
@@ -24,6 +31,7 @@ board that holds the result already returns it, writing nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from evote import jsonstrict
@@ -38,6 +46,7 @@ from evote.errors import (
     BoardIntegrityError,
     ContextMismatch,
     ElectionNotOpen,
+    InsufficientShares,
     InvalidInput,
     InvalidProof,
 )
@@ -52,8 +61,21 @@ from evote.tally.aggregate import EncryptedTally, aggregate
 from evote.tally.decryption import (
     CombinedTally,
     DecryptionShare,
+    Rejection,
     check_decryption_share,
     compute_decryption_share,
+)
+from evote.tally.mixnet import (
+    Mix,
+    MixInput,
+    check_mix_chain,
+    check_mixed_share,
+    combine_mixed_shares,
+    compute_mix,
+    compute_mixed_share,
+    mix_input,
+    mixnet_questions,
+    required_mixes,
 )
 from evote.tally.result import (
     ElectionResult,
@@ -65,6 +87,7 @@ from evote.tally.result import (
 
 __all__ = [
     "board_ceremony",
+    "board_mix_input",
     "combine_and_publish",
     "combine_and_publish_combined",
     "decryption_share_of",
@@ -73,6 +96,7 @@ __all__ = [
     "publish_result_of_board_tally",
     "publish_tally",
     "published_result",
+    "run_mixes",
     "run_tally",
     "trustee_decryption_share",
 ]
@@ -130,19 +154,87 @@ def board_ceremony(board: Board, election: Election) -> CeremonyResult:
 
 
 def trustee_decryption_share(
-    election: Election, tally: EncryptedTally, trustee: TrusteeShare
+    election: Election,
+    tally: EncryptedTally,
+    trustee: TrusteeShare,
+    *,
+    ceremony: CeremonyResult | None = None,
+    source: MixInput | None = None,
+    mixes: Sequence[Mix] = (),
 ) -> DecryptionShare:
     """The trustee's part: its factor and Chaum–Pedersen proof per tally column (spec 9.2).
 
+    For an election with a question counted by the mixnet, also its decryption of the last
+    mix's outputs (spec 14.4): ``ceremony``, the mix input ``source`` (:func:`board_mix_input`)
+    and the ``mixes`` are then required, and the chain is checked first (a trustee decrypts
+    only what a complete, valid chain produced: :func:`evote.tally.mixnet.check_mix_chain`).
     Raises InvalidInput if the share is of another group or does not match its verification
-    key.
+    key, or the mix arguments are missing; the chain's errors otherwise.
     """
     if tally.group is not election.group:
         raise InvalidInput(
             f"election {election.election_id!r}: the tally is on {tally.group.name}, the"
             f" election on {election.group.name}"
         )
-    return decryption_share_of(election.fingerprint, tally, trustee)
+    share = decryption_share_of(election.fingerprint, tally, trustee)
+    if not mixnet_questions(election.manifest):
+        return share
+    if ceremony is None or source is None:
+        raise InvalidInput(
+            f"election {election.election_id!r} has questions counted by the mixnet: the"
+            " trustee's share needs the ceremony, the mix input and the mixes"
+        )
+    check_mix_chain(election, ceremony, source, mixes)
+    return replace(share, mixed=compute_mixed_share(election, trustee, source, mixes))
+
+
+def _share_on_checked_chain(
+    election: Election,
+    tally: EncryptedTally,
+    trustee: TrusteeShare,
+    source: MixInput | None,
+    mixes: Sequence[Mix],
+) -> DecryptionShare:
+    """:func:`trustee_decryption_share` on a chain this process has just checked."""
+    if tally.group is not election.group:
+        raise InvalidInput(f"election {election.election_id!r}: the tally is of another group")
+    share = decryption_share_of(election.fingerprint, tally, trustee)
+    if source is None:
+        return share
+    return replace(share, mixed=compute_mixed_share(election, trustee, source, mixes))
+
+
+def board_mix_input(board: Board, election: Election) -> MixInput:
+    """The mix input (spec 14.1): the counted ballots' answers to the mixnet questions, in
+    board order (the last ballot of each credential, spec 10.6)."""
+    return mix_input(
+        election, (ballot for ballot, _ in board.counted_ballots(election.election_id))
+    )
+
+
+def run_mixes(
+    election: Election,
+    ceremony: CeremonyResult,
+    source: MixInput,
+    trustees: Sequence[TrusteeShare],
+) -> tuple[Mix, ...]:
+    """The mix chain (spec 14.2) by the first max(2, t) distinct trustees of ``trustees``
+    (1 when n = 1); none when no ballot was counted. InsufficientShares with fewer trustees."""
+    if source.size == 0:
+        return ()
+    distinct: dict[int, TrusteeShare] = {}
+    for trustee in trustees:
+        distinct.setdefault(trustee.index, trustee)
+    needed = required_mixes(ceremony)
+    if len(distinct) < needed:
+        raise InsufficientShares(
+            f"election {election.election_id!r}: {len(distinct)} trustees present to mix, the"
+            f" chain needs {needed} distinct trustees (max(2, t), spec 14.3)"
+        )
+    mixes: list[Mix] = []
+    for trustee in list(distinct.values())[:needed]:
+        mixes.append(compute_mix(election, ceremony, trustee, source, mixes))
+    return tuple(mixes)
 
 
 def decryption_share_of(
@@ -160,17 +252,65 @@ def decryption_share_of(
     )
 
 
+def _mixed_valid(
+    election: Election,
+    ceremony: CeremonyResult,
+    source: MixInput,
+    mixes: Sequence[Mix],
+    shares: Sequence[DecryptionShare],
+) -> tuple[list[DecryptionShare], list[Rejection]]:
+    """The shares whose mixed part checks (spec 14.4), and the others with the reason."""
+    keys = ceremony.verification_key_map()
+    kept: list[DecryptionShare] = []
+    rejected: list[Rejection] = []
+    for share in shares:
+        key = keys.get(share.trustee)
+        if key is None:
+            kept.append(share)  # refused by the combination, naming the unknown trustee
+            continue
+        if share.mixed is None or share.mixed.trustee != share.trustee:
+            rejected.append(
+                Rejection(share.trustee, f"trustee {share.trustee}: no mixed decryption")
+            )
+            continue
+        try:
+            check_mixed_share(election, share.mixed, key, source, mixes)
+        except InvalidProof as fault:
+            rejected.append(Rejection(share.trustee, str(fault)))
+            continue
+        kept.append(share)
+    return kept, rejected
+
+
 def tally_result(
     election: Election,
     ceremony: CeremonyResult,
     tally: EncryptedTally,
     shares: Sequence[DecryptionShare],
+    source: MixInput | None = None,
+    mixes: Sequence[Mix] | None = None,
+    *,
+    chain_checked: bool = False,
 ) -> tuple[ElectionResult, CombinedTally]:
     """Combine the shares, solve the counts and compute the checked result (spec 9.3 to 9.5).
 
+    For an election with questions counted by the mixnet, ``source`` and ``mixes`` are
+    required: the chain is checked, a share counts only if its mixed part checks too, and the
+    mixed answers are decrypted by the same combined trustees and counted (spec 14).
     Writes nothing: the recipes here and ``evote tally combine`` publish what it returns.
     Raises InsufficientShares, TallyOutOfRange, InvalidResult.
     """
+    mixnet = mixnet_questions(election.manifest)
+    mixed_rejected: list[Rejection] = []
+    if mixnet:
+        if source is None or mixes is None:
+            raise InvalidInput(
+                f"election {election.election_id!r} has questions counted by the mixnet: the"
+                " tally needs the mix input and the mixes"
+            )
+        if not chain_checked:
+            check_mix_chain(election, ceremony, source, mixes)
+        shares, mixed_rejected = _mixed_valid(election, ceremony, source, mixes, shares)
     counts, combined = decrypt_counts(
         election.manifest,
         tally,
@@ -179,9 +319,16 @@ def tally_result(
         ceremony.verification_key_map(),
         election.proof_context(),
     )
+    answers = None
+    if mixnet and source is not None and mixes is not None:
+        combined = replace(combined, rejected=(*mixed_rejected, *combined.rejected))
+        chosen = [s.mixed for s in shares if s.trustee in combined.trustees and s.mixed]
+        maxima = {q: election.manifest.questions[q].option_maximum for q in mixnet}
+        decrypted = combine_mixed_shares(election, ceremony, source, mixes, chosen, maxima)
+        answers = dict(zip(decrypted.questions, decrypted.answers, strict=True))
     turnout = turnout_of(tally)
-    result = compute_result(election.manifest, counts, turnout)
-    check_result(election.manifest, counts, turnout, result)
+    result = compute_result(election.manifest, counts, turnout, answers)
+    check_result(election.manifest, counts, turnout, result, answers)
     return result, combined
 
 
@@ -195,8 +342,14 @@ def publish_tally(
     tally: EncryptedTally,
     shares: Sequence[DecryptionShare],
     combined: CombinedTally,
+    mixes: Sequence[Mix] | None = None,
+    *,
+    checked_on: MixInput | None = None,
 ) -> BoardEntry:
-    """Append the TALLY event: the encrypted tally, every share, and who was combined.
+    """Append the TALLY event: the encrypted tally, every share, and who was combined; for an
+    election with questions counted by the mixnet, the ``mixes`` too (spec 14.6), required:
+    the chain is checked on the board's mix input first, unless ``checked_on`` is that input,
+    on which the caller has just checked this chain.
 
     ``combined`` is what :func:`evote.tally.combine_shares` (or ``decrypt_counts``) returned
     for these shares. Before anything is written, each combined trustee's share is checked
@@ -204,6 +357,29 @@ def publish_tally(
     combination that the verifier would refuse); a bad one raises InvalidProof and the board
     is left as it was.
     """
+    source = checked_on
+    if mixnet_questions(election.manifest):
+        if mixes is None:
+            raise InvalidInput("publish_tally: the election's mixnet questions need the mixes")
+        if source is None:
+            source = board_mix_input(board, election)
+            check_mix_chain(election, ceremony_result, source, mixes)
+    elif mixes is not None:
+        raise InvalidInput("publish_tally: mixes given for an election without a mixnet question")
+    return _publish_tally(board, election, ceremony_result, tally, shares, combined, source, mixes)
+
+
+def _publish_tally(
+    board: Board,
+    election: Election,
+    ceremony_result: CeremonyResult,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+    combined: CombinedTally,
+    source: MixInput | None,
+    mixes: Sequence[Mix] | None,
+) -> BoardEntry:
+    """:func:`publish_tally` with the mix input given and the chain already checked."""
     if tally.group is not election.group or ceremony_result.group is not election.group:
         raise ContextMismatch("publish_tally: the tally or the ceremony is of another group")
     context = election.proof_context()
@@ -219,6 +395,10 @@ def publish_tally(
             continue
         try:
             check_decryption_share(election.group, share, key, tally, context)
+            if source is not None and mixes is not None:
+                if share.mixed is None:
+                    raise InvalidProof(f"trustee {share.trustee}: no mixed decryption")
+                check_mixed_share(election, share.mixed, key, source, mixes)
         except InvalidProof as fault:
             rejected[share.trustee] = fault
             continue
@@ -230,11 +410,15 @@ def publish_tally(
             raise rejected[trustee]
         raise InvalidInput(f"publish_tally: trustee {trustee} was combined but has no share")
     kept = tuple(share for share in shares if accepted.get(share.trustee) is share)
-    published = PublishedTally(tally, kept, combined.trustees, combined.rejected)
+    published = PublishedTally(
+        tally,
+        kept,
+        combined.trustees,
+        combined.rejected,
+        None if mixes is None else tuple(mixes),
+    )
     body = published_tally_to_json_obj(election, published)
     return board.publish_tally(election.election_id, body)
-
-
 
 
 def publish_result(board: Board, election: Election, result: ElectionResult) -> BoardEntry:
@@ -251,19 +435,34 @@ def _publish(
     election: Election,
     tally: EncryptedTally,
     shares: Sequence[DecryptionShare],
+    mixes: Sequence[Mix] | None = None,
+    checked: tuple[CeremonyResult, MixInput | None] | None = None,
 ) -> tuple[ElectionResult, CombinedTally]:
-    ceremony = board_ceremony(board, election)
-    result, combined = tally_result(election, ceremony, tally, shares)
-    publish_tally(board, election, ceremony, tally, shares, combined)
+    """Tally and publish; ``checked``: the ceremony and mix input on which this process has
+    just checked the chain (it is not checked again)."""
+    if checked is None:
+        ceremony = board_ceremony(board, election)
+        source = board_mix_input(board, election) if mixnet_questions(election.manifest) else None
+    else:
+        ceremony, source = checked
+    result, combined = tally_result(
+        election, ceremony, tally, shares, source, mixes, chain_checked=checked is not None
+    )
+    # tally_result checked the chain on the board's input: publish without checking it again.
+    publish_tally(board, election, ceremony, tally, shares, combined, mixes, checked_on=source)
     publish_result(board, election, result)
     return result, combined
 
 
 def combine_and_publish(
-    board: Board, election_id: str, tally: EncryptedTally, shares: Sequence[DecryptionShare]
+    board: Board,
+    election_id: str,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+    mixes: Sequence[Mix] | None = None,
 ) -> ElectionResult:
     """The officer's last part (see :func:`combine_and_publish_combined`): the result."""
-    result, _ = combine_and_publish_combined(board, election_id, tally, shares)
+    result, _ = combine_and_publish_combined(board, election_id, tally, shares, mixes=mixes)
     return result
 
 
@@ -273,9 +472,13 @@ def combine_and_publish_combined(
     tally: EncryptedTally,
     shares: Sequence[DecryptionShare],
     progress: Callable[[int], None] | None = None,
+    mixes: Sequence[Mix] | None = None,
 ) -> tuple[ElectionResult, CombinedTally]:
     """The officer's last part: combine the shares, publish the tally and the result (spec 9.3
     to 9.5, 10.3); return the result.
+
+    For an election with questions counted by the mixnet, ``mixes`` is the checked mix chain
+    on the board's mix input (spec 14) and every share carries its mixed decryption.
 
     Also returns which shares were combined and which left out, and why (to report them).
     ``tally`` is the one :func:`encrypted_tally` gave the trustees; it must still be the tally
@@ -297,7 +500,7 @@ def combine_and_publish_combined(
             f"election {election_id!r}: not the tally of the counted ballots on the board;"
             " compute it again and have the trustees decrypt the new one"
         )
-    return _publish(board, election, tally, shares)
+    return _publish(board, election, tally, shares, mixes)
 
 
 def event_body(board: Board, election_id: str, position: int) -> Any:
@@ -311,19 +514,30 @@ def event_body(board: Board, election_id: str, position: int) -> Any:
 
 
 def _decryption_share(
-    election: Election, tally: EncryptedTally, share: object
+    election: Election,
+    tally: EncryptedTally,
+    share: object,
+    ceremony: CeremonyResult | None,
+    source: MixInput | None,
+    mixes: Sequence[Mix],
 ) -> DecryptionShare:
     if isinstance(share, DecryptionShare):
         return share
     if isinstance(share, TrusteeShare):
-        return trustee_decryption_share(election, tally, share)
+        if ceremony is None:
+            return trustee_decryption_share(election, tally, share)
+        # run_tally has checked the chain once for every trustee present.
+        return _share_on_checked_chain(election, tally, share, source, mixes)
     raise InvalidInput(
         f"run_tally: expected a DecryptionShare or a TrusteeShare, got {type(share).__name__}"
     )
 
 
 def run_tally(
-    board: Board, election_id: str, shares: Iterable[DecryptionShare | TrusteeShare]
+    board: Board,
+    election_id: str,
+    shares: Iterable[DecryptionShare | TrusteeShare],
+    mixes: Sequence[Mix] | None = None,
 ) -> ElectionResult:
     """Tally a closed election on ``board`` and publish it; return the result (spec 9, 10.3).
 
@@ -337,13 +551,31 @@ def run_tally(
     but not the RESULT, the result is computed from the board's own published shares
     (``shares`` is not read) and published; if the result is there, it is returned and nothing
     is written. ElectionNotOpen while the election is not closed.
+
+    An election with questions counted by the mixnet (spec 14) needs the mix chain: ``mixes``
+    if given (computed elsewhere, checked here), else made here by the first max(2, t)
+    distinct trustees among the TrusteeShares given (InsufficientShares with fewer).
     """
     head = board.head(election_id)
     _require_closed(head)
     if head.kind is EntryKind.CLOSE:
         election, tally = encrypted_tally(board, election_id)
-        decryption_shares = [_decryption_share(election, tally, share) for share in shares]
-        result, _ = _publish(board, election, tally, decryption_shares)
+        given = list(shares)
+        ceremony: CeremonyResult | None = None
+        source: MixInput | None = None
+        if mixnet_questions(election.manifest):
+            ceremony = board_ceremony(board, election)
+            source = board_mix_input(board, election)
+            if mixes is None:
+                trustees = [share for share in given if isinstance(share, TrusteeShare)]
+                mixes = run_mixes(election, ceremony, source, trustees)
+            check_mix_chain(election, ceremony, source, mixes)
+        decryption_shares = [
+            _decryption_share(election, tally, share, ceremony, source, mixes or ())
+            for share in given
+        ]
+        checked = None if ceremony is None else (ceremony, source)
+        result, _ = _publish(board, election, tally, decryption_shares, mixes, checked)
         return result
     if head.kind is EntryKind.TALLY:
         result, _ = publish_result_of_board_tally(board, election_id)
@@ -368,7 +600,10 @@ def publish_result_of_board_tally(
     body = event_body(board, election_id, head.position)
     published = published_tally_from_json_obj(body, election, f"board entry {head.position}")
     ceremony = board_ceremony(board, election)
-    result, _ = tally_result(election, ceremony, published.tally, published.shares)
+    source = board_mix_input(board, election) if published.mixes is not None else None
+    result, _ = tally_result(
+        election, ceremony, published.tally, published.shares, source, published.mixes
+    )
     publish_result(board, election, result)
     return result, published
 

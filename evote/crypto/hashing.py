@@ -30,6 +30,7 @@ class Purpose(StrEnum):
     DECRYPTION_PROOF = "decryption-proof"
     SHUFFLE_VECTOR = "shuffle-vector"
     SHUFFLE_PROOF = "shuffle-proof"
+    MIX = "mix"
     CREDENTIAL_SIGNATURE = "credential-signature"
     CREDENTIAL_KDF = "credential-kdf"
     CREDENTIAL_LIST = "credential-list"

@@ -134,6 +134,7 @@ def load_directory(directory: Path) -> ElectionRecord:
         result=result,
         entry_count=scan.count,
         combined_trustees=() if published is None else published.combined,
+        mixes=None if published is None else published.mixes,
     )
 
 

@@ -24,6 +24,7 @@ from evote.election import Election
 from evote.record.jsonl import read_entries
 from evote.tally.aggregate import EncryptedTally
 from evote.tally.decryption import DecryptionShare
+from evote.tally.mixnet import Mix
 from evote.tally.result import ElectionResult
 
 FORMAT_NAME: Final = "evote-record"
@@ -53,6 +54,9 @@ class ElectionRecord:
     result: ElectionResult | None
     entry_count: int = 0
     combined_trustees: tuple[int, ...] = ()
+    #: The mix chain of the questions counted by the mixnet (docs/spec.md section 14): None
+    #: when the tally is not published or the election has no such question.
+    mixes: tuple[Mix, ...] | None = None
 
     @property
     def election_id(self) -> str:

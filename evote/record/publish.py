@@ -11,7 +11,9 @@ write them are the tally's: :func:`evote.tallying.publish_tally` and
   product of the counted ciphertexts, the blank's, the number of counted ballots and their
   weight), every decryption share with its proofs (the form of
   :func:`evote.tally.wire.decryption_share_to_json`), the trustees whose shares were combined,
-  and the shares left out with the reason;
+  and the shares left out with the reason; for an election with a question counted by the
+  mixnet, also ``mixes`` (the mix documents in order, docs/spec.md section 14) and, in each
+  share, ``mixed`` (its decryption of the last mix's outputs);
 * RESULT: the form of :func:`evote.tally.wire.result_to_json`.
 
 Decoding is strict (:mod:`evote.jsonstrict`): unknown or missing fields, wrong types,
@@ -32,6 +34,7 @@ from evote.election import Election
 from evote.errors import ContextMismatch, EvoteError, InvalidInput, InvalidRecord
 from evote.tally.aggregate import EncryptedTally, QuestionShape, manifest_shape
 from evote.tally.decryption import DecryptionShare, Rejection
+from evote.tally.mixnet import Mix, mix_from_json_obj, mix_to_json_obj, mixnet_questions
 from evote.tally.result import ElectionResult
 from evote.tally.wire import (
     decryption_share_from_json,
@@ -64,6 +67,9 @@ class PublishedTally:
     shares: tuple[DecryptionShare, ...]
     combined: tuple[int, ...]
     rejected: tuple[Rejection, ...]
+    #: The mix chain (docs/spec.md section 14): a tuple iff the election has a question counted
+    #: by the mixnet (empty when no ballot was counted), None otherwise.
+    mixes: tuple[Mix, ...] | None = None
 
 
 def wrapped(fault: Exception) -> str:
@@ -110,7 +116,8 @@ def encrypted_tally_shape(obj: Any, where: str = "encrypted_tally") -> tuple[Que
     for q, value in enumerate(_READ.array(fields["questions"], f"{where}.questions", 1)):
         here = f"{where}.questions[{q}]"
         item = _READ.object(value, here, ("options", "blank"))
-        options = _READ.array(item["options"], f"{here}.options", 1)
+        # 0 options: a question counted by the mixnet (spec 9.1).
+        options = _READ.array(item["options"], f"{here}.options", 0)
         shape.append(QuestionShape(len(options), item["blank"] is not None))
     return tuple(shape)
 
@@ -176,7 +183,7 @@ def _next_ciphertext(elements: Any) -> Ciphertext:
 def published_tally_to_json_obj(election: Election, published: PublishedTally) -> dict[str, Any]:
     """The JSON body of the TALLY event (and the record's ``tally.json``)."""
     group = election.group
-    return {
+    body: dict[str, Any] = {
         "kind": TALLY_KIND,
         "version": TALLY_VERSION,
         "group": group.name,
@@ -192,13 +199,24 @@ def published_tally_to_json_obj(election: Election, published: PublishedTally) -
             for rejection in published.rejected
         ],
     }
+    if published.mixes is not None:
+        body["mixes"] = [mix_to_json_obj(mix) for mix in published.mixes]
+    return body
 
 
 def published_tally_from_json_obj(
     body: Any, election: Election, where: str = "tally"
 ) -> PublishedTally:
     """Strictly decode a TALLY event body; proofs are not checked (the verifier does)."""
-    fields = _READ.object(body, where, _TALLY_FIELDS)
+    fields = _READ.object(body, where, _TALLY_FIELDS, ("mixes",))
+    mixnet = bool(mixnet_questions(election.manifest))
+    if ("mixes" in fields) != mixnet:
+        _READ.fail(
+            f"{where}.mixes",
+            "missing: the election has a question counted by the mixnet"
+            if mixnet
+            else "unknown field: the election has no question counted by the mixnet",
+        )
     kind = _READ.string(fields["kind"], f"{where}.kind")
     if kind != TALLY_KIND:
         _READ.fail(f"{where}.kind", f"expected {TALLY_KIND!r}, got {kind!r}")
@@ -222,6 +240,22 @@ def published_tally_from_json_obj(
             )
         except (InvalidInput, ContextMismatch) as fault:
             raise InvalidRecord(wrapped(fault)) from fault
+        if (shares[-1].mixed is not None) != mixnet:
+            _READ.fail(
+                f"{here}.mixed",
+                "missing: the election has a question counted by the mixnet"
+                if mixnet
+                else "unknown field: the election has no question counted by the mixnet",
+            )
+    mixes = None
+    if mixnet:
+        decoded = []
+        for i, value in enumerate(_READ.array(fields["mixes"], f"{where}.mixes", 0, 1000)):
+            try:
+                decoded.append(mix_from_json_obj(election, value, f"{where}.mixes[{i}]"))
+            except (InvalidInput, ContextMismatch) as fault:
+                raise InvalidRecord(wrapped(fault)) from fault
+        mixes = tuple(decoded)
     combined = tuple(
         _READ.integer(value, f"{where}.combined[{i}]", 1, 1000)
         for i, value in enumerate(_READ.array(fields["combined"], f"{where}.combined"))
@@ -235,7 +269,7 @@ def published_tally_from_json_obj(
                 _READ.string(item["reason"], f"{where}.rejected[{i}].reason", MAX_REASON_LENGTH),
             )
         )
-    return PublishedTally(tally, tuple(shares), combined, tuple(rejected))
+    return PublishedTally(tally, tuple(shares), combined, tuple(rejected), mixes)
 
 
 def _expect_text(value: Any, expected: str, where: str) -> None:

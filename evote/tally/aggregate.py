@@ -96,8 +96,17 @@ class EncryptedTally:
 
 
 def manifest_shape(manifest: Manifest) -> tuple[QuestionShape, ...]:
-    """The shape of a ballot under ``manifest``."""
-    return tuple(QuestionShape(len(q.options), q.blank_allowed) for q in manifest.questions)
+    """The shape of the encrypted tally under ``manifest``.
+
+    A question counted by the mixnet (docs/spec.md section 14) has no tally column: its shape
+    is 0 options and no blank, and its ciphertexts are skipped by the aggregation (spec 9.1).
+    """
+    return tuple(
+        QuestionShape(0, False)
+        if q.counted_by_mixnet
+        else QuestionShape(len(q.options), q.blank_allowed)
+        for q in manifest.questions
+    )
 
 
 class _Accumulator:
@@ -145,6 +154,10 @@ def _flatten(
         raise InvalidBallot(f"{where}: {len(options)} questions, the election has {len(shape)}")
     row: list[Ciphertext] = []
     for q, (expected, answers, blank) in enumerate(zip(shape, options, blanks, strict=True)):
+        if expected.options == 0:
+            # A question counted by the mixnet (every manifest question has an option):
+            # its answers are mixed and decrypted one by one, never summed (spec 9.1, 14).
+            continue
         if len(answers) != expected.options:
             raise InvalidBallot(
                 f"{where}, question {q}: {len(answers)} options, expected {expected.options}"

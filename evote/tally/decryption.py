@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from evote.crypto.dlog import discrete_log
 from evote.crypto.groups import Element, Group
@@ -26,17 +27,23 @@ from evote.crypto.shamir import lagrange_coefficients
 from evote.errors import InsufficientShares, InvalidInput, InvalidProof
 from evote.tally.aggregate import EncryptedTally
 
+if TYPE_CHECKING:
+    from evote.tally.mixnet import MixedShare
+
 
 @dataclass(frozen=True, slots=True)
 class DecryptionShare:
     """Trustee ``trustee``'s factors alpha^{s_j}, one per tally column, with their proofs.
 
-    Columns are in :meth:`EncryptedTally.columns` order.
+    Columns are in :meth:`EncryptedTally.columns` order. ``mixed`` is the trustee's
+    decryption of the mixed answers (docs/spec.md section 14.4): present (possibly with no
+    factor) iff the election has a question counted by the mixnet, else None.
     """
 
     trustee: int
     factors: tuple[Element, ...]
     proofs: tuple[Proof, ...]
+    mixed: MixedShare | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
-from evote.ballots.manifest import BudgetQuestion, Manifest, QuestionKind
+from evote.ballots.manifest import (
+    BudgetQuestion,
+    GradesQuestion,
+    Manifest,
+    Question,
+    QuestionKind,
+    RankingQuestion,
+    RankingRule,
+)
 from evote.crypto.groups import Element
 from evote.crypto.proofs import ProofContext
 from evote.errors import InvalidInput, InvalidResult
@@ -27,6 +35,7 @@ from evote.tally.decryption import (
     combine_shares,
     solve_counts,
 )
+from evote.tally.rules import majority_judgment, ranking_from_ranks, schulze, stv
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +55,30 @@ class Turnout:
 
 
 @dataclass(frozen=True, slots=True)
+class StageResult:
+    """One stage of an STV count (docs/spec.md section 13.3), options named by their ids.
+
+    ``votes`` lists every option with its votes after the stage, in units of 10^-5.
+    """
+
+    action: str
+    option: str | None
+    votes: tuple[tuple[str, int], ...]
+    elected: tuple[str, ...]
+    excluded: tuple[str, ...]
+    non_transferable: int
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionResult:
-    """One question's result; ``winners`` and ``spent`` only for a budget question."""
+    """One question's result; ``winners`` and ``spent`` only for a budget question.
+
+    A question counted by the mixnet (spec 14.5) has no ``counts`` (empty) and instead
+    ``distribution`` (per option, the ballots per grade in the manifest's order, or per rank
+    1..n), ``answers`` (the decrypted answers in the mixed order), ``ranking`` (groups of option
+    ids, best first; for STV the elected, in order of election) and, for STV, ``quota`` and
+    ``stages``; ``winners`` are the first group (majority judgment, Schulze) or the elected.
+    """
 
     question_id: str
     kind: QuestionKind
@@ -56,6 +87,11 @@ class QuestionResult:
     turnout: int
     winners: tuple[str, ...] = ()
     spent: int | None = None
+    distribution: tuple[tuple[str, tuple[int, ...]], ...] | None = None
+    answers: tuple[tuple[int, ...], ...] | None = None
+    ranking: tuple[tuple[str, ...], ...] | None = None
+    quota: int | None = None
+    stages: tuple[StageResult, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +121,10 @@ def _check_counts(manifest: Manifest, counts: DecryptedCounts, turnout: Turnout)
         zip(questions, counts.options, counts.blanks, strict=True)
     ):
         where = f"question {q} ({question.id})"
+        if question.counted_by_mixnet:
+            if row or blank is not None:
+                raise InvalidInput(f"{where}: counted by the mixnet, it has no tally columns")
+            continue
         if len(row) != len(question.options):
             raise InvalidInput(f"{where}: {len(row)} counts for {len(question.options)} options")
         bound = turnout.weight * question.option_maximum
@@ -101,11 +141,135 @@ def _check_counts(manifest: Manifest, counts: DecryptedCounts, turnout: Turnout)
             raise InvalidInput(f"{where}: blank count {blank} outside [0, {turnout.weight}]")
 
 
-def compute_result(manifest: Manifest, counts: DecryptedCounts, turnout: Turnout) -> ElectionResult:
-    """The result that ``counts`` give under ``manifest``'s rules."""
+MixedAnswers = Mapping[int, Sequence[Sequence[int]]]
+
+
+def _grades_result(
+    question: GradesQuestion, answers: Sequence[tuple[int, ...]], turnout: int
+) -> QuestionResult:
+    """Majority judgment (spec 13.1) over grade integers v = G − 1 − p (p: the position in
+    the manifest's grade list, best first)."""
+    ids = question.option_ids
+    grades = len(question.grades)
+    distribution = [[0] * grades for _ in ids]
+    for answer in answers:
+        for o, value in enumerate(answer):
+            distribution[o][grades - 1 - value] += 1
+    ranking: tuple[tuple[str, ...], ...] = ()
+    if answers:
+        outcome = majority_judgment(answers, len(ids), grades)
+        ranking = tuple(tuple(ids[o] for o in group) for group in outcome.ranking)
+    return QuestionResult(
+        question_id=question.id,
+        kind=question.kind,
+        counts=(),
+        blank=None,
+        turnout=turnout,
+        winners=ranking[0] if ranking else (),
+        distribution=tuple((i, tuple(row)) for i, row in zip(ids, distribution, strict=True)),
+        answers=tuple(answers),
+        ranking=ranking,
+    )
+
+
+def _ranking_result(
+    question: RankingQuestion, answers: Sequence[tuple[int, ...]], turnout: int
+) -> QuestionResult:
+    """Schulze (spec 13.2) or STV (13.3) over the rankings the rank vectors give (spec 14.5:
+    read up to the first gap or tie, :func:`ranking_from_ranks`)."""
+    ids = question.option_ids
+    n = len(ids)
+    rankings = [ranking_from_ranks(answer) for answer in answers]
+    distribution = [[0] * n for _ in ids]
+    for ranking in rankings:
+        for place, o in enumerate(ranking):
+            distribution[o][place] += 1
+    groups: tuple[tuple[str, ...], ...] = ()
+    winners: tuple[str, ...] = ()
+    quota = None
+    stages: tuple[StageResult, ...] | None = None
+    if question.rule is RankingRule.STV:
+        stages = ()
+        if any(rankings):
+            outcome = stv(rankings, n, question.seats or 1)
+            winners = tuple(ids[o] for o in outcome.elected)
+            groups = tuple((winner,) for winner in winners)
+            quota = outcome.quota
+            stages = tuple(
+                StageResult(
+                    stage.action,
+                    None if stage.option is None else ids[stage.option],
+                    tuple(zip(ids, stage.votes, strict=True)),
+                    tuple(ids[o] for o in stage.elected),
+                    tuple(ids[o] for o in stage.excluded),
+                    stage.non_transferable,
+                )
+                for stage in outcome.stages
+            )
+    elif rankings:
+        schulze_ranking = schulze(rankings, n).ranking
+        groups = tuple(tuple(ids[o] for o in group) for group in schulze_ranking)
+        winners = groups[0]
+    return QuestionResult(
+        question_id=question.id,
+        kind=question.kind,
+        counts=(),
+        blank=None,
+        turnout=turnout,
+        winners=winners,
+        distribution=tuple((i, tuple(row)) for i, row in zip(ids, distribution, strict=True)),
+        answers=tuple(answers),
+        ranking=groups,
+        quota=quota,
+        stages=stages,
+    )
+
+
+def _mixed_result(
+    question: Question, answers: Sequence[Sequence[int]], turnout: Turnout, where: str
+) -> QuestionResult:
+    width = len(question.options)
+    maximum = question.option_maximum
+    checked = []
+    for i, answer in enumerate(answers):
+        if len(answer) != width or any(type(v) is not int or not 0 <= v <= maximum for v in answer):
+            raise InvalidInput(f"{where} answer {i}: not {width} values in [0, {maximum}]")
+        checked.append(tuple(answer))
+    if len(checked) != turnout.ballots:
+        raise InvalidInput(f"{where}: {len(checked)} answers for {turnout.ballots} ballots")
+    if isinstance(question, GradesQuestion):
+        return _grades_result(question, checked, turnout.weight)
+    if isinstance(question, RankingQuestion):
+        return _ranking_result(question, checked, turnout.weight)
+    raise InvalidInput(f"{where}: a {question.kind.value} question is not counted by the mixnet")
+
+
+def compute_result(
+    manifest: Manifest,
+    counts: DecryptedCounts,
+    turnout: Turnout,
+    mixed: MixedAnswers | None = None,
+) -> ElectionResult:
+    """The result that ``counts`` give under ``manifest``'s rules.
+
+    ``mixed`` holds, per question counted by the mixnet (manifest index), the decrypted answers
+    in the mixed order (spec 14.4); it is required iff the manifest has such a question.
+    """
     _check_counts(manifest, counts, turnout)
+    mixnet = [q for q, question in enumerate(manifest.questions) if question.counted_by_mixnet]
+    if sorted(mixed or {}) != mixnet:
+        raise InvalidInput(
+            f"mixed answers for questions {sorted(mixed or {})}, the manifest's mixnet questions"
+            f" are {mixnet}"
+        )
     results = []
-    for question, row, blank in zip(manifest.questions, counts.options, counts.blanks, strict=True):
+    for q, (question, row, blank) in enumerate(
+        zip(manifest.questions, counts.options, counts.blanks, strict=True)
+    ):
+        if mixed is not None and q in mixed:
+            where = f"question {q} ({question.id})"
+            results.append(_mixed_result(question, mixed[q], turnout, where))
+            continue
         winners: tuple[str, ...] = ()
         spent = None
         if isinstance(question, BudgetQuestion):
@@ -127,10 +291,22 @@ def compute_result(manifest: Manifest, counts: DecryptedCounts, turnout: Turnout
 
 
 def check_result(
-    manifest: Manifest, counts: DecryptedCounts, turnout: Turnout, result: ElectionResult
+    manifest: Manifest,
+    counts: DecryptedCounts,
+    turnout: Turnout,
+    result: ElectionResult,
+    mixed: MixedAnswers | None = None,
 ) -> None:
-    """Recompute the result with :func:`compute_result`; InvalidResult names what differs."""
-    expected = compute_result(manifest, counts, turnout)
+    """Recompute the result with :func:`compute_result`; InvalidResult names what differs.
+
+    Without ``mixed`` for a manifest with questions counted by the mixnet, only the other
+    questions' entries are compared (the verifier's step 11.14; step 11.18 compares all).
+    """
+    partial = mixed is None and any(q.counted_by_mixnet for q in manifest.questions)
+    if partial:
+        expected = _without_mixnet(manifest, counts, turnout, result)
+    else:
+        expected = compute_result(manifest, counts, turnout, mixed)
     if result == expected:
         return
     if result.election_id != expected.election_id:
@@ -152,6 +328,27 @@ def check_result(
                     f" the counts give {computed!r}"
                 )
     raise InvalidResult("result: differs from the one the counts give")
+
+
+def _without_mixnet(
+    manifest: Manifest, counts: DecryptedCounts, turnout: Turnout, result: ElectionResult
+) -> ElectionResult:
+    """The expected result with the mixnet questions' entries taken from ``result`` (when
+    ``result`` has them at their place, id and kind): what compares the other questions only."""
+    stand_in = {
+        q: [[0] * len(question.options)] * turnout.ballots
+        for q, question in enumerate(manifest.questions)
+        if question.counted_by_mixnet
+    }
+    expected = compute_result(manifest, counts, turnout, stand_in)
+    questions = list(expected.questions)
+    for q in stand_in:
+        wanted = questions[q]
+        if q < len(result.questions):
+            given = result.questions[q]
+            if (given.question_id, given.kind) == (wanted.question_id, wanted.kind):
+                questions[q] = given
+    return ElectionResult(expected.election_id, expected.turnout, tuple(questions))
 
 
 def decrypt_counts(

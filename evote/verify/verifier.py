@@ -63,7 +63,16 @@ from evote.tally.decryption import (
     combine_shares,
     solve_counts,
 )
-from evote.tally.result import DecryptedCounts, check_result, turnout_of
+from evote.tally.mixnet import (
+    Mix,
+    MixInput,
+    check_mix_chain,
+    check_mixed_share,
+    combine_mixed_shares,
+    mix_input,
+    mixnet_questions,
+)
+from evote.tally.result import DecryptedCounts, MixedAnswers, check_result, turnout_of
 from evote.verify.cluster import SharingExecutor
 from evote.verify.facts import FactStore
 from evote.verify.report import Anchors, AuditReport, StepReport, StepStatus, VerificationReport
@@ -108,6 +117,9 @@ STEPS: Final = (
     ("11.12", "combination"),
     ("11.13", "discrete logarithms"),
     ("11.14", "result and winners"),
+    ("11.16", "mix chain"),
+    ("11.17", "mixed decryptions"),
+    ("11.18", "count"),
 )
 
 
@@ -211,6 +223,8 @@ class _Verifier:
         self.ballots = _BallotPass()
         self.combined: CombinedTally | None = None
         self.counts: DecryptedCounts | None = None
+        self.mix_source: MixInput | None = None
+        self.mixed: MixedAnswers | None = None
 
     # -- the runner ---------------------------------------------------------------------
 
@@ -232,6 +246,9 @@ class _Verifier:
             "11.12": (self.combination, ("11.11",)),
             "11.13": (self.discrete_logs, ("11.12",)),
             "11.14": (self.result, ("11.13",)),
+            "11.16": (self.mix_chain, ("11.7", "11.8", "11.9")),
+            "11.17": (self.mixed_decryptions, ("11.12", "11.16")),
+            "11.18": (self.count, ("11.13", "11.17")),
         }
         try:
             for number, name in STEPS:
@@ -785,6 +802,95 @@ class _Verifier:
             raise _Blocked("no decrypted counts (step 11.13)")
         check_result(self.election.manifest, self.counts, turnout_of(tally), result)
         return len(result.questions)
+
+    # -- 11.16 to 11.18: the questions counted by the mixnet (spec 14) -------------------------
+
+    def _mixes(self) -> tuple[Mix, ...] | None:
+        """The published chain; None (the step passes with 0 items) without mixnet questions."""
+        if not mixnet_questions(self.election.manifest):
+            return None
+        self._published_tally()
+        mixes = self.record.mixes
+        if mixes is None:
+            raise InvalidRecord("the tally holds no mixes for the election's mixnet questions")
+        return mixes
+
+    def _counted_ballots(self) -> Iterator[EncryptedBallot]:
+        """The counted ballots in board order: every ballot entry that no later one replaced."""
+        _, facts = self._finished_pass()
+        superseded = {position for position, _ in facts.superseded()}
+        for position, payload in self.record.ballot_lines():
+            if position not in superseded:
+                yield decode_ballot(self.election, payload)
+
+    def mix_chain(self) -> int:
+        """11.16: the mix input recomputed from the counted ballots; every mix's position,
+        signature and trustee, the number of mixes, every proof of shuffle (spec 14.3)."""
+        mixes = self._mixes()
+        if mixes is None:
+            return 0
+        source = mix_input(self.election, self._counted_ballots())
+        check_mix_chain(self.election, self.record.ceremony, source, mixes)
+        self.mix_source = source
+        return len(mixes)
+
+    def mixed_decryptions(self) -> int:
+        """11.17: every mixed factor's proof against K_j; the combined trustees' factors give
+        every mixed answer in [0, the option's maximum] (spec 14.4)."""
+        mixes = self._mixes()
+        if mixes is None:
+            return 0
+        source = self.mix_source
+        if source is None or self.combined is None:
+            raise _Blocked("no mix input or no combination (steps 11.12, 11.16)")
+        keys = self.record.ceremony.verification_key_map()
+        checked = 0
+        for share in self.record.shares:
+            if share.mixed is None or share.mixed.trustee != share.trustee:
+                raise InvalidProof(f"trustee {share.trustee}: no mixed decryption")
+            check_mixed_share(
+                self.election,
+                share.mixed,
+                keys[share.trustee],
+                source,
+                mixes,
+                executor=self.executor,
+            )
+            checked += len(share.mixed.factors)
+        chosen = [s.mixed for s in self.record.shares if s.trustee in self.combined.trustees]
+        manifest = self.election.manifest
+        decrypted = combine_mixed_shares(
+            self.election,
+            self.record.ceremony,
+            source,
+            mixes,
+            [share for share in chosen if share is not None],
+            {q: manifest.questions[q].option_maximum for q in source.questions},
+        )
+        if decrypted.trustees != self.combined.trustees:
+            raise InvalidResult(
+                f"mixed answers combined by trustees {list(decrypted.trustees)}, the tally by"
+                f" {list(self.combined.trustees)}"
+            )
+        self.mixed = dict(zip(decrypted.questions, decrypted.answers, strict=True))
+        return checked
+
+    def count(self) -> int:
+        """11.18: the result's entries for the mixnet questions recounted from the decrypted
+        answers with the question's rule (spec 13, 14.6), and the whole result compared."""
+        mixes = self._mixes()
+        if mixes is None:
+            return 0
+        tally = self._published_tally()
+        result = self.record.result
+        if result is None:
+            if self.kinds[EntryKind.RESULT]:
+                raise InvalidRecord("a result is on the board, but the record holds none")
+            raise _Skip("no result published yet")
+        if self.counts is None or self.mixed is None:
+            raise _Blocked("no decrypted counts or answers (steps 11.13, 11.17)")
+        check_result(self.election.manifest, self.counts, turnout_of(tally), result, self.mixed)
+        return sum(len(answers) for answers in self.mixed.values())
 
 
 def read_record(path: Path) -> tuple[ElectionRecord | None, StepReport]:

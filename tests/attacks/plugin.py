@@ -39,7 +39,7 @@ ROWS: Final[tuple[str, ...]] = (
     *(f"C{i}" for i in range(1, 13)),
     *(f"D{i}" for i in range(1, 5)),
     *(f"E{i}" for i in range(1, 7)),
-    *(f"F{i}" for i in range(1, 6)),
+    *(f"F{i}" for i in range(1, 10)),
     *(f"G{i}" for i in range(1, 4)),
     *(f"H{i}" for i in range(1, 5)),
 )
