@@ -27,6 +27,8 @@ step                       reads                                  writes (under 
                            (anyone may run it)
 :func:`ceremony_judge`     announce, commit, commitments,         nothing: the verdicts
                            complaints, answer files
+:func:`trustee_write_mix`  (the CLI reads the board and the        mix-<k>.json
+                           previous mixes, docs/spec.md 14)
 =========================  =====================================  ========================
 
 The ``evote trustee`` commands (:mod:`evote.cli.trustee`) wrap these functions one to one.
@@ -882,6 +884,35 @@ def ceremony_finalize(
         raise CeremonyError(f"{target}: a ceremony result is already there")
     keyfile.write_atomically(target, wire.ceremony_result_to_json(result))
     return result
+
+
+# -- the mix ----------------------------------------------------------------------------------
+
+
+def written_mixes(workdir: str | os.PathLike[str]) -> list[Path]:
+    """The mix documents this trustee has written (``out/mix-<k>.json``): at most one, since a
+    trustee mixes once in a chain (docs/spec.md section 14)."""
+    return sorted((Path(workdir) / OUT_DIR).glob("mix-*.json"))
+
+
+def trustee_write_mix(workdir: str | os.PathLike[str], position: int, document: bytes) -> Path:
+    """Write this trustee's mix ``document`` (mix number ``position``) as ``out/mix-<k>.json``.
+
+    Written ahead like every step (``pending.json``): a stop after the mix was decided leaves
+    the very same document to be written by the next ``evote trustee`` command, never a second
+    shuffle. A trustee who has written a mix already is refused (CeremonyError naming it).
+    """
+    folder = _Workdir(workdir)
+    state = folder.require(stages.MIX)
+    earlier = written_mixes(folder.path)
+    if earlier:
+        raise CeremonyError(
+            f"trustee {state.index} has mixed already ({earlier[0]}): give that file to the"
+            " officer; a trustee mixes once in a chain"
+        )
+    name = f"{OUT_DIR}/mix-{position}.json"
+    folder.apply(stages.MIX, state, [(name, document)])
+    return folder.path / name
 
 
 # -- key files for the tally ------------------------------------------------------------------

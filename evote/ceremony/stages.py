@@ -50,8 +50,9 @@ SEND: Final = Step("send", "send shares", Stage.REVEALED, Stage.SENT)
 RECEIVE: Final = Step("receive", "receive shares", Stage.SENT, Stage.RECEIVED)
 ANSWER: Final = Step("answer", "answer complaints", Stage.RECEIVED, Stage.RECEIVED)
 CONFIRM: Final = Step("confirm", "confirm", Stage.RECEIVED, Stage.CONFIRMED)
+MIX: Final = Step("mix", "mix", Stage.CONFIRMED, Stage.CONFIRMED)
 DECRYPT: Final = Step("decrypt", "decrypt", Stage.CONFIRMED, Stage.CONFIRMED)
-STEPS: Final = (INIT, COMMIT, REVEAL, SEND, RECEIVE, ANSWER, CONFIRM, DECRYPT)
+STEPS: Final = (INIT, COMMIT, REVEAL, SEND, RECEIVE, ANSWER, CONFIRM, MIX, DECRYPT)
 STEPS_BY_NAME: Final = {step.name: step for step in STEPS}
 
 # What to say a trustee at each stage does next (the steps that need it, with when).
@@ -62,7 +63,8 @@ _NEXT: Final = {
     Stage.SENT: RECEIVE.command,
     Stage.RECEIVED: f"{ANSWER.command} (if a complaint names this trustee), then"
     f" {CONFIRM.command}",
-    Stage.CONFIRMED: f"evote ceremony finalize, then {DECRYPT.command} once the tally exists",
+    Stage.CONFIRMED: f"evote ceremony finalize, then {DECRYPT.command} once the tally exists"
+    f" (first {MIX.command}, in turn, for an election with graded or ranked questions)",
 }
 
 

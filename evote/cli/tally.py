@@ -17,6 +17,8 @@ from typing import Any
 from evote.board.board import Board
 from evote.board.chain import EntryKind
 from evote.board.store import Head
+from evote.ceremony.dkg import CeremonyResult
+from evote.cli import mixing
 from evote.cli.progress import Progress
 from evote.cli.workspace import (
     TALLY_FORMAT,
@@ -31,15 +33,17 @@ from evote.cli.workspace import (
     write_public,
 )
 from evote.election import Election
-from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
+from evote.errors import ContextMismatch, ElectionNotOpen, EvoteError, InvalidInput
 from evote.record import export_record, load_record
 from evote.record.archive import write_archive
 from evote.record.documents import INDEX as RECORD_INDEX
 from evote.tally.decryption import DecryptionShare
+from evote.tally.mixnet import check_mix_chain, mix_input_to_json, required_mixes
 from evote.tally.result import ElectionResult, turnout_of
 from evote.tally.wire import decryption_share_from_json, result_to_json
 from evote.tallying import (
     board_ceremony,
+    board_mix_input,
     combine_and_publish_combined,
     encrypted_tally,
     publish_result_of_board_tally,
@@ -67,19 +71,110 @@ def _require_closed(election_dir: ElectionDir, head: Head) -> None:
 
 def _tally(args: argparse.Namespace) -> int:
     election_dir = ElectionDir(require_election_option(args))
-    with election_dir.board() as board, Progress("tally: ballots", None) as bar:
+    source, needed = None, 0
+    with election_dir.board() as board:
         _require_closed(election_dir, election_dir.head(board))
-        election, tally = encrypted_tally(board, election_dir.election_id, bar.advance)
+        with Progress("tally: ballots", None) as bar:
+            election, tally = encrypted_tally(board, election_dir.election_id, bar.advance)
+        if mixing.has_mixnet_questions(election):
+            source = board_mix_input(board, election)
+            needed = required_mixes(board_ceremony(board, election))
     path = write_public(election_dir.tally_path, tally_to_json(election, tally))
     print(
         f"encrypted tally of {tally.ballot_count} counted ballots (total weight"
         f" {tally.total_weight}), election fingerprint {election.fingerprint.hex()}"
     )
     print(f"wrote {path}")
+    if source is None:
+        print(
+            "next: give it and ceremony.json to the trustees; each present trustee runs"
+            " 'evote trustee decrypt'; then 'evote tally combine'"
+        )
+        return 0
+    input_path = write_public(mixing.mix_input_path(election_dir), mix_input_to_json(source))
+    # The chain's folder, empty until the first mix is added: what the first mixer is given.
+    mixing.mixes_dir(election_dir).mkdir(exist_ok=True)
     print(
-        "next: give it and ceremony.json to the trustees; each present trustee runs"
-        " 'evote trustee decrypt'; then 'evote tally combine'"
+        f"wrote {input_path}: the {source.size} answers of the questions counted by the mixnet"
+        f" ({', '.join(election.manifest.questions[q].id for q in source.questions)})"
     )
+    if source.size == 0:
+        print(
+            "no counted ballot: there is nothing to mix and the chain stays empty; next: the"
+            " trustees decrypt ('evote trustee decrypt'), then 'evote tally combine'"
+        )
+        return 0
+    print(
+        f"next: at least {needed} trustees"
+        " mix in turn ('evote trustee mix'), each mix collected with 'evote tally add-mix';"
+        " then the trustees decrypt ('evote trustee decrypt') and 'evote tally combine'"
+    )
+    return 0
+
+
+# -- add-mix ----------------------------------------------------------------------------------
+
+
+def _add_mix(args: argparse.Namespace) -> int:
+    """Check one trustee's mix against the chain collected so far and add it to the chain.
+
+    The whole chain is checked again with the new mix (docs/spec.md 14.3: position, signature,
+    distinct trustees, every proof of shuffle); a mix that does not check is refused with one
+    line naming the file and the fault, and nothing is written.
+    """
+    election_dir = ElectionDir(require_election_option(args))
+    path = Path(args.mix)
+    with election_dir.board() as board:
+        head = election_dir.head(board)
+        _require_closed(election_dir, head)
+        election = board.load_election(election_dir.election_id)
+        if not mixing.has_mixnet_questions(election):
+            raise InvalidInput(
+                f"election {election.election_id!r} has no question counted by the mixnet:"
+                " there is nothing to mix"
+            )
+        if head.kind is not EntryKind.CLOSE:
+            raise InvalidInput(
+                f"{path}: the tally is on the board already; its chain of mixes is fixed"
+            )
+        ceremony = board_ceremony(board, election)
+        source = board_mix_input(board, election)
+    chain = mixing.officer_chain(election_dir, election)
+    mix = mixing.read_mix(path, election)
+    data = path.read_bytes()
+    target = mixing.mixes_dir(election_dir) / f"mix-{mix.position}.json"
+    if mix.position <= len(chain) and target.read_bytes() == data:
+        print(f"found: {target} holds this mix already")
+        return _after_mix(election_dir, len(chain), ceremony)
+    if mix.position != len(chain) + 1:
+        raise InvalidInput(
+            f"{path}: is mix {mix.position}, the chain holds {len(chain)}: the next mix is"
+            f" mix {len(chain) + 1}, made on the chain's last mix"
+            f" ({mixing.mixes_dir(election_dir)})"
+        )
+    try:
+        check_mix_chain(election, ceremony, source, [*chain, mix], complete=False)
+    except EvoteError as fault:
+        raise type(fault)(f"{path}: refused: {fault}") from None
+    write_public(target, data)
+    print(f"mix {mix.position} by trustee {mix.trustee} checks: wrote {target}")
+    return _after_mix(election_dir, mix.position, ceremony)
+
+
+def _after_mix(election_dir: ElectionDir, mixes: int, ceremony: CeremonyResult) -> int:
+    needed = required_mixes(ceremony)
+    folder = mixing.mixes_dir(election_dir)
+    if mixes < needed:
+        print(
+            f"the chain has {mixes} of the {needed} mixes needed: give a copy of the election"
+            f" directory (with {folder}) to a trustee who has not mixed yet ('evote trustee mix')"
+        )
+    else:
+        print(
+            f"the chain has {mixes} mixes ({needed} needed): each present trustee decrypts"
+            " ('evote trustee decrypt' with a copy of the election directory), then"
+            " 'evote tally combine'"
+        )
     return 0
 
 
@@ -160,9 +255,13 @@ def _combine_from_shares(
         )
     shares = _read_shares(shares_paths, election)
     ceremony = board_ceremony(board, election)
+    mixes = None
+    if mixing.has_mixnet_questions(election):
+        mixes = mixing.officer_chain(election_dir, election)
+        print(f"the chain of {len(mixes)} mixes ({mixing.mixes_dir(election_dir)}) is checked")
     with Progress("tally combine: ballots", None) as bar:
         result, combined = combine_and_publish_combined(
-            board, election_dir.election_id, tally, shares, bar.advance
+            board, election_dir.election_id, tally, shares, bar.advance, mixes=mixes
         )
     for rejection in combined.rejected:
         print(f"share of trustee {rejection.trustee} left out: {rejection.reason}")
@@ -271,6 +370,13 @@ def register(commands: Any) -> None:
     )
     combine_handler: Handler = _combine
     combine.set_defaults(handler=combine_handler)
+    add_mix = steps.add_parser(
+        "add-mix", help="check a trustee's mix and add it to the chain (tally/mixes/)"
+    )
+    add_mix.add_argument("--election", metavar="DIR", help="the election directory")
+    add_mix.add_argument("mix", metavar="FILE", help="a trustee's mix-<k>.json")
+    add_mix_handler: Handler = _add_mix
+    add_mix.set_defaults(handler=add_mix_handler)
 
     publish = commands.add_parser("publish", help="export the election record")
     publish.add_argument("--election", required=True, metavar="DIR", help="the election directory")

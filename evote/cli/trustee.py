@@ -18,7 +18,7 @@ import base64
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -27,6 +27,7 @@ from evote.ceremony import files, stages
 from evote.ceremony.dkg import CeremonyResult, Verdict, check_ceremony_result
 from evote.ceremony.keyfile import KdfStrength
 from evote.ceremony.wire import ceremony_result_from_json
+from evote.cli import mixing
 from evote.cli.progress import Progress
 from evote.cli.workspace import (
     TALLY_FORMAT,
@@ -41,9 +42,23 @@ from evote.cli.workspace import (
     write_public,
 )
 from evote.crypto.groups import DEFAULT_GROUP, all_groups, group_by_name
-from evote.errors import ContextMismatch, InvalidInput, InvalidKeyFile
+from evote.election import Election
+from evote.errors import CeremonyError, ContextMismatch, InvalidInput, InvalidKeyFile
+from evote.tally.mixnet import (
+    Mix,
+    MixInput,
+    check_mix_chain,
+    compute_mix,
+    compute_mixed_share,
+    mix_to_json,
+)
 from evote.tally.wire import decryption_share_to_json
-from evote.tallying import decryption_share_of, encrypted_tally
+from evote.tallying import (
+    board_ceremony,
+    board_mix_input,
+    decryption_share_of,
+    encrypted_tally,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 _T = TypeVar("_T")
@@ -79,6 +94,11 @@ class _Face:
     then: str  # what the next step reads
 
     def next_line(self, step: stages.Step) -> str:
+        if step == stages.MIX:
+            return (
+                "next: the officer adds it to the chain; the next trustee mixes on the chain,"
+                " then each present trustee runs 'evote trustee decrypt'"
+            )
         if step.gives == stages.Stage.CONFIRMED:
             return "next: anyone runs 'evote ceremony finalize' with every public file"
         if step == stages.ANSWER:  # the stage stays; what is left of it is the confirmation
@@ -126,6 +146,12 @@ _FACES: Final = {
         "complaints-*.json",
         "complaints",
         "give this confirmation to every other trustee and to the officer",
+        "",
+    ),
+    stages.MIX: _Face(
+        "mix-*.json",
+        "mix",
+        "give this mix to the officer ('evote tally add-mix')",
         "",
     ),
 }
@@ -356,6 +382,64 @@ def _judge(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- mix --------------------------------------------------------------------------------------
+
+
+def _mix(args: argparse.Namespace) -> int:
+    """Shuffle the last mix's outputs (or the mix input) with a proof: mix k of the chain.
+
+    The mix input is recomputed from the board of ``--election`` (a copy of the election
+    directory, ``board-key.json`` not needed); the chain so far (its ``tally/mixes/``) is
+    checked before this trustee mixes on it (docs/spec.md 14.2, 14.3). The mix reveals
+    nothing: no question is asked before the passphrase unlocks the share that signs it.
+    """
+    folder = Path(args.trustee)
+    if _finished(args, stages.MIX):
+        return 0
+    state = files.check_step(folder, stages.MIX)
+    earlier = files.written_mixes(folder)
+    if earlier:
+        raise CeremonyError(
+            f"trustee {state.index} has mixed already ({earlier[0]}): give that file to the"
+            " officer ('evote tally add-mix'); a trustee mixes once in a chain"
+        )
+    election_dir = ElectionDir(args.election)
+    with election_dir.board() as board:
+        mixing.require_closed(election_dir, board)
+        election = board.load_election(election_dir.election_id)
+        if (election.election_id, election.group.name) != (state.election_id, state.group):
+            raise ContextMismatch(
+                f"{election_dir.path}: election {election.election_id!r} on"
+                f" {election.group.name}; trustee {state.index} is of {state.election_id!r}"
+            )
+        if not mixing.has_mixnet_questions(election):
+            raise InvalidInput(
+                f"election {election.election_id!r} has no question counted by the mixnet:"
+                " there is nothing to mix; decrypt the tally ('evote trustee decrypt')"
+            )
+        ceremony = board_ceremony(board, election)
+        source = board_mix_input(board, election)
+    previous = mixing.officer_chain(election_dir, election)
+    share = _with_passphrase(
+        args,
+        lambda p: files.read_share_key_file(folder / files.KEY_FILE, p, ceremony, state.index),
+    )
+    print(
+        f"checking the {len(previous)} mixes before this one, then shuffling and proving"
+        f" {source.size} answers (a few milliseconds per answer and option on ed25519)",
+        flush=True,
+    )
+    mix = compute_mix(election, ceremony, share, source, previous)
+    path = files.trustee_write_mix(folder, mix.position, mix_to_json(mix))
+    questions = ", ".join(election.manifest.questions[q].id for q in source.questions)
+    print(
+        f"trustee {state.index} made mix {mix.position} of the {source.size} answers of"
+        f" {questions}, election fingerprint {short_hex(election.fingerprint)}"
+    )
+    _outputs(stages.MIX, [path])
+    return 0
+
+
 # -- decrypt ----------------------------------------------------------------------------------
 
 
@@ -396,9 +480,18 @@ def _decrypt(args: argparse.Namespace) -> int:
             f" ({setup.election_id!r}) and the trustee ({state.election_id!r}) must be of"
             " one election"
         )
+    mixed = None
     if args.election is not None:
-        _check_tally_against_board(ElectionDir(args.election), fingerprint, tally)
-    _confirm_decryption(args, index, election_id, fingerprint, tally)
+        election_dir = ElectionDir(args.election)
+        _check_tally_against_board(election_dir, fingerprint, tally)
+        mixed = _checked_chain(election_dir, ceremony)
+    elif any(question.options == 0 for question in tally.shape):
+        raise InvalidInput(
+            f"{tally_path}: the election has graded or ranked questions, whose mixed answers"
+            " are decrypted too: add --election DIR, a copy of the election directory that"
+            " holds the whole chain of mixes (tally/mixes/)"
+        )
+    _confirm_decryption(args, index, election_id, fingerprint, tally, mixed)
     passphrase = _passphrase(args)
     key_path = folder / files.KEY_FILE
     try:
@@ -406,6 +499,11 @@ def _decrypt(args: argparse.Namespace) -> int:
     except InvalidKeyFile as error:
         raise _wrong_passphrase(error, folder) from error
     decryption = decryption_share_of(fingerprint, tally, share)
+    if mixed is not None:
+        election, source, chain = mixed
+        decryption = replace(
+            decryption, mixed=compute_mixed_share(election, share, source, chain)
+        )
     out = Path(args.out) if args.out else folder / files.OUT_DIR / f"decryption-share-{index}.json"
     write_public(out, decryption_share_to_json(setup.group, election_id, decryption))
     print(
@@ -416,8 +514,39 @@ def _decrypt(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What a trustee decrypts besides the tally: the election, its mix input and its chain.
+_Mixed = tuple[Election, MixInput, list[Mix]]
+
+
+def _checked_chain(election_dir: ElectionDir, ceremony: CeremonyResult) -> _Mixed | None:
+    """For an election with mixnet questions: its mix input recomputed from the board and its
+    whole chain of mixes (``tally/mixes/``), checked (docs/spec.md 14.3); None otherwise.
+
+    A trustee decrypts the outputs of a complete chain on the board's own input only: the
+    outputs of anything else could be a single voter's answer.
+    """
+    with election_dir.board() as board:
+        election = board.load_election(election_dir.election_id)
+        if not mixing.has_mixnet_questions(election):
+            return None
+        source = board_mix_input(board, election)
+    if election.ceremony_digest != ceremony.transcript_hash:
+        raise ContextMismatch(
+            f"{election_dir.path}: its election was set up with another ceremony than the one"
+            " given with --ceremony"
+        )
+    chain = mixing.officer_chain(election_dir, election)
+    check_mix_chain(election, ceremony, source, chain)
+    return election, source, chain
+
+
 def _confirm_decryption(
-    args: argparse.Namespace, index: int, election_id: str, fingerprint: bytes, tally: Any
+    args: argparse.Namespace,
+    index: int,
+    election_id: str,
+    fingerprint: bytes,
+    tally: Any,
+    mixed: _Mixed | None,
 ) -> None:
     """Show what is about to be decrypted and ask before the passphrase unlocks the key.
 
@@ -430,6 +559,12 @@ def _confirm_decryption(
         f" {tally.ballot_count} counted ballots (total weight {tally.total_weight}),"
         f" election fingerprint {fingerprint.hex()}"
     )
+    if mixed is not None:
+        _, source, chain = mixed
+        print(
+            f"and the {source.size} mixed answers of its graded or ranked questions, mixed by"
+            f" trustees {[mix.trustee for mix in chain]} (the chain checks)"
+        )
     if args.yes:
         return
     question = "do the fingerprint and the number of ballots match the published ones? [y/N] "
@@ -519,6 +654,21 @@ def register(commands: Any) -> None:
         if passphrase:
             add_passphrase_option(step)
         step.set_defaults(handler=handler)
+
+    mix = steps.add_parser(
+        "mix", help="shuffle the answers of the graded and ranked questions (one mix of the chain)"
+    )
+    _trustee_option(mix)
+    mix.add_argument(
+        "--election",
+        required=True,
+        metavar="DIR",
+        help="a copy of the election directory: its board gives the mix input, its"
+        " tally/mixes/ the chain so far",
+    )
+    add_passphrase_option(mix)
+    mix_handler: Handler = _mix
+    mix.set_defaults(handler=mix_handler)
 
     decrypt = steps.add_parser("decrypt", help="compute this trustee's decryption share")
     _trustee_option(decrypt)

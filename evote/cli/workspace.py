@@ -12,6 +12,8 @@ board.sqlite                the bulletin board, unless ``--database URL`` (``ele
 ceremony.json               the key ceremony's result (``election attach-ceremony``)
 credentials.json            the public credential list (``credentials generate``)
 tally/encrypted-tally.json  the product of the counted ballots, for the trustees (``tally``)
+tally/mix-input.json        the answers to mix, graded and ranked questions only (``tally``)
+tally/mixes/mix-<k>.json    the chain of mixes, each checked (``tally add-mix``)
 result.json                 the election result (``tally combine``)
 ==========================  ===============================================================
 
