@@ -120,3 +120,29 @@ def test_a_missing_manifest_file_is_one_line(
     assert status == 2
     assert "none.json: no manifest here" in error
     assert len(error.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "heading"),
+    [("majority-judgment.json", "ballots per grade"), ("ranking.json", "ballots per rank")],
+)
+def test_demo_counts_graded_and_ranked_answers_through_the_mixnet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, heading: str
+) -> None:
+    out = tmp_path / "demo"
+    status = main(
+        ["demo", "--manifest", str(EXAMPLES / name), "--voters", "3", "--jobs", "1",
+         "--seed", "2", "--out", str(out)]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert heading in printed and "record verified" in printed
+    manifest = manifest_from_json((EXAMPLES / name).read_bytes())
+    result = json.loads((out / "result.json").read_text())
+    for question, entry in zip(manifest.questions, result["questions"], strict=True):
+        assert entry["kind"] == question.kind
+        assert len(entry["answers"]) == 3  # decrypted one by one, in the mixed order
+    tally = json.loads((out / "record" / "tally.json").read_text())
+    # Trustees 1 and 3 are present (the demo's trustee 2 is absent): max(2, t) = 2 mixes.
+    assert [mix["trustee"] for mix in tally["mixes"]] == [1, 3]
+    assert main(["verify", str(out / "record"), "--jobs", "1"]) == 0
