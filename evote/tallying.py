@@ -324,7 +324,9 @@ def tally_result(
         combined = replace(combined, rejected=(*mixed_rejected, *combined.rejected))
         chosen = [s.mixed for s in shares if s.trustee in combined.trustees and s.mixed]
         maxima = {q: election.manifest.questions[q].option_maximum for q in mixnet}
-        decrypted = combine_mixed_shares(election, ceremony, source, mixes, chosen, maxima)
+        decrypted = combine_mixed_shares(
+            election, ceremony, source, mixes, chosen, maxima, checked=True
+        )
         answers = dict(zip(decrypted.questions, decrypted.answers, strict=True))
     turnout = turnout_of(tally)
     result = compute_result(election.manifest, counts, turnout, answers)
@@ -349,7 +351,8 @@ def publish_tally(
     """Append the TALLY event: the encrypted tally, every share, and who was combined; for an
     election with questions counted by the mixnet, the ``mixes`` too (spec 14.6), required:
     the chain is checked on the board's mix input first, unless ``checked_on`` is that input,
-    on which the caller has just checked this chain.
+    on which the caller has just checked this chain (as :func:`tally_result` does); every
+    share's mixed part is checked as its tally part is.
 
     ``combined`` is what :func:`evote.tally.combine_shares` (or ``decrypt_counts``) returned
     for these shares. Before anything is written, each combined trustee's share is checked
