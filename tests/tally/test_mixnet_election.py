@@ -329,3 +329,17 @@ def test_a_share_with_a_bad_mixed_part_is_left_out_and_the_record_verifies(
     assert body["combined"] == [2, 3]
     assert [item["trustee"] for item in body["rejected"]] == [1]
     assert "mixed decryption of question 1 answer 0 option 0" in body["rejected"][0]["reason"]
+
+
+def test_a_mixnet_record_before_its_tally_is_not_complete(setting: Setting, tmp_path: Path) -> None:
+    from evote.cli import main  # noqa: PLC0415
+    from evote.verify.report import StepStatus  # noqa: PLC0415
+
+    with setting.closed_board(tmp_path) as board:
+        record = export_record(board, ELECTION_ID, tmp_path / "record")
+    report = verify_record(load_record(record))
+    assert report.ok
+    for number in ("11.16", "11.17", "11.18"):
+        assert report.step(number).status is StepStatus.SKIPPED, number
+    assert main(["verify", str(record)]) == 0
+    assert main(["verify", str(record), "--complete"]) == 1
