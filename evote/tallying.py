@@ -311,6 +311,21 @@ def tally_result(
         if not chain_checked:
             check_mix_chain(election, ceremony, source, mixes)
         shares, mixed_rejected = _mixed_valid(election, ceremony, source, mixes, shares)
+    return _count(election, ceremony, tally, shares, source, mixes, mixed_rejected)
+
+
+def _count(
+    election: Election,
+    ceremony: CeremonyResult,
+    tally: EncryptedTally,
+    shares: Sequence[DecryptionShare],
+    source: MixInput | None,
+    mixes: Sequence[Mix] | None,
+    mixed_rejected: Sequence[Rejection],
+) -> tuple[ElectionResult, CombinedTally]:
+    """:func:`tally_result` once the chain and the shares' mixed parts were checked (the shares
+    given are those whose mixed part holds; ``mixed_rejected`` the others)."""
+    mixnet = mixnet_questions(election.manifest)
     counts, combined = decrypt_counts(
         election.manifest,
         tally,
@@ -324,7 +339,9 @@ def tally_result(
         combined = replace(combined, rejected=(*mixed_rejected, *combined.rejected))
         chosen = [s.mixed for s in shares if s.trustee in combined.trustees and s.mixed]
         maxima = {q: election.manifest.questions[q].option_maximum for q in mixnet}
-        decrypted = combine_mixed_shares(election, ceremony, source, mixes, chosen, maxima)
+        decrypted = combine_mixed_shares(
+            election, ceremony, source, mixes, chosen, maxima, checked=True
+        )
         answers = dict(zip(decrypted.questions, decrypted.answers, strict=True))
     turnout = turnout_of(tally)
     result = compute_result(election.manifest, counts, turnout, answers)
@@ -348,8 +365,9 @@ def publish_tally(
 ) -> BoardEntry:
     """Append the TALLY event: the encrypted tally, every share, and who was combined; for an
     election with questions counted by the mixnet, the ``mixes`` too (spec 14.6), required:
-    the chain is checked on the board's mix input first, unless ``checked_on`` is that input,
-    on which the caller has just checked this chain.
+    the chain and every share's mixed part are checked on the board's mix input first, unless
+    ``checked_on`` is that input, on which the caller has just checked the chain and the mixed
+    part of every share it gives.
 
     ``combined`` is what :func:`evote.tally.combine_shares` (or ``decrypt_counts``) returned
     for these shares. Before anything is written, each combined trustee's share is checked
@@ -366,7 +384,17 @@ def publish_tally(
             check_mix_chain(election, ceremony_result, source, mixes)
     elif mixes is not None:
         raise InvalidInput("publish_tally: mixes given for an election without a mixnet question")
-    return _publish_tally(board, election, ceremony_result, tally, shares, combined, source, mixes)
+    return _publish_tally(
+        board,
+        election,
+        ceremony_result,
+        tally,
+        shares,
+        combined,
+        source,
+        mixes,
+        mixed_checked=checked_on is not None,
+    )
 
 
 def _publish_tally(
@@ -378,8 +406,11 @@ def _publish_tally(
     combined: CombinedTally,
     source: MixInput | None,
     mixes: Sequence[Mix] | None,
+    *,
+    mixed_checked: bool,
 ) -> BoardEntry:
-    """:func:`publish_tally` with the mix input given and the chain already checked."""
+    """:func:`publish_tally` with the mix input given and the chain already checked (and, if
+    ``mixed_checked``, the mixed part of every share)."""
     if tally.group is not election.group or ceremony_result.group is not election.group:
         raise ContextMismatch("publish_tally: the tally or the ceremony is of another group")
     context = election.proof_context()
@@ -395,7 +426,7 @@ def _publish_tally(
             continue
         try:
             check_decryption_share(election.group, share, key, tally, context)
-            if source is not None and mixes is not None:
+            if source is not None and mixes is not None and not mixed_checked:
                 if share.mixed is None:
                     raise InvalidProof(f"trustee {share.trustee}: no mixed decryption")
                 check_mixed_share(election, share.mixed, key, source, mixes)
@@ -445,10 +476,19 @@ def _publish(
         source = board_mix_input(board, election) if mixnet_questions(election.manifest) else None
     else:
         ceremony, source = checked
-    result, combined = tally_result(
-        election, ceremony, tally, shares, source, mixes, chain_checked=checked is not None
-    )
-    # tally_result checked the chain on the board's input: publish without checking it again.
+    mixed_rejected: list[Rejection] = []
+    if source is not None:
+        if mixes is None:
+            raise InvalidInput(
+                f"election {election.election_id!r} has questions counted by the mixnet: the"
+                " tally needs the mixes"
+            )
+        if checked is None:
+            check_mix_chain(election, ceremony, source, mixes)
+        shares, mixed_rejected = _mixed_valid(election, ceremony, source, mixes, shares)
+    result, combined = _count(election, ceremony, tally, shares, source, mixes, mixed_rejected)
+    # The chain and every share's mixed part were checked here on the board's mix input: the
+    # publication does not check them again (a proof per mixed ciphertext and trustee).
     publish_tally(board, election, ceremony, tally, shares, combined, mixes, checked_on=source)
     publish_result(board, election, result)
     return result, combined

@@ -866,6 +866,7 @@ class _Verifier:
             mixes,
             [share for share in chosen if share is not None],
             {q: manifest.questions[q].option_maximum for q in source.questions},
+            checked=True,  # every share was checked above
         )
         if decrypted.trustees != self.combined.trustees:
             raise InvalidResult(

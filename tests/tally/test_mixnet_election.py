@@ -285,3 +285,61 @@ def test_a_tally_stopped_after_its_tally_event_is_finished_from_the_board(
         assert board.head(ELECTION_ID).kind is EntryKind.TALLY
         assert run_tally(board, ELECTION_ID, ()) == result
         assert result.question("judge").winners == ("a",)
+
+
+def test_a_share_with_a_bad_mixed_part_is_left_out_and_the_record_verifies(
+    setting: Setting, tmp_path: Path
+) -> None:
+    """The officer's last part (combine_and_publish) with the chain made elsewhere: trustee 1's
+    share has a wrong mixed factor; the tally completes with trustees 2 and 3, the published
+    record holds their shares only, names trustee 1 under ``rejected``, and verifies."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from evote.tallying import (  # noqa: PLC0415
+        board_ceremony,
+        board_mix_input,
+        combine_and_publish,
+        encrypted_tally,
+        run_mixes,
+        trustee_decryption_share,
+    )
+
+    with setting.closed_board(tmp_path) as board:
+        election, tally = encrypted_tally(board, ELECTION_ID)
+        ceremony = board_ceremony(board, election)
+        source = board_mix_input(board, election)
+        mixes = run_mixes(election, ceremony, source, setting.shares)
+        shares = [
+            trustee_decryption_share(
+                election, tally, trustee, ceremony=ceremony, source=source, mixes=mixes
+            )
+            for trustee in setting.shares
+        ]
+        mixed = shares[0].mixed
+        assert mixed is not None
+        wrong = (mixed.factors[0] * election.group.generator, *mixed.factors[1:])
+        shares[0] = replace(shares[0], mixed=replace(mixed, factors=wrong))
+        result = combine_and_publish(board, ELECTION_ID, tally, shares, mixes)
+        record = export_record(board, ELECTION_ID, tmp_path / "record")
+    assert result.question("judge").winners == ("a",)
+    report = verify_record(load_record(record))
+    assert report.ok, [(s.number, s.error) for s in report.steps if not s.ok]
+    body = jsonstrict.loads((record / "tally.json").read_bytes(), "tally")
+    assert [share["trustee"] for share in body["shares"]] == [2, 3]
+    assert body["combined"] == [2, 3]
+    assert [item["trustee"] for item in body["rejected"]] == [1]
+    assert "mixed decryption of question 1 answer 0 option 0" in body["rejected"][0]["reason"]
+
+
+def test_a_mixnet_record_before_its_tally_is_not_complete(setting: Setting, tmp_path: Path) -> None:
+    from evote.cli import main  # noqa: PLC0415
+    from evote.verify.report import StepStatus  # noqa: PLC0415
+
+    with setting.closed_board(tmp_path) as board:
+        record = export_record(board, ELECTION_ID, tmp_path / "record")
+    report = verify_record(load_record(record))
+    assert report.ok
+    for number in ("11.16", "11.17", "11.18"):
+        assert report.step(number).status is StepStatus.SKIPPED, number
+    assert main(["verify", str(record)]) == 0
+    assert main(["verify", str(record), "--complete"]) == 1
