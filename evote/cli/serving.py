@@ -70,17 +70,11 @@ def _settings(args: argparse.Namespace) -> ServiceSettings:
         record_cache=args.record_cache,
         static_dir=args.static,
         sqlite_synchronous=args.sqlite_synchronous,
-        cast_threads=args.cast_threads or _default_cast_threads(database),
+        cast_threads=args.cast_threads or 1,
         public_url=args.public_url,
         publisher=args.publisher,
         licence=args.licence,
     )
-
-
-def _default_cast_threads(database: str) -> int:
-    """1 on SQLite (one writer at a time anyway), 4 on PostgreSQL (a cast waits on the
-    server's round trip, when another thread may check the next ballot)."""
-    return 1 if "://" not in database or database.startswith("sqlite") else 4
 
 
 def _log_config(level: str) -> dict[str, Any]:

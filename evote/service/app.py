@@ -247,7 +247,8 @@ def _add_public_routes(app: FastAPI, view: BoardView, settings: ServiceSettings)
     cast_buckets = TokenBuckets(settings.cast_limit, "casting")
     # Casts in this process run in at most this many threads at once: the checks hold the
     # GIL, so more threads add no speed, only writers waiting on the database's lock (on
-    # SQLite, in a busy handler that sleeps). Made at the first cast, inside the event loop.
+    # SQLite, in a busy handler that sleeps) or racing for the election's head (PostgreSQL).
+    # Made at the first cast, inside the event loop.
     cast_threads: list[anyio.CapacityLimiter] = []
     lookup_buckets = TokenBuckets(settings.lookup_limit, "looking up ballots")
 
