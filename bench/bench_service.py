@@ -14,8 +14,14 @@ the cast it sends:
   throughput from the first request to the last answer, and the p50 and p99 latency;
 * lookups: GETs of the receipts' tracking codes (each a status: counted or superseded);
 * the reference: the in-process cast throughput of 2 processes on the same backend
-  (bench/bench_board.py's ``throughput``), run just before the service in each repetition,
-  and the service's share of it (the median of the repetitions' shares).
+  (bench/bench_board.py's ``throughput_and_cpu``), run just before the service in each
+  repetition, and the service's share of it (the median of the repetitions' shares);
+* the CPU a cast of the in-process casters, of the service's worker processes during the
+  casts (from Linux's /proc; how the casts split between the workers too) and of the client,
+  and the CPU share, in-process CPU / (workers' + client's CPU): the throughput share that
+  two cores doing nothing else give when both are CPU-bound, which an oversubscribed machine
+  does not change (its scheduler gives CPU per runnable thread, and the service runs more
+  threads than the reference, so that its throughput share there can exceed 100 %).
 
 Bounded in count (``--ballots``) and in time (``--seconds`` per phase: a phase stops sending
 when it is up, and its rate counts what was answered). Each figure is the median of
