@@ -14,8 +14,14 @@ the cast it sends:
   throughput from the first request to the last answer, and the p50 and p99 latency;
 * lookups: GETs of the receipts' tracking codes (each a status: counted or superseded);
 * the reference: the in-process cast throughput of 2 processes on the same backend
-  (bench/bench_board.py's ``throughput``), run just before the service in each repetition,
-  and the service's share of it (the median of the repetitions' shares).
+  (bench/bench_board.py's ``throughput_and_cpu``), run just before the service in each
+  repetition, and the service's share of it (the median of the repetitions' shares);
+* the CPU a cast of the in-process casters, of the service's worker processes during the
+  casts (from Linux's /proc; how the casts split between the workers too) and of the client,
+  and the CPU share, in-process CPU / (workers' + client's CPU): the throughput share that
+  two cores doing nothing else give when both are CPU-bound, which an oversubscribed machine
+  does not change (its scheduler gives CPU per runnable thread, and the service runs more
+  threads than the reference, so that its throughput share there can exceed 100 %).
 
 Bounded in count (``--ballots``) and in time (``--seconds`` per phase: a phase stops sending
 when it is up, and its rate counts what was answered). Each figure is the median of
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import secrets
 import signal
@@ -49,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_board import _prepared, throughput  # noqa: E402
+from bench.bench_board import _prepared, throughput_and_cpu  # noqa: E402
 from evote.cli.workspace import ElectionDir, write_secret  # noqa: E402
 from tests.board.helpers import BOARD_KEY  # noqa: E402
 
@@ -65,6 +72,10 @@ class Run:
     lookups_per_second: float
     refused: int
     client_cpu_ms: float
+    #: The worker processes' CPU during the casts, a cast accepted (NaN where /proc is not).
+    workers_cpu_ms: float
+    #: The accepted casts' shares of the workers (how evenly the connections spread).
+    worker_shares: tuple[float, ...]
 
 
 def _free_port() -> int:
@@ -94,6 +105,21 @@ def _start(url: str, key_file: Path, workers: int) -> tuple[subprocess.Popen[byt
             return process, base
     process.kill()
     raise SystemExit("evote serve did not listen")
+
+
+def _workers_cpu(server: int) -> dict[int, float]:
+    """The CPU seconds so far of each child of the server's supervisor (its workers), from
+    Linux's /proc; empty elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    used: dict[int, float] = {}
+    try:
+        children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+        for child in map(int, children):
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            used[child] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    except (OSError, ValueError, IndexError):
+        return {}
+    return used
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -167,14 +193,19 @@ async def _drive(
 
 
 async def _phases(
-    senders: list[Send], election_id: str, ballots: list[bytes], seconds: float
+    senders: list[Send], election_id: str, ballots: list[bytes], seconds: float, server: int
 ) -> Run:
     path = f"/api/v1/elections/{election_id}/ballots"
-    cpu = time.process_time()
+    cpu, workers_before = time.process_time(), _workers_cpu(server)
     elapsed, latencies, answers = await _drive(senders, [(path, data) for data in ballots],
                                                seconds)  # fmt: skip
     client_cpu = (time.process_time() - cpu) / max(1, len(answers))
+    workers_after = _workers_cpu(server)
     accepted = [body for status, body in answers if status == 201]
+    spent = {pid: workers_after[pid] - workers_before.get(pid, 0.0) for pid in workers_after}
+    # The supervisor's other child (multiprocessing's resource tracker) spends nothing.
+    busy = sorted((value for value in spent.values() if value > 0.01), reverse=True)
+    total = sum(busy)
     codes = [json.loads(body)["tracking_code"] for body in accepted]
     look_elapsed, _, looked = await _drive(senders, [(f"{path}/{c}", None) for c in codes],
                                            seconds)  # fmt: skip
@@ -186,18 +217,22 @@ async def _phases(
         lookups_per_second=sum(1 for status, _ in looked if status == 200) / look_elapsed,
         refused=len(answers) - len(accepted),
         client_cpu_ms=client_cpu * 1e3,
+        workers_cpu_ms=total / max(1, len(accepted)) * 1e3 if busy else math.nan,
+        worker_shares=tuple(value / total for value in busy) if busy else (),
     )
 
 
 async def _one_run(
     base: str, election_id: str, ballots: list[bytes], concurrency: int, seconds: float,
-    client: str,
+    client: str, server: int,
 ) -> Run:  # fmt: skip
     if client == "raw":
         host, port = base.removeprefix("http://").split(":")
         connections = [await RawConnection.open(host, int(port)) for _ in range(concurrency)]
         try:
-            return await _phases([c.send for c in connections], election_id, ballots, seconds)
+            return await _phases(
+                [c.send for c in connections], election_id, ballots, seconds, server
+            )
         finally:
             for connection in connections:
                 await connection.close()
@@ -211,7 +246,7 @@ async def _one_run(
                 answer = await shared.post(path, content=body, headers=JSON)
             return answer.status_code, answer.content
 
-        return await _phases([send] * concurrency, election_id, ballots, seconds)
+        return await _phases([send] * concurrency, election_id, ballots, seconds, server)
 
 
 def service_run(
@@ -223,7 +258,9 @@ def service_run(
     process, base = _start(url, key_file, workers)
     try:
         return asyncio.run(
-            _one_run(base, item.election.election_id, data, concurrency, seconds, client)
+            _one_run(
+                base, item.election.election_id, data, concurrency, seconds, client, process.pid
+            )
         )
     finally:
         _stop(process)
@@ -236,11 +273,15 @@ def report(
     print(f"{name}: {_load()}", flush=True)
     runs: dict[str, list[Run]] = {client: [] for client in clients}
     reference: list[float] = []
+    reference_cpu: list[float] = []
     for _ in range(repeat):
         # Interleaved: on a shared machine the load moves from minute to minute, and the share
         # is judged between runs that saw about the same load.
-        reference.append(throughput(url, ballots, 2)[0])  # (casts/s, retries)
-        print(f"{name}: in-process, 2 processes: {reference[-1]:.0f} casts/s", flush=True)
+        rate, _, cpu = throughput_and_cpu(url, ballots, 2)
+        reference.append(rate)
+        reference_cpu.append(cpu * 1e3)
+        print(f"{name}: in-process, 2 processes: {rate:.0f} casts/s, CPU {cpu * 1e3:.2f} ms a"
+              " cast", flush=True)  # fmt: skip
         for client in clients:
             run = service_run(url, ballots, 2, concurrency, seconds, scratch, client)
             runs[client].append(run)
@@ -248,13 +289,19 @@ def report(
                 f"{name}: service, 2 workers, {concurrency} connections, {client} client:"
                 f" {run.casts_per_second:.0f} casts/s, p50 {run.p50_ms:.1f} ms, p99"
                 f" {run.p99_ms:.1f} ms, {run.lookups_per_second:.0f} lookups/s,"
-                f" {run.refused} refused; the client's CPU {run.client_cpu_ms:.2f} ms a cast",
+                f" {run.refused} refused; CPU a cast: the workers {run.workers_cpu_ms:.2f} ms"
+                f" (shared {' / '.join(f'{share:.0%}' for share in run.worker_shares)}), the"
+                f" client {run.client_cpu_ms:.2f} ms",
                 flush=True,
             )
     for client, client_runs in runs.items():
         casts = statistics.median(run.casts_per_second for run in client_runs)
         share = statistics.median(
             run.casts_per_second / base for run, base in zip(client_runs, reference, strict=True)
+        )
+        cpu_share = statistics.median(
+            base / (run.workers_cpu_ms + run.client_cpu_ms)
+            for run, base in zip(client_runs, reference_cpu, strict=True)
         )
         print(
             f"{name}, {client} client: medians: {casts:.0f} casts/s, p50"
@@ -263,7 +310,11 @@ def report(
             f" {statistics.median(run.lookups_per_second for run in client_runs):.0f}"
             f" lookups/s; {share:.0%} of in-process (median of the runs' shares; in-process"
             f" median {statistics.median(reference):.0f} casts/s; target >= {TARGET_SHARE:.0%})"
-            f" {'ok' if share >= TARGET_SHARE else 'MISSED'}; {_load()}",
+            f" {'ok' if share >= TARGET_SHARE else 'MISSED'}; CPU a cast: in-process"
+            f" {statistics.median(reference_cpu):.2f} ms, the service's workers"
+            f" {statistics.median(run.workers_cpu_ms for run in client_runs):.2f} ms and the"
+            f" client {statistics.median(run.client_cpu_ms for run in client_runs):.2f} ms, a"
+            f" CPU share of {cpu_share:.0%}; {_load()}",
             flush=True,
         )
 

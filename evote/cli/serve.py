@@ -109,7 +109,7 @@ def register(commands: Any) -> None:
         "--cast-threads",
         type=int,
         metavar="N",
-        help="casts at once in each worker (1 on SQLite, 4 on PostgreSQL)",
+        help="casts at once in each worker (1; more only for a distant PostgreSQL server)",
     )
     other.add_argument(
         "--print-openapi",

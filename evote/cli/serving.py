@@ -16,6 +16,7 @@ from typing import Any
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
+from uvicorn.supervisors import Multiprocess
 
 from evote.board.storage import shown_location
 from evote.cli.demo import (
@@ -27,6 +28,7 @@ from evote.cli.demo import (
 from evote.cli.workspace import BOARD_KEY_FILE, ElectionDir
 from evote.errors import InvalidInput
 from evote.service.app import create_app
+from evote.service.listener import REUSE_PORT, supervisor_listener
 from evote.service.settings import (
     SETTINGS_VARIABLE,
     RateLimit,
@@ -68,17 +70,11 @@ def _settings(args: argparse.Namespace) -> ServiceSettings:
         record_cache=args.record_cache,
         static_dir=args.static,
         sqlite_synchronous=args.sqlite_synchronous,
-        cast_threads=args.cast_threads or _default_cast_threads(database),
+        cast_threads=args.cast_threads or 1,
         public_url=args.public_url,
         publisher=args.publisher,
         licence=args.licence,
     )
-
-
-def _default_cast_threads(database: str) -> int:
-    """1 on SQLite (one writer at a time anyway), 4 on PostgreSQL (a cast waits on the
-    server's round trip, when another thread may check the next ballot)."""
-    return 1 if "://" not in database or database.startswith("sqlite") else 4
 
 
 def _log_config(level: str) -> dict[str, Any]:
@@ -113,20 +109,38 @@ def run(args: argparse.Namespace) -> int:
 
     os.environ[SETTINGS_VARIABLE] = settings.to_environment()
     print(f"evote serve: http://{args.host}:{args.port}/ ({args.workers} worker(s))", flush=True)
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=False,  # its lines hold the client's address: evote's own log has none
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
-        log_config=_log_config(args.log_level),
-        log_level=args.log_level,
-        server_header=False,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "access_log": False,  # its lines hold the client's address: evote's own log has none
+        "proxy_headers": True,
+        "forwarded_allow_ips": args.forwarded_allow_ips,
+        "log_config": _log_config(args.log_level),
+        "log_level": args.log_level,
+        "server_header": False,
+    }
+    if args.workers > 1 and REUSE_PORT is not None:
+        _run_workers(uvicorn.Config(APP_FACTORY, **options))
+    else:
+        uvicorn.run(APP_FACTORY, **options)
     return 0
+
+
+def _run_workers(config: uvicorn.Config) -> None:
+    """uvicorn's multiprocess supervisor (restarts, signals), with a socket per worker
+    (evote.service.listener) instead of one that they share."""
+    try:
+        listener = supervisor_listener(config.host, config.port)
+    except OSError as fault:
+        raise InvalidInput(f"--host {config.host} --port {config.port}: {fault.strerror}") from None
+    try:
+        Multiprocess(config, sockets=[listener]).run()
+    except KeyboardInterrupt:  # pragma: no cover - the supervisor handles SIGINT itself
+        pass
+    finally:
+        listener.close()
 
 
 def _close_and_tally(args: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from evote import jsonstrict
 from evote.board.receipt import Receipt, check_receipt_signature
 from evote.errors import InvalidInput
 from evote.record import documents as doc
-from evote.service.app import create_app
+from evote.service.app import CAST_PATH, _route_path, create_app
 from evote.service.security import CONTENT_SECURITY_POLICY
 from evote.service.settings import RateLimit
 from tests.service.helpers import JSON, Served, TestClient, is_problem
@@ -324,3 +324,28 @@ def test_no_log_line_holds_the_client_address(
     lines = [record.getMessage() for record in caplog.records]
     assert any("/ballots" in line for line in lines)
     assert not any("testclient" in line or "127.0.0.1" in line for line in lines)
+
+
+# -- the cast's fast path (CastFastPath answers it before the router)
+
+
+def test_the_cast_path_is_matched_below_the_root_path() -> None:
+    scope = {"path": "/vote/api/v1/elections/e-1/ballots", "root_path": "/vote"}
+    found = CAST_PATH.fullmatch(_route_path(scope))
+    assert found is not None
+    assert found["election_id"] == "e-1"
+    assert _route_path({"path": "/voter/api/v1/elections/e-1/ballots", "root_path": "/vote"}) == (
+        "/voter/api/v1/elections/e-1/ballots"
+    )
+
+
+@pytest.mark.usefixtures("unchanged")
+def test_paths_beside_the_cast_path_go_to_the_router(client: TestClient, served: Served) -> None:
+    data = served.ballot(3).canonical_bytes()
+    for path in (f"{API}/a/b/ballots", f"{API}//ballots", f"{API}/{served.election_id}/ballot"):
+        is_problem(client.post(path, content=data, headers=JSON), 404, "NotFound")
+    for response in (
+        client.post(f"{API}/{served.election_id}/ballots/x", content=data, headers=JSON),
+        client.put(f"{API}/{served.election_id}/ballots", content=data, headers=JSON),
+    ):
+        is_problem(response, 405, "MethodNotAllowed")
