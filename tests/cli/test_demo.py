@@ -12,6 +12,7 @@ import pytest
 from evote.board.board import Board
 from evote.cli.demo import BUDGET, ELECTION_ID, PROJECTS, run_demo
 from evote.crypto.groups import ED25519, MODP4096
+from tests.cli.test_workflow import run_cli as run_in_process
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +74,8 @@ def test_demo_api_counts_every_voter_once(tmp_path: Path, group: object) -> None
     ],
 )
 def test_bad_arguments_give_one_line_and_status_2(args: tuple[str, ...], message: str) -> None:
-    done = run_cli(*args)
+    # In this process: the demo as a process is the test above, refusals need no interpreter.
+    done = run_in_process(*args)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
@@ -82,7 +84,7 @@ def test_bad_arguments_give_one_line_and_status_2(args: tuple[str, ...], message
 
 def test_existing_board_is_not_overwritten(tmp_path: Path) -> None:
     (tmp_path / "board.sqlite").write_bytes(b"")
-    done = run_cli("demo", "--voters", "2", "--out", str(tmp_path))
+    done = run_in_process("demo", "--voters", "2", "--out", str(tmp_path))
     assert done.returncode == 2
     assert "exists already" in done.stderr
 

@@ -1,13 +1,21 @@
-"""End-to-end: the officers' and trustees' workflow, one command per step, as separate processes.
+"""End-to-end: the officers' and trustees' workflow, one command per step.
 
 Each trustee has its own folder; the files a step produces are copied into the other trustees'
 inboxes, as they would be carried between machines. Passphrases come from an environment
 variable (``--passphrase-env``) or one line on standard input, never from the command line.
+
+Each command runs through ``evote.cli.main`` in this process, with its own standard input,
+output, error and environment (:func:`run_cli`): a command keeps nothing in memory for the next
+one (the CLI's only caches are pure functions), so every step still starts from the files alone,
+without the half second a new interpreter spends importing evote. ``python -m evote.cli`` as a
+process is run by :func:`run_cli_process` (tests/cli/test_demo.py, the ``--debug`` traceback).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import os
 import shutil
@@ -22,6 +30,7 @@ import pytest
 
 from evote.board.board import Board
 from evote.board.chain import EntryKind
+from evote.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENDUM = ROOT / "examples" / "referendum.json"
@@ -36,6 +45,37 @@ PASSPHRASES = {
 def run_cli(
     *args: str | Path, stdin: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``evote ARGS`` in this process: its exit status, standard output and standard error.
+
+    ``stdin`` is the command's whole standard input (none: empty, not a terminal, as for
+    :func:`run_cli_process`); ``env`` is added to the environment for the command only, and
+    whatever the command changes in the environment is undone after it. An exception that
+    ``main`` lets through (a traceback in a process) fails the calling test.
+    """
+    argv = [str(arg) for arg in args]
+    out, err = io.StringIO(), io.StringIO()
+    environ_before = dict(os.environ)
+    stdin_before = sys.stdin
+    os.environ.update(env or {})
+    sys.stdin = io.StringIO(stdin if stdin is not None else "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(argv)
+            except SystemExit as exit_:  # argparse: --help, --version, a usage error
+                status = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+    finally:
+        sys.stdin = stdin_before
+        for name in set(os.environ) - set(environ_before):
+            del os.environ[name]
+        os.environ.update(environ_before)
+    return subprocess.CompletedProcess(argv, status, out.getvalue(), err.getvalue())
+
+
+def run_cli_process(
+    *args: str | Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m evote.cli ARGS`` as a separate process."""
     return subprocess.run(
         [sys.executable, "-m", "evote.cli", *map(str, args)],
         capture_output=True,

@@ -28,7 +28,7 @@ from tests.cli.test_workflow import (
     fails,
     ok,
     read_codes,
-    run_cli,
+    run_cli_process,
     write_voters,
 )
 
@@ -171,7 +171,8 @@ def test_command_on_an_unusable_board_is_one_line(
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
-    done = run_cli("--debug", "election", "open", "--election", tmp_path)
+    # A process: in this one, the exception --debug lets through would reach the test.
+    done = run_cli_process("--debug", "election", "open", "--election", tmp_path)
     assert done.returncode != 0
     assert "Traceback" in done.stderr
 

@@ -277,8 +277,9 @@ def test_11_12_combined_must_be_the_t_lowest_valid_trustees(
 
     edit_event(record_copy, "tally", change)
     _only_failure(_verify(record_copy), "11.12", "InvalidResult", "lowest valid")
-    assert main(["verify", str(record_copy.path), "--jobs", "1"]) == 1
-    assert "VERIFICATION FAILED at step(s) 11.12" in capsys.readouterr().out
+    if not combined:  # the command verifies again to the same report: once is enough
+        assert main(["verify", str(record_copy.path), "--jobs", "1"]) == 1
+        assert "VERIFICATION FAILED at step(s) 11.12" in capsys.readouterr().out
 
 
 def test_11_13_count_beyond_its_bound(
