@@ -5,14 +5,22 @@ result counted by the library (tests/pages/mixnet_results.py), in English and Fr
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
+import jsonschema
 import pytest
 
 from evote.ballots.manifest import GradesQuestion
 from evote.pages.html import render_results_page
+from evote.pages.opendata import Publication, open_data_files
 from evote.pages.outcome import votes_text
 from evote.tally.rules import majority_value
+from tests.ballots.conftest import GRADE_IDS
 from tests.pages.mixnet_results import GRADES, MANIFEST, RESULT, VIEW
 from tests.pages.test_html import Node, check_accessible, parse, read_number
+from tests.pages.test_opendata import SCHEMA_PATH, schema_of, table_errors
 
 RULES = {
     "en": [
@@ -123,3 +131,102 @@ def test_stv_elected_quota_and_stages(page: tuple[str, list[Node]]) -> None:
         assert shown[2:-1] == [votes_text(units, decimal) for _, units in stage.votes]
         assert shown[-1] == votes_text(stage.non_transferable, decimal)
     assert "1.33333" in cells(rows[1]) if lang == "en" else "1,33333" in cells(rows[1])
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, bytes]:
+    publication = Publication(base_url="https://data.example.org/mj/", publisher="Ville")
+    return open_data_files(VIEW, publication)
+
+
+def test_the_open_data_lists_and_describes_the_new_tables(files: dict[str, bytes]) -> None:
+    assert list(files) == [
+        "results.csv", "turnout.csv", "results-distribution.csv", "stv-stages.csv",
+        "results.json", "checkpoint.json", "datapackage.json", "dcat.jsonld",
+    ]  # fmt: skip
+    package = json.loads(files["datapackage.json"])
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    assert list(validator.iter_errors(package)) == []
+    for name in ("results.csv", "turnout.csv", "results-distribution.csv", "stv-stages.csv"):
+        assert table_errors(files[name], schema_of(files, name)) == [], name
+    dcat = json.loads(files["dcat.jsonld"])["@graph"][0]["dcat:distribution"]
+    assert len(dcat) == 7
+    publication = Publication(base_url="https://data.example.org/mj/", publisher="Ville")
+    assert open_data_files(VIEW, publication) == files  # byte-stable
+
+
+def test_the_distribution_table_holds_the_results_numbers(files: dict[str, bytes]) -> None:
+    rows = list(csv.DictReader(io.StringIO(files["results-distribution.csv"].decode())))
+    for question in MANIFEST.questions[1:]:
+        outcome = RESULT.question(question.id)
+        assert outcome.distribution is not None
+        mine = [row for row in rows if row["question_id"] == question.id]
+        places = {o: p for p, group in enumerate(outcome.ranking or (), start=1) for o in group}
+        expected = []
+        for o, (option_id, ballots) in enumerate(outcome.distribution):
+            median = ""
+            if isinstance(question, GradesQuestion):
+                best = majority_value([answer[o] for answer in GRADES])[0]
+                median = question.grades[len(question.grades) - 1 - best].id
+            for column, count in enumerate(ballots):
+                if isinstance(question, GradesQuestion):
+                    grade = question.grades[column]
+                    place = (grade.id, grade.label["fr"], "")
+                else:
+                    place = ("", "", str(column + 1))
+                expected.append(
+                    (option_id, *place, str(count), median,
+                     str(places.get(option_id, "")) if option_id in places else "",
+                     "true" if option_id in outcome.winners else "false")
+                )  # fmt: skip
+        shown = [
+            (row["option_id"], row["grade_id"], row["grade_label_fr"], row["rank"],
+             row["ballots"], row["majority_grade"], row["place"], row["winner"])
+            for row in mine
+        ]  # fmt: skip
+        # Schulze's tie: r0 and r1 share place 1, r2 is third (competition ranking).
+        if question.id == "rank":
+            assert {row[0]: row[6] for row in shown} == {"r0": "1", "r1": "1", "r2": "3",
+                                                          "r3": "4"}  # fmt: skip
+            continue
+        assert shown == expected
+
+
+def test_the_stages_table_holds_every_stages_votes(files: dict[str, bytes]) -> None:
+    rows = list(csv.DictReader(io.StringIO(files["stv-stages.csv"].decode())))
+    outcome = RESULT.question("stv")
+    assert outcome.stages is not None
+    expected = [
+        (str(number), stage.action, stage.option or "", option_id, votes_text(units),
+         votes_text(stage.non_transferable))
+        for number, stage in enumerate(outcome.stages, start=1)
+        for option_id, units in stage.votes
+    ]  # fmt: skip
+    assert [
+        (row["stage"], row["action"], row["action_option_id"], row["option_id"], row["votes"],
+         row["non_transferable"])
+        for row in rows
+    ] == expected  # fmt: skip
+    last = [row["status"] for row in rows if row["stage"] == str(len(outcome.stages))]
+    assert last == ["elected", "elected", "excluded", "excluded", "excluded"]
+
+
+def test_results_json_gives_the_count_of_each_rule(files: dict[str, bytes]) -> None:
+    questions = json.loads(files["results.json"])["questions"]
+    assert [question["kind"] for question in questions] == ["single", "grades", "ranking",
+                                                            "ranking"]  # fmt: skip
+    graded = questions[1]
+    assert graded["rule"] == "majority-judgment" and graded["winners"] == ["g0"]
+    assert [grade["id"] for grade in graded["grades"]] == list(GRADE_IDS)
+    outcome = RESULT.question("grades")
+    assert outcome.distribution is not None
+    assert [(item["option"], tuple(item["ballots"])) for item in graded["distribution"]] == list(
+        outcome.distribution
+    )
+    assert [item["majority_grade"] for item in graded["distribution"]] == ["very-good", "good",
+                                                                          "fair"]  # fmt: skip
+    assert questions[2]["ranking"] == [["r0", "r1"], ["r2"], ["r3"]]
+    assert "majority_grade" not in questions[2]["distribution"][0]
+    stv = questions[3]
+    assert stv["rule"] == "stv" and stv["seats"] == 2 and stv["quota"] == "2"
+    assert stv["winners"] == ["r0", "r1"] and stv["ranking"] == [["r0"], ["r1"]]
