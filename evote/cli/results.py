@@ -7,9 +7,14 @@ officer's election directory (its ``result.json``). ``json`` is for programs: th
 format of a result: a program takes the labels from the manifest). ``table`` and ``csv`` are
 for people: ``csv`` carries the labels in the chosen language along with the ids, one row per
 option and one for the blank (columns: question_id, question, option_id, option, votes, cost,
-winner). ``--lang`` (en, fr: the languages every manifest has) chooses the language of every
-label, the result's own words ("blank", "cost", "funded", the winner mark) included; the
-column names and ids stay as they are (they are the data's schema).
+winner, grade, rank); a grades or ranking question (docs/spec.md 6.2, 14.5) in long format,
+one row per option and grade (``grade``: its label, best first) or rank (``rank``: 1..n), with
+``votes`` the ballots that gave it. ``table`` shows such a question's ballots per grade (and
+each option's majority grade) or per rank, its ranking with ties (``=``) or STV's elected,
+quota and stages (:func:`mixnet_lines`, which ``evote demo`` prints too). ``--lang`` (en, fr:
+the languages every manifest has) chooses the language of every label, the result's own words
+("blank", "cost", "funded", the winner mark) included; the column names and ids stay as they
+are (they are the data's schema).
 
 ``opendata`` writes a publication folder (``--out DIR``) for a city's open-data portal from a
 published record: the result as CSV and JSON, the last signed checkpoint, a Frictionless Data

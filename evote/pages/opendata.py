@@ -5,6 +5,9 @@
 * ``results.csv``: one row per question and option, and one per blank column (RFC 4180, UTF-8,
   CRLF); labels in every language of the manifest;
 * ``turnout.csv``: one row: ballots counted, their total weight, ballot entries, spoiled ballots;
+* ``results-distribution.csv`` (only with a grades or ranking question): per such question,
+  option and grade or rank, the ballots, with the option's majority grade, place and winner;
+* ``stv-stages.csv`` (only with an STV question): per stage and option, the votes after it;
 * ``results.json``: the same result, the manifest's public texts and the anchors (fingerprint,
   board key, last checkpoint) in one document;
 * ``checkpoint.json``: the last signed checkpoint, byte for byte the file
