@@ -351,10 +351,13 @@ def _mixnet_question_section(
     else:
         parts.append(f"<h3>{_e(word(lang, 'elected_heading'))}</h3>")
     if shown.ranking:
-        items = "".join(
-            f"<li>{_e(' = '.join(labels[o] for o in group))}</li>" for group in shown.ranking
-        )
-        parts.append(f'<ol class="ranking">{items}</ol>')
+        # Each group numbered by its place (tied options share it, the next place skips), as
+        # the open data's ``place``.
+        items, place = [], 1
+        for group in shown.ranking:
+            items.append(f'<li value="{place}">{_e(" = ".join(labels[o] for o in group))}</li>')
+            place += len(group)
+        parts.append(f'<ol class="ranking">{"".join(items)}</ol>')
     else:
         parts.append(f"<p>{_e(word(lang, 'mixnet_no_winner'))}</p>")
     if shown.quota is not None:

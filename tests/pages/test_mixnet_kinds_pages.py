@@ -103,7 +103,9 @@ def test_ballots_per_rank_and_a_tie(page: tuple[str, list[Node]]) -> None:
     for row, (option_id, ballots) in zip(rows, outcome.distribution, strict=True):
         assert cells(row)[0] == label(option_id, lang)
         assert [read_number(n) for n in cells(row)[1:]] == list(ballots)
-    ranking = [item.all_text() for item in sections[2].with_class("ranking")[0].find_all("li")]
+    items = sections[2].with_class("ranking")[0].find_all("li")
+    assert [item.attrs["value"] for item in items] == ["1", "3", "4"]  # the tie shares place 1
+    ranking = [item.all_text() for item in items]
     assert ranking == [f"{label('r0', lang)} = {label('r1', lang)}", label("r2", lang),
                        label("r3", lang)]  # fmt: skip
 
