@@ -209,7 +209,8 @@ def mixnet_lines(
     """A grades or ranking question as text lines: per option its ballots per grade (best
     first) or per rank and, for majority judgment, its majority grade (``*`` marks a winner);
     the ranking with ties (``=``), or for STV the elected in order, the quota and the stages
-    (votes after each stage; STV counts in 10^-5 votes, docs/spec.md 13.3)."""
+    (the votes after each stage of every option not excluded; STV counts in 10^-5 votes,
+    docs/spec.md 13.3)."""
     shown = mixnet_outcome(question, outcome)
     labels = {option.id: _label(option.label, lang) for option in question.options}
     decimal = "," if lang == "fr" else "."
@@ -237,8 +238,11 @@ def mixnet_lines(
     quota = votes_text(shown.quota, decimal)
     lines += [_word(lang, "elected", elected=elected, quota=quota), _word(lang, "stages")]
     for number, stage in enumerate(shown.stages, start=1):
+        # Compact: an excluded option's votes (0, moved on) are left out of its stages.
         votes = ", ".join(
-            f"{labels[option_id]} {votes_text(units, decimal)}" for option_id, units in stage.votes
+            f"{labels[option_id]} {votes_text(units, decimal)}"
+            for option_id, units in stage.votes
+            if option_id not in stage.excluded
         )
         if stage.non_transferable:
             spare = votes_text(stage.non_transferable, decimal)
