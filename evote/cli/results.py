@@ -230,12 +230,12 @@ def mixnet_lines(
         row.append("*" if option.winner else "")
         rows.append(row)
     lines = _grid(rows)
-    if shown.quota is None:
+    if not shown.stv:
         order = " > ".join(" = ".join(labels[o] for o in group) for group in shown.ranking)
         lines.append(_word(lang, "ranking", order=order or _word(lang, "none")))
         return lines
     elected = ", ".join(labels[group[0]] for group in shown.ranking) or _word(lang, "none")
-    quota = votes_text(shown.quota, decimal)
+    quota = "-" if shown.quota is None else votes_text(shown.quota, decimal)
     lines += [_word(lang, "elected", elected=elected, quota=quota), _word(lang, "stages")]
     for number, stage in enumerate(shown.stages, start=1):
         # Compact: an excluded option's votes (0, moved on) are left out of its stages.

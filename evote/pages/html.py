@@ -346,10 +346,8 @@ def _mixnet_question_section(
         + "</p>",
         *_distribution_table(question, shown, labels, lang, question_title),
     ]
-    if shown.quota is None:
-        parts.append(f"<h3>{_e(word(lang, 'ranking_heading'))}</h3>")
-    else:
-        parts.append(f"<h3>{_e(word(lang, 'elected_heading'))}</h3>")
+    heading = "elected_heading" if shown.stv else "ranking_heading"
+    parts.append(f"<h3>{_e(word(lang, heading))}</h3>")
     if shown.ranking:
         # Each group numbered by its place (tied options share it, the next place skips), as
         # the open data's ``place``.
@@ -363,6 +361,7 @@ def _mixnet_question_section(
     if shown.quota is not None:
         quota = votes_text(shown.quota, "," if lang == "fr" else ".")
         parts.append(f'<p class="quota">{_e(word(lang, "quota", quota=quota))}</p>')
+    if shown.stages:
         parts += _stages_table(shown, labels, lang, question_title)
     parts += [f"<p>{_e(word(lang, 'mixnet_note'))}</p>", "</section>"]
     return parts

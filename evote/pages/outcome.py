@@ -11,7 +11,8 @@ all render, so that they show the same numbers:
   the lower middlemost grade of its ballots, spec 13.1), its place (standard competition
   ranking over the rule's groups: tied options share a place, the next place skips; for STV
   the order of election; ``None`` for an option not placed) and whether it wins;
-* ``ranking`` (groups of option ids, best first), ``quota`` and ``stages`` as in the result.
+* ``ranking`` (groups of option ids, best first), ``quota`` and ``stages`` as in the result
+  (an STV count without ballots has no quota and no stages), ``stv`` whether STV counts it.
 
 STV counts in units of 10^-5 votes (spec 13.3); :func:`votes_text` writes them as an exact
 decimal number of votes.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evote.ballots.manifest import GradesQuestion, RankingQuestion
+from evote.ballots.manifest import GradesQuestion, RankingQuestion, RankingRule
 from evote.errors import InvalidInput
 from evote.tally.result import QuestionResult, StageResult
 from evote.tally.rules import STV_UNIT
@@ -47,6 +48,7 @@ class MixnetOutcome:
     ranking: tuple[tuple[str, ...], ...]
     quota: int | None
     stages: tuple[StageResult, ...]
+    stv: bool
 
 
 def majority_grade(ballots_per_grade: tuple[int, ...]) -> int | None:
@@ -110,7 +112,8 @@ def mixnet_outcome(
                 option_id in outcome.winners,
             )
         )
-    return MixnetOutcome(columns, tuple(options), ranking, outcome.quota, outcome.stages or ())
+    stv = isinstance(question, RankingQuestion) and question.rule is RankingRule.STV
+    return MixnetOutcome(columns, tuple(options), ranking, outcome.quota, outcome.stages or (), stv)
 
 
 def votes_text(units: int, decimal: str = ".") -> str:

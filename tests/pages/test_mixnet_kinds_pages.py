@@ -8,14 +8,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 
 import jsonschema
 import pytest
 
 from evote.ballots.manifest import GradesQuestion
+from evote.cli.results import render_table
 from evote.pages.html import render_results_page
 from evote.pages.opendata import Publication, open_data_files
 from evote.pages.outcome import votes_text
+from evote.tally.result import DecryptedCounts, Turnout, compute_result
 from evote.tally.rules import majority_value
 from tests.ballots.conftest import GRADE_IDS
 from tests.pages.mixnet_results import GRADES, MANIFEST, RESULT, VIEW
@@ -232,3 +235,28 @@ def test_results_json_gives_the_count_of_each_rule(files: dict[str, bytes]) -> N
     stv = questions[3]
     assert stv["rule"] == "stv" and stv["seats"] == 2 and stv["quota"] == "2"
     assert stv["winners"] == ["r0", "r1"] and stv["ranking"] == [["r0"], ["r1"]]
+
+
+def test_every_view_of_a_count_without_ballots() -> None:
+    empty = compute_result(
+        MANIFEST,
+        DecryptedCounts(((0, 0), (), (), ()), (None, None, None, None)),
+        Turnout(0, 0),
+        {1: [], 2: [], 3: []},
+    )
+    view = replace(VIEW, result=empty)
+    for lang in ("en", "fr"):
+        root = parse(render_results_page(view, lang))
+        check_accessible(root, lang)
+        stv = root.with_class("question")[3]
+        assert stv.with_class("stages") == [] and stv.with_class("quota") == []
+        heading = "Elected, in order of election" if lang == "en" else "Élus"
+        assert heading in stv.find_all("h3")[0].all_text()
+    table = render_table(MANIFEST, empty, "en")
+    assert "ranking (*: winners): none" in table
+    assert "elected (*), in order: none; quota - votes" in table
+    files = open_data_files(view, Publication(base_url="https://data.example.org/", publisher="V"))
+    rows = list(csv.DictReader(io.StringIO(files["results-distribution.csv"].decode())))
+    assert {row["ballots"] for row in rows} == {"0"}
+    assert {row["majority_grade"] + row["place"] for row in rows} == {""}
+    assert files["stv-stages.csv"].count(b"\r\n") == 1  # the header only
