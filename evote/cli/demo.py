@@ -38,6 +38,7 @@ from evote.ballots.manifest import (
     Manifest,
     Option,
     Question,
+    RankingQuestion,
     SingleChoiceQuestion,
     WinnerRule,
     manifest_from_json,
@@ -47,6 +48,7 @@ from evote.board.board import Board
 from evote.ceremony.dkg import CeremonyResult, Trustee, TrusteeShare, run_ceremony
 from evote.ceremony.wire import ceremony_result_to_json
 from evote.cli.progress import Progress
+from evote.cli.results import mixnet_lines
 from evote.cli.simulated import random_selection
 from evote.cli.verify import ProgressBars, ballot_executor, format_report
 from evote.cli.workspace import BOARD_FILE, BOARD_KEY_FILE, ElectionDir, read_file, write_secret
@@ -56,7 +58,7 @@ from evote.errors import BoardIntegrityError, EvoteError, InvalidInput
 from evote.record import export_record, load_record
 from evote.service.settings import read_board_key
 from evote.tally import ElectionResult
-from evote.tally.rules import STV_UNIT
+from evote.tally.result import QuestionResult
 from evote.tally.wire import result_to_json
 from evote.tallying import board_ceremony, run_tally
 from evote.verify import VerificationReport, verify_record
@@ -347,12 +349,10 @@ def _print_result(
 ) -> None:
     print(f"\n{manifest.title['en']}: {accepted} ballots cast ({revotes} revotes),"
           f" {result.turnout.ballots} counted")
-    # A question counted by the mixnet is printed from its result.json entry (docs/spec.md 14).
-    entries = jsonstrict.loads(result_to_json(result), "result")["questions"]
-    for question, outcome, entry in zip(manifest.questions, result.questions, entries, strict=True):
+    for question, outcome in zip(manifest.questions, result.questions, strict=True):
         print(f"\n  {question.title['en']}")
         if question.counted_by_mixnet:
-            _print_mixnet_question(question, entry)
+            _print_mixnet_question(question, outcome)
             continue
         for option, (_, votes) in zip(question.options, outcome.counts, strict=True):
             cost = f"  ({option.cost}{unit})" if option.cost else ""
@@ -364,27 +364,12 @@ def _print_result(
             print(f"    funded (*): {', '.join(outcome.winners)}; spent {outcome.spent}{unit}")
 
 
-def _print_mixnet_question(question: Question, entry: dict[str, Any]) -> None:
-    """Per option its ballots per grade (best first) or per rank, then the rule's outcome."""
-    labels = {option.id: option.label["en"] for option in question.options}
-    if isinstance(question, GradesQuestion):
-        heading = " / ".join(grade.label["en"] for grade in question.grades)
-        print(f"    {'ballots per grade':<32} {heading}")
-    else:
-        print(f"    {'ballots per rank':<32} 1st, 2nd, ...")
-    winners = set(entry.get("winners") or ())
-    for option_id, per_column in entry["counts"]:
-        mark = "  *" if option_id in winners else ""
-        print(f"    {labels[option_id]:<32} {' '.join(f'{n:>3}' for n in per_column)}{mark}")
-    ranking = entry.get("ranking")
-    if ranking:
-        order = " > ".join(" = ".join(labels[option] for option in group) for group in ranking)
-        print(f"    order (*: first): {order}")
-    if entry.get("quota") is not None:
-        # STV counts in units of 10^-5 votes (docs/spec.md 13.3).
-        quota = entry["quota"] / STV_UNIT
-        elected = ", ".join(labels[option] for option in entry.get("winners") or ())
-        print(f"    elected (*), quota {quota:g} votes: {elected}")
+def _print_mixnet_question(question: Question, outcome: QuestionResult) -> None:
+    """Per option its ballots per grade (best first) or per rank, then the rule's outcome: the
+    table `evote results` prints (one function for both)."""
+    if isinstance(question, (GradesQuestion, RankingQuestion)):
+        for line in mixnet_lines(question, outcome, "en"):
+            print("    " + line)
 
 
 def _print_timings(timings: Timings) -> None:

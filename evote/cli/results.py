@@ -7,9 +7,14 @@ officer's election directory (its ``result.json``). ``json`` is for programs: th
 format of a result: a program takes the labels from the manifest). ``table`` and ``csv`` are
 for people: ``csv`` carries the labels in the chosen language along with the ids, one row per
 option and one for the blank (columns: question_id, question, option_id, option, votes, cost,
-winner). ``--lang`` (en, fr: the languages every manifest has) chooses the language of every
-label, the result's own words ("blank", "cost", "funded", the winner mark) included; the
-column names and ids stay as they are (they are the data's schema).
+winner, grade, rank); a grades or ranking question (docs/spec.md 6.2, 14.5) in long format,
+one row per option and grade (``grade``: its label, best first) or rank (``rank``: 1..n), with
+``votes`` the ballots that gave it. ``table`` shows such a question's ballots per grade (and
+each option's majority grade) or per rank, its ranking with ties (``=``) or STV's elected,
+quota and stages (:func:`mixnet_lines`, which ``evote demo`` prints too). ``--lang`` (en, fr:
+the languages every manifest has) chooses the language of every label, the result's own words
+("blank", "cost", "funded", the winner mark) included; the column names and ids stay as they
+are (they are the data's schema).
 
 ``opendata`` writes a publication folder (``--out DIR``) for a city's open-data portal from a
 published record: the result as CSV and JSON, the last signed checkpoint, a Frictionless Data
@@ -37,9 +42,10 @@ from evote.cli.workspace import CONFIG_FILE, ElectionDir, read_file, write_publi
 from evote.errors import ContextMismatch, ElectionNotOpen, InvalidInput
 from evote.pages.html import static_results_files
 from evote.pages.opendata import DEFAULT_LICENCE, LICENCES, Publication, open_data_files
+from evote.pages.outcome import mixnet_outcome, votes_text
 from evote.pages.view import ElectionView, view_from_record
 from evote.record import load_record
-from evote.tally.result import ElectionResult
+from evote.tally.result import ElectionResult, QuestionResult
 from evote.tally.wire import result_from_json, result_to_json
 
 Handler = Callable[[argparse.Namespace], int]
@@ -59,6 +65,18 @@ WORDS: dict[str, dict[str, str]] = {
         "mixnet": "counted by {rule}; winners: {winners} (every answer and the count: result.json)",
         "none": "none",
         "yes": "yes",
+        "per_grade": "ballots per grade",
+        "per_rank": "ballots per rank",
+        "majority_grade": "majority grade",
+        "ranking": "ranking (*: winners): {order}",
+        "elected": "elected (*), in order: {elected}; quota {quota} votes",
+        "stages": "stages (votes after each stage):",
+        "stage": "{number}. {action}{option}: {votes}",
+        "non_transferable": "; non-transferable {votes}",
+        "action_first": "first preferences",
+        "action_surplus": "surplus of",
+        "action_exclusion": "exclusion of",
+        "action_fill": "remaining seats filled",
     },
     "fr": {
         "blank": "blanc",
@@ -70,6 +88,18 @@ WORDS: dict[str, dict[str, str]] = {
         ),
         "none": "aucun",
         "yes": "oui",
+        "per_grade": "bulletins par mention",
+        "per_rank": "bulletins par rang",
+        "majority_grade": "mention majoritaire",
+        "ranking": "classement (* : gagnants) : {order}",
+        "elected": "élus (*), dans l'ordre : {elected} ; quota {quota} voix",
+        "stages": "étapes (voix après chaque étape) :",
+        "stage": "{number}. {action}{option} : {votes}",
+        "non_transferable": " ; non transférables {votes}",
+        "action_first": "premières préférences",
+        "action_surplus": "surplus de",
+        "action_exclusion": "exclusion de",
+        "action_fill": "sièges restants pourvus",
     },
 }
 LANGUAGES = tuple(WORDS)
@@ -115,7 +145,8 @@ def result_rows(manifest: Manifest, result: ElectionResult, lang: str) -> list[d
     """One dict per question: ids, labels, votes per option, blank, winners, spent.
 
     A grades or ranking question has no votes per option (its count is the decrypted answers,
-    docs/spec.md section 14): no options, and its ``rule`` and ``winners`` only.
+    docs/spec.md section 14): no options; its ``rule``, ``winners``, ``outcome`` (the ballots
+    per grade or rank, :func:`~evote.pages.outcome.mixnet_outcome`) and the table's ``lines``.
     """
     questions: list[dict[str, Any]] = []
     for question, outcome in zip(manifest.questions, result.questions, strict=True):
@@ -130,6 +161,8 @@ def result_rows(manifest: Manifest, result: ElectionResult, lang: str) -> list[d
                     "blank": None,
                     "winners": list(outcome.winners),
                     "spent": None,
+                    "lines": mixnet_lines(question, outcome, lang),
+                    "outcome": mixnet_outcome(question, outcome),
                 }
             )
             continue
@@ -158,6 +191,69 @@ def result_rows(manifest: Manifest, result: ElectionResult, lang: str) -> list[d
     return questions
 
 
+def _grid(rows: list[list[str]]) -> list[str]:
+    """Rows of cells: the first column left-aligned, the others right-aligned, two spaces apart."""
+    columns = max(len(row) for row in rows)
+    widths = [max(len(row[c]) for row in rows if c < len(row)) for c in range(columns)]
+    lines = []
+    for row in rows:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(widths[c]) for c, cell in enumerate(row[1:], start=1)]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def mixnet_lines(
+    question: GradesQuestion | RankingQuestion, outcome: QuestionResult, lang: str
+) -> list[str]:
+    """A grades or ranking question as text lines: per option its ballots per grade (best
+    first) or per rank and, for majority judgment, its majority grade (``*`` marks a winner);
+    the ranking with ties (``=``), or for STV the elected in order, the quota and the stages
+    (the votes after each stage of every option not excluded; STV counts in 10^-5 votes,
+    docs/spec.md 13.3)."""
+    shown = mixnet_outcome(question, outcome)
+    labels = {option.id: _label(option.label, lang) for option in question.options}
+    decimal = "," if lang == "fr" else "."
+    if isinstance(question, GradesQuestion):
+        grade_labels = {grade.id: _label(grade.label, lang) for grade in question.grades}
+        head = [_word(lang, "per_grade"), *(grade_labels[g] for g in shown.columns)]
+        head.append(_word(lang, "majority_grade"))
+    else:
+        grade_labels = {}
+        head = [_word(lang, "per_rank"), *shown.columns]
+    rows = [head]
+    for option in shown.options:
+        row = [labels[option.option_id], *(str(n) for n in option.ballots)]
+        if isinstance(question, GradesQuestion):
+            median = option.majority_grade
+            row.append("" if median is None else grade_labels[median])
+        row.append("*" if option.winner else "")
+        rows.append(row)
+    lines = _grid(rows)
+    if not shown.stv:
+        order = " > ".join(" = ".join(labels[o] for o in group) for group in shown.ranking)
+        lines.append(_word(lang, "ranking", order=order or _word(lang, "none")))
+        return lines
+    elected = ", ".join(labels[group[0]] for group in shown.ranking) or _word(lang, "none")
+    quota = "-" if shown.quota is None else votes_text(shown.quota, decimal)
+    lines += [_word(lang, "elected", elected=elected, quota=quota), _word(lang, "stages")]
+    for number, stage in enumerate(shown.stages, start=1):
+        # Compact: an excluded option's votes (0, moved on) are left out of its stages.
+        votes = ", ".join(
+            f"{labels[option_id]} {votes_text(units, decimal)}"
+            for option_id, units in stage.votes
+            if option_id not in stage.excluded
+        )
+        if stage.non_transferable:
+            spare = votes_text(stage.non_transferable, decimal)
+            votes += _word(lang, "non_transferable", votes=spare)
+        moved = "" if stage.option is None else " " + labels[stage.option]
+        action = _word(lang, f"action_{stage.action}")
+        lines.append("  " + _word(lang, "stage", number=number, action=action, option=moved,
+                                  votes=votes))  # fmt: skip
+    return lines
+
+
 def render_table(manifest: Manifest, result: ElectionResult, lang: str) -> str:
     lines = [
         _label(manifest.title, lang),
@@ -168,6 +264,7 @@ def render_table(manifest: Manifest, result: ElectionResult, lang: str) -> str:
         if "rule" in question:
             winners = ", ".join(question["winners"]) or _word(lang, "none")
             lines.append("  " + _word(lang, "mixnet", rule=question["rule"], winners=winners))
+            lines += ["  " + line for line in question["lines"]]
             continue
         blank = _word(lang, "blank")
         width = max([len(o["label"]) for o in question["options"]] + [len(blank)])
@@ -195,33 +292,67 @@ def render_json(manifest: Manifest, result: ElectionResult, lang: str) -> str:
 def render_csv(manifest: Manifest, result: ElectionResult, lang: str) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["question_id", "question", "option_id", "option", "votes", "cost", "winner"])
-    for question in result_rows(manifest, result, lang):
-        for option in question["options"]:
+    writer.writerow(
+        ["question_id", "question", "option_id", "option", "votes", "cost", "winner", "grade",
+         "rank"]
+    )  # fmt: skip
+    for question, row in zip(manifest.questions, result_rows(manifest, result, lang), strict=True):
+        if isinstance(question, (GradesQuestion, RankingQuestion)):
+            writer.writerows(_mixnet_csv_rows(question, row, lang))
+            continue
+        for option in row["options"]:
             writer.writerow(
                 [
-                    question["id"],
-                    question["title"],
+                    row["id"],
+                    row["title"],
                     option["id"],
                     option["label"],
                     option["votes"],
                     "" if option["cost"] is None else option["cost"],
                     _word(lang, "yes") if option["winner"] else "",
+                    "",
+                    "",
                 ]
             )
-        if question["blank"] is not None:
+        if row["blank"] is not None:
             writer.writerow(
                 [
-                    question["id"],
-                    question["title"],
+                    row["id"],
+                    row["title"],
                     "",
                     _word(lang, "blank"),
-                    question["blank"],
+                    row["blank"],
+                    "",
+                    "",
                     "",
                     "",
                 ]
             )
     return buffer.getvalue()
+
+
+def _mixnet_csv_rows(
+    question: GradesQuestion | RankingQuestion, row: dict[str, Any], lang: str
+) -> list[list[object]]:
+    """A grades or ranking question in long format: one row per option and grade (``grade``:
+    its label, best first) or per option and rank (``rank``: 1..n), ``votes`` the ballots."""
+    labels = {option.id: _label(option.label, lang) for option in question.options}
+    grades = (
+        {grade.id: _label(grade.label, lang) for grade in question.grades}
+        if isinstance(question, GradesQuestion)
+        else None
+    )
+    shown = row["outcome"]
+    rows: list[list[object]] = []
+    for option in shown.options:
+        winner = _word(lang, "yes") if option.winner else ""
+        for column, ballots in zip(shown.columns, option.ballots, strict=True):
+            grade, rank = (grades[column], "") if grades is not None else ("", column)
+            rows.append(
+                [row["id"], row["title"], option.option_id, labels[option.option_id], ballots,
+                 "", winner, grade, rank]
+            )  # fmt: skip
+    return rows
 
 
 _RENDERERS: dict[str, Callable[[Manifest, ElectionResult, str], str]] = {

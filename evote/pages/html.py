@@ -37,6 +37,7 @@ from evote.board.checkpoint import Checkpoint
 from evote.errors import ElectionNotOpen, InvalidInput
 from evote.pages.i18n import LANGUAGES, check_language, number, percent, word
 from evote.pages.opendata import text_in
+from evote.pages.outcome import MixnetOutcome, mixnet_outcome, votes_text
 from evote.pages.svg import Bar, bar_chart
 from evote.pages.view import ElectionView, checkpoint_file_bytes
 from evote.tally.result import QuestionResult
@@ -326,23 +327,105 @@ def _figure_text(lang: str, votes: int, share: str, funded: bool | None) -> str:
 def _mixnet_question_section(
     index: int, question: GradesQuestion | RankingQuestion, outcome: QuestionResult, lang: str
 ) -> list[str]:
-    """A grades or ranking question: its rule and winners; no bars, since its counts are not
-    votes per option but the decrypted answers, which the record publishes (spec 6.2, 14)."""
+    """A grades or ranking question: its rule and winners, its ballots per grade (with each
+    option's majority grade) or per rank as a table, the ranking with ties or, for STV, the
+    elected in order, the quota and the stages. No bars: its count is not votes per option."""
     heading_id = f"q{index}"
+    question_title = text_in(question.title, lang)
     labels = {option.id: text_in(option.label, lang) for option in question.options}
     winners = ", ".join(labels.get(winner, winner) for winner in outcome.winners)
     seats = question.seats if isinstance(question, RankingQuestion) else None
     rule = word(lang, f"rule_{question.rule.value}", seats=seats)
-    return [
+    shown = mixnet_outcome(question, outcome)
+    parts = [
         f'<section class="question" aria-labelledby="{heading_id}">',
-        f'<h2 id="{heading_id}">{_e(text_in(question.title, lang))}</h2>',
+        f'<h2 id="{heading_id}">{_e(question_title)}</h2>',
         f"<p>{_e(word(lang, 'mixnet_rule', rule=rule))}</p>",
         '<p class="winners">'
         + _e(word(lang, "mixnet_winners", winners=winners or word(lang, "mixnet_no_winner")))
         + "</p>",
-        f"<p>{_e(word(lang, 'mixnet_note'))}</p>",
-        "</section>",
+        *_distribution_table(question, shown, labels, lang, question_title),
     ]
+    heading = "elected_heading" if shown.stv else "ranking_heading"
+    parts.append(f"<h3>{_e(word(lang, heading))}</h3>")
+    if shown.ranking:
+        # Each group numbered by its place (tied options share it, the next place skips), as
+        # the open data's ``place``.
+        items, place = [], 1
+        for group in shown.ranking:
+            items.append(f'<li value="{place}">{_e(" = ".join(labels[o] for o in group))}</li>')
+            place += len(group)
+        parts.append(f'<ol class="ranking">{"".join(items)}</ol>')
+    else:
+        parts.append(f"<p>{_e(word(lang, 'mixnet_no_winner'))}</p>")
+    if shown.quota is not None:
+        quota = votes_text(shown.quota, "," if lang == "fr" else ".")
+        parts.append(f'<p class="quota">{_e(word(lang, "quota", quota=quota))}</p>')
+    if shown.stages:
+        parts += _stages_table(shown, labels, lang, question_title)
+    parts += [f"<p>{_e(word(lang, 'mixnet_note'))}</p>", "</section>"]
+    return parts
+
+
+def _distribution_table(
+    question: GradesQuestion | RankingQuestion,
+    shown: MixnetOutcome,
+    labels: dict[str, str],
+    lang: str,
+    question_title: str,
+) -> list[str]:
+    """Per option (a row) its ballots per grade, best first, and its majority grade, or its
+    ballots per rank."""
+    if isinstance(question, GradesQuestion):
+        grades = {grade.id: text_in(grade.label, lang) for grade in question.grades}
+        head = [*(grades[g] for g in shown.columns), word(lang, "majority_grade")]
+        caption = word(lang, "grades_caption", question=question_title)
+    else:
+        grades = {}
+        head = [word(lang, "rank_n", rank=rank) for rank in shown.columns]
+        caption = word(lang, "ranks_caption", question=question_title)
+    lines = [
+        '<div class="table-wrap"><table class="distribution">',
+        f"<caption>{_e(caption)}</caption>",
+        "<thead><tr>"
+        + "".join(f'<th scope="col">{_e(h)}</th>' for h in [word(lang, "option"), *head])
+        + "</tr></thead>",
+        "<tbody>",
+    ]
+    for option in shown.options:
+        cells = "".join(f'<td class="num">{_e(number(lang, n))}</td>' for n in option.ballots)
+        if grades:
+            median = option.majority_grade
+            cells += f"<td>{_e('' if median is None else grades[median])}</td>"
+        lines.append(f'<tr><th scope="row">{_e(labels[option.option_id])}</th>{cells}</tr>')
+    lines += ["</tbody>", "</table></div>"]
+    return lines
+
+
+def _stages_table(
+    shown: MixnetOutcome, labels: dict[str, str], lang: str, question_title: str
+) -> list[str]:
+    """STV's stages (spec 13.3): a row per stage, what happened and every option's votes."""
+    decimal = "," if lang == "fr" else "."
+    head = [word(lang, "stage"), word(lang, "action")]
+    head += [labels[option.option_id] for option in shown.options]
+    head.append(word(lang, "non_transferable"))
+    lines = [
+        '<div class="table-wrap"><table class="stages">',
+        f"<caption>{_e(word(lang, 'stages_caption', question=question_title))}</caption>",
+        "<thead><tr>" + "".join(f'<th scope="col">{_e(h)}</th>' for h in head) + "</tr></thead>",
+        "<tbody>",
+    ]
+    for number_, stage in enumerate(shown.stages, start=1):
+        moved = "" if stage.option is None else labels[stage.option]
+        cells = [f"<td>{_e(word(lang, f'action_{stage.action}', option=moved))}</td>"]
+        cells += [
+            f'<td class="num">{_e(votes_text(units, decimal))}</td>' for _, units in stage.votes
+        ]
+        cells.append(f'<td class="num">{_e(votes_text(stage.non_transferable, decimal))}</td>')
+        lines.append(f'<tr><th scope="row">{number_}</th>{"".join(cells)}</tr>')
+    lines += ["</tbody>", "</table></div>", f"<p>{_e(word(lang, 'stv_note'))}</p>"]
+    return lines
 
 
 def _question_section(

@@ -58,6 +58,25 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "rule_stv": "single transferable vote, {seats} seats",
         "mixnet_winners": "Winners: {winners}.",
         "mixnet_no_winner": "no winner published",
+        "grades_caption": "Ballots per grade, best grade first: {question}",
+        "ranks_caption": "Ballots per rank (1: most preferred): {question}",
+        "rank_n": "Rank {rank}",
+        "majority_grade": "Majority grade",
+        "ranking_heading": "Ranking, best first (= marks a tie)",
+        "elected_heading": "Elected, in order of election",
+        "quota": "Quota: {quota} votes.",
+        "stages_caption": "Stages of the count, each option's votes after each stage: {question}",
+        "stage": "Stage",
+        "action": "What happened",
+        "non_transferable": "Non-transferable",
+        "action_first": "First preferences counted",
+        "action_surplus": "Surplus of {option} transferred",
+        "action_exclusion": "{option} excluded, their votes transferred",
+        "action_fill": "Remaining seats filled",
+        "stv_note": (
+            "Votes are counted to a hundred-thousandth of a vote: surplus transfers split"
+            " ballots into fractions."
+        ),
         "mixnet_note": (
             "The answers to this question were shuffled, then decrypted one by one: every"
             " decrypted answer and the whole count are in the election record (result.json),"
@@ -175,6 +194,27 @@ WORDS: Final[dict[str, dict[str, str]]] = {
         "rule_stv": "vote unique transférable, {seats} sièges",
         "mixnet_winners": "Gagnants : {winners}.",
         "mixnet_no_winner": "aucun gagnant publié",
+        "grades_caption": "Bulletins par mention, de la meilleure à la moins bonne : {question}",
+        "ranks_caption": "Bulletins par rang (1 : le préféré) : {question}",
+        "rank_n": "Rang {rank}",
+        "majority_grade": "Mention majoritaire",
+        "ranking_heading": "Classement, du premier au dernier (= marque une égalité)",
+        "elected_heading": "Élus, dans l'ordre de leur élection",
+        "quota": "Quota : {quota} voix.",
+        "stages_caption": (
+            "Étapes du décompte, voix de chaque option après chaque étape : {question}"
+        ),
+        "stage": "Étape",
+        "action": "Opération",
+        "non_transferable": "Non transférables",
+        "action_first": "Premières préférences comptées",
+        "action_surplus": "Surplus de {option} transféré",
+        "action_exclusion": "{option} éliminé, ses voix transférées",
+        "action_fill": "Sièges restants pourvus",
+        "stv_note": (
+            "Les voix sont comptées au cent-millième de voix près : les transferts de surplus"
+            " partagent des bulletins en fractions."
+        ),
         "mixnet_note": (
             "Les réponses à cette question ont été mélangées, puis déchiffrées une à une :"
             " chaque réponse déchiffrée et tout le décompte figurent dans le registre de"

@@ -5,6 +5,9 @@
 * ``results.csv``: one row per question and option, and one per blank column (RFC 4180, UTF-8,
   CRLF); labels in every language of the manifest;
 * ``turnout.csv``: one row: ballots counted, their total weight, ballot entries, spoiled ballots;
+* ``results-distribution.csv`` (only with a grades or ranking question): per such question,
+  option and grade or rank, the ballots, with the option's majority grade, place and winner;
+* ``stv-stages.csv`` (only with an STV question): per stage and option, the votes after it;
 * ``results.json``: the same result, the manifest's public texts and the anchors (fingerprint,
   board key, last checkpoint) in one document;
 * ``checkpoint.json``: the last signed checkpoint, byte for byte the file
@@ -47,6 +50,7 @@ from evote.ballots.manifest import (
     RankingQuestion,
 )
 from evote.errors import ElectionNotOpen, InvalidInput
+from evote.pages.outcome import mixnet_outcome, votes_text
 from evote.pages.view import ElectionView, checkpoint_file_bytes
 from evote.tally.result import ElectionResult, QuestionResult
 
@@ -124,6 +128,8 @@ class Publication:
 BLANK_LABEL: Final = {"en": "blank", "fr": "blanc"}
 RESULTS_CSV: Final = "results.csv"
 TURNOUT_CSV: Final = "turnout.csv"
+DISTRIBUTION_CSV: Final = "results-distribution.csv"
+STAGES_CSV: Final = "stv-stages.csv"
 RESULTS_JSON: Final = "results.json"
 CHECKPOINT_JSON: Final = "checkpoint.json"
 DATAPACKAGE_JSON: Final = "datapackage.json"
@@ -287,6 +293,140 @@ def turnout_schema() -> dict[str, Any]:
     }
 
 
+def _language_fields(name: str, title: str, what: str, languages: tuple[str, ...],
+                     required: bool) -> list[dict[str, Any]]:  # fmt: skip
+    constraints = {"required": True} if required else {}
+    return [
+        _field(f"{name}_{lang}", "string", f"{title} ({lang})", f"{what} in language {lang}.",
+               **constraints)
+        for lang in languages
+    ]  # fmt: skip
+
+
+def distribution_schema(languages: tuple[str, ...]) -> dict[str, Any]:
+    """The Table Schema of ``results-distribution.csv`` (grades and ranking questions)."""
+    fields = [
+        _field("election_id", "string", "Election", "The election's id.", required=True),
+        _field("question_id", "string", "Question", "The question's id.", required=True),
+        _field("question_kind", "string", "Kind", "The question's kind.", required=True,
+               enum=[QuestionKind.GRADES.value, QuestionKind.RANKING.value]),
+        _field("rule", "string", "Rule", "How the question is counted (docs/spec.md 13).",
+               required=True, enum=["majority-judgment", "schulze", "stv"]),
+        *_language_fields("question_title", "Question", "The question's title", languages, True),
+        _field("option_id", "string", "Option", "The option's id.", required=True),
+        *_language_fields("option_label", "Option", "The option's label", languages, True),
+        _field("grade_id", "string", "Grade",
+               "A grades question: the grade's id (grades best first); empty otherwise."),
+        *_language_fields("grade_label", "Grade", "The grade's label", languages, False),
+        _field("rank", "integer", "Rank",
+               "A ranking question: the rank (1: most preferred); empty otherwise.", minimum=1),
+        _field("ballots", "integer", "Ballots",
+               "The ballots that gave the option this grade, or ranked it at this rank.",
+               required=True, minimum=0),
+        _field("majority_grade", "string", "Majority grade",
+               "A grades question: the option's majority grade (the lower middlemost grade of"
+               " its ballots), the same on each of its rows; empty otherwise."),
+        _field("place", "integer", "Place",
+               "The option's place in the rule's ranking (tied options share a place; for STV"
+               " the order of election); empty for an option not placed.", minimum=1),
+        _field("winner", "boolean", "Winner", "Whether the result names the option a winner.",
+               required=True),
+    ]  # fmt: skip
+    return {"fields": fields, "missingValues": [""]}
+
+
+def stages_schema() -> dict[str, Any]:
+    """The Table Schema of ``stv-stages.csv`` (STV questions, docs/spec.md 13.3)."""
+    fields = [
+        _field("election_id", "string", "Election", "The election's id.", required=True),
+        _field("question_id", "string", "Question", "The question's id.", required=True),
+        _field("stage", "integer", "Stage", "The stage's number, from 1.", required=True,
+               minimum=1),
+        _field("action", "string", "Action",
+               "first (first preferences), surplus (an elected option's surplus transferred),"
+               " exclusion (an option excluded, its votes transferred) or fill (the remaining"
+               " seats filled).", required=True, enum=["first", "surplus", "exclusion", "fill"]),
+        _field("action_option_id", "string", "Option moved",
+               "The option whose votes the stage transferred; empty otherwise."),
+        _field("option_id", "string", "Option", "The option's id.", required=True),
+        _field("votes", "number", "Votes",
+               "The option's votes after the stage, exact to 10^-5 of a vote.", required=True,
+               minimum=0),
+        _field("status", "string", "Status", "The option after the stage.", required=True,
+               enum=["elected", "excluded", "continuing"]),
+        _field("non_transferable", "number", "Non-transferable",
+               "The votes set aside as non-transferable after the stage (the same on each of"
+               " its rows).", required=True, minimum=0),
+    ]  # fmt: skip
+    return {"fields": fields, "missingValues": [""]}
+
+
+def _mixnet_pairs(
+    view: ElectionView,
+) -> list[tuple[GradesQuestion | RankingQuestion, QuestionResult]]:
+    return [
+        (question, outcome)
+        for question, outcome in _pairs(view.manifest, _require_result(view))
+        if isinstance(question, (GradesQuestion, RankingQuestion))
+    ]
+
+
+def distribution_csv(view: ElectionView) -> bytes:
+    """``results-distribution.csv``: per grades or ranking question, option (manifest order) and
+    grade (best first) or rank (1..n), the ballots, with the option's majority grade, place and
+    whether it wins."""
+    languages = manifest_languages(view.manifest)
+    rows = [[field["name"] for field in distribution_schema(languages)["fields"]]]
+    for question, outcome in _mixnet_pairs(view):
+        shown = mixnet_outcome(question, outcome)
+        head = [view.election_id, outcome.question_id, outcome.kind.value, question.rule.value]
+        head += [text_in(question.title, lang) for lang in languages]
+        grades = (
+            {grade.id: grade.label for grade in question.grades}
+            if isinstance(question, GradesQuestion)
+            else None
+        )
+        for option, row in zip(question.options, shown.options, strict=True):
+            tail = [
+                row.majority_grade or "",
+                "" if row.place is None else str(row.place),
+                "true" if row.winner else "false",
+            ]
+            for column, ballots in zip(shown.columns, row.ballots, strict=True):
+                if grades is not None:
+                    grade = [column, *(text_in(grades[column], lang) for lang in languages), ""]
+                else:
+                    grade = ["", *("" for _ in languages), column]
+                rows.append(
+                    [*head, option.id, *(text_in(option.label, lang) for lang in languages),
+                     *grade, str(ballots), *tail]
+                )  # fmt: skip
+    return _csv_bytes(rows)
+
+
+def stages_csv(view: ElectionView) -> bytes:
+    """``stv-stages.csv``: per STV question, stage and option (manifest order), its votes."""
+    rows = [[field["name"] for field in stages_schema()["fields"]]]
+    for question, outcome in _mixnet_pairs(view):
+        if outcome.stages is None:
+            continue
+        for number, stage in enumerate(outcome.stages, start=1):
+            for option_id, units in stage.votes:
+                status = (
+                    "elected"
+                    if option_id in stage.elected
+                    else "excluded"
+                    if option_id in stage.excluded
+                    else "continuing"
+                )
+                rows.append(
+                    [view.election_id, question.id, str(number), stage.action,
+                     stage.option or "", option_id, votes_text(units), status,
+                     votes_text(stage.non_transferable)]
+                )  # fmt: skip
+    return _csv_bytes(rows)
+
+
 def results_csv(view: ElectionView) -> bytes:
     """``results.csv``: a header, then per question its options in manifest order, then blank.
 
@@ -342,10 +482,9 @@ def _json_bytes(document: Any) -> bytes:
 def _mixnet_entry(
     question: GradesQuestion | RankingQuestion, outcome: QuestionResult
 ) -> dict[str, Any]:
-    """A grades or ranking question in ``results.json``: its rule and winners, no votes.
-
-    Its count (every decrypted answer and the rule's outcome) is the record's result.json.
-    """
+    """A grades or ranking question in ``results.json``: its rule, winners, ballots per grade
+    or rank, ranking and (STV) quota; no votes. Every decrypted answer and STV's stages are in
+    the record's result.json (the stages also in ``stv-stages.csv``)."""
     entry: dict[str, Any] = {
         "id": outcome.question_id,
         "kind": outcome.kind.value,
@@ -356,6 +495,21 @@ def _mixnet_entry(
     }
     if isinstance(question, RankingQuestion) and question.seats is not None:
         entry["seats"] = question.seats
+    shown = mixnet_outcome(question, outcome)
+    if isinstance(question, GradesQuestion):
+        entry["grades"] = [
+            {"id": grade.id, "label": dict(grade.label)} for grade in question.grades
+        ]
+    distribution = []
+    for row in shown.options:
+        item: dict[str, Any] = {"option": row.option_id, "ballots": list(row.ballots)}
+        if isinstance(question, GradesQuestion):
+            item["majority_grade"] = row.majority_grade
+        distribution.append(item | {"place": row.place})
+    entry["distribution"] = distribution
+    entry["ranking"] = [list(group) for group in shown.ranking]
+    if shown.quota is not None:
+        entry["quota"] = votes_text(shown.quota)
     return entry
 
 
@@ -429,7 +583,20 @@ FILE_KINDS: Final = {
         "text/csv",
         "CSV",
         "One row per question and option (and blank), with the weighted count; grades and"
-        " ranking questions, which have no votes per option, are in results.json only.",
+        " ranking questions, which have no votes per option, are in results-distribution.csv.",
+    ),
+    DISTRIBUTION_CSV: (
+        "Ballots per grade or rank",
+        "text/csv",
+        "CSV",
+        "Grades and ranking questions: one row per option and grade or rank, with the ballots,"
+        " the majority grade, the place in the ranking and the winners.",
+    ),
+    STAGES_CSV: (
+        "Stages of the STV count",
+        "text/csv",
+        "CSV",
+        "STV questions: one row per stage and option, with its votes after the stage.",
     ),
     TURNOUT_CSV: (
         "Turnout",
@@ -485,12 +652,17 @@ def _package_name(election_id: str) -> str:
 def datapackage(
     view: ElectionView, publication: Publication, files: Mapping[str, bytes]
 ) -> dict[str, Any]:
-    """The Data Package descriptor of ``files`` (the four data files, already rendered)."""
+    """The Data Package descriptor of ``files`` (the data files, already rendered)."""
     languages = manifest_languages(view.manifest)
     licence = LICENCES[publication.licence]
-    schemas = {RESULTS_CSV: results_schema(languages), TURNOUT_CSV: turnout_schema()}
+    schemas = {
+        RESULTS_CSV: results_schema(languages),
+        TURNOUT_CSV: turnout_schema(),
+        DISTRIBUTION_CSV: distribution_schema(languages),
+        STAGES_CSV: stages_schema(),
+    }
     resources = []
-    for name in (RESULTS_CSV, TURNOUT_CSV, RESULTS_JSON, CHECKPOINT_JSON):
+    for name in files:
         title, mediatype, file_type, description = FILE_KINDS[name]
         data = files[name]
         resource: dict[str, Any] = {
@@ -619,9 +791,15 @@ def open_data_files(view: ElectionView, publication: Publication) -> dict[str, b
         raise InvalidInput(
             f"election {view.election_id}: the record has no signed checkpoint to publish"
         )
-    files = {
-        RESULTS_CSV: results_csv(view),
-        TURNOUT_CSV: turnout_csv(view),
+    files = {RESULTS_CSV: results_csv(view), TURNOUT_CSV: turnout_csv(view)}
+    # Present only when there is something to put in them: a publication without grades or
+    # ranking questions keeps its files and bytes.
+    mixnet = _mixnet_pairs(view)
+    if mixnet:
+        files[DISTRIBUTION_CSV] = distribution_csv(view)
+    if any(outcome.stages is not None for _, outcome in mixnet):
+        files[STAGES_CSV] = stages_csv(view)
+    files |= {
         RESULTS_JSON: _json_bytes(results_document(view)),
         CHECKPOINT_JSON: checkpoint_file_bytes(view.last_checkpoint),
     }

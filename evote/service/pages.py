@@ -35,8 +35,10 @@ from evote.pages.opendata import (
     CHECKPOINT_JSON,
     DATAPACKAGE_JSON,
     DCAT_JSONLD,
+    DISTRIBUTION_CSV,
     RESULTS_CSV,
     RESULTS_JSON,
+    STAGES_CSV,
     TURNOUT_CSV,
     Publication,
     manifest_languages,
@@ -55,6 +57,8 @@ from evote.verify.work import judge_audit
 OPEN_DATA_TYPES: Final = {
     RESULTS_CSV: "text/csv; charset=utf-8",
     TURNOUT_CSV: "text/csv; charset=utf-8",
+    DISTRIBUTION_CSV: "text/csv; charset=utf-8",
+    STAGES_CSV: "text/csv; charset=utf-8",
     RESULTS_JSON: "application/json",
     CHECKPOINT_JSON: "application/json",
     DATAPACKAGE_JSON: "application/json",
@@ -170,6 +174,11 @@ class PageViews:
             files = open_data_files(view, self._publication(base_url))
             kept = _Published(at, base_url, files)
             self._published[election_id] = kept
+        if name not in kept.files:
+            # Published only for an election with grades or ranking (STV) questions.
+            raise NotFound(
+                f"election {election_id!r} publishes no {name}: it has no question that needs it"
+            )
         return kept.files[name]
 
     def _base_url(self, election_id: str, origin: str) -> str:
