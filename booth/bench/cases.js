@@ -38,6 +38,24 @@ const CASES = [
     question: { id: 'ref', kind: 'single', title: text('Adopt?'), options: options(2), blank: true },
     selection: { ref: ['o1'] },
   },
+  {
+    name: 'ed25519 grades, 5 projects on 5 grades', group: 'ed25519', runs: 20, target: null,
+    question: {
+      id: 'mj', kind: 'grades', title: text('Judge'), options: options(5), rule: 'majority-judgment',
+      grades: ['very-good', 'good', 'fair', 'poor', 'reject'].map((id) => ({ id, label: text(id) })),
+    },
+    selection: { mj: { o0: 'good', o1: 'fair', o2: 'very-good', o3: 'reject', o4: 'poor' } },
+  },
+  {
+    name: 'ed25519 ranking, 5 options (Schulze)', group: 'ed25519', runs: 20, target: null,
+    question: { id: 'rk', kind: 'ranking', title: text('Rank'), options: options(5), rule: 'schulze' },
+    selection: { rk: ['o3', 'o0', 'o4'] },
+  },
+  {
+    name: 'ed25519 ranking, 20 options (STV, ranks proven by bits)', group: 'ed25519', runs: 5, target: null,
+    question: { id: 'rk', kind: 'ranking', title: text('Rank'), options: options(20), rule: 'stv', seats: 3 },
+    selection: { rk: ['o3', 'o0', 'o4', 'o19', 'o7'] },
+  },
 ];
 
 function median(values) {
