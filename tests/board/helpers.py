@@ -173,3 +173,22 @@ def cap_sqlite_pages(engine: sa.Engine, extra_pages: int) -> Callable[[], None]:
         engine.dispose()
 
     return lift
+
+
+def closed_board(
+    url: str,
+    board_key: SigningKey,
+    election: Election,
+    ceremony: CeremonyResult,
+    ballots: Sequence[EncryptedBallot],
+) -> Board:
+    """A board at ``url`` on which ``election`` was set up, opened, given ``ballots`` and
+    closed: ready to tally."""
+    board = Board(url, board_key)
+    board.setup(election, ceremony)
+    election_id = election.manifest.election_id
+    board.open_election(election_id)
+    for ballot in ballots:
+        board.cast(election_id, ballot)
+    board.close_election(election_id)
+    return board

@@ -36,6 +36,7 @@ from evote.record import export_record, load_record
 from evote.tally.rules import STV_UNIT
 from evote.tallying import run_tally
 from evote.verify import verify_record
+from tests.board.helpers import closed_board
 
 ELECTION_ID = "mixnet-election"
 BOARD_KEY = SigningKey(bytes(range(32)))
@@ -104,13 +105,8 @@ class Setting:
         ]
 
     def closed_board(self, path: Path) -> Board:
-        board = Board(f"sqlite:///{path / 'board.sqlite'}", BOARD_KEY)
-        board.setup(self.election, self.ceremony)
-        board.open_election(ELECTION_ID)
-        for ballot in self.ballots:
-            board.cast(ELECTION_ID, ballot)
-        board.close_election(ELECTION_ID)
-        return board
+        url = f"sqlite:///{path / 'board.sqlite'}"
+        return closed_board(url, BOARD_KEY, self.election, self.ceremony, self.ballots)
 
 
 _SETTING: list[Setting] = []
