@@ -44,6 +44,7 @@ from tests.attacks.records import (
     rewrite_event,
     verify,
 )
+from tests.ballots.conftest import text
 
 GRADES = 1  # the index of the grades question
 SELECTIONS: tuple[dict[str, Any], ...] = (
@@ -53,29 +54,25 @@ SELECTIONS: tuple[dict[str, Any], ...] = (
 )
 
 
-def _text(word: str) -> dict[str, str]:
-    return {"en": word, "fr": f"{word} (fr)"}
-
-
 def _manifest(group: Group, election_id: str) -> Manifest:
-    options = tuple(Option(name, _text(name)) for name in ("a", "b", "c"))
+    options = tuple(Option(name, text(name)) for name in ("a", "b", "c"))
     return Manifest(
         election_id=election_id,
-        title=_text("Mixnet attack test"),
+        title=text("Mixnet attack test"),
         opens=datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
         closes=datetime(2025, 3, 8, 20, 0, tzinfo=UTC),
         questions=(
             SingleChoiceQuestion(
-                "ref", _text("Agree?"), (Option("yes", _text("Yes")), Option("no", _text("No"))),
+                "ref", text("Agree?"), (Option("yes", text("Yes")), Option("no", text("No"))),
                 True,
             ),
             GradesQuestion(
-                "judge", _text("Judge"), options,
-                tuple(Grade(name, _text(name)) for name in ("good", "fair", "poor")),
+                "judge", text("Judge"), options,
+                tuple(Grade(name, text(name)) for name in ("good", "fair", "poor")),
             ),
             RankingQuestion(
-                "order", _text("Order"),
-                tuple(Option(name, _text(name)) for name in ("p", "q", "r")),
+                "order", text("Order"),
+                tuple(Option(name, text(name)) for name in ("p", "q", "r")),
                 RankingRule.SCHULZE,
             ),
         ),
