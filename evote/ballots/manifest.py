@@ -407,6 +407,24 @@ class BudgetQuestion(_QuestionBase):
 
 
 @dataclass(frozen=True, slots=True)
+class _MixnetQuestionBase(_QuestionBase):
+    """A question whose answers are mixed and decrypted one by one (grades, ranking): no
+    blank, no range on how many options are marked (docs/spec.md sections 6.2 and 14)."""
+
+    @property
+    def counted_by_mixnet(self) -> bool:
+        return True
+
+    @property
+    def blank_allowed(self) -> bool:
+        return False
+
+    @property
+    def count_range(self) -> tuple[int, int] | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Grade:
     """A grade of a grades question ("very-good", "reject", ...), with its label."""
 
@@ -415,7 +433,7 @@ class Grade:
 
 
 @dataclass(frozen=True, slots=True)
-class GradesQuestion(_QuestionBase):
+class GradesQuestion(_MixnetQuestionBase):
     """Every option given one of ``grades`` (listed best first); counted by majority judgment.
 
     The grade at position p of the list (0 = best) is encoded as the integer G − 1 − p
@@ -442,20 +460,8 @@ class GradesQuestion(_QuestionBase):
             )
 
     @property
-    def counted_by_mixnet(self) -> bool:
-        return True
-
-    @property
-    def blank_allowed(self) -> bool:
-        return False
-
-    @property
     def option_maximum(self) -> int:
         return len(self.grades) - 1
-
-    @property
-    def count_range(self) -> tuple[int, int] | None:
-        return None
 
     @property
     def grade_ids(self) -> tuple[str, ...]:
@@ -476,7 +482,7 @@ class GradesQuestion(_QuestionBase):
 
 
 @dataclass(frozen=True, slots=True)
-class RankingQuestion(_QuestionBase):
+class RankingQuestion(_MixnetQuestionBase):
     """Options ranked, most preferred first (a ranking may leave options out).
 
     Counted by Condorcet–Schulze or by single transferable vote for ``seats`` seats (given iff
@@ -503,20 +509,8 @@ class RankingQuestion(_QuestionBase):
             raise InvalidManifest(f"{where}.seats: only the rule stv has seats")
 
     @property
-    def counted_by_mixnet(self) -> bool:
-        return True
-
-    @property
-    def blank_allowed(self) -> bool:
-        return False
-
-    @property
     def option_maximum(self) -> int:
         return len(self.options)
-
-    @property
-    def count_range(self) -> tuple[int, int] | None:
-        return None
 
 
 Question: TypeAlias = (
