@@ -16,7 +16,6 @@ average before and after (the machine is shared).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -24,9 +23,9 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
+from bench.scale import print_report
 from evote.crypto.elgamal import PublicKey, SecretKey, decrypt_to_element, encrypt, generate_keypair
 from evote.crypto.groups import group_by_name
 from evote.crypto.proofs import ProofContext
@@ -149,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     report = run_mix_scale(args.answers, args.group, args.seed)
-    print(report.table())
-    figures = asdict(report) | {"counted_seconds": report.counted_seconds}
-    print(json.dumps(figures))
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    print_report(report, args.json)
     return 0
 
 

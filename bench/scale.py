@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from nacl.signing import SigningKey
 
@@ -164,6 +164,26 @@ class ScaleReport:
         rows.append(f"{'total (counted phases)':<28}{self.counted_seconds:>10.1f}")
         rows.append(f"record size: {self.record_bytes / 2**20:.1f} MiB")
         return "\n".join(rows)
+
+
+class BenchReport(Protocol):
+    """A bench's report: a dataclass with phases whose counted ones add up to a total."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+    @property
+    def counted_seconds(self) -> float: ...
+
+    def table(self) -> str: ...
+
+
+def print_report(report: BenchReport, json_path: str | None) -> None:
+    """The table on stdout, then the figures as one JSON line (and into ``json_path``)."""
+    print(report.table())
+    figures = asdict(report) | {"counted_seconds": report.counted_seconds}
+    print(json.dumps(figures))
+    if json_path:
+        Path(json_path).write_text(json.dumps(figures, indent=2) + "\n")
 
 
 # -- the election -----------------------------------------------------------------------------
@@ -346,11 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="evote-scale-") as scratch:
             report = run_scale(args.voters, args.group, args.database, args.workers,
                                Path(scratch))
-    print(report.table())
-    figures = asdict(report) | {"counted_seconds": report.counted_seconds}
-    print(json.dumps(figures))
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    print_report(report, args.json)
     return 0
 
 

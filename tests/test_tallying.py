@@ -17,6 +17,7 @@ from evote.record.publish import published_tally_from_json_obj
 from evote.tally import aggregate, check_result, compute_decryption_share, compute_result
 from evote.tally.result import decrypt_counts, turnout_of
 from evote.tallying import publish_tally
+from tests.board.helpers import closed_board
 
 ELECTION_ID = "tallying-test"
 BOARD_KEY = SigningKey(bytes(range(32)))
@@ -67,13 +68,8 @@ class Setting:
         ]
 
     def closed_board(self, path: Path) -> evote.Board:
-        board = evote.Board(str(path / "board.sqlite"), BOARD_KEY)
-        board.setup(self.election, self.ceremony)
-        board.open_election(ELECTION_ID)
-        for ballot in self.ballots:
-            board.cast(ELECTION_ID, ballot)
-        board.close_election(ELECTION_ID)
-        return board
+        url = str(path / "board.sqlite")
+        return closed_board(url, BOARD_KEY, self.election, self.ceremony, self.ballots)
 
     def shares(self, tally: evote.EncryptedTally, indices: tuple[int, ...]) -> list[
         evote.DecryptionShare

@@ -130,6 +130,27 @@ class Option:
     cost: int | None = None  # only for projects of a budget question
 
 
+def _check_labelled_items(
+    items: tuple[object, ...],
+    item_class: type[Option | Grade],
+    expected_item: str,
+    noun: str,
+    where: str,
+) -> None:
+    """Check that each of ``items`` (a question's options or grades, at ``where``) is an
+    ``item_class`` with a well-formed id unique among them and a well-formed label."""
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        here = f"{where}[{index}]"
+        if not isinstance(item, item_class):
+            raise InvalidManifest(f"{here}: expected {expected_item}")
+        _check_id(item.id, f"{here}.id")
+        if item.id in seen:
+            raise InvalidManifest(f"{here}: duplicate {noun} id {item.id!r}")
+        seen.add(item.id)
+        _check_text(item.label, f"{here} ({item.id}).label")
+
+
 @dataclass(frozen=True, slots=True)
 class _QuestionBase:
     id: str
@@ -156,16 +177,7 @@ class _QuestionBase:
             raise InvalidManifest(
                 f"{where}: {len(self.options)} options, expected {minimum_options} to {MAX_OPTIONS}"
             )
-        seen: set[str] = set()
-        for index, option in enumerate(self.options):
-            here = f"{where}.options[{index}]"
-            if not isinstance(option, Option):
-                raise InvalidManifest(f"{here}: expected an Option")
-            _check_id(option.id, f"{here}.id")
-            if option.id in seen:
-                raise InvalidManifest(f"{here}: duplicate option id {option.id!r}")
-            seen.add(option.id)
-            _check_text(option.label, f"{here} ({option.id}).label")
+        _check_labelled_items(self.options, Option, "an Option", "option", f"{where}.options")
         return where
 
     def _refuse_costs(self, where: str) -> None:
@@ -395,6 +407,24 @@ class BudgetQuestion(_QuestionBase):
 
 
 @dataclass(frozen=True, slots=True)
+class _MixnetQuestionBase(_QuestionBase):
+    """A question whose answers are mixed and decrypted one by one (grades, ranking): no
+    blank, no range on how many options are marked (docs/spec.md sections 6.2 and 14)."""
+
+    @property
+    def counted_by_mixnet(self) -> bool:
+        return True
+
+    @property
+    def blank_allowed(self) -> bool:
+        return False
+
+    @property
+    def count_range(self) -> tuple[int, int] | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Grade:
     """A grade of a grades question ("very-good", "reject", ...), with its label."""
 
@@ -403,7 +433,7 @@ class Grade:
 
 
 @dataclass(frozen=True, slots=True)
-class GradesQuestion(_QuestionBase):
+class GradesQuestion(_MixnetQuestionBase):
     """Every option given one of ``grades`` (listed best first); counted by majority judgment.
 
     The grade at position p of the list (0 = best) is encoded as the integer G − 1 − p
@@ -423,36 +453,15 @@ class GradesQuestion(_QuestionBase):
             raise InvalidManifest(
                 f"{where}.grades: {len(self.grades)} grades, expected {MIN_GRADES} to {MAX_GRADES}"
             )
-        seen: set[str] = set()
-        for index, grade in enumerate(self.grades):
-            here = f"{where}.grades[{index}]"
-            if not isinstance(grade, Grade):
-                raise InvalidManifest(f"{here}: expected a Grade")
-            _check_id(grade.id, f"{here}.id")
-            if grade.id in seen:
-                raise InvalidManifest(f"{here}: duplicate grade id {grade.id!r}")
-            seen.add(grade.id)
-            _check_text(grade.label, f"{here} ({grade.id}).label")
+        _check_labelled_items(self.grades, Grade, "a Grade", "grade", f"{where}.grades")
         if not isinstance(self.rule, GradeRule):
             raise InvalidManifest(
                 f"{where}.rule: unknown rule: {not_one_of(self.rule, list(GradeRule))}"
             )
 
     @property
-    def counted_by_mixnet(self) -> bool:
-        return True
-
-    @property
-    def blank_allowed(self) -> bool:
-        return False
-
-    @property
     def option_maximum(self) -> int:
         return len(self.grades) - 1
-
-    @property
-    def count_range(self) -> tuple[int, int] | None:
-        return None
 
     @property
     def grade_ids(self) -> tuple[str, ...]:
@@ -473,7 +482,7 @@ class GradesQuestion(_QuestionBase):
 
 
 @dataclass(frozen=True, slots=True)
-class RankingQuestion(_QuestionBase):
+class RankingQuestion(_MixnetQuestionBase):
     """Options ranked, most preferred first (a ranking may leave options out).
 
     Counted by Condorcet–Schulze or by single transferable vote for ``seats`` seats (given iff
@@ -500,20 +509,8 @@ class RankingQuestion(_QuestionBase):
             raise InvalidManifest(f"{where}.seats: only the rule stv has seats")
 
     @property
-    def counted_by_mixnet(self) -> bool:
-        return True
-
-    @property
-    def blank_allowed(self) -> bool:
-        return False
-
-    @property
     def option_maximum(self) -> int:
         return len(self.options)
-
-    @property
-    def count_range(self) -> tuple[int, int] | None:
-        return None
 
 
 Question: TypeAlias = (

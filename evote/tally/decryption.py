@@ -28,6 +28,7 @@ from evote.errors import InsufficientShares, InvalidInput, InvalidProof
 from evote.tally.aggregate import EncryptedTally
 
 if TYPE_CHECKING:
+    from evote.crypto.elgamal import Ciphertext
     from evote.tally.mixnet import MixedShare
 
 
@@ -74,6 +75,55 @@ def share_context(
     return context.extend("trustee", trustee, "question", question, "option", option, "beta", beta)
 
 
+def prove_decryption_factor(
+    group: Group,
+    secret: int,
+    verification_key: Element,
+    ciphertext: Ciphertext,
+    context: ProofContext,
+) -> tuple[Element, Proof]:
+    """The factor alpha^s of ``ciphertext`` and its Chaum–Pedersen proof that
+    log_g K = log_alpha factor, bound to ``context`` (docs/spec.md sections 9.2 and 14.4);
+    constant-time in ``secret``."""
+    factor = group.exp_secret(ciphertext.alpha, secret)
+    proof = prove_equal_logs(
+        group,
+        Purpose.DECRYPTION_PROOF,
+        context,
+        secret,
+        group.generator,
+        verification_key,
+        ciphertext.alpha,
+        factor,
+    )
+    return factor, proof
+
+
+def check_decryption_factor(
+    group: Group,
+    verification_key: Element,
+    ciphertext: Ciphertext,
+    factor: Element,
+    proof: Proof,
+    context: ProofContext,
+    where: str,
+) -> None:
+    """The check of prove_decryption_factor; InvalidProof starting with ``where``."""
+    if factor.group is not group:
+        raise InvalidProof(f"{where}: factor of another group")
+    check_equal_logs(
+        group,
+        Purpose.DECRYPTION_PROOF,
+        context,
+        group.generator,
+        verification_key,
+        ciphertext.alpha,
+        factor,
+        proof,
+        where,
+    )
+
+
 def compute_decryption_share(
     group: Group,
     trustee_secret_share: int,
@@ -90,20 +140,15 @@ def compute_decryption_share(
     factors = []
     proofs = []
     for question, option, ciphertext in tally.columns():
-        factor = group.exp_secret(ciphertext.alpha, trustee_secret_share)
-        proofs.append(
-            prove_equal_logs(
-                group,
-                Purpose.DECRYPTION_PROOF,
-                share_context(context, index, question, option, ciphertext.beta),
-                trustee_secret_share,
-                group.generator,
-                verification_key,
-                ciphertext.alpha,
-                factor,
-            )
+        factor, proof = prove_decryption_factor(
+            group,
+            trustee_secret_share,
+            verification_key,
+            ciphertext,
+            share_context(context, index, question, option, ciphertext.beta),
         )
         factors.append(factor)
+        proofs.append(proof)
     return DecryptionShare(index, tuple(factors), tuple(proofs))
 
 
@@ -125,19 +170,14 @@ def check_decryption_share(
     for (question, option, ciphertext), factor, proof in zip(
         columns, share.factors, share.proofs, strict=True
     ):
-        where = f"trustee {j}: decryption share for question {question} option {option}"
-        if factor.group is not group:
-            raise InvalidProof(f"{where}: factor of another group")
-        check_equal_logs(
+        check_decryption_factor(
             group,
-            Purpose.DECRYPTION_PROOF,
-            share_context(context, j, question, option, ciphertext.beta),
-            group.generator,
             verification_key,
-            ciphertext.alpha,
+            ciphertext,
             factor,
             proof,
-            where,
+            share_context(context, j, question, option, ciphertext.beta),
+            f"trustee {j}: decryption share for question {question} option {option}",
         )
 
 

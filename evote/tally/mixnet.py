@@ -63,9 +63,7 @@ from evote.crypto.hashing import Purpose, digest32
 from evote.crypto.proofs import (
     Proof,
     ProofContext,
-    check_equal_logs,
     check_schnorr,
-    prove_equal_logs,
     prove_schnorr,
 )
 from evote.crypto.shamir import lagrange_coefficients
@@ -87,6 +85,7 @@ from evote.errors import (
     InvalidProof,
     InvalidSignature,
 )
+from evote.tally.decryption import check_decryption_factor, prove_decryption_factor
 
 if TYPE_CHECKING:
     from evote.ballots.manifest import Manifest
@@ -460,18 +459,8 @@ def _prove_columns(
     group = group_by_name(group_name)
     found = []
     for q, i, o, ciphertext in columns:
-        factor = group.exp_secret(ciphertext.alpha, secret)
-        proof = prove_equal_logs(
-            group,
-            Purpose.DECRYPTION_PROOF,
-            mixed_share_context(fingerprint, trustee, q, i, o, ciphertext.beta),
-            secret,
-            group.generator,
-            verification_key,
-            ciphertext.alpha,
-            factor,
-        )
-        found.append((factor, proof))
+        context = mixed_share_context(fingerprint, trustee, q, i, o, ciphertext.beta)
+        found.append(prove_decryption_factor(group, secret, verification_key, ciphertext, context))
     return found
 
 
@@ -485,19 +474,14 @@ def _check_columns(
     """Check the factors and proofs of ``items`` (a task); InvalidProof names the first bad one."""
     group = group_by_name(group_name)
     for (q, i, o, ciphertext), factor, proof in items:
-        where = f"trustee {trustee}: mixed decryption of question {q} answer {i} option {o}"
-        if factor.group is not group:
-            raise InvalidProof(f"{where}: factor of another group")
-        check_equal_logs(
+        check_decryption_factor(
             group,
-            Purpose.DECRYPTION_PROOF,
-            mixed_share_context(fingerprint, trustee, q, i, o, ciphertext.beta),
-            group.generator,
             verification_key,
-            ciphertext.alpha,
+            ciphertext,
             factor,
             proof,
-            where,
+            mixed_share_context(fingerprint, trustee, q, i, o, ciphertext.beta),
+            f"trustee {trustee}: mixed decryption of question {q} answer {i} option {o}",
         )
 
 

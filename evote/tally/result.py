@@ -144,6 +144,34 @@ def _check_counts(manifest: Manifest, counts: DecryptedCounts, turnout: Turnout)
 MixedAnswers = Mapping[int, Sequence[Sequence[int]]]
 
 
+def _mixed_question_result(
+    question: GradesQuestion | RankingQuestion,
+    answers: Sequence[tuple[int, ...]],
+    turnout: int,
+    distribution: Sequence[Sequence[int]],
+    ranking: tuple[tuple[str, ...], ...],
+    winners: tuple[str, ...],
+    quota: int | None = None,
+    stages: tuple[StageResult, ...] | None = None,
+) -> QuestionResult:
+    """The result of a question counted by the mixnet: no counts nor blank, each option's row
+    of ``distribution`` under its id, the decrypted ``answers`` in the mixed order."""
+    ids = question.option_ids
+    return QuestionResult(
+        question_id=question.id,
+        kind=question.kind,
+        counts=(),
+        blank=None,
+        turnout=turnout,
+        winners=winners,
+        distribution=tuple((i, tuple(row)) for i, row in zip(ids, distribution, strict=True)),
+        answers=tuple(answers),
+        ranking=ranking,
+        quota=quota,
+        stages=stages,
+    )
+
+
 def _grades_result(
     question: GradesQuestion, answers: Sequence[tuple[int, ...]], turnout: int
 ) -> QuestionResult:
@@ -159,16 +187,8 @@ def _grades_result(
     if answers:
         outcome = majority_judgment(answers, len(ids), grades)
         ranking = tuple(tuple(ids[o] for o in group) for group in outcome.ranking)
-    return QuestionResult(
-        question_id=question.id,
-        kind=question.kind,
-        counts=(),
-        blank=None,
-        turnout=turnout,
-        winners=ranking[0] if ranking else (),
-        distribution=tuple((i, tuple(row)) for i, row in zip(ids, distribution, strict=True)),
-        answers=tuple(answers),
-        ranking=ranking,
+    return _mixed_question_result(
+        question, answers, turnout, distribution, ranking, ranking[0] if ranking else ()
     )
 
 
@@ -210,18 +230,8 @@ def _ranking_result(
         schulze_ranking = schulze(rankings, n).ranking
         groups = tuple(tuple(ids[o] for o in group) for group in schulze_ranking)
         winners = groups[0]
-    return QuestionResult(
-        question_id=question.id,
-        kind=question.kind,
-        counts=(),
-        blank=None,
-        turnout=turnout,
-        winners=winners,
-        distribution=tuple((i, tuple(row)) for i, row in zip(ids, distribution, strict=True)),
-        answers=tuple(answers),
-        ranking=groups,
-        quota=quota,
-        stages=stages,
+    return _mixed_question_result(
+        question, answers, turnout, distribution, groups, winners, quota, stages
     )
 
 

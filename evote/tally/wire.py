@@ -168,23 +168,28 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(_READ.string(v, f"{where}[{k}]") for k, v in enumerate(_READ.array(value, where)))
 
 
+def _option_counts(value: Any, where: str) -> tuple[tuple[str, int], ...]:
+    """An array of [option id, count ≥ 0] pairs (a question's counts, an STV stage's votes)."""
+    counts = []
+    for k, pair in enumerate(_READ.array(value, where)):
+        entry = _READ.exact_array(pair, f"{where}[{k}]", 2)
+        counts.append(
+            (
+                _READ.string(entry[0], f"{where}[{k}][0]"),
+                _READ.integer(entry[1], f"{where}[{k}][1]", 0),
+            )
+        )
+    return tuple(counts)
+
+
 def _read_stage(value: Any, where: str) -> StageResult:
     item = _READ.object(
         value, where, ("action", "option", "votes", "elected", "excluded", "non_transferable")
     )
-    votes = []
-    for k, pair in enumerate(_READ.array(item["votes"], f"{where}.votes")):
-        entry = _READ.exact_array(pair, f"{where}.votes[{k}]", 2)
-        votes.append(
-            (
-                _READ.string(entry[0], f"{where}.votes[{k}][0]"),
-                _READ.integer(entry[1], f"{where}.votes[{k}][1]", 0),
-            )
-        )
     return StageResult(
         _READ.string(item["action"], f"{where}.action"),
         None if item["option"] is None else _READ.string(item["option"], f"{where}.option"),
-        tuple(votes),
+        _option_counts(item["votes"], f"{where}.votes"),
         _strings(item["elected"], f"{where}.elected"),
         _strings(item["excluded"], f"{where}.excluded"),
         _READ.integer(item["non_transferable"], f"{where}.non_transferable", 0),
@@ -277,20 +282,12 @@ def result_from_json(data: bytes, where: str = "result") -> ElectionResult:
             questions.append(_read_mixnet_question(item, here, QuestionKind(kind_text)))
             continue
         _READ.object(item, here, _QUESTION_FIELDS)
-        counts = []
-        for k, pair in enumerate(_READ.array(item["counts"], f"{here}.counts")):
-            entry = _READ.exact_array(pair, f"{here}.counts[{k}]", 2)
-            counts.append(
-                (
-                    _READ.string(entry[0], f"{here}.counts[{k}][0]"),
-                    _READ.integer(entry[1], f"{here}.counts[{k}][1]", 0),
-                )
-            )
+        counts = _option_counts(item["counts"], f"{here}.counts")
         questions.append(
             QuestionResult(
                 question_id=_READ.string(item["id"], f"{here}.id"),
                 kind=QuestionKind(kind_text),
-                counts=tuple(counts),
+                counts=counts,
                 blank=_optional_int(item["blank"], f"{here}.blank"),
                 turnout=_READ.integer(item["turnout"], f"{here}.turnout", 0),
                 winners=tuple(

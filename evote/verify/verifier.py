@@ -72,7 +72,13 @@ from evote.tally.mixnet import (
     mix_input,
     mixnet_questions,
 )
-from evote.tally.result import DecryptedCounts, MixedAnswers, check_result, turnout_of
+from evote.tally.result import (
+    DecryptedCounts,
+    ElectionResult,
+    MixedAnswers,
+    check_result,
+    turnout_of,
+)
 from evote.verify.cluster import SharingExecutor
 from evote.verify.facts import FactStore
 from evote.verify.report import Anchors, AuditReport, StepReport, StepStatus, VerificationReport
@@ -693,6 +699,14 @@ class _Verifier:
             raise InvalidRecord("the record holds a tally that is not on its board")
         return record.tally
 
+    def _published_result(self) -> ElectionResult:
+        result = self.record.result
+        if result is None:
+            if self.kinds[EntryKind.RESULT]:
+                raise InvalidRecord("a result is on the board, but the record holds none")
+            raise _Skip("no result published yet")
+        return result
+
     def _superseded_tally(self, facts: FactStore) -> EncryptedTally:
         """The product of the superseded ballots, read again from board.jsonl in one merge pass."""
         product = aggregate(self.election, ())
@@ -793,11 +807,7 @@ class _Verifier:
     def result(self) -> int:
         """11.14: the published result (counts, blanks, turnout, winners) follows the counts."""
         tally = self._published_tally()
-        result = self.record.result
-        if result is None:
-            if self.kinds[EntryKind.RESULT]:
-                raise InvalidRecord("a result is on the board, but the record holds none")
-            raise _Skip("no result published yet")
+        result = self._published_result()
         if self.counts is None:
             raise _Blocked("no decrypted counts (step 11.13)")
         check_result(self.election.manifest, self.counts, turnout_of(tally), result)
@@ -883,11 +893,7 @@ class _Verifier:
         if mixes is None:
             return 0
         tally = self._published_tally()
-        result = self.record.result
-        if result is None:
-            if self.kinds[EntryKind.RESULT]:
-                raise InvalidRecord("a result is on the board, but the record holds none")
-            raise _Skip("no result published yet")
+        result = self._published_result()
         if self.counts is None or self.mixed is None:
             raise _Blocked("no decrypted counts or answers (steps 11.13, 11.17)")
         check_result(self.election.manifest, self.counts, turnout_of(tally), result, self.mixed)

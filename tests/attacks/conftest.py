@@ -160,11 +160,18 @@ class World:
         return aggregate(self.election, board.counted_ballots(self.election_id))
 
 
-def build_world(group: Group, election_id: str | None = None) -> World:
+def build_world(
+    group: Group,
+    election_id: str | None = None,
+    manifest_of: Callable[[Group, str], Manifest] = attack_manifest,
+    voters: int = VOTERS,
+) -> World:
+    """A fresh world: ``manifest_of(group, election_id)``, a ceremony of TRUSTEES (threshold
+    THRESHOLD), ``voters`` registered voters and a board key."""
     election_id = election_id or f"attack-{group.name}"
-    manifest = attack_manifest(group, election_id)
+    manifest = manifest_of(group, election_id)
     ceremony, trustees = run_ceremony(group, election_id, TRUSTEES, THRESHOLD)
-    registration = Registrar.generate(group, election_id, [f"voter-{i}" for i in range(VOTERS)])
+    registration = Registrar.generate(group, election_id, [f"voter-{i}" for i in range(voters)])
     board_key = SigningKey.generate()
     election = Election(
         manifest, group, ceremony.public_key, registration.credential_list,

@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nacl.signing import SigningKey
 
 from evote import jsonstrict
-from evote.ballots.credentials import CredentialKey, Registrar
 from evote.ballots.encrypted import encrypt_ballot
 from evote.ballots.manifest import (
     Grade,
@@ -32,15 +30,13 @@ from evote.ballots.manifest import (
 )
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board.chain import EntryKind
-from evote.ceremony.dkg import run_ceremony
 from evote.crypto.elgamal import encrypt
 from evote.crypto.groups import Group
-from evote.election import Election
 from evote.record import export_record, load_record
 from evote.tally import mixnet
 from evote.tally.wire import decryption_share_from_json, decryption_share_to_json
 from evote.tallying import run_tally
-from tests.attacks.conftest import World
+from tests.attacks.conftest import World, build_world
 from tests.attacks.records import (
     assert_fails_at,
     assert_refused_at_load,
@@ -48,6 +44,7 @@ from tests.attacks.records import (
     rewrite_event,
     verify,
 )
+from tests.ballots.conftest import text
 
 GRADES = 1  # the index of the grades question
 SELECTIONS: tuple[dict[str, Any], ...] = (
@@ -57,29 +54,25 @@ SELECTIONS: tuple[dict[str, Any], ...] = (
 )
 
 
-def _text(word: str) -> dict[str, str]:
-    return {"en": word, "fr": f"{word} (fr)"}
-
-
 def _manifest(group: Group, election_id: str) -> Manifest:
-    options = tuple(Option(name, _text(name)) for name in ("a", "b", "c"))
+    options = tuple(Option(name, text(name)) for name in ("a", "b", "c"))
     return Manifest(
         election_id=election_id,
-        title=_text("Mixnet attack test"),
+        title=text("Mixnet attack test"),
         opens=datetime(2025, 3, 1, 8, 0, tzinfo=UTC),
         closes=datetime(2025, 3, 8, 20, 0, tzinfo=UTC),
         questions=(
             SingleChoiceQuestion(
-                "ref", _text("Agree?"), (Option("yes", _text("Yes")), Option("no", _text("No"))),
+                "ref", text("Agree?"), (Option("yes", text("Yes")), Option("no", text("No"))),
                 True,
             ),
             GradesQuestion(
-                "judge", _text("Judge"), options,
-                tuple(Grade(name, _text(name)) for name in ("good", "fair", "poor")),
+                "judge", text("Judge"), options,
+                tuple(Grade(name, text(name)) for name in ("good", "fair", "poor")),
             ),
             RankingQuestion(
-                "order", _text("Order"),
-                tuple(Option(name, _text(name)) for name in ("p", "q", "r")),
+                "order", text("Order"),
+                tuple(Option(name, text(name)) for name in ("p", "q", "r")),
                 RankingRule.SCHULZE,
             ),
         ),
@@ -88,23 +81,7 @@ def _manifest(group: Group, election_id: str) -> Manifest:
 
 
 def _world(group: Group) -> World:
-    election_id = f"mixnet-attack-{group.name}"
-    ceremony, trustees = run_ceremony(group, election_id, 3, 2)
-    registration = Registrar.generate(group, election_id, [f"voter-{i}" for i in range(3)])
-    board_key = SigningKey.generate()
-    election = Election.create(
-        _manifest(group, election_id), ceremony, registration.credential_list, board_key
-    )
-    codes = tuple(registration.codes.values())
-    return World(
-        group,
-        election,
-        ceremony,
-        tuple(trustee.share() for trustee in trustees),
-        codes,
-        tuple(CredentialKey.derive(group, election_id, code) for code in codes),
-        board_key,
-    )
+    return build_world(group, f"mixnet-attack-{group.name}", _manifest, len(SELECTIONS))
 
 
 _RECORDS: dict[str, tuple[World, Path]] = {}

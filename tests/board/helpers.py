@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -73,10 +73,15 @@ def make_election(
         group_name=ED25519.name,
         revote=revote,
     )
+    return one_trustee_election(manifest, [f"voter-{index}" for index in range(voters)])
+
+
+def one_trustee_election(manifest: Manifest, voter_ids: Sequence[str]) -> BoardElection:
+    """The election of ``manifest`` on ed25519: a one-trustee ceremony, a credential for each
+    of ``voter_ids``, and BOARD_KEY as the board's key."""
+    election_id = manifest.election_id
     ceremony, _ = run_ceremony(ED25519, election_id, 1, 1)
-    registration = Registrar.generate(
-        ED25519, election_id, [f"voter-{index}" for index in range(voters)]
-    )
+    registration = Registrar.generate(ED25519, election_id, list(voter_ids))
     election = Election(
         manifest,
         ED25519,
@@ -168,3 +173,22 @@ def cap_sqlite_pages(engine: sa.Engine, extra_pages: int) -> Callable[[], None]:
         engine.dispose()
 
     return lift
+
+
+def closed_board(
+    url: str,
+    board_key: SigningKey,
+    election: Election,
+    ceremony: CeremonyResult,
+    ballots: Sequence[EncryptedBallot],
+) -> Board:
+    """A board at ``url`` on which ``election`` was set up, opened, given ``ballots`` and
+    closed: ready to tally."""
+    board = Board(url, board_key)
+    board.setup(election, ceremony)
+    election_id = election.manifest.election_id
+    board.open_election(election_id)
+    for ballot in ballots:
+        board.cast(election_id, ballot)
+    board.close_election(election_id)
+    return board

@@ -32,7 +32,7 @@ from evote.crypto.groups import ED25519
 from evote.election import Election
 from evote.errors import DuplicateBallot
 from tests.ballots.strategies import resign
-from tests.board.helpers import BOARD_KEY, dump_tables
+from tests.board.helpers import BOARD_KEY, dump_tables, one_trustee_election
 
 ELECTION = "marks-test"
 KEY = BOARD_KEY
@@ -76,17 +76,8 @@ def _two_questions() -> TwoQuestions:
         ),
         group_name=ED25519.name,
     )
-    ceremony, _ = run_ceremony(ED25519, ELECTION, 1, 1)
-    registration = Registrar.generate(ED25519, ELECTION, [f"voter-{i}" for i in range(4)])
-    election = Election(
-        manifest,
-        ED25519,
-        ceremony.public_key,
-        registration.credential_list,
-        ceremony.transcript_hash,
-        bytes(KEY.verify_key),
-    )
-    return TwoQuestions(election, tuple(registration.codes.values()), ceremony)
+    base = one_trustee_election(manifest, [f"voter-{i}" for i in range(4)])
+    return TwoQuestions(base.election, base.codes, base.ceremony)
 
 
 _ITEM: list[TwoQuestions] = []

@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 
-from evote.ballots.credentials import Registrar
 from evote.ballots.encrypted import encrypt_ballot
 from evote.ballots.manifest import Manifest, RankingRule
 from evote.ballots.plaintext import PlaintextBallot
 from evote.board import Board
-from evote.ceremony.dkg import CeremonyResult, run_ceremony
-from evote.crypto.groups import ED25519
-from evote.election import Election
 from evote.errors import InvalidBallot
 from tests.ballots.conftest import grades, ranking, referendum, text
-from tests.board.helpers import BOARD_KEY
+from tests.board.helpers import BOARD_KEY, BoardElection, one_trustee_election
 
 ELECTION_ID = "mixnet-kinds"
 
 
-@dataclass(frozen=True)
-class KindsElection:
-    election: Election
-    codes: tuple[str, ...]
-    ceremony: CeremonyResult
-
-
-def make_kinds_election() -> KindsElection:
+def make_kinds_election() -> BoardElection:
     """A referendum, a grades question and an STV ranking on ed25519, two voters."""
     manifest = Manifest(
         election_id=ELECTION_ID,
@@ -39,26 +27,16 @@ def make_kinds_election() -> KindsElection:
         closes=datetime(2025, 3, 8, 20, 0, tzinfo=UTC),
         questions=(referendum(), grades(), ranking(5, RankingRule.STV, 2)),
     )
-    ceremony, _ = run_ceremony(ED25519, ELECTION_ID, 1, 1)
-    registration = Registrar.generate(ED25519, ELECTION_ID, ["a", "b"])
-    election = Election(
-        manifest,
-        ED25519,
-        ceremony.public_key,
-        registration.credential_list,
-        ceremony.transcript_hash,
-        bytes(BOARD_KEY.verify_key),
-    )
-    return KindsElection(election, tuple(registration.codes.values()), ceremony)
+    return one_trustee_election(manifest, ["a", "b"])
 
 
 @pytest.fixture(scope="module")
-def kinds() -> KindsElection:
+def kinds() -> BoardElection:
     return make_kinds_election()
 
 
 @pytest.fixture
-def board(database_url: str, kinds: KindsElection) -> Iterator[Board]:
+def board(database_url: str, kinds: BoardElection) -> Iterator[Board]:
     with Board(database_url, BOARD_KEY) as opened:
         opened.setup(kinds.election, kinds.ceremony)
         opened.open_election(ELECTION_ID)
@@ -66,7 +44,7 @@ def board(database_url: str, kinds: KindsElection) -> Iterator[Board]:
 
 
 def test_a_grades_and_ranking_ballot_is_cast_and_read_back(
-    board: Board, kinds: KindsElection
+    board: Board, kinds: BoardElection
 ) -> None:
     manifest = kinds.election.manifest
     selection = {
@@ -87,7 +65,7 @@ def test_a_grades_and_ranking_ballot_is_cast_and_read_back(
     board.verify(ELECTION_ID)
 
 
-def test_a_ballot_for_another_shape_is_refused(board: Board, kinds: KindsElection) -> None:
+def test_a_ballot_for_another_shape_is_refused(board: Board, kinds: BoardElection) -> None:
     manifest = kinds.election.manifest
     plaintext = PlaintextBallot.from_selection(
         manifest,

@@ -20,7 +20,6 @@ import re
 import shlex
 import shutil
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ from evote.ceremony import files, keyfile
 from evote.cli import main
 from evote.cli.simulated import random_selection
 from evote.cli.workspace import ElectionDir
+from tests.cli.helpers import stopping_at
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "examples" / "majority-judgment.json"
@@ -184,20 +184,6 @@ def test_the_mix_ceremony(
     assert [mix["trustee"] for mix in tally["mixes"]] == [1, 3]
     report = run(capsys, "verify", tmp_path / "record", "--jobs", "1")
     assert "record verified" in report
-
-
-def stopping_at(k: int) -> Callable[[Path, bytes], None]:
-    """The atomic-write helper, raising KeyboardInterrupt instead of its k-th write."""
-    write = keyfile.write_atomically
-    calls = [0]
-
-    def stopping(target: Path, data: bytes) -> None:
-        calls[0] += 1
-        if calls[0] == k:
-            raise KeyboardInterrupt
-        write(target, data)
-
-    return stopping
 
 
 def decrypt(folder: Path, election: Path | None, root: Path) -> list[str | Path]:

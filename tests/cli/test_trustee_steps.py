@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ import pytest
 
 from evote.ceremony import files, keyfile
 from evote.cli import main
+from tests.cli.helpers import stopping_at
 
 ELECTION = "stops-2027"
 PASSPHRASE = "trustee horse battery staple"
@@ -101,20 +102,6 @@ def ceremony(
             after[step] = shutil.copytree(subject, root / f"after-{step}")
         assert (exchange / "answer-2-to-1.json").is_file()
         yield Ceremony(exchange, before, after)
-
-
-def stopping_at(k: int) -> Callable[..., None]:
-    """The atomic-write helper, raising KeyboardInterrupt instead of its k-th write."""
-    write = keyfile.write_atomically
-    calls = [0]
-
-    def stopping(target: Path, data: bytes) -> None:
-        calls[0] += 1
-        if calls[0] == k:
-            raise KeyboardInterrupt
-        write(target, data)
-
-    return stopping
 
 
 def contents(folder: Path) -> dict[str, bytes]:

@@ -21,7 +21,6 @@ from evote.ballots.encrypted import encrypt_ballot, encrypt_ballot_for_audit
 from evote.ballots.manifest import (
     ApprovalQuestion,
     Manifest,
-    Option,
     SingleChoiceQuestion,
 )
 from evote.ballots.plaintext import PlaintextBallot
@@ -32,6 +31,7 @@ from evote.election import Election
 from evote.record import export_record, publish_result, publish_tally
 from evote.tally import aggregate, compute_decryption_share, compute_result, decrypt_counts
 from evote.tally.result import ElectionResult, turnout_of
+from tests.ballots.conftest import options, text
 
 ELECTION_ID = "record-test"
 #: Voters as a registrar knows them: names and e-mail addresses that must never be published.
@@ -47,14 +47,6 @@ CHOICES = (
     {"ref": None, "council": ["a"]},
     {"ref": ["yes"], "council": None},
 )
-
-
-def text(word: str) -> dict[str, str]:
-    return {"en": word, "fr": f"{word} (fr)"}
-
-
-def options(*ids: str) -> tuple[Option, ...]:
-    return tuple(Option(option_id, text(option_id)) for option_id in ids)
 
 
 def record_manifest(group: Group) -> Manifest:

@@ -289,6 +289,7 @@ def test_an_input_whose_answers_do_not_fit_the_question_is_refused(setup: TallyS
 
 
 def test_the_mixed_decryption_binds_its_place_as_spec_14_4_says(setup: TallySetup) -> None:
+    from evote.crypto.encoding import Value  # noqa: PLC0415
     from evote.crypto.hashing import Purpose  # noqa: PLC0415
     from evote.crypto.proofs import ProofContext, check_equal_logs  # noqa: PLC0415
 
@@ -297,26 +298,21 @@ def test_the_mixed_decryption_binds_its_place_as_spec_14_4_says(setup: TallySetu
     outputs = mixnet.mixed_outputs(source, mixes)[0]
     ciphertext = outputs[1][2]  # answer 1, option 2: column 1 * 3 + 2
     group = setup.election.group
-    binding = ("trustee", 2, "mixed", 2, "answer", 1, "option", 2, "beta", ciphertext.beta)
-    check_equal_logs(
-        group,
-        Purpose.DECRYPTION_PROOF,
-        ProofContext(setup.election.fingerprint, binding),
-        group.generator,
-        setup.ceremony.verification_key(2),
-        ciphertext.alpha,
-        share.factors[5],
-        share.proofs[5],
-    )
-    tally_binding = ("trustee", 2, "question", 2, "option", 2, "beta", ciphertext.beta)
-    with pytest.raises(InvalidProof):
+
+    def check_factor_5_bound_to(binding: tuple[Value, ...]) -> None:
         check_equal_logs(
             group,
             Purpose.DECRYPTION_PROOF,
-            ProofContext(setup.election.fingerprint, tally_binding),
+            ProofContext(setup.election.fingerprint, binding),
             group.generator,
             setup.ceremony.verification_key(2),
             ciphertext.alpha,
             share.factors[5],
             share.proofs[5],
         )
+
+    check_factor_5_bound_to(
+        ("trustee", 2, "mixed", 2, "answer", 1, "option", 2, "beta", ciphertext.beta)
+    )
+    with pytest.raises(InvalidProof):
+        check_factor_5_bound_to(("trustee", 2, "question", 2, "option", 2, "beta", ciphertext.beta))

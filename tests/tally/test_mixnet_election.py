@@ -20,7 +20,6 @@ from evote.ballots.manifest import (
     Grade,
     GradesQuestion,
     Manifest,
-    Option,
     RankingQuestion,
     RankingRule,
     SingleChoiceQuestion,
@@ -36,6 +35,8 @@ from evote.record import export_record, load_record
 from evote.tally.rules import STV_UNIT
 from evote.tallying import run_tally
 from evote.verify import verify_record
+from tests.ballots.conftest import options, text
+from tests.board.helpers import closed_board
 
 ELECTION_ID = "mixnet-election"
 BOARD_KEY = SigningKey(bytes(range(32)))
@@ -54,28 +55,20 @@ SELECTIONS: tuple[dict[str, Any], ...] = (
 VOTERS = (0, 1, 2, 3, 3)
 
 
-def _text(word: str) -> dict[str, str]:
-    return {"en": word, "fr": f"{word} (fr)"}
-
-
-def _options(*names: str) -> tuple[Option, ...]:
-    return tuple(Option(name, _text(name)) for name in names)
-
-
 def _manifest() -> Manifest:
     return Manifest(
         election_id=ELECTION_ID,
-        title=_text("Mixnet election"),
+        title=text("Mixnet election"),
         opens=datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
         closes=datetime(2026, 3, 8, 20, 0, tzinfo=UTC),
         questions=(
-            SingleChoiceQuestion("ref", _text("Agree?"), _options("yes", "no"), True),
+            SingleChoiceQuestion("ref", text("Agree?"), options("yes", "no"), True),
             GradesQuestion(
-                "judge", _text("Judge"), _options("a", "b", "c"),
-                tuple(Grade(name, _text(name)) for name in ("good", "fair", "poor")),
+                "judge", text("Judge"), options("a", "b", "c"),
+                tuple(Grade(name, text(name)) for name in ("good", "fair", "poor")),
             ),
-            RankingQuestion("order", _text("Order"), _options("p", "q", "r"), RankingRule.SCHULZE),
-            RankingQuestion("seat", _text("Seat"), _options("p", "q", "r"), RankingRule.STV, 1),
+            RankingQuestion("order", text("Order"), options("p", "q", "r"), RankingRule.SCHULZE),
+            RankingQuestion("seat", text("Seat"), options("p", "q", "r"), RankingRule.STV, 1),
         ),
         group_name="ed25519",
     )  # fmt: skip
@@ -104,13 +97,8 @@ class Setting:
         ]
 
     def closed_board(self, path: Path) -> Board:
-        board = Board(f"sqlite:///{path / 'board.sqlite'}", BOARD_KEY)
-        board.setup(self.election, self.ceremony)
-        board.open_election(ELECTION_ID)
-        for ballot in self.ballots:
-            board.cast(ELECTION_ID, ballot)
-        board.close_election(ELECTION_ID)
-        return board
+        url = f"sqlite:///{path / 'board.sqlite'}"
+        return closed_board(url, BOARD_KEY, self.election, self.ceremony, self.ballots)
 
 
 _SETTING: list[Setting] = []
