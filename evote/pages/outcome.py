@@ -87,6 +87,7 @@ def mixnet_outcome(
         raise InvalidInput(
             f"question {question.id}: the result has no ballots per grade or rank for its options"
         )
+    _check_option_ids(question.id, set(ids), outcome)
     grades = question.grades if isinstance(question, GradesQuestion) else None
     columns = (
         tuple(grade.id for grade in grades)
@@ -114,6 +115,29 @@ def mixnet_outcome(
         )
     stv = isinstance(question, RankingQuestion) and question.rule is RankingRule.STV
     return MixnetOutcome(columns, tuple(options), ranking, outcome.quota, outcome.stages or (), stv)
+
+
+def _check_option_ids(question_id: str, ids: set[str], outcome: QuestionResult) -> None:
+    """InvalidInput unless every option the result names (ranking, winners, the stages) is an
+    option of the question and every group of the ranking holds one: the views look the ids
+    up in the manifest, and a record read by `evote results` is not verified first."""
+    named: list[tuple[str, str | None]] = []
+    for k, group in enumerate(outcome.ranking or ()):
+        if not group:
+            raise InvalidInput(f"question {question_id}: the result's ranking group {k} is empty")
+        named += [(f"ranking group {k}", option) for option in group]
+    named += [("winners", option) for option in outcome.winners]
+    for k, stage in enumerate(outcome.stages or ()):
+        where = f"stage {k + 1}"
+        named.append((where, stage.option))
+        named += [(where, option) for option, _ in stage.votes]
+        named += [(where, option) for option in (*stage.elected, *stage.excluded)]
+    for where, option in named:
+        if option is not None and option not in ids:
+            raise InvalidInput(
+                f"question {question_id}: the result's {where} names {option!r}, not one of its"
+                " options"
+            )
 
 
 def votes_text(units: int, decimal: str = ".") -> str:

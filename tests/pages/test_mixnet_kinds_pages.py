@@ -13,12 +13,13 @@ from dataclasses import replace
 import jsonschema
 import pytest
 
-from evote.ballots.manifest import GradesQuestion
+from evote.ballots.manifest import GradesQuestion, RankingQuestion
 from evote.cli.results import render_table
+from evote.errors import InvalidInput
 from evote.pages.html import render_results_page
 from evote.pages.opendata import Publication, open_data_files
-from evote.pages.outcome import votes_text
-from evote.tally.result import DecryptedCounts, Turnout, compute_result
+from evote.pages.outcome import mixnet_outcome, votes_text
+from evote.tally.result import DecryptedCounts, ElectionResult, Turnout, compute_result
 from evote.tally.rules import majority_value
 from tests.ballots.conftest import GRADE_IDS
 from tests.pages.mixnet_results import GRADES, MANIFEST, RESULT, VIEW
@@ -260,3 +261,41 @@ def test_every_view_of_a_count_without_ballots() -> None:
     assert {row["ballots"] for row in rows} == {"0"}
     assert {row["majority_grade"] + row["place"] for row in rows} == {""}
     assert files["stv-stages.csv"].count(b"\r\n") == 1  # the header only
+
+
+def _with_question(q: int, **changes: object) -> ElectionResult:
+    questions = list(RESULT.questions)
+    questions[q] = replace(questions[q], **changes)  # type: ignore[arg-type]
+    return replace(RESULT, questions=tuple(questions))
+
+
+@pytest.mark.parametrize(
+    ("q", "changes", "named"),
+    [
+        (2, {"ranking": (("nobody",), ("r1",))}, "ranking group 0 names 'nobody'"),
+        (2, {"ranking": ((), ("r1",))}, "ranking group 0 is empty"),
+        (1, {"winners": ("nobody",)}, "winners names 'nobody'"),
+        (3, {"stages": "option"}, "stage 2 names 'nobody'"),
+        (3, {"stages": "votes"}, "stage 1 names 'nobody'"),
+    ],
+)
+def test_an_option_the_question_does_not_have_is_refused_by_every_view(
+    q: int, changes: dict[str, object], named: str
+) -> None:
+    """A result (a record's, read unverified by `evote results`) that names an option the
+    question lacks: InvalidInput naming it, not a KeyError in the middle of a view."""
+    stages = RESULT.questions[3].stages
+    assert stages is not None and len(stages) > 1
+    if changes.get("stages") == "option":
+        changes = {"stages": (stages[0], replace(stages[1], option="nobody"), *stages[2:])}
+    elif changes.get("stages") == "votes":
+        changes = {"stages": (replace(stages[0], votes=(("nobody", 1),)), *stages[1:])}
+    result = _with_question(q, **changes)
+    question = MANIFEST.questions[q]
+    assert isinstance(question, (GradesQuestion, RankingQuestion))
+    with pytest.raises(InvalidInput, match=named):
+        mixnet_outcome(question, result.questions[q])
+    with pytest.raises(InvalidInput, match=named):
+        render_table(MANIFEST, result, "en")
+    with pytest.raises(InvalidInput, match=named):
+        render_results_page(replace(VIEW, result=result), "en")
