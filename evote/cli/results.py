@@ -138,7 +138,33 @@ def load_result(source: Path) -> tuple[Manifest, ElectionResult]:
         result = record.result
     if result.election_id != manifest.election_id:
         raise ContextMismatch(f"{source}: the result is of election {result.election_id!r}")
+    check_result_shape(manifest, result, str(source))
     return manifest, result
+
+
+def check_result_shape(manifest: Manifest, result: ElectionResult, where: str) -> None:
+    """InvalidInput unless the result has the manifest's questions (ids and kinds, in order)
+    and each question counted by the tally its options' counts (ids, in order): the views
+    read both side by side, and a result read here (a record, result.json) is not verified."""
+    if len(result.questions) != len(manifest.questions):
+        raise InvalidInput(
+            f"{where}: the result has {len(result.questions)} questions, the manifest"
+            f" {len(manifest.questions)}"
+        )
+    for q, (question, outcome) in enumerate(zip(manifest.questions, result.questions, strict=True)):
+        if (outcome.question_id, outcome.kind) != (question.id, question.kind):
+            raise InvalidInput(
+                f"{where}: result question {q} is {outcome.question_id!r}"
+                f" ({outcome.kind.value}), the manifest's is {question.id!r}"
+                f" ({question.kind.value})"
+            )
+        if not question.counted_by_mixnet and (
+            tuple(option_id for option_id, _ in outcome.counts) != question.option_ids
+        ):
+            raise InvalidInput(
+                f"{where}: result question {q} ({question.id}) does not count its options"
+                f" {list(question.option_ids)}"
+            )
 
 
 def result_rows(manifest: Manifest, result: ElectionResult, lang: str) -> list[dict[str, Any]]:
@@ -375,6 +401,7 @@ def _record_view(source: Path, what: str) -> ElectionView:
             f"{source}: this record was published before the result; publish it again"
             " after 'evote tally combine'"
         )
+    check_result_shape(view.manifest, view.result, str(source))
     return view
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 
 from evote.ballots.manifest import GradesQuestion
-from evote.cli.results import render_csv, render_table
+from evote.cli.results import check_result_shape, render_csv, render_table
+from evote.errors import InvalidInput
 from evote.pages.outcome import majority_grade, votes_text
+from evote.tally.result import ElectionResult, QuestionResult
 from evote.tally.rules import STV_UNIT, majority_value
 from tests.pages.mixnet_results import GRADES, MANIFEST, RESULT
 
@@ -138,3 +141,36 @@ def test_the_csv_has_one_row_per_option_and_grade_or_rank(lang: str) -> None:
             (row["option_id"], row["votes"], row["winner"], row["grade"], row["rank"])
             for row in mine
         ] == expected
+
+
+def _question_replaced(q: int, by: QuestionResult) -> ElectionResult:
+    return replace(RESULT, questions=(*RESULT.questions[:q], by, *RESULT.questions[q + 1 :]))
+
+
+@pytest.mark.parametrize(
+    ("result", "named"),
+    [
+        # The referendum's entry replaced by a ranking entry under its id (no counts).
+        (
+            _question_replaced(
+                0, replace(RESULT.questions[2], question_id=MANIFEST.questions[0].id)
+            ),
+            "result question 0 is 'ref' \\(ranking\\), the manifest's is 'ref' \\(single\\)",
+        ),
+        (replace(RESULT, questions=RESULT.questions[:-1]), "the result has 3 questions"),
+        (
+            _question_replaced(
+                0, replace(RESULT.questions[0], counts=RESULT.questions[0].counts[:1])
+            ),
+            "result question 0 \\(ref\\) does not count its options",
+        ),
+    ],
+)
+def test_a_result_unlike_its_manifest_is_refused_before_any_view(
+    result: ElectionResult, named: str
+) -> None:
+    """A result whose questions are not the manifest's (a record's, read unverified by
+    `evote results`): InvalidInput naming the question, not a ValueError traceback in a view."""
+    with pytest.raises(InvalidInput, match=f"^record: {named}"):
+        check_result_shape(MANIFEST, result, "record")
+    check_result_shape(MANIFEST, RESULT, "record")

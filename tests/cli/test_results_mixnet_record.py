@@ -5,14 +5,20 @@ of the record's result (spec 14.5), read back from its result.json."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
+import hashlib
 import io
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from evote import jsonstrict
 from evote.ballots.manifest import GradesQuestion, manifest_from_json
 from evote.cli import main
 from evote.cli.demo import run_demo
@@ -108,3 +114,67 @@ def test_the_open_data_and_pages_hold_the_record_s_numbers(
     for lang in ("en", "fr"):
         page = (pages / f"results.{lang}.html").read_text()
         assert page.count('<table class="distribution">') == len(result.questions)
+
+
+def _forged(record: Path, into: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of ``record`` whose result (result.json and the RESULT entry) ``change`` edited,
+    record.json's digests made to match: what `evote results` reads without verifying."""
+    shutil.copytree(record, into)
+    result = json.loads((into / "result.json").read_bytes())
+    change(result)
+    data = jsonstrict.dumps(result)
+    (into / "result.json").write_bytes(data + b"\n")
+    lines = (into / "board.jsonl").read_bytes().splitlines()
+    entry = json.loads(lines[-1])
+    payload = json.loads(base64.b64decode(entry["payload"]))
+    payload["body"] = result
+    entry["payload"] = base64.b64encode(jsonstrict.dumps(payload)).decode()
+    lines[-1] = jsonstrict.dumps(entry)
+    (into / "board.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    index = json.loads((into / "record.json").read_bytes())
+    for item in index["files"]:
+        content = (into / item["name"]).read_bytes()
+        item["sha256"], item["size"] = hashlib.sha256(content).hexdigest(), len(content)
+    (into / "record.json").write_bytes(jsonstrict.dumps(index) + b"\n")
+    return into
+
+
+def _unknown_winner(result: dict[str, Any]) -> None:
+    result["questions"][0]["ranking"][0] = ["nobody"]
+
+
+def _question_of_another_kind(result: dict[str, Any]) -> None:
+    result["questions"][0]["kind"] = "approval"
+    for field in ("answers", "ranking", "quota", "stages"):
+        result["questions"][0].pop(field, None)
+    result["questions"][0]["counts"] = []
+    result["questions"][0]["blank"] = 0
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (_unknown_winner, "ranking group 0 names 'nobody'"),
+        (_question_of_another_kind, "result question 0 is"),
+    ],
+)
+def test_a_forged_result_is_refused_in_one_line(
+    record: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[dict[str, Any]], None],
+    named: str,
+) -> None:
+    """A record whose result names an option its question lacks, or holds another question:
+    every format refuses it in one line (exit 2), never a traceback, and writes nothing."""
+    forged = _forged(record, tmp_path / "forged", change)
+    for format_ in ("table", "csv", "json", "html"):
+        out = tmp_path / f"out-{format_}"
+        capsys.readouterr()
+        args = ["results", str(forged), "--format", format_]
+        status = main([*args, "--out", str(out)] if format_ == "html" else args)
+        err = capsys.readouterr().err.strip().splitlines()
+        if format_ == "json":  # prints the result as it is, labels come from the program
+            continue
+        assert status == 2 and len(err) == 1 and named in err[0], (format_, err)
+        assert not out.exists()
