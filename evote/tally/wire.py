@@ -23,6 +23,8 @@ _READ = jsonstrict.Reader(InvalidInput)
 _MAX_COLUMNS: Final = 1_000_000
 #: The kinds of the questions counted by the mixnet, whose result entries differ (spec 14.5).
 MIXNET_KINDS: Final = frozenset({"grades", "ranking"})
+#: The actions of an STV stage (spec 13.3, evote.tally.rules.stv), as result.schema.json lists.
+STV_ACTIONS: Final = ("first", "surplus", "exclusion", "fill")
 
 
 def _scalar(value: int) -> str:
@@ -186,8 +188,11 @@ def _read_stage(value: Any, where: str) -> StageResult:
     item = _READ.object(
         value, where, ("action", "option", "votes", "elected", "excluded", "non_transferable")
     )
+    action = _READ.string(item["action"], f"{where}.action")
+    if action not in STV_ACTIONS:
+        _READ.fail(f"{where}.action", f"unknown STV action: {not_one_of(action, STV_ACTIONS)}")
     return StageResult(
-        _READ.string(item["action"], f"{where}.action"),
+        action,
         None if item["option"] is None else _READ.string(item["option"], f"{where}.option"),
         _option_counts(item["votes"], f"{where}.votes"),
         _strings(item["elected"], f"{where}.elected"),

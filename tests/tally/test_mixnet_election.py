@@ -236,6 +236,11 @@ def test_the_reader_refuses_a_tally_without_the_mixed_part(
     with pytest.raises(InvalidInput, match=r"result.questions\[1\].quota: unknown field"):
         result_from_json(jsonstrict.dumps(result))
     del result["questions"][1]["quota"]
+    stv = result["questions"][3]
+    assert stv["stages"], "the STV question of this election has stages"
+    stv["stages"][0]["action"] = "lottery"  # none of the four: the views have no words for it
+    with pytest.raises(InvalidInput, match=r"questions\[3\].stages\[0\].action: unknown STV"):
+        result_from_json(jsonstrict.dumps(result))
     del result["questions"][3]["stages"]
     with pytest.raises(InvalidInput, match="quota and stages come together"):
         result_from_json(jsonstrict.dumps(result))
