@@ -37,7 +37,7 @@ The ``evote trustee`` commands (:mod:`evote.cli.trustee`) wrap these functions o
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
@@ -890,26 +890,49 @@ def ceremony_finalize(
 
 
 def written_mixes(workdir: str | os.PathLike[str]) -> list[Path]:
-    """The mix documents this trustee has written (``out/mix-<k>.json``): at most one, since a
-    trustee mixes once in a chain (docs/spec.md section 14)."""
-    return sorted((Path(workdir) / OUT_DIR).glob("mix-*.json"))
+    """The mix documents this trustee has written (``out/mix-<k>.json``), by position."""
+    found = (Path(workdir) / OUT_DIR).glob("mix-*.json")
+    return sorted(found, key=lambda path: (mix_file_position(path) or 0, path.name))
 
 
-def trustee_write_mix(workdir: str | os.PathLike[str], position: int, document: bytes) -> Path:
+def mix_file_position(path: Path) -> int | None:
+    """k of a trustee's ``mix-<k>.json``; None for another name."""
+    digits = path.name.removeprefix("mix-").removesuffix(".json")
+    return int(digits) if digits.isdecimal() and digits[0] != "0" else None
+
+
+def check_no_waiting_mix(
+    workdir: str | os.PathLike[str], index: int, superseded: Collection[Path]
+) -> None:
+    """CeremonyError if trustee ``index`` has written a mix that is not ``superseded``: it is
+    in the officer's chain already, or waits to be added; a trustee mixes once in a chain."""
+    waiting = [path for path in written_mixes(workdir) if path not in superseded]
+    if waiting:
+        raise CeremonyError(
+            f"trustee {index} has mixed already ({waiting[0]}) and the officer's chain holds no"
+            " other trustee's mix at its place: give that file to the officer ('evote tally"
+            " add-mix') if it is not in the chain yet; a trustee mixes once in a chain"
+        )
+
+
+def trustee_write_mix(
+    workdir: str | os.PathLike[str],
+    position: int,
+    document: bytes,
+    superseded: Collection[Path] = (),
+) -> Path:
     """Write this trustee's mix ``document`` (mix number ``position``) as ``out/mix-<k>.json``.
 
     Written ahead like every step (``pending.json``): a stop after the mix was decided leaves
     the very same document to be written by the next ``evote trustee`` command, never a second
-    shuffle. A trustee who has written a mix already is refused (CeremonyError naming it).
+    shuffle. A trustee who has written a mix already is refused (CeremonyError naming it),
+    unless that mix is in ``superseded``: made for a place of the chain that another trustee's
+    mix has taken since (the caller judges it from the officer's chain), so it can never be
+    added, and the trustee mixes again at the chain's next place.
     """
     folder = _Workdir(workdir)
     state = folder.require(stages.MIX)
-    earlier = written_mixes(folder.path)
-    if earlier:
-        raise CeremonyError(
-            f"trustee {state.index} has mixed already ({earlier[0]}): give that file to the"
-            " officer; a trustee mixes once in a chain"
-        )
+    check_no_waiting_mix(folder.path, state.index, superseded)
     name = f"{OUT_DIR}/mix-{position}.json"
     folder.apply(stages.MIX, state, [(name, document)])
     return folder.path / name

@@ -16,6 +16,7 @@ from typing import Final
 
 from evote.board.board import Board
 from evote.board.chain import EntryKind
+from evote.ceremony import files
 from evote.cli.workspace import TALLY_DIR, ElectionDir, read_file, require_kind
 from evote.election import Election
 from evote.errors import ElectionNotOpen, InvalidInput
@@ -87,3 +88,18 @@ def officer_chain(election_dir: ElectionDir, election: Election) -> list[Mix]:
     """The chain the officer has collected (``tally/mixes/``; empty before the first mix)."""
     folder = mixes_dir(election_dir)
     return read_chain([folder], election) if folder.is_dir() else []
+
+
+def superseded_mixes(written: Sequence[Path], chain: Sequence[Mix], trustee: int) -> set[Path]:
+    """The trustee's mix files (``out/mix-<k>.json``) that can never join the officer's
+    ``chain``: made for a place k that another trustee's mix holds now (two trustees mixed on
+    the same chain, and the officer added the other's). The trustee may mix again, at the
+    chain's next place (docs/ceremony.md section 5a)."""
+    superseded: set[Path] = set()
+    for path in written:
+        position = files.mix_file_position(path)
+        if position is None or position > len(chain):
+            continue
+        if chain[position - 1].trustee != trustee:
+            superseded.add(path)
+    return superseded

@@ -151,7 +151,12 @@ def test_the_mix_ceremony(
         assert mix_file.is_file()
         if number == 1:
             _refusals_of_a_first_mix(capsys, election, folder, mix_file, secret, chain)
+            # Trustee 2 mixes on the same empty chain: its mix 1 waits, then loses its place.
+            rival = [*as_written(mix, TRUSTEE=folders[2], ELECTION=election), *secret]
+            assert "mix-1.json" in run(capsys, *rival)
         added = run(capsys, *as_written(add_mix, ELECTION=election, FILE=mix_file))
+        if number == 1:
+            _a_superseded_mix_is_made_again(capsys, election, folders[2], rival)
         assert f"mix {number} by trustee {i} checks" in added
         if number == 1:
             # One mix is not a chain: a trustee refuses to decrypt its outputs.
@@ -184,6 +189,20 @@ def test_the_mix_ceremony(
     assert [mix["trustee"] for mix in tally["mixes"]] == [1, 3]
     report = run(capsys, "verify", tmp_path / "record", "--jobs", "1")
     assert "record verified" in report
+
+
+def _a_superseded_mix_is_made_again(
+    capsys: pytest.CaptureFixture[str], election: Path, folder: Path, rival: list[str | Path]
+) -> None:
+    """A trustee whose mix 1 lost its place to another trustee's mixes again, as mix 2; with
+    that mix waiting for the officer, it may not mix a third time."""
+    late = folder / "out" / "mix-1.json"
+    line = refused(capsys, "tally", "add-mix", "--election", election, late)
+    assert "is mix 1, the chain holds 1: the next mix is mix 2" in line
+    again = run(capsys, *rival)
+    assert "trustee 2 made mix 2" in again and (folder / "out" / "mix-2.json").is_file()
+    line = refused(capsys, *rival)
+    assert "has mixed already" in line and "mix-2.json" in line and "mix-1.json" not in line
 
 
 def decrypt(folder: Path, election: Path | None, root: Path) -> list[str | Path]:
