@@ -168,6 +168,10 @@ def trustee_decryption_share(
     mix's outputs (spec 14.4): ``ceremony``, the mix input ``source`` (:func:`board_mix_input`)
     and the ``mixes`` are then required, and the chain is checked first (a trustee decrypts
     only what a complete, valid chain produced: :func:`evote.tally.mixnet.check_mix_chain`).
+    ``source`` must be recomputed from the board by the trustee's own program
+    (:func:`board_mix_input`), never taken from a file it is handed: the chain is checked
+    against it, and a chain built on a forged input (copies of one voter's answer) would be
+    valid on that input and its decryption would reveal that vote.
     Raises InvalidInput if the share is of another group or does not match its verification
     key, or the mix arguments are missing; the chain's errors otherwise.
     """

@@ -288,9 +288,10 @@ def compute_mix(
     """Trustee ``trustee_share``'s mix, next after ``previous_mixes`` (spec 14.2).
 
     The previous mixes are checked first (:func:`check_mix_chain` without the length rule): a
-    trustee mixes only on a chain the verifier would accept. Raises InvalidInput for a share
-    that is not the ceremony's, or a trustee that already mixed; InvalidInput when the input
-    holds no answer (nothing to mix: no counted ballot).
+    trustee mixes only on a chain the verifier would accept. ``mix_input`` should be the one
+    recomputed from the board (``evote.tallying.board_mix_input``), as the verifier does.
+    Raises InvalidInput for a share that is not the ceremony's, or a trustee that already
+    mixed; InvalidInput when the input holds no answer (nothing to mix: no counted ballot).
     """
     _check_source(election, mix_input)
     group = election.group
