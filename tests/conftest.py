@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,9 +54,24 @@ def _postgres_database_url(_postgres_admin_engine: sa.Engine) -> Iterator[str]:
             hide_password=False
         )
     finally:
-        # FORCE ends connections a test's engine may still hold (PostgreSQL 13+).
-        with _postgres_admin_engine.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
+        _drop_database(_postgres_admin_engine, database_name)
+
+
+def _drop_database(engine: sa.Engine, database_name: str) -> None:
+    """DROP DATABASE ... WITH (FORCE), which ends the connections a test's engine may still
+    hold (PostgreSQL 13+). An autovacuum worker that happens to be in the new database runs as
+    the server's superuser, which a non-superuser role may not terminate (InsufficientPrivilege,
+    seen once in CI): the worker leaves within moments, so the drop is tried again."""
+    statement = sa.text(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
+    for attempt in range(100):
+        try:
+            with engine.connect() as connection:
+                connection.execute(statement)
+            return
+        except sa.exc.ProgrammingError as error:
+            if "pg_signal_backend" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.1)
 
 
 @pytest.fixture(
