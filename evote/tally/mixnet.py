@@ -252,15 +252,12 @@ def _check_source(election: Election, source: MixInput) -> None:
                 )
 
 
-def _previous_outputs(source: MixInput, mixes: Sequence[Mix]) -> tuple[tuple[Answer, ...], ...]:
+def mixed_outputs(source: MixInput, mixes: Sequence[Mix]) -> tuple[tuple[Answer, ...], ...]:
+    """The last mix's outputs per question (the input when no mix): what the next mix
+    shuffles, and, for the whole chain, what is decrypted."""
     if not mixes:
         return source.answers
     return tuple(item.outputs for item in mixes[-1].questions)
-
-
-def mixed_outputs(source: MixInput, mixes: Sequence[Mix]) -> tuple[tuple[Answer, ...], ...]:
-    """What is decrypted: the last mix's outputs per question (the input when no mix)."""
-    return _previous_outputs(source, mixes)
 
 
 # -- mixing -------------------------------------------------------------------------------------
@@ -311,7 +308,7 @@ def compute_mix(
     key = PublicKey(group, election.public_key.element)
     questions = []
     for q, inputs in zip(
-        mix_input.questions, _previous_outputs(mix_input, previous_mixes), strict=True
+        mix_input.questions, mixed_outputs(mix_input, previous_mixes), strict=True
     ):
         shuffled = shuffle(key, inputs)
         proof = prove_shuffle(key, mix_context(election.fingerprint, position, q), inputs, shuffled)
@@ -399,7 +396,7 @@ def check_mix_chain(
                 f" {list(mix_input.questions)}"
             )
         for item, inputs in zip(
-            mix.questions, _previous_outputs(mix_input, mixes[:index]), strict=True
+            mix.questions, mixed_outputs(mix_input, mixes[:index]), strict=True
         ):
             check_shuffle(
                 key,
